@@ -1,0 +1,154 @@
+// close(2), shutdown(2), and stopping a listener (net/ipv4/inet_connection_sock.c
+// inet_csk_listen_stop; net/unix/af_unix.c unix_release_sock).
+
+import { Errno } from "./errno";
+import { AF_UNIX, SHUT_RD, SHUT_RDWR } from "./constants";
+import { Off, Flag, sockFree, getU8, setU8, getU16, setU16, getU32, setU32, hasFlag, setFlag,
+  clearFlag, isAlive } from "./socket";
+import { SocketState, SockLayer, getState, setState } from "./state";
+import { fdRelease } from "./fd_table";
+import { aqPop, lrFree, synqFirst } from "./accept_queue";
+import { unhashBind, unhashListen } from "./port_table";
+import { connRemove, tupleKey } from "./conn_table";
+import { dropRequest, resetPeer, sendFin, connectionEnds } from "./tcp";
+import { unixRelease, unixOwner } from "./unix_names";
+import { shutdownStopsListener } from "./personality";
+import { Stat, bump } from "./stats";
+import { protoIndex } from "./socket_create";
+
+function isUnix(s: u32): bool { return getU8(s, Off.DOMAIN) == <u32>AF_UNIX; }
+
+/** Resets an AF_UNIX peer as unix_release_sock does ("skpair->sk_err = ECONNRESET"). */
+function unixResetPeer(s: u32, err: i32): void {
+  let p = getU32(s, Off.AUX);
+  if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) return;
+  let peer = p - 1;
+  if (err != 0) setU8(peer, Off.SOERROR, <u32>err);
+  setFlag(peer, Flag.RCV_SHUT | Flag.SEND_SHUT);
+  setU32(peer, Off.AUX, 0);
+}
+
+/**
+ * inet_csk_listen_stop: requests in the SYN queue are dropped, connections in the
+ * accept queue are reset (their clients read ECONNRESET, then EOF).
+ */
+function listenStop(s: u32): void {
+  let id = getU32(s, Off.AUX) - 1;
+  let r = synqFirst(id);
+  while (r != 0) {
+    let next = getU32(r - 1, Off.QNEXT);
+    dropRequest(r - 1);
+    r = next;
+  }
+  while (true) {
+    let ch = aqPop(id);
+    if (ch == 0xffffffff) break;
+    bump(Stat.AcceptQueueResets);
+    if (isUnix(ch)) unixResetPeer(ch, Errno.ECONNRESET);
+    else resetPeer(ch);
+    destroy(ch);
+  }
+  if (!isUnix(s)) unhashListen(s);
+  lrFree(id);
+  setU32(s, Off.AUX, 0);
+}
+
+/** Frees a socket that no descriptor names any more. */
+function destroy(s: u32): void {
+  let st = getState(s);
+  if (st == SocketState.LISTEN) listenStop(s);
+  else if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
+    if (isUnix(s)) unixResetPeer(s, 0);
+    else if (st == SocketState.ESTABLISHED) sendFin(s);
+  }
+  if (hasFlag(s, Flag.TUPLED)) {
+    connRemove(tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT)));
+  }
+  if (isUnix(s)) {
+    let n = getU32(s, Off.UNAME);
+    if (n != 0 && unixOwner(n - 1) == s + 1) unixRelease(n - 1);
+  } else {
+    unhashBind(s, protoIndex(getU8(s, Off.TYPE)));
+  }
+  setState(s, SocketState.FREE);
+  sockFree(s);
+}
+
+export function sysClose(fd: i32, s: i32): i32 {
+  fdRelease(fd);
+  if (s >= 0) destroy(<u32>s);
+  return 0;
+}
+
+/**
+ * tcp_disconnect for a listener or a connecting socket (shutdown(SHUT_RD) on a Linux
+ * listener, connect(AF_UNSPEC)): back to CLOSE, an autobound port released.
+ */
+export function disconnect(s: u32): void {
+  let st = getState(s);
+  if (st == SocketState.LISTEN) {
+    listenStop(s);
+    if (!hasFlag(s, Flag.BINDLOCK)) {
+      unhashBind(s, 0);
+      setU16(s, Off.LPORT, 0);
+      setState(s, SocketState.UNBOUND);
+    } else setState(s, SocketState.BOUND);
+  } else if (st == SocketState.SYN_SENT || st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
+    if (st != SocketState.SYN_SENT) resetPeer(s);
+    setU32(s, Off.AUX, 0);
+    connectionEnds(s, 0);
+    clearFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
+  }
+}
+
+export function sysShutdown(s: u32, how: i32): i32 {
+  // inet_shutdown: "how++; if ((how & ~SHUTDOWN_MASK) || !how) return -EINVAL;"
+  if (<u32>how > <u32>SHUT_RDWR) return -Errno.EINVAL;
+  let rd = how != 1, wr = how != SHUT_RD;
+  let st = getState(s);
+  if (isUnix(s)) {
+    // unix_shutdown sets the bits on both ends and returns 0, connected or not; a
+    // listener stays one, but refuses new connections once RCV_SHUTDOWN is set.
+    if (rd) setFlag(s, Flag.RCV_SHUT);
+    if (wr) setFlag(s, Flag.SEND_SHUT);
+    let p = getU32(s, Off.AUX);
+    if (st == SocketState.ESTABLISHED && p != 0 && isAlive(p - 1, getU32(s, Off.PEERGEN))) {
+      if (wr) setFlag(p - 1, Flag.RCV_SHUT);
+      if (rd) setFlag(p - 1, Flag.SEND_SHUT);
+    }
+    return 0;
+  }
+  if (getU8(s, Off.SSLAYER) == <u32>SockLayer.SS_CONNECTING) {
+    setU8(s, Off.SSLAYER, st == SocketState.SYN_SENT || st == SocketState.CLOSED || st == SocketState.UNBOUND || st == SocketState.BOUND
+      ? SockLayer.SS_DISCONNECTING : SockLayer.SS_CONNECTED);
+  }
+  switch (st) {
+    case SocketState.LISTEN:
+      if (!rd) return 0;                      // "if (!(how & RCV_SHUTDOWN)) break;"
+      if (!shutdownStopsListener()) {
+        // FreeBSD soshutdown: so_error = ECONNABORTED, wake accept(); not connected.
+        setU8(s, Off.SOERROR, Errno.ECONNABORTED);
+        return -Errno.ENOTCONN;
+      }
+      disconnect(s);
+      return 0;
+    case SocketState.SYN_SENT:
+      disconnect(s);
+      setU8(s, Off.SSLAYER, SockLayer.SS_UNCONNECTED);
+      return 0;
+    case SocketState.UNBOUND:
+    case SocketState.BOUND:
+    case SocketState.CLOSED:
+      // "case TCP_CLOSE: err = -ENOTCONN; fallthrough; default: sk->sk_shutdown |= how"
+      if (rd) setFlag(s, Flag.RCV_SHUT);
+      if (wr) setFlag(s, Flag.SEND_SHUT);
+      return -Errno.ENOTCONN;
+    default:
+      if (rd) setFlag(s, Flag.RCV_SHUT);
+      if (wr && !hasFlag(s, Flag.SEND_SHUT)) {
+        setFlag(s, Flag.SEND_SHUT);
+        if (getU8(s, Off.TYPE) != 2) sendFin(s);
+      }
+      return 0;
+  }
+}

@@ -1,0 +1,226 @@
+// socket-kernel ABI: every export returns a result >= 0 or a negative Linux errno.
+// Pointers are offsets into this module's memory; the host writes arguments into the
+// scratch area (sk_scratch) and reads results from it. See docs/abi.md.
+
+import { Errno } from "./errno";
+import { Personality, setDefaults, setTunable, tunable } from "./personality";
+import { socketsInit, socketsLive, socketsBytes, sockPtr, SOCK_SIZE, getU8, getU16, getU32, Off,
+  socketsHighWater } from "./socket";
+import { SocketState, getState } from "./state";
+import { fdInit, fdLookup, fdTableBytes, fdsUsed } from "./fd_table";
+import { addressesInit, addLocal } from "./address";
+import { portsInit, portTableBytes } from "./port_table";
+import { connInit, connBytes } from "./conn_table";
+import { unixInit, unixUnlink } from "./unix_names";
+import { listenersInit, listenersBytes, aqLen, lrLimit, synqLen, lrDrops } from "./accept_queue";
+import { timersInit, timersBytes, nowUs, nextTime, pending } from "./timers";
+import { resetStats, readStat, Stat } from "./stats";
+import { seed } from "./prng";
+import { advance as runTimers } from "./tcp";
+import { sysSocket } from "./socket_create";
+import { sysBind } from "./bind";
+import { sysListen } from "./listen";
+import { sysConnect } from "./connect";
+import { sysAccept, formatName, nameBuffer } from "./accept";
+import { sysClose, sysShutdown } from "./close";
+import { sysGetsockopt, sysSetsockopt, sysGetsockname, sysGetpeername, sysFcntl, sysRecv } from "./sockopt";
+import { acceptQueueCapacity } from "./personality";
+
+const SCRATCH_SIZE: i32 = 4096;
+let scratch: usize = 0;
+
+/** ABI version: bump on any incompatible change of an export or a layout. */
+export const SK_ABI_VERSION: i32 = 1;
+
+/**
+ * (Re)initialises the kernel: personality 0 Linux, 1 FreeBSD, 2 POSIX; a 64-bit seed
+ * for every random choice (ephemeral ports, autobind names). Returns 0 or -EINVAL.
+ */
+export function sk_init(personality: i32, seedValue: i64): i32 {
+  if (<u32>personality > 2) return -Errno.EINVAL;
+  setDefaults(<Personality>personality);
+  seed(<u64>seedValue);
+  if (scratch == 0) scratch = heap.alloc(SCRATCH_SIZE);
+  socketsInit(); fdInit(); addressesInit(); portsInit(); connInit(); unixInit();
+  listenersInit(); timersInit(); resetStats();
+  return 0;
+}
+
+export function sk_scratch(): usize { return scratch; }
+export function sk_scratch_size(): i32 { return SCRATCH_SIZE; }
+
+export function sk_sysctl_set(id: i32, value: i64): i32 { return setTunable(id, value); }
+export function sk_sysctl_get(id: i32): i64 { return id >= 0 && id < 13 ? tunable(id) : -Errno.EINVAL; }
+
+// ---- system calls ---------------------------------------------------------------
+
+export function sk_socket(domain: i32, type: i32, protocol: i32): i32 { return sysSocket(domain, type, protocol); }
+
+export function sk_bind(fd: i32, addr: usize, len: i32): i32 {
+  let s = fdLookup(fd); if (s < 0) return s;
+  if (len < 0 || <usize>addr + <usize>len > <usize>memory.size() << 16) return -Errno.EFAULT;
+  return sysBind(<u32>s, addr, len);
+}
+
+export function sk_listen(fd: i32, backlog: i32): i32 {
+  let s = fdLookup(fd); if (s < 0) return s;
+  return sysListen(<u32>s, backlog);
+}
+
+export function sk_connect(fd: i32, addr: usize, len: i32): i32 {
+  let s = fdLookup(fd); if (s < 0) return s;
+  if (len < 0 || <usize>addr + <usize>len > <usize>memory.size() << 16) return -Errno.EFAULT;
+  return sysConnect(<u32>s, addr, len);
+}
+
+function validOut(addr: usize, lenPtr: usize): bool {
+  let top = <usize>memory.size() << 16;
+  if (addr == 0) return true;
+  if (lenPtr + 4 > top) return false;
+  let len = load<i32>(lenPtr);
+  return len < 0 || addr + <usize>len <= top;
+}
+
+/** accept(): addr may be 0 (no address wanted); lenPtr points at an i32 in/out length. */
+export function sk_accept(fd: i32, addr: usize, lenPtr: usize): i32 {
+  let s = fdLookup(fd); if (s < 0) return s;
+  if (!validOut(addr, lenPtr)) return -Errno.EFAULT;
+  return sysAccept(<u32>s, addr, lenPtr, -1);
+}
+
+export function sk_accept4(fd: i32, addr: usize, lenPtr: usize, flags: i32): i32 {
+  // __sys_accept4: "if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return -EINVAL;" before the fd.
+  if ((flags & ~(0o4000 | 0o2000000)) != 0) return -Errno.EINVAL;
+  let s = fdLookup(fd); if (s < 0) return s;
+  if (!validOut(addr, lenPtr)) return -Errno.EFAULT;
+  return sysAccept(<u32>s, addr, lenPtr, flags);
+}
+
+export function sk_close(fd: i32): i32 {
+  let s = fdLookup(fd);
+  if (s == -Errno.EBADF) return s;
+  return sysClose(fd, s < 0 ? -1 : s); // stdio (ENOTSOCK) closes too: close(2) takes any fd
+}
+
+export function sk_shutdown(fd: i32, how: i32): i32 {
+  let s = fdLookup(fd); if (s < 0) return s;
+  return sysShutdown(<u32>s, how);
+}
+
+export function sk_getsockname(fd: i32, addr: usize, lenPtr: usize): i32 {
+  let s = fdLookup(fd); if (s < 0) return s;
+  if (addr == 0 || !validOut(addr, lenPtr)) return -Errno.EFAULT;
+  return sysGetsockname(<u32>s, addr, lenPtr);
+}
+
+export function sk_getpeername(fd: i32, addr: usize, lenPtr: usize): i32 {
+  let s = fdLookup(fd); if (s < 0) return s;
+  if (addr == 0 || !validOut(addr, lenPtr)) return -Errno.EFAULT;
+  return sysGetpeername(<u32>s, addr, lenPtr);
+}
+
+export function sk_getsockopt(fd: i32, level: i32, name: i32, val: usize, lenPtr: usize): i32 {
+  let s = fdLookup(fd); if (s < 0) return s;
+  if (!validOut(val, lenPtr) || val == 0) return -Errno.EFAULT;
+  return sysGetsockopt(<u32>s, level, name, val, lenPtr);
+}
+
+export function sk_setsockopt(fd: i32, level: i32, name: i32, val: usize, len: i32): i32 {
+  let s = fdLookup(fd); if (s < 0) return s;
+  if (len < 0 || <usize>val + <usize>len > <usize>memory.size() << 16) return -Errno.EFAULT;
+  return sysSetsockopt(<u32>s, level, name, val, len);
+}
+
+export function sk_fcntl(fd: i32, cmd: i32, arg: i32): i32 {
+  let s = fdLookup(fd); if (s < 0) return s;
+  return sysFcntl(<u32>s, cmd, arg);
+}
+
+/** recv() with no data path yet: reports errors, EOF, ENOTCONN or EAGAIN. */
+export function sk_recv(fd: i32, buf: usize, len: i32, flags: i32): i32 {
+  let s = fdLookup(fd); if (s < 0) return s;
+  return sysRecv(<u32>s, len);
+}
+
+/** unlink() of an AF_UNIX socket file (path bytes at p, length len). */
+export function sk_unlink(p: usize, len: i32): i32 {
+  if (len <= 0 || len > 108) return -Errno.EINVAL;
+  let r = unixUnlink(p, <u32>len);
+  return r < 0 ? r : 0;
+}
+
+/** Adds a local address (a sockaddr_in/in6 at p; the port is ignored). */
+export function sk_add_address(p: usize, len: i32): i32 { return addLocal(p, len); }
+
+// ---- time -------------------------------------------------------------------------
+
+/** Advances simulated time by `us` microseconds; returns the events handled. */
+export function sk_advance(us: i64): i32 {
+  if (us < 0) return -Errno.EINVAL;
+  return runTimers(us);
+}
+export function sk_now(): i64 { return nowUs(); }
+/** Microseconds until the next event, or -1 when nothing is scheduled. */
+export function sk_next_timer(): i64 { let t = nextTime(); return t < 0 ? -1 : t - nowUs(); }
+
+// ---- observability ----------------------------------------------------------------
+
+export function sk_stat(id: i32): i64 { return <i64>readStat(id); }
+export function sk_stat_count(): i32 { return Stat.Count; }
+
+/**
+ * One row of the socket table (`ss`): walks socket slots from `cursor`, writes the
+ * next live socket's row into the scratch area and returns the cursor for the next
+ * call, or -1 at the end. Row layout (docs/abi.md):
+ *   0 i32 fd, 4 u8 state, 5 u8 domain, 6 u8 type, 7 u8 pad, 8 u32 recvQ, 12 u32 sendQ,
+ *   16 u32 synRecv, 20 u32 drops, 24 i32 localLen, 28 i32 peerLen, 32 local[112], 144 peer[112]
+ */
+export function sk_sock_row(cursor: i32): i32 {
+  let hw = <i32>socketsHighWater();
+  for (let s = cursor; s < hw; s++) {
+    let st = getState(<u32>s);
+    if (st == SocketState.FREE || st == SocketState.SYN_RECEIVED) continue;
+    let out = scratch;
+    memory.fill(out, 0, 256);
+    store<i32>(out, <i32>getU32(<u32>s, Off.FD));
+    store<u8>(out + 4, <u8>st);
+    store<u8>(out + 5, <u8>getU8(<u32>s, Off.DOMAIN));
+    store<u8>(out + 6, <u8>getU8(<u32>s, Off.TYPE));
+    if (st == SocketState.LISTEN) {
+      let id = getU32(<u32>s, Off.AUX) - 1;
+      store<u32>(out + 8, aqLen(id));      // ss -lt Recv-Q: current accept queue
+      store<u32>(out + 12, lrLimit(id));   // ss -lt Send-Q: the backlog in force
+      store<u32>(out + 16, synqLen(id));
+      store<u32>(out + 20, lrDrops(id));
+    }
+    let n = formatName(<u32>s, false);
+    store<i32>(out + 24, n);
+    memory.copy(out + 32, nameBuffer(), <usize>n);
+    let connected = st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT;
+    if (connected && (getU8(<u32>s, Off.DOMAIN) != 1 || getU32(<u32>s, Off.AUX) != 0)) {
+      let m = formatName(<u32>s, true);
+      store<i32>(out + 28, m);
+      memory.copy(out + 144, nameBuffer(), <usize>m);
+    }
+    return s + 1;
+  }
+  return -1;
+}
+
+/** Memory accounting: 0 total linear memory bytes, 1 socket table, 2 fd table, 3 port
+ * tables, 4 4-tuple table, 5 listeners, 6 timers, 7 live sockets, 8 fds in use, 9 pending events. */
+export function sk_mem(what: i32): i64 {
+  switch (what) {
+    case 0: return <i64>memory.size() << 16;
+    case 1: return <i64>socketsBytes();
+    case 2: return <i64>fdTableBytes();
+    case 3: return <i64>portTableBytes();
+    case 4: return <i64>connBytes();
+    case 5: return <i64>listenersBytes();
+    case 6: return <i64>timersBytes();
+    case 7: return <i64>socketsLive();
+    case 8: return <i64>fdsUsed();
+    case 9: return <i64>pending();
+    default: return -Errno.EINVAL;
+  }
+}

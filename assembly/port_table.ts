@@ -1,0 +1,261 @@
+// Ports: who is bound where, who listens where, and how free ports are chosen.
+//
+// Per protocol (0 = TCP, 1 = UDP) and port, direct-indexed arrays (no hashing, O(1)):
+//   bindHead[port]   first socket on the port's bind list (Linux bind bucket "owners"),
+//                    doubly linked through the socket's bnext/bprev
+//   bindUsers[port]  sockets on that list that were not bound by connect()'s autobind
+//                    (Linux: a bucket whose fastreuse >= 0; connect() never takes it)
+//   listenHead[port] (TCP) first LISTEN socket on the port (Linux lhash2), linked
+//                    through the listener's qnext/qprev (a listener has no SYN-queue links)
+// Memory: 5 arrays of 65536 u32 = 1.25 MiB, fixed.
+
+import { Off, Flag, getU8, getU16, getU32, setU32, hasFlag, setFlag, clearFlag } from "./socket";
+import { AF_INET6 } from "./constants";
+import { ANY4, ANY6, NOT_LOCAL, isV4 } from "./address";
+import { connContains, tupleKey } from "./conn_table";
+import { Tunable, tunable } from "./personality";
+import { below } from "./prng";
+import { SocketState } from "./state";
+
+const PORTS: u32 = 65536;
+let bindHead: usize = 0;
+let bindUsers: usize = 0;
+let listenHead: usize = 0;
+const PERTURB: u32 = 4096;
+let perturb: usize = 0; // u32[PERTURB]: Linux table_perturb
+
+export function portsInit(): void {
+  if (bindHead == 0) {
+    bindHead = heap.alloc(PORTS * 8);
+    bindUsers = heap.alloc(PORTS * 8);
+    listenHead = heap.alloc(PORTS * 4);
+    perturb = heap.alloc(PERTURB * 4);
+  }
+  memory.fill(bindHead, 0, PORTS * 8);
+  memory.fill(bindUsers, 0, PORTS * 8);
+  memory.fill(listenHead, 0, PORTS * 4);
+  memory.fill(perturb, 0, PERTURB * 4);
+}
+
+// @ts-ignore: decorator
+@inline function headPtr(proto: u32, port: u32): usize { return bindHead + ((proto * PORTS + port) << 2); }
+// @ts-ignore: decorator
+@inline function usersPtr(proto: u32, port: u32): usize { return bindUsers + ((proto * PORTS + port) << 2); }
+
+// ---- address overlap (Linux inet_rcv_saddr_equal, match_wildcard = true) ----
+
+/** The IPv4 view of a socket's bound address (Linux sk_rcv_saddr); NOT_LOCAL for a specific IPv6 address. */
+function v4View(s: u32): u32 {
+  let a = getU16(s, Off.LADDR);
+  if (getU8(s, Off.DOMAIN) != <u32>AF_INET6) return a;
+  if (a == ANY6) return ANY4;            // net/ipv6/af_inet6.c __inet6_bind: v4addr = 0 for ::
+  return isV4(a) ? a : NOT_LOCAL;        // ... LOOPBACK4_IPV6 for other IPv6 addresses
+}
+
+/** net/ipv4/inet_connection_sock.c ipv4_rcv_saddr_equal. */
+function v4Equal(a: u32, b: u32, bV6only: bool): bool {
+  if (bV6only) return false;
+  if (a == b) return true;
+  return a == ANY4 || b == ANY4;
+}
+
+/**
+ * Whether a new socket `s` binding the same port as `s2` would share its address,
+ * asked from s's side as Linux asks it (the answer is not symmetric: 0.0.0.0 after
+ * [::1] conflicts, [::1] after 0.0.0.0 does not).
+ */
+export function addrOverlap(s: u32, s2: u32): bool {
+  let v6only2 = hasFlag(s2, Flag.V6ONLY);
+  if (getU8(s, Off.DOMAIN) != <u32>AF_INET6) return v4Equal(v4View(s), v4View(s2), v6only2);
+  // net/ipv4/inet_connection_sock.c ipv6_rcv_saddr_equal
+  let a = getU16(s, Off.LADDR);
+  let a2 = getU8(s2, Off.DOMAIN) == <u32>AF_INET6 ? getU16(s2, Off.LADDR) : v4View(s2);
+  let v6only = hasFlag(s, Flag.V6ONLY);
+  let mapped = isV4(a), mapped2 = isV4(a2) || getU8(s2, Off.DOMAIN) != <u32>AF_INET6;
+  if (mapped && mapped2) return v4Equal(a, v4View(s2), v6only2);
+  if (a == ANY6 && a2 == ANY6) return true;
+  if (a2 == ANY6 && !(v6only2 && mapped)) return true;
+  if (a == ANY6 && !(v6only && mapped2)) return true;
+  return getU8(s2, Off.DOMAIN) == <u32>AF_INET6 && a == a2;
+}
+
+/**
+ * net/ipv4/inet_connection_sock.c inet_bind_conflict, with one user id (every socket
+ * here belongs to one process). relax is true for bind()/listen(), false for choosing
+ * a free port.
+ */
+function flagsConflict(s: u32, s2: u32, relax: bool): bool {
+  let reuse = hasFlag(s, Flag.REUSEADDR), reuse2 = hasFlag(s2, Flag.REUSEADDR);
+  let listen2 = getU8(s2, Off.STATE) == <u32>SocketState.LISTEN;
+  if (reuse && reuse2 && !listen2) return !relax;
+  // "else if (!reuseport_ok || !sk->sk_reuseport || !sk2->sk_reuseport || ...)": with
+  // one uid, two SO_REUSEPORT sockets never conflict when reuseport is allowed (relax).
+  return !relax || !hasFlag(s, Flag.REUSEPORT) || !hasFlag(s2, Flag.REUSEPORT);
+}
+
+/** inet_csk_bind_conflict: does any socket on `port` conflict with s binding it? */
+export function bindConflict(s: u32, proto: u32, port: u32, relax: bool): bool {
+  let n = load<u32>(headPtr(proto, port));
+  while (n != 0) {
+    let s2 = n - 1;
+    if (s2 != s && flagsConflict(s, s2, relax) && addrOverlap(s, s2)) return true;
+    n = getU32(s2, Off.BNEXT);
+  }
+  return false;
+}
+
+/** Puts s on the port's bind list (its lport must be set). */
+export function hashBind(s: u32, proto: u32, port: u32, byConnect: bool): void {
+  let hp = headPtr(proto, port);
+  let first = load<u32>(hp);
+  setU32(s, Off.BNEXT, first);
+  setU32(s, Off.BPREV, 0);
+  if (first != 0) setU32(first - 1, Off.BPREV, s + 1);
+  store<u32>(hp, s + 1);
+  setFlag(s, Flag.HASHED);
+  if (byConnect) setFlag(s, Flag.CONNBOUND);
+  else { let up = usersPtr(proto, port); store<u32>(up, load<u32>(up) + 1); }
+}
+
+export function unhashBind(s: u32, proto: u32): void {
+  if (!hasFlag(s, Flag.HASHED)) return;
+  let port = getU16(s, Off.LPORT);
+  let next = getU32(s, Off.BNEXT), prev = getU32(s, Off.BPREV);
+  if (prev != 0) setU32(prev - 1, Off.BNEXT, next); else store<u32>(headPtr(proto, port), next);
+  if (next != 0) setU32(next - 1, Off.BPREV, prev);
+  if (!hasFlag(s, Flag.CONNBOUND)) { let up = usersPtr(proto, port); store<u32>(up, load<u32>(up) - 1); }
+  clearFlag(s, Flag.HASHED | Flag.CONNBOUND);
+}
+
+// ---- listeners by port -----------------------------------------------------
+
+export function hashListen(s: u32, port: u32): void {
+  let hp = listenHead + (port << 2);
+  let first = load<u32>(hp);
+  setU32(s, Off.QNEXT, first);
+  setU32(s, Off.QPREV, 0);
+  if (first != 0) setU32(first - 1, Off.QPREV, s + 1);
+  store<u32>(hp, s + 1);
+}
+
+export function unhashListen(s: u32): void {
+  let port = getU16(s, Off.LPORT);
+  let next = getU32(s, Off.QNEXT), prev = getU32(s, Off.QPREV);
+  if (prev != 0) setU32(prev - 1, Off.QNEXT, next); else store<u32>(listenHead + (port << 2), next);
+  if (next != 0) setU32(next - 1, Off.QPREV, prev);
+  setU32(s, Off.QNEXT, 0); setU32(s, Off.QPREV, 0);
+}
+
+/** Whether another TCP socket already listens on s's address and port (for listen()'s EADDRINUSE). */
+export function listenConflict(s: u32, port: u32): bool {
+  let n = load<u32>(listenHead + (port << 2));
+  while (n != 0) {
+    let s2 = n - 1;
+    if (s2 != s && !(hasFlag(s, Flag.REUSEPORT) && hasFlag(s2, Flag.REUSEPORT)) && addrOverlap(s, s2)) return true;
+    n = getU32(s2, Off.QNEXT);
+  }
+  return false;
+}
+
+/** Listener score for a destination, 0 = no match (net/ipv4/inet_hashtables.c compute_score). */
+function score(l: u32, dst: u32, v4dst: bool): u32 {
+  let a = getU16(l, Off.LADDR);
+  let isV6sock = getU8(l, Off.DOMAIN) == <u32>AF_INET6;
+  if (v4dst) {
+    if (isV6sock && hasFlag(l, Flag.V6ONLY)) return 0;
+    if (a == dst) return isV6sock ? 3 : 4;          // exact address (lhash2 by address first)
+    if (a == ANY4) return 2;
+    if (a == ANY6) return 1;                         // dual-stack [::] listener
+    return 0;
+  }
+  if (!isV6sock) return 0;
+  if (a == dst) return 4;
+  return a == ANY6 ? 2 : 0;
+}
+
+/**
+ * The listener that receives a SYN for (dst, dport), or NONE. Among equal-scoring
+ * SO_REUSEPORT listeners, `hash` picks one (reuseport_select_sock: reciprocal_scale).
+ */
+export function findListener(dst: u32, dport: u32, hash: u32): u32 {
+  let head = load<u32>(listenHead + (dport << 2));
+  if (head == 0) return 0xffffffff;
+  let v4dst = isV4(dst);
+  let best: u32 = 0, n: u32 = 0, pick: u32 = 0xffffffff;
+  let it = head;
+  while (it != 0) {
+    let l = it - 1;
+    let sc = score(l, dst, v4dst);
+    if (sc > best) { best = sc; n = 1; pick = l; }
+    else if (sc == best && sc != 0) n++;
+    it = getU32(l, Off.QNEXT);
+  }
+  if (n <= 1 || !hasFlag(pick, Flag.REUSEPORT)) return pick;
+  let want = <u32>((<u64>hash * <u64>n) >> 32);
+  it = head;
+  while (it != 0) {
+    let l = it - 1;
+    if (score(l, dst, v4dst) == best) { if (want == 0) return l; want--; }
+    it = getU32(l, Off.QNEXT);
+  }
+  return pick;
+}
+
+// ---- ephemeral ports -------------------------------------------------------
+
+/**
+ * bind(port 0) and listen()'s autobind: net/ipv4/inet_connection_sock.c
+ * inet_csk_find_open_port starts at a random offset, scans odd ports first ("offset |= 1U",
+ * leaving even ones to connect()), then the other parity, and takes a port nobody is
+ * bound to. Returns the port or 0 when none is free (the caller says EADDRINUSE).
+ */
+export function chooseBindPort(s: u32, proto: u32): u32 {
+  let low = <u32>tunable(Tunable.IpLocalPortRangeLow);
+  let high = <u32>tunable(Tunable.IpLocalPortRangeHigh) + 1;
+  let remaining = high - low;
+  if (remaining > 1) remaining &= ~1;
+  let offset = below(remaining) | 1;
+  for (let pass = 0; pass < 2; pass++) {
+    let port = low + offset;
+    for (let i: u32 = 0; i < remaining; i += 2, port += 2) {
+      if (port >= high) port -= remaining;
+      let h = load<u32>(headPtr(proto, port));
+      if (h == 0 || !bindConflict(s, proto, port, false)) return port;
+    }
+    offset--; // the other parity
+  }
+  return 0;
+}
+
+/**
+ * connect()'s autobind: net/ipv4/inet_hashtables.c __inet_hash_connect. Even ports
+ * first ("offset &= ~1"), starting at a per-destination offset that moves past each
+ * port it hands out (table_perturb), so the scan is O(1) amortised. A port is usable
+ * when no bind()/listen() socket holds it and the 4-tuple is unused. Returns 0 when
+ * every port is taken (the caller says EADDRNOTAVAIL).
+ */
+export function chooseConnectPort(proto: u32, src: u32, dst: u32, dport: u32): u32 {
+  let low = <u32>tunable(Tunable.IpLocalPortRangeLow);
+  let high = <u32>tunable(Tunable.IpLocalPortRangeHigh) + 1;
+  let remaining = high - low;
+  if (remaining > 1) remaining &= ~1;
+  let portOffset = <u32>(tupleKey(src, 0, dst, dport) * 0x9e3779b97f4a7c15 >> 32);
+  let index = portOffset & (PERTURB - 1);
+  let pp = perturb + (index << 2);
+  let offset = (load<u32>(pp) + (portOffset >> 16)) % remaining;
+  offset &= ~1;
+  for (let pass = 0; pass < 2; pass++) {
+    let port = low + offset;
+    for (let i: u32 = 0; i < remaining; i += 2, port += 2) {
+      if (port >= high) port -= remaining;
+      if (load<u32>(usersPtr(proto, port)) != 0) continue;
+      if (connContains(tupleKey(src, port, dst, dport))) continue;
+      store<u32>(pp, load<u32>(pp) + i + 2);
+      return port;
+    }
+    offset++;
+  }
+  return 0;
+}
+
+export function portTableBytes(): usize { return PORTS * 20 + PERTURB * 4; }

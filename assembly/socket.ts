@@ -1,0 +1,213 @@
+// The socket table: fixed 64-byte records in linear memory, in chunks of 1024 so that
+// growing never moves a socket and never copies the table.
+//
+// A socket is named by its slot number (u32). Links between sockets store slot+1 so
+// that 0 means "none". The generation counter changes each time a slot is reused, so
+// an event or a packet that names (slot, gen) can tell that its socket has gone.
+//
+// Record layout (byte offsets):
+//
+//   0  u8   state      SocketState (the only writer is setState)
+//   1  u8   sslayer    SockLayer: SS_UNCONNECTED / SS_CONNECTING / SS_CONNECTED ...
+//   2  u8   domain     AF_UNIX / AF_INET / AF_INET6
+//   3  u8   type       SOCK_STREAM / SOCK_DGRAM / SOCK_SEQPACKET
+//   4  u16  flags      Flag.* below
+//   6  u8   protocol   IPPROTO_TCP / IPPROTO_UDP / 0
+//   7  u8   soError    pending SO_ERROR (a positive errno), read once then cleared
+//   8  u32  gen        generation, bumped on free
+//  12  i32  fd         descriptor naming this socket, or -1 (queued, not accepted)
+//  16  u16  laddr      local address index (address.ts), inet only
+//  18  u16  lport      local port, host order
+//  20  u16  paddr      peer address index
+//  22  u16  pport      peer port
+//  24  u32  bnext      next socket in the port's bind list (slot+1); free-list link when FREE
+//  28  u32  bprev      previous socket in the bind list (slot+1)
+//  32  u32  parent     listener slot+1 (a request or a queued child)
+//  36  u32  aux        LISTEN: listener record index+1 ; connected: peer slot+1
+//  40  u32  peerGen    generation of the peer
+//  44  u32  qnext      next request in the listener's SYN queue (slot+1)
+//  48  u32  qprev      previous request (slot+1)
+//  52  u32  timer      token of the armed retransmit timer, 0 when none
+//  56  u8   retries    SYN or SYN-ACK retransmissions so far
+//  57  u8   reserved
+//  58  u16  reserved
+//  60  u32  uname      AF_UNIX: local name id+1 (unix_names.ts)
+
+export const SOCK_SIZE: u32 = 64;
+const CHUNK_SHIFT: u32 = 10;
+const CHUNK_MASK: u32 = (1 << CHUNK_SHIFT) - 1;
+const MAX_CHUNKS: u32 = 1 << 14; // 16 M sockets
+
+export const NONE: u32 = 0xffffffff;
+
+export namespace Off {
+  // @ts-ignore: decorator
+  @inline export const STATE: u32 = 0;
+  // @ts-ignore: decorator
+  @inline export const SSLAYER: u32 = 1;
+  // @ts-ignore: decorator
+  @inline export const DOMAIN: u32 = 2;
+  // @ts-ignore: decorator
+  @inline export const TYPE: u32 = 3;
+  // @ts-ignore: decorator
+  @inline export const FLAGS: u32 = 4;
+  // @ts-ignore: decorator
+  @inline export const PROTOCOL: u32 = 6;
+  // @ts-ignore: decorator
+  @inline export const SOERROR: u32 = 7;
+  // @ts-ignore: decorator
+  @inline export const GEN: u32 = 8;
+  // @ts-ignore: decorator
+  @inline export const FD: u32 = 12;
+  // @ts-ignore: decorator
+  @inline export const LADDR: u32 = 16;
+  // @ts-ignore: decorator
+  @inline export const LPORT: u32 = 18;
+  // @ts-ignore: decorator
+  @inline export const PADDR: u32 = 20;
+  // @ts-ignore: decorator
+  @inline export const PPORT: u32 = 22;
+  // @ts-ignore: decorator
+  @inline export const BNEXT: u32 = 24;
+  // @ts-ignore: decorator
+  @inline export const BPREV: u32 = 28;
+  // @ts-ignore: decorator
+  @inline export const PARENT: u32 = 32;
+  // @ts-ignore: decorator
+  @inline export const AUX: u32 = 36;
+  // @ts-ignore: decorator
+  @inline export const PEERGEN: u32 = 40;
+  // @ts-ignore: decorator
+  @inline export const QNEXT: u32 = 44;
+  // @ts-ignore: decorator
+  @inline export const QPREV: u32 = 48;
+  // @ts-ignore: decorator
+  @inline export const TIMER: u32 = 52;
+  // @ts-ignore: decorator
+  @inline export const RETRIES: u32 = 56;
+  // @ts-ignore: decorator
+  @inline export const UNAME: u32 = 60;
+}
+
+/** Bits of the flags field. */
+export namespace Flag {
+  // @ts-ignore: decorator
+  @inline export const NONBLOCK: u32 = 1 << 0;
+  // @ts-ignore: decorator
+  @inline export const CLOEXEC: u32 = 1 << 1;
+  // @ts-ignore: decorator
+  @inline export const REUSEADDR: u32 = 1 << 2;
+  // @ts-ignore: decorator
+  @inline export const REUSEPORT: u32 = 1 << 3;
+  // @ts-ignore: decorator
+  @inline export const V6ONLY: u32 = 1 << 4;
+  /** The port was chosen by bind(), not by an autobind (Linux SOCK_BINDPORT_LOCK). */
+  // @ts-ignore: decorator
+  @inline export const BINDLOCK: u32 = 1 << 5;
+  /** On a port's bind list (bnext/bprev valid). */
+  // @ts-ignore: decorator
+  @inline export const HASHED: u32 = 1 << 6;
+  /** Bound by connect()'s autobind (Linux bind bucket fastreuse == -1). */
+  // @ts-ignore: decorator
+  @inline export const CONNBOUND: u32 = 1 << 7;
+  /** In the 4-tuple table (conn_table.ts). */
+  // @ts-ignore: decorator
+  @inline export const TUPLED: u32 = 1 << 8;
+  /** RCV_SHUTDOWN. */
+  // @ts-ignore: decorator
+  @inline export const RCV_SHUT: u32 = 1 << 9;
+  /** SEND_SHUTDOWN. */
+  // @ts-ignore: decorator
+  @inline export const SEND_SHUT: u32 = 1 << 10;
+  /** A SYN-queue request whose final ACK was dropped on overflow (Linux inet_rsk(req)->acked). */
+  // @ts-ignore: decorator
+  @inline export const ACKED: u32 = 1 << 11;
+  /** Has ever been connected (recv on a CLOSED socket gives EOF, not ENOTCONN). */
+  // @ts-ignore: decorator
+  @inline export const WASCONN: u32 = 1 << 12;
+}
+
+let chunks: usize = 0;      // u32[MAX_CHUNKS]: chunk base pointers
+let nchunks: u32 = 0;
+let freeHead: u32 = 0;      // slot+1 of the first free slot
+let highWater: u32 = 0;     // slots ever handed out
+let live: u32 = 0;
+
+export function socketsInit(): void {
+  if (chunks == 0) chunks = heap.alloc(MAX_CHUNKS << 2);
+  for (let i: u32 = 0; i < nchunks; i++) heap.free(load<u32>(chunks + (i << 2)));
+  nchunks = 0; freeHead = 0; highWater = 0; live = 0;
+}
+
+// @ts-ignore: decorator
+@inline export function sockPtr(s: u32): usize {
+  return load<u32>(chunks + ((s >> CHUNK_SHIFT) << 2)) + ((s & CHUNK_MASK) << 6);
+}
+
+/** Takes a slot from the free list (or a new one); NONE when memory is exhausted. */
+export function sockAlloc(): u32 {
+  let s: u32;
+  if (freeHead != 0) {
+    s = freeHead - 1;
+    freeHead = load<u32>(sockPtr(s), Off.BNEXT);
+  } else {
+    s = highWater;
+    if ((s >> CHUNK_SHIFT) >= nchunks) {
+      if (nchunks >= MAX_CHUNKS) return NONE;
+      store<u32>(chunks + (nchunks << 2), <u32>heap.alloc(SOCK_SIZE << CHUNK_SHIFT));
+      nchunks++;
+    }
+    highWater++;
+    store<u32>(sockPtr(s), 0, Off.GEN);
+  }
+  let p = sockPtr(s);
+  let gen = load<u32>(p, Off.GEN);
+  memory.fill(p, 0, SOCK_SIZE);
+  store<u32>(p, gen, Off.GEN);
+  store<i32>(p, -1, Off.FD);
+  live++;
+  return s;
+}
+
+/** Returns a slot to the free list; its generation changes so stale references fail. */
+export function sockFree(s: u32): void {
+  let p = sockPtr(s);
+  assert(load<u8>(p, Off.STATE) == 0, "sockFree: state must be FREE");
+  store<u32>(p, load<u32>(p, Off.GEN) + 1, Off.GEN);
+  store<u32>(p, freeHead, Off.BNEXT);
+  freeHead = s + 1;
+  live--;
+}
+
+export function socketsLive(): u32 { return live; }
+export function socketsHighWater(): u32 { return highWater; }
+export function socketsBytes(): usize { return <usize>nchunks * (SOCK_SIZE << CHUNK_SHIFT); }
+
+// ---- field access -------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline export function getU8(s: u32, off: u32): u32 { return load<u8>(sockPtr(s) + off); }
+// @ts-ignore: decorator
+@inline export function setU8(s: u32, off: u32, v: u32): void { store<u8>(sockPtr(s) + off, <u8>v); }
+// @ts-ignore: decorator
+@inline export function getU16(s: u32, off: u32): u32 { return load<u16>(sockPtr(s) + off); }
+// @ts-ignore: decorator
+@inline export function setU16(s: u32, off: u32, v: u32): void { store<u16>(sockPtr(s) + off, <u16>v); }
+// @ts-ignore: decorator
+@inline export function getU32(s: u32, off: u32): u32 { return load<u32>(sockPtr(s) + off); }
+// @ts-ignore: decorator
+@inline export function setU32(s: u32, off: u32, v: u32): void { store<u32>(sockPtr(s) + off, v); }
+
+// @ts-ignore: decorator
+@inline export function hasFlag(s: u32, f: u32): bool { return (load<u16>(sockPtr(s) + Off.FLAGS) & f) != 0; }
+// @ts-ignore: decorator
+@inline export function setFlag(s: u32, f: u32): void { let p = sockPtr(s) + Off.FLAGS; store<u16>(p, load<u16>(p) | f); }
+// @ts-ignore: decorator
+@inline export function clearFlag(s: u32, f: u32): void { let p = sockPtr(s) + Off.FLAGS; store<u16>(p, load<u16>(p) & ~f); }
+
+// @ts-ignore: decorator
+@inline export function getGen(s: u32): u32 { return load<u32>(sockPtr(s), Off.GEN); }
+// @ts-ignore: decorator
+@inline export function isAlive(s: u32, gen: u32): bool {
+  return s < highWater && load<u32>(sockPtr(s), Off.GEN) == gen && load<u8>(sockPtr(s), Off.STATE) != 0;
+}

@@ -1,0 +1,111 @@
+// getsockopt/setsockopt (net/core/sock.c sk_getsockopt / sk_setsockopt),
+// getsockname/getpeername (inet_getname, unix_getname), fcntl flags, and recv()'s
+// error and end-of-file reporting (the data path is a later issue).
+
+import { Errno } from "./errno";
+import { AF_UNIX, AF_INET6, SOL_SOCKET, SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_REUSEPORT, SO_ACCEPTCONN,
+  SO_PROTOCOL, SO_DOMAIN, IPPROTO_IPV6, IPV6_V6ONLY, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC,
+  O_RDWR, O_NONBLOCK, SOCK_DGRAM } from "./constants";
+import { Off, Flag, getU8, getU16, getU32, hasFlag, setFlag, clearFlag } from "./socket";
+import { SocketState, getState } from "./state";
+import { takeError } from "./connect";
+import { copyName, formatName, nameBuffer } from "./accept";
+
+export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr: usize): i32 {
+  let len = load<i32>(lenPtr);
+  if (len < 0) return -Errno.EINVAL; // "if (len < 0) return -EINVAL;"
+  let v: i32 = 0;
+  if (level == SOL_SOCKET) {
+    switch (name) {
+      case SO_ACCEPTCONN: v = getState(s) == SocketState.LISTEN ? 1 : 0; break;
+      case SO_ERROR: v = takeError(s); break;
+      case SO_TYPE: v = <i32>getU8(s, Off.TYPE); break;
+      case SO_DOMAIN: v = <i32>getU8(s, Off.DOMAIN); break;
+      case SO_PROTOCOL: v = <i32>getU8(s, Off.PROTOCOL); break;
+      case SO_REUSEADDR: v = hasFlag(s, Flag.REUSEADDR) ? 1 : 0; break;
+      case SO_REUSEPORT: v = hasFlag(s, Flag.REUSEPORT) ? 1 : 0; break;
+      default: return -Errno.ENOPROTOOPT;
+    }
+  } else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && getU8(s, Off.DOMAIN) == <u32>AF_INET6) {
+    v = hasFlag(s, Flag.V6ONLY) ? 1 : 0;
+  } else {
+    return -Errno.ENOPROTOOPT;
+  }
+  // sk_getsockopt: "if (len > lv) len = lv;" then copies len bytes of the int.
+  let n = len < 4 ? len : 4;
+  for (let i = 0; i < n; i++) store<u8>(val + i, <u8>(v >> (i * 8)));
+  store<i32>(lenPtr, n);
+  return 0;
+}
+
+export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i32): i32 {
+  // "if (optlen < sizeof(int)) return -EINVAL;"
+  if (level == SOL_SOCKET) {
+    if (len < 4) return -Errno.EINVAL;
+    let on = load<i32>(val) != 0;
+    let f: u32;
+    switch (name) {
+      case SO_REUSEADDR: f = Flag.REUSEADDR; break;
+      case SO_REUSEPORT: f = Flag.REUSEPORT; break;
+      default: return -Errno.ENOPROTOOPT;
+    }
+    if (on) setFlag(s, f); else clearFlag(s, f);
+    return 0;
+  }
+  if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && getU8(s, Off.DOMAIN) == <u32>AF_INET6) {
+    if (len < 4) return -Errno.EINVAL;
+    // do_ipv6_setsockopt: "if (optlen < sizeof(int) || inet_sk(sk)->inet_num) break;" -> EINVAL
+    if (getU16(s, Off.LPORT) != 0) return -Errno.EINVAL;
+    if (load<i32>(val) != 0) setFlag(s, Flag.V6ONLY); else clearFlag(s, Flag.V6ONLY);
+    return 0;
+  }
+  return -Errno.ENOPROTOOPT;
+}
+
+export function sysGetsockname(s: u32, addr: usize, lenPtr: usize): i32 {
+  if (load<i32>(lenPtr) < 0) return -Errno.EINVAL;
+  copyName(nameBuffer(), formatName(s, false), addr, lenPtr);
+  return 0;
+}
+
+export function sysGetpeername(s: u32, addr: usize, lenPtr: usize): i32 {
+  if (load<i32>(lenPtr) < 0) return -Errno.EINVAL;
+  let st = getState(s);
+  if (getU8(s, Off.DOMAIN) == <u32>AF_UNIX) {
+    // unix_getname(peer): "if (!sk) ... -ENOTCONN" when there is no peer.
+    if (getU32(s, Off.AUX) == 0 || st == SocketState.LISTEN) return -Errno.ENOTCONN;
+  } else {
+    // inet_getname: "if (!inet->inet_dport || (((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_SYN_SENT)) && peer == 1)) return -ENOTCONN;"
+    if (getU16(s, Off.PPORT) == 0 || st == SocketState.SYN_SENT || st == SocketState.CLOSED ||
+        st == SocketState.UNBOUND || st == SocketState.BOUND || st == SocketState.LISTEN) return -Errno.ENOTCONN;
+  }
+  copyName(nameBuffer(), formatName(s, true), addr, lenPtr);
+  return 0;
+}
+
+export function sysFcntl(s: u32, cmd: i32, arg: i32): i32 {
+  switch (cmd) {
+    case F_GETFL: return O_RDWR | (hasFlag(s, Flag.NONBLOCK) ? O_NONBLOCK : 0);
+    case F_SETFL: if (arg & O_NONBLOCK) setFlag(s, Flag.NONBLOCK); else clearFlag(s, Flag.NONBLOCK); return 0;
+    case F_GETFD: return hasFlag(s, Flag.CLOEXEC) ? FD_CLOEXEC : 0;
+    case F_SETFD: if (arg & FD_CLOEXEC) setFlag(s, Flag.CLOEXEC); else clearFlag(s, Flag.CLOEXEC); return 0;
+    default: return -Errno.EINVAL;
+  }
+}
+
+/**
+ * recv() without a data path yet: the order of tcp_recvmsg_locked's checks when no
+ * bytes are queued -- a pending error (ECONNRESET, ECONNREFUSED) first, then end of
+ * file after a FIN or reset, ENOTCONN on a socket never connected, else EAGAIN.
+ */
+export function sysRecv(s: u32, len: i32): i32 {
+  if (len < 0) return -Errno.EINVAL;
+  let e = takeError(s);
+  if (e != 0) return -e;
+  if (hasFlag(s, Flag.RCV_SHUT)) return 0;
+  let st = getState(s);
+  if (getU8(s, Off.TYPE) != <u32>SOCK_DGRAM &&
+      (st == SocketState.LISTEN || st == SocketState.UNBOUND || st == SocketState.BOUND ||
+       (st == SocketState.CLOSED && !hasFlag(s, Flag.WASCONN)))) return -Errno.ENOTCONN;
+  return -Errno.EAGAIN;
+}

@@ -1,0 +1,41 @@
+// Counters for every refused, dropped or reset connection, with the names Linux
+// uses in /proc/net/netstat (TcpExt) and /proc/net/snmp (Tcp) where one exists.
+// The host reads them with sk_stats(); the order here is the ABI (docs/abi.md).
+
+export enum Stat {
+  ListenOverflows = 0,   // TcpExt: accept queue full when a SYN or the final ACK arrived
+  ListenDrops,           // TcpExt: every SYN or ACK a listener dropped, overflow or not
+  TCPReqQFullDrop,       // TcpExt: SYN dropped because the SYN queue was full, no syncookies
+  TCPReqQFullDoCookies,  // TcpExt: SYN answered with a cookie because the SYN queue was full
+  SyncookiesSent,        // TcpExt
+  SyncookiesRecv,        // TcpExt: ACKs that carried a valid cookie
+  EmbryonicRsts,         // TcpExt: requests reset (tcp_abort_on_overflow)
+  TCPSynRetrans,         // TcpExt: SYN retransmissions by clients
+  TCPTimeouts,           // TcpExt: SYN-ACK retransmissions and connect timeouts
+  ActiveOpens,           // Tcp: connect() sent a SYN
+  PassiveOpens,          // Tcp: a listener created a connection
+  AttemptFails,          // Tcp: connect attempts that ended refused, reset or timed out
+  EstabResets,           // Tcp: established connections reset
+  OutRsts,               // Tcp: resets sent
+  ReqDropped,            // ours: SYN-queue requests dropped after tcp_synack_retries
+  AcceptQueueResets,     // ours: connections reset because their listener closed or shut down
+  ConnectRefused,        // ours: connect() found no listener (ECONNREFUSED)
+  ConnectTimedOut,       // ours: connect() ended in ETIMEDOUT
+  UnixRefusedFull,       // ours: AF_UNIX connect refused or EAGAIN because the backlog was full
+  Count
+}
+
+const counters = new StaticArray<u64>(Stat.Count);
+
+// @ts-ignore: decorator
+@inline export function bump(stat: Stat): void {
+  unchecked(counters[stat] = unchecked(counters[stat]) + 1);
+}
+
+export function readStat(i: i32): u64 {
+  return <u32>i < <u32>Stat.Count ? unchecked(counters[i]) : 0;
+}
+
+export function resetStats(): void {
+  for (let i = 0; i < Stat.Count; i++) unchecked(counters[i] = 0);
+}

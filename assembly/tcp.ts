@@ -1,0 +1,407 @@
+// The TCP handshake inside the kernel: SYN, SYN-ACK, ACK and RST as events between
+// sockets, and the retransmission timers that resend them.
+//
+// With a link delay of 0 (loopback), a packet is handled the moment it is sent, so a
+// connect() to a listener with room completes inside the call, as it does on Linux
+// loopback. With a delay, each packet is an event on the simulated clock, and
+// requests wait in the listener's SYN queue for their final ACK.
+//
+// Order of checks on a SYN follows net/ipv4/tcp_input.c tcp_conn_request(); the
+// final ACK follows net/ipv4/tcp_minisocks.c tcp_check_req() and
+// tcp_v4_syn_recv_sock(); timers follow net/ipv4/tcp_timer.c.
+
+import { Off, Flag, NONE, sockAlloc, sockFree, getU8, setU8, getU16, setU16, getU32, setU32,
+  hasFlag, setFlag, clearFlag, getGen, isAlive } from "./socket";
+import { SocketState, getState, setState } from "./state";
+import { Stat, bump } from "./stats";
+import { Personality, getPersonality, Tunable, tunable, acceptQueueFull } from "./personality";
+import { schedule, popped, pop, nextTime, nowUs, setNow } from "./timers";
+import { findListener, unhashBind, hashBind } from "./port_table";
+import { connRemove, tupleKey } from "./conn_table";
+import { isProven, markProven } from "./address";
+import { lrLimit, aqLen, aqPush, synqAdd, synqRemove, synqLen, lrCountDrop } from "./accept_queue";
+import { Errno } from "./errno";
+
+export const EV_SYN: u32 = 1;          // a = client
+export const EV_SYNACK: u32 = 2;       // a = client, b = request
+export const EV_SYNACK_COOKIE: u32 = 3;// a = client, b = listener
+export const EV_ACK: u32 = 4;          // a = request, b = client
+export const EV_ACK_COOKIE: u32 = 5;   // a = listener, b = client
+export const EV_RST: u32 = 6;          // a = socket that receives the reset
+export const EV_RST_REQ: u32 = 7;      // a = request that receives the reset
+export const EV_FIN: u32 = 8;          // a = peer that receives the FIN
+export const EV_SYN_RTO: u32 = 9;      // a = client (timer)
+export const EV_SYNACK_RTO: u32 = 10;  // a = request (timer)
+
+/** TCP_TIMEOUT_INIT (include/net/tcp.h): 1 s. */
+const TIMEOUT_INIT_US: i64 = 1000000;
+/** TCP_RTO_MAX: 120 s. */
+const RTO_MAX_US: i64 = 120000000;
+
+/** Sends a packet: handled now on loopback, or delivered after the link delay. */
+function send(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32): void {
+  let d = tunable(Tunable.LinkDelayUs);
+  if (d == 0) handle(kind, a, aGen, b, bGen, 0);
+  else schedule(d, kind, a, aGen, b, bGen);
+}
+
+function armTimer(s: u32, kind: u32, delay: i64): void {
+  setU32(s, Off.TIMER, schedule(delay, kind, s, getGen(s), 0, 0));
+}
+
+// @ts-ignore: decorator
+@inline function proto(s: u32): u32 { return 0; }
+
+/** Linux tcp_set_state(TCP_CLOSE) -> inet_put_port: an autobound port goes back. */
+function releasePort(s: u32): void {
+  if (hasFlag(s, Flag.TUPLED)) {
+    connRemove(tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT)));
+    clearFlag(s, Flag.TUPLED);
+  }
+  if (!hasFlag(s, Flag.BINDLOCK)) {
+    unhashBind(s, proto(s));
+    setU16(s, Off.LPORT, 0);
+    if (!hasFlag(s, Flag.BINDLOCK)) setU16(s, Off.LADDR, getU8(s, Off.DOMAIN) == 10 ? 1 : 0);
+  }
+}
+
+/** A connection attempt or a connection ends with `err` (tcp_done + sk_err). */
+export function connectionEnds(s: u32, err: i32): void {
+  setU32(s, Off.TIMER, 0);
+  setU8(s, Off.SOERROR, <u32>err);
+  setFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
+  releasePort(s);
+  setState(s, SocketState.CLOSED);
+}
+
+// ---- client side -------------------------------------------------------------
+
+/** connect(): the client (state SYN_SENT, peer address set) sends its first SYN. */
+export function startHandshake(c: u32): void {
+  bump(Stat.ActiveOpens);
+  setU8(c, Off.RETRIES, 0);
+  let gen = getGen(c);
+  armTimer(c, EV_SYN_RTO, TIMEOUT_INIT_US);
+  send(EV_SYN, c, gen, 0, 0);
+}
+
+/**
+ * Delay before the next SYN retransmission after `n` of them. net/ipv4/tcp_timer.c
+ * tcp_retransmit_timer: the backoff stays 0 (RTO = TCP_TIMEOUT_INIT) while
+ * icsk_retransmits <= tcp_syn_linear_timeouts, then doubles, capped at TCP_RTO_MAX.
+ * Defaults (6 retries, 4 linear) send retransmits at 1,2,3,4,5,7,11,19,35,67 s and
+ * fail at 131 s; with 0 linear at 1,3,7,15,31,63 s, failing at 127 s.
+ */
+export function synRto(n: u32): i64 {
+  let linear = <u32>tunable(Tunable.TcpSynLinearTimeouts);
+  if (n <= linear) return TIMEOUT_INIT_US;
+  let shift = n - linear;
+  if (shift > 7) return RTO_MAX_US;
+  let rto = TIMEOUT_INIT_US << shift;
+  return rto > RTO_MAX_US ? RTO_MAX_US : rto;
+}
+
+function onSynRto(c: u32): void {
+  if (getState(c) != SocketState.SYN_SENT) return;
+  let n = <u32>getU8(c, Off.RETRIES);
+  bump(Stat.TCPTimeouts);
+  if (n >= <u32>(tunable(Tunable.TcpSynRetries) + tunable(Tunable.TcpSynLinearTimeouts))) {
+    // tcp_write_timeout: the linear retransmits come on top of tcp_syn_retries
+    // ("max_retransmits = ... + tcp_syn_linear_timeouts") -> tcp_write_err: ETIMEDOUT.
+    bump(Stat.AttemptFails); bump(Stat.ConnectTimedOut);
+    connectionEnds(c, Errno.ETIMEDOUT);
+    return;
+  }
+  setU8(c, Off.RETRIES, n + 1);
+  bump(Stat.TCPSynRetrans);
+  armTimer(c, EV_SYN_RTO, synRto(n + 1));
+  send(EV_SYN, c, getGen(c), 0, 0);
+}
+
+function onSynAck(c: u32, cGen: u32, from: u32, fromGen: u32, cookie: bool): void {
+  if (!isAlive(c, cGen)) {
+    // The client's port is gone: it answers the SYN-ACK with a reset.
+    if (!cookie) send(EV_RST_REQ, from, fromGen, 0, 0);
+    return;
+  }
+  let st = getState(c);
+  if (st == SocketState.SYN_SENT) {
+    setU32(c, Off.TIMER, 0);
+    setFlag(c, Flag.WASCONN);
+    if (!cookie) { setU32(c, Off.AUX, from + 1); setU32(c, Off.PEERGEN, fromGen); }
+    setState(c, SocketState.ESTABLISHED);
+    send(cookie ? EV_ACK_COOKIE : EV_ACK, from, fromGen, c, cGen);
+    return;
+  }
+  if (st == SocketState.ESTABLISHED && !cookie && getU32(c, Off.AUX) == from + 1) {
+    // A retransmitted SYN-ACK (our ACK was dropped on overflow): ACK again.
+    send(EV_ACK, from, fromGen, c, cGen);
+    return;
+  }
+  if (!cookie) send(EV_RST_REQ, from, fromGen, 0, 0);
+}
+
+function onRst(s: u32): void {
+  let st = getState(s);
+  if (st == SocketState.SYN_SENT) {
+    // tcp_rcv_synsent_state_process -> tcp_reset: ECONNREFUSED.
+    bump(Stat.AttemptFails); bump(Stat.ConnectRefused);
+    connectionEnds(s, Errno.ECONNREFUSED);
+  } else if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
+    bump(Stat.EstabResets);
+    setU32(s, Off.AUX, 0);
+    connectionEnds(s, st == SocketState.CLOSE_WAIT ? Errno.EPIPE : Errno.ECONNRESET);
+  }
+}
+
+// ---- listener side -------------------------------------------------------------
+
+/** Initialises a server-side socket (request or child) from its listener and client. */
+function initServerSide(s: u32, l: u32, c: u32): void {
+  setU8(s, Off.DOMAIN, getU8(l, Off.DOMAIN));
+  setU8(s, Off.TYPE, getU8(l, Off.TYPE));
+  setU8(s, Off.PROTOCOL, getU8(l, Off.PROTOCOL));
+  setU8(s, Off.SSLAYER, 3 /* SS_CONNECTED once accepted */);
+  setU16(s, Off.LADDR, getU16(c, Off.PADDR));
+  setU16(s, Off.LPORT, getU16(c, Off.PPORT));
+  setU16(s, Off.PADDR, getU16(c, Off.LADDR));
+  setU16(s, Off.PPORT, getU16(c, Off.LPORT));
+  setU32(s, Off.PARENT, l + 1);
+  setU32(s, Off.AUX, c + 1);
+  setU32(s, Off.PEERGEN, getGen(c));
+  setFlag(s, Flag.WASCONN | Flag.BINDLOCK);
+  // __inet_inherit_port: the child joins the listener's bind bucket.
+  hashBind(s, 0, getU16(l, Off.LPORT), false);
+}
+
+function listenerId(l: u32): u32 { return getU32(l, Off.AUX) - 1; }
+
+function countDrop(l: u32): void { bump(Stat.ListenDrops); lrCountDrop(listenerId(l)); }
+
+/** A SYN arrives for the client's destination (tcp_conn_request). */
+function onSyn(c: u32, cGen: u32): void {
+  if (!isAlive(c, cGen) || getState(c) != SocketState.SYN_SENT) return;
+  let dst = getU16(c, Off.PADDR), dport = getU16(c, Off.PPORT);
+  let h = <u32>(tupleKey(getU16(c, Off.LADDR), getU16(c, Off.LPORT), dst, dport) * 0x9e3779b97f4a7c15 >> 32);
+  let l = findListener(dst, dport, h);
+  if (l == NONE) {
+    // tcp_v4_rcv: no socket -> tcp_v4_send_reset.
+    bump(Stat.OutRsts);
+    send(EV_RST, c, cGen, 0, 0);
+    return;
+  }
+  let id = listenerId(l);
+  let limit = lrLimit(id);
+  let personality = getPersonality();
+  let cookies = tunable(Tunable.TcpSyncookies);
+  let wantCookie = false;
+  // "if ((syncookies == 2 || inet_csk_reqsk_queue_is_full(sk)) && !isn)":
+  // inet_csk_reqsk_queue_is_full is "reqsk_queue_len > sk_max_ack_backlog" since
+  // commit 3479c7549fb1 (2025).
+  // FreeBSD's syncache is bounded by the same tunable here (its cache_limit).
+  if (cookies == 2 || synqLen(id) > (getPersonality() != Personality.FreeBSD ? limit : <u32>tunable(Tunable.TcpMaxSynBacklog))) {
+    if (cookies != 0) {
+      // tcp_syn_flood_action
+      wantCookie = true;
+      if (cookies != 2) bump(Stat.TCPReqQFullDoCookies);
+    } else {
+      bump(Stat.TCPReqQFullDrop);
+      countDrop(l);
+      return;
+    }
+  }
+  // "if (sk_acceptq_is_full(sk)) { NET_INC_STATS(..., LINUX_MIB_LISTENOVERFLOWS); goto drop; }"
+  // The SYN is dropped silently and the client retransmits. FreeBSD does not look at
+  // the accept queue here: its syncache answers and sonewconn decides at the ACK.
+  if (personality != Personality.FreeBSD && acceptQueueFull(aqLen(id), limit)) {
+    bump(Stat.ListenOverflows);
+    countDrop(l);
+    return;
+  }
+  if (!wantCookie && cookies == 0 && personality == Personality.Linux) {
+    // "Without syncookies last quarter of backlog is filled with destinations,
+    // proven to be alive."
+    let maxSyn = <u32>tunable(Tunable.TcpMaxSynBacklog);
+    if (maxSyn - synqLen(id) < (maxSyn >> 2) && !isProven(getU16(c, Off.LADDR))) {
+      countDrop(l);
+      return;
+    }
+  }
+  if (wantCookie) {
+    bump(Stat.SyncookiesSent);
+    send(EV_SYNACK_COOKIE, c, cGen, l, getGen(l));
+    return;
+  }
+  let r = sockAlloc();
+  if (r == NONE) { countDrop(l); return; }
+  setState(r, SocketState.SYN_RECEIVED);
+  initServerSide(r, l, c);
+  synqAdd(id, r);
+  setU8(r, Off.RETRIES, 0);
+  armTimer(r, EV_SYNACK_RTO, TIMEOUT_INIT_US);
+  send(EV_SYNACK, c, cGen, r, getGen(r));
+}
+
+/** Removes a request from its listener's SYN queue and frees it. */
+export function dropRequest(r: u32): void {
+  let l = getU32(r, Off.PARENT) - 1;
+  synqRemove(listenerId(l), r);
+  unhashBind(r, 0);
+  setState(r, SocketState.FREE);
+  sockFree(r);
+}
+
+/** Tells the client its server side is gone; used for resets the kernel sends. */
+export function resetPeer(s: u32): void {
+  let p = getU32(s, Off.AUX);
+  if (p == 0) return;
+  bump(Stat.OutRsts);
+  send(EV_RST, p - 1, getU32(s, Off.PEERGEN), 0, 0);
+}
+
+function promote(r: u32, l: u32, c: u32): void {
+  let id = listenerId(l);
+  synqRemove(id, r);
+  setU32(r, Off.TIMER, 0);
+  clearFlag(r, Flag.ACKED);
+  setState(r, SocketState.ESTABLISHED);
+  aqPush(id, r);
+  bump(Stat.PassiveOpens);
+  markProven(getU16(c, Off.LADDR));
+}
+
+/** The final ACK for a request (tcp_check_req -> tcp_v4_syn_recv_sock). */
+function onAck(r: u32, rGen: u32, c: u32, cGen: u32): void {
+  if (!isAlive(r, rGen) || getState(r) != SocketState.SYN_RECEIVED) {
+    // No request any more: the listener answers the stray ACK with a reset.
+    bump(Stat.OutRsts);
+    send(EV_RST, c, cGen, 0, 0);
+    return;
+  }
+  let l = getU32(r, Off.PARENT) - 1;
+  let id = listenerId(l);
+  if (acceptQueueFull(aqLen(id), lrLimit(id))) {
+    // tcp_v4_syn_recv_sock: "if (sk_acceptq_is_full(sk)) goto exit_overflow;" ->
+    // LISTENOVERFLOWS and tcp_listendrop. tcp_check_req then either marks the request
+    // acked and waits for a retransmitted ACK, or with tcp_abort_on_overflow resets.
+    bump(Stat.ListenOverflows);
+    countDrop(l);
+    // FreeBSD: syncache_expand -> sonewconn fails; net.inet.tcp.syncache.rst_on_sock_fail
+    // (default 1, mapped to tcpAbortOnOverflow) answers with a reset.
+    if (tunable(Tunable.TcpAbortOnOverflow) != 0) {
+      bump(Stat.EmbryonicRsts);
+      bump(Stat.OutRsts);
+      dropRequest(r);
+      send(EV_RST, c, cGen, 0, 0);
+    } else {
+      setFlag(r, Flag.ACKED);
+    }
+    return;
+  }
+  promote(r, l, c);
+}
+
+/** An ACK carrying a syncookie: the listener rebuilds the connection (cookie_v4_check). */
+function onAckCookie(l: u32, lGen: u32, c: u32, cGen: u32): void {
+  if (!isAlive(l, lGen) || getState(l) != SocketState.LISTEN || !isAlive(c, cGen)) {
+    bump(Stat.OutRsts);
+    if (isAlive(c, cGen)) send(EV_RST, c, cGen, 0, 0);
+    return;
+  }
+  bump(Stat.SyncookiesRecv);
+  let id = listenerId(l);
+  if (acceptQueueFull(aqLen(id), lrLimit(id))) {
+    // The cookie is stateless: the ACK is dropped and the client, which believes it is
+    // connected, stays so until it sends again (tcp_get_cookie_sock fails).
+    bump(Stat.ListenOverflows);
+    countDrop(l);
+    if (tunable(Tunable.TcpAbortOnOverflow) != 0) {
+      bump(Stat.OutRsts);
+      send(EV_RST, c, cGen, 0, 0);
+    }
+    return;
+  }
+  let ch = sockAlloc();
+  if (ch == NONE) { countDrop(l); return; }
+  setState(ch, SocketState.ESTABLISHED);
+  initServerSide(ch, l, c);
+  setU32(c, Off.AUX, ch + 1);
+  setU32(c, Off.PEERGEN, getGen(ch));
+  aqPush(id, ch);
+  bump(Stat.PassiveOpens);
+}
+
+/** reqsk_timer_handler: resend the SYN-ACK with backoff, drop after tcp_synack_retries. */
+function onSynackRto(r: u32): void {
+  if (getState(r) != SocketState.SYN_RECEIVED) return;
+  let n = <u32>getU8(r, Off.RETRIES);
+  bump(Stat.TCPTimeouts);
+  if (n >= <u32>tunable(Tunable.TcpSynackRetries)) {
+    bump(Stat.ReqDropped);
+    dropRequest(r);
+    return;
+  }
+  setU8(r, Off.RETRIES, n + 1);
+  let d = TIMEOUT_INIT_US << (n + 1);
+  armTimer(r, EV_SYNACK_RTO, d > RTO_MAX_US ? RTO_MAX_US : d);
+  let c = getU32(r, Off.AUX) - 1;
+  send(EV_SYNACK, c, getU32(r, Off.PEERGEN), r, getGen(r));
+}
+
+function onFin(s: u32): void {
+  let st = getState(s);
+  if (st == SocketState.ESTABLISHED) {
+    setFlag(s, Flag.RCV_SHUT);
+    setU32(s, Off.AUX, 0);
+    setState(s, SocketState.CLOSE_WAIT);
+  }
+}
+
+/** Dispatches one packet or timer. `seq` is the event's seq (0 for loopback packets). */
+function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void {
+  switch (kind) {
+    case EV_SYN: onSyn(a, aGen); break;
+    case EV_SYNACK: onSynAck(a, aGen, b, bGen, false); break;
+    case EV_SYNACK_COOKIE: onSynAck(a, aGen, b, bGen, true); break;
+    case EV_ACK: onAck(a, aGen, b, bGen); break;
+    case EV_ACK_COOKIE: onAckCookie(a, aGen, b, bGen); break;
+    case EV_RST: if (isAlive(a, aGen)) onRst(a); break;
+    case EV_RST_REQ:
+      if (isAlive(a, aGen) && getState(a) == SocketState.SYN_RECEIVED) {
+        // tcp_check_req: "if (flg & (TCP_FLAG_RST|TCP_FLAG_SYN)) ... goto embryonic_reset"
+        bump(Stat.AttemptFails); bump(Stat.EmbryonicRsts);
+        dropRequest(a);
+      }
+      break;
+    case EV_FIN: if (isAlive(a, aGen)) onFin(a); break;
+    case EV_SYN_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynRto(a); break;
+    case EV_SYNACK_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynackRto(a); break;
+  }
+}
+
+/** Sends a FIN to the peer of a closing connected socket. */
+export function sendFin(s: u32): void {
+  let p = getU32(s, Off.AUX);
+  if (p == 0) return;
+  send(EV_FIN, p - 1, getU32(s, Off.PEERGEN), 0, 0);
+}
+
+/**
+ * Moves the clock forward by `us` microseconds, firing every event due on the way in
+ * (time, seq) order. Returns the number of events handled.
+ */
+export function advance(us: i64): i32 {
+  let end = nowUs() + us;
+  let n = 0;
+  while (true) {
+    let t = nextTime();
+    if (t < 0 || t > end) break;
+    pop();
+    setNow(t);
+    handle(load<u32>(popped, 12), load<u32>(popped, 16), load<u32>(popped, 20),
+      load<u32>(popped, 24), load<u32>(popped, 28), load<u32>(popped, 8));
+    n++;
+  }
+  setNow(end);
+  return n;
+}

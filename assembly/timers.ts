@@ -1,0 +1,91 @@
+// Simulated time and the event queue.
+//
+// Time is an i64 count of microseconds that moves only when the host advances it.
+// Events (packets in flight, retransmission timers) sit in a binary min-heap ordered
+// by (time, seq); seq is a global counter, so events due at the same instant fire in
+// the order they were scheduled and a run is reproducible bit for bit.
+//
+// Cancelling is lazy: a socket remembers the seq of its armed timer (socket.timer);
+// an event whose seq no longer matches, or whose socket generation changed, is
+// dropped when it reaches the top.
+//
+// Event layout (32 bytes): i64 time, u32 seq, u32 kind, u32 a, u32 aGen, u32 b, u32 bGen.
+
+export const EV_SIZE: u32 = 32;
+
+let heapPtr: usize = 0;
+let cap: u32 = 0;
+let len: u32 = 0;
+let seq: u32 = 0;
+let now: i64 = 0;
+
+export function timersInit(): void {
+  if (heapPtr != 0) heap.free(heapPtr);
+  cap = 256; len = 0; seq = 0; now = 0;
+  heapPtr = heap.alloc(cap * EV_SIZE);
+}
+
+// @ts-ignore: decorator
+@inline export function nowUs(): i64 { return now; }
+export function setNow(t: i64): void { now = t; }
+export function pending(): u32 { return len; }
+
+// @ts-ignore: decorator
+@inline function ev(i: u32): usize { return heapPtr + <usize>i * EV_SIZE; }
+
+// @ts-ignore: decorator
+@inline function less(i: u32, j: u32): bool {
+  let ti = load<i64>(ev(i)), tj = load<i64>(ev(j));
+  return ti < tj || (ti == tj && load<u32>(ev(i), 8) - load<u32>(ev(j), 8) > 0x7fffffff);
+}
+
+function swap(i: u32, j: u32): void {
+  let a = ev(i), b = ev(j);
+  for (let k: usize = 0; k < EV_SIZE; k += 8) {
+    let x = load<u64>(a + k);
+    store<u64>(a + k, load<u64>(b + k));
+    store<u64>(b + k, x);
+  }
+}
+
+/** Schedules an event `delay` microseconds from now; returns its seq (never 0). */
+export function schedule(delay: i64, kind: u32, a: u32, aGen: u32, b: u32, bGen: u32): u32 {
+  if (len == cap) { cap <<= 1; heapPtr = heap.realloc(heapPtr, <usize>cap * EV_SIZE); }
+  if (++seq == 0) seq = 1;
+  let i = len++;
+  let e = ev(i);
+  store<i64>(e, now + delay);
+  store<u32>(e, seq, 8); store<u32>(e, kind, 12);
+  store<u32>(e, a, 16); store<u32>(e, aGen, 20);
+  store<u32>(e, b, 24); store<u32>(e, bGen, 28);
+  while (i > 0) {
+    let p = (i - 1) >> 1;
+    if (!less(i, p)) break;
+    swap(i, p); i = p;
+  }
+  return seq;
+}
+
+/** Time of the earliest event, or -1. */
+export function nextTime(): i64 { return len == 0 ? -1 : load<i64>(ev(0)); }
+
+// The popped event, copied out so handlers may schedule more.
+export const popped = memory.data(32);
+
+/** Removes the earliest event into `popped`. */
+export function pop(): void {
+  memory.copy(popped, ev(0), EV_SIZE);
+  len--;
+  if (len == 0) return;
+  memory.copy(ev(0), ev(len), EV_SIZE);
+  let i: u32 = 0;
+  while (true) {
+    let l: u32 = 2 * i + 1, r: u32 = l + 1, m: u32 = i;
+    if (l < len && less(l, m)) m = l;
+    if (r < len && less(r, m)) m = r;
+    if (m == i) break;
+    swap(i, m); i = m;
+  }
+}
+
+export function timersBytes(): usize { return <usize>cap * EV_SIZE; }

@@ -1,0 +1,1799 @@
+/*
+ * probe.c - ask the real Linux kernel how listen/accept/connect behave.
+ *
+ * Loopback only (127.0.0.1, ::1, AF_UNIX abstract names and /tmp paths).
+ * Every socket is nonblocking or has a send timeout, every wait is a poll()
+ * with a small timeout, every port is kernel-chosen (bind port 0).
+ *
+ * Output: one JSON object per line:  {"fact":"<name>","value":<json>}
+ *
+ * Conventions inside values:
+ *   - a failed call is reported as its errno name, e.g. "EINVAL";
+ *   - a successful call is reported as its numeric return value
+ *     (0 for calls returning 0; fd-returning calls such as socket() and
+ *     accept() are normalised to 0, since fd numbers are not meaningful,
+ *     except in socket_errors.fd_numbers);
+ *   - poll revents are strings like "POLLOUT|POLLHUP" ("" = nothing).
+ *
+ * Build:  gcc -O1 -Wall -o /tmp/probe tests/linux/probe.c
+ * Run:    /tmp/probe          (run as root for the port-80 / SOCK_RAW facts)
+ *
+ * Sysctls are only read, never written.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CAP 40           /* max connections we try when measuring capacity */
+#define CONNECT_WAIT 50  /* ms: "became connected" window on loopback */
+
+/* ------------------------------------------------------------------ */
+/* errno names                                                          */
+/* ------------------------------------------------------------------ */
+
+static const char *errname(int e)
+{
+    static char buf[32];
+    switch (e) {
+#define E(x) case x: return #x;
+    E(EPERM) E(ENOENT) E(EINTR) E(EIO) E(EBADF) E(EAGAIN) E(ENOMEM)
+    E(EACCES) E(EFAULT) E(EBUSY) E(EEXIST) E(ENODEV) E(ENOTDIR) E(EISDIR)
+    E(EINVAL) E(ENFILE) E(EMFILE) E(ENOSPC) E(EPIPE) E(ENAMETOOLONG)
+    E(ENOSYS) E(ENOTSOCK) E(EDESTADDRREQ) E(EMSGSIZE) E(EPROTOTYPE)
+    E(ENOPROTOOPT) E(EPROTONOSUPPORT) E(ESOCKTNOSUPPORT) E(EOPNOTSUPP)
+    E(EPFNOSUPPORT) E(EAFNOSUPPORT) E(EADDRINUSE) E(EADDRNOTAVAIL)
+    E(ENETDOWN) E(ENETUNREACH) E(ENETRESET) E(ECONNABORTED) E(ECONNRESET)
+    E(ENOBUFS) E(EISCONN) E(ENOTCONN) E(ESHUTDOWN) E(ETIMEDOUT)
+    E(ECONNREFUSED) E(EHOSTDOWN) E(EHOSTUNREACH) E(EALREADY) E(EINPROGRESS)
+#undef E
+    }
+    snprintf(buf, sizeof buf, "E%d", e);
+    return buf;
+}
+
+/* return value -> ret, or -errno on failure */
+static long R(long ret) { return ret < 0 ? -errno : ret; }
+
+/* ------------------------------------------------------------------ */
+/* tiny JSON line builder                                               */
+/* ------------------------------------------------------------------ */
+
+static char jb[1 << 16];
+static size_t jl;
+static int jfirst[32];
+static int jd;
+
+static void jput(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(jb + jl, sizeof jb - jl, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        jl += (size_t)n < sizeof jb - jl ? (size_t)n : sizeof jb - jl - 1;
+}
+
+static void jstr(const char *s)
+{
+    jput("\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            jput("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            jput("\\u%04x", (unsigned char)*s);
+        else
+            jput("%c", *s);
+    }
+    jput("\"");
+}
+
+/* separator + optional key */
+static void jpre(const char *k)
+{
+    if (!jfirst[jd])
+        jput(",");
+    jfirst[jd] = 0;
+    if (k) {
+        jstr(k);
+        jput(":");
+    }
+}
+
+static void J_int(const char *k, long v) { jpre(k); jput("%ld", v); }
+static void J_str(const char *k, const char *s) { jpre(k); jstr(s); }
+static void J_bool(const char *k, int b) { jpre(k); jput(b ? "true" : "false"); }
+static void J_null(const char *k) { jpre(k); jput("null"); }
+/* syscall result: number on success, errno name on failure */
+static void J_rc(const char *k, long rc)
+{
+    if (rc < 0)
+        J_str(k, errname((int)-rc));
+    else
+        J_int(k, rc);
+}
+/* fd-returning syscall result: 0 on success, errno name on failure */
+static void J_fdrc(const char *k, long rc) { J_rc(k, rc < 0 ? rc : 0); }
+/* SO_ERROR style value: 0 or errno name */
+static void J_err(const char *k, int e)
+{
+    if (e)
+        J_str(k, errname(e));
+    else
+        J_int(k, 0);
+}
+static void J_obj(const char *k) { jpre(k); jput("{"); jfirst[++jd] = 1; }
+static void J_end(void) { jput("}"); jd--; }
+static void J_arr(const char *k) { jpre(k); jput("["); jfirst[++jd] = 1; }
+static void J_end_arr(void) { jput("]"); jd--; }
+
+static void fact_begin(const char *name)
+{
+    jl = 0;
+    jd = 0;
+    jput("{\"fact\":");
+    jstr(name);
+    jput(",\"value\":{");
+    jd = 1;
+    jfirst[1] = 1;
+}
+
+static void fact_end(void)
+{
+    jput("}}");
+    printf("%s\n", jb);
+    fflush(stdout);
+}
+
+/* ------------------------------------------------------------------ */
+/* socket helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+static socklen_t mkaddr(int fam, const char *ip, int port,
+                        struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (fam == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons(port);
+        inet_pton(AF_INET, ip ? ip : "127.0.0.1", &a->sin_addr);
+        return sizeof *a;
+    }
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    inet_pton(AF_INET6, ip ? ip : "::1", &a->sin6_addr);
+    return sizeof *a;
+}
+
+static long do_bind(int fd, int fam, const char *ip, int port)
+{
+    struct sockaddr_storage ss;
+    socklen_t l = mkaddr(fam, ip, port, &ss);
+    return R(bind(fd, (struct sockaddr *)&ss, l));
+}
+
+static long do_connect(int fd, int fam, const char *ip, int port)
+{
+    struct sockaddr_storage ss;
+    socklen_t l = mkaddr(fam, ip, port, &ss);
+    return R(connect(fd, (struct sockaddr *)&ss, l));
+}
+
+static int ss_port(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+    if (ss->ss_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+    return -1;
+}
+
+static const char *ss_str(const struct sockaddr_storage *ss)
+{
+    static char buf[80];
+    char ip[INET6_ADDRSTRLEN] = "?";
+    if (ss->ss_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, ip, sizeof ip);
+        snprintf(buf, sizeof buf, "%s:%d", ip, ss_port(ss));
+    } else if (ss->ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, ip, sizeof ip);
+        snprintf(buf, sizeof buf, "[%s]:%d", ip, ss_port(ss));
+    } else {
+        snprintf(buf, sizeof buf, "family=%d", ss->ss_family);
+    }
+    return buf;
+}
+
+static int local_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t l = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &l) < 0)
+        return -1;
+    return ss_port(&ss);
+}
+
+static int get_int(int fd, int level, int opt)
+{
+    int v = 0;
+    socklen_t l = sizeof v;
+    if (getsockopt(fd, level, opt, &v, &l) < 0)
+        return -errno;
+    return v;
+}
+
+static int set_int(int fd, int level, int opt, int v)
+{
+    return setsockopt(fd, level, opt, &v, sizeof v);
+}
+
+static int so_error(int fd) { return get_int(fd, SOL_SOCKET, SO_ERROR); }
+
+static int is_nonblock(int fd) { return (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0; }
+
+static void close_all(int *fds, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+static int tcp_sock(int fam) { return socket(fam, SOCK_STREAM | SOCK_NONBLOCK, 0); }
+
+/* nonblocking TCP listener on loopback, kernel-chosen port */
+static int listener(int fam, int backlog)
+{
+    int fd = tcp_sock(fam);
+    if (fd < 0 || do_bind(fd, fam, NULL, 0) < 0 || listen(fd, backlog) < 0) {
+        perror("listener");
+        exit(1);
+    }
+    return fd;
+}
+
+/* nonblocking client with connect() started; *rc = connect result */
+static int client(int fam, int port, long *rc)
+{
+    int fd = tcp_sock(fam);
+    long r = do_connect(fd, fam, NULL, port);
+    if (rc)
+        *rc = r;
+    return fd;
+}
+
+static short wait_ev(int fd, short ev, int ms)
+{
+    struct pollfd p = { fd, ev, 0 };
+    return poll(&p, 1, ms) > 0 ? p.revents : 0;
+}
+
+/* poll until any of ev (or error) shows up; returns elapsed ms or -1 */
+static long wait_elapsed(int fd, short ev, int max_ms, short *rev)
+{
+    long t0 = now_ms();
+    short r = wait_ev(fd, ev, max_ms);
+    if (rev)
+        *rev = r;
+    return r ? now_ms() - t0 : -1;
+}
+
+static const char *evstr(short r)
+{
+    static char buf[128];
+    buf[0] = 0;
+    static const struct { short bit; const char *n; } t[] = {
+        { POLLIN, "POLLIN" }, { POLLPRI, "POLLPRI" }, { POLLOUT, "POLLOUT" },
+        { POLLERR, "POLLERR" }, { POLLHUP, "POLLHUP" }, { POLLNVAL, "POLLNVAL" },
+        { POLLRDHUP, "POLLRDHUP" },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (r & t[i].bit) {
+            if (buf[0])
+                strcat(buf, "|");
+            strcat(buf, t[i].n);
+        }
+    return buf;
+}
+
+/* revents right now (after a tiny grace period for loopback softirqs) */
+static const char *ev_now(int fd)
+{
+    return evstr(wait_ev(fd, POLLIN | POLLOUT | POLLRDHUP, 0));
+}
+
+static int connected_within(int fd, int ms)
+{
+    short r = wait_ev(fd, POLLOUT, ms);
+    return (r & POLLOUT) && !(r & (POLLERR | POLLHUP)) && so_error(fd) == 0;
+}
+
+/*
+ * Connect clients to port one after another until one does not become
+ * connected within CONNECT_WAIT ms, or cap is reached.  fds[0..n-1] are
+ * connected clients; *stuck is the first client that stayed in SYN_SENT
+ * (or -1).  Caller closes everything.
+ */
+static int fill(int fam, int port, int *fds, int cap, int *stuck)
+{
+    *stuck = -1;
+    for (int n = 0; n < cap; n++) {
+        int fd = client(fam, port, NULL);
+        if (!connected_within(fd, CONNECT_WAIT)) {
+            *stuck = fd;
+            return n;
+        }
+        fds[n] = fd;
+    }
+    return cap;
+}
+
+static int accept_nb(int lfd) { return accept4(lfd, NULL, NULL, SOCK_NONBLOCK); }
+
+/* accept everything queued; returns count */
+static int drain(int lfd)
+{
+    int n = 0, fd;
+    while ((fd = accept_nb(lfd)) >= 0) {
+        close(fd);
+        n++;
+    }
+    return n;
+}
+
+/* emit a sysctl: number, array of numbers, or null if missing */
+static void J_sysctl(const char *k, const char *path)
+{
+    char buf[128];
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        J_null(k);
+        return;
+    }
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    long v[4];
+    int cnt = 0;
+    char *p = buf, *end;
+    while (cnt < 4) {
+        long x = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        v[cnt++] = x;
+        p = end;
+    }
+    if (cnt == 1) {
+        J_int(k, v[0]);
+    } else {
+        J_arr(k);
+        for (int i = 0; i < cnt; i++)
+            J_int(NULL, v[i]);
+        J_end_arr();
+    }
+}
+
+static long sysctl_num(const char *path, int idx)
+{
+    FILE *f = fopen(path, "r");
+    long a = -1, b = -1;
+    if (!f)
+        return -1;
+    if (fscanf(f, "%ld %ld", &a, &b) < 1)
+        a = -1;
+    fclose(f);
+    return idx ? b : a;
+}
+
+static const char *parity(int port) { return port < 0 ? "none" : (port & 1) ? "odd" : "even"; }
+
+/* unix helpers */
+static int upath_n;
+static socklen_t unix_path(struct sockaddr_un *a, int abstract)
+{
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    if (abstract) {
+        int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1,
+                         "sockprobe-%d-%d", getpid(), upath_n++);
+        return offsetof(struct sockaddr_un, sun_path) + 1 + n;
+    }
+    snprintf(a->sun_path, sizeof a->sun_path, "/tmp/sockprobe-%d-%d", getpid(), upath_n++);
+    unlink(a->sun_path);
+    return sizeof *a;
+}
+
+static long ubind(int fd, struct sockaddr_un *a, socklen_t l)
+{
+    return R(bind(fd, (struct sockaddr *)a, l));
+}
+
+static long uconnect(int fd, struct sockaddr_un *a, socklen_t l)
+{
+    return R(connect(fd, (struct sockaddr *)a, l));
+}
+
+/* ------------------------------------------------------------------ */
+/* facts                                                                */
+/* ------------------------------------------------------------------ */
+
+static void fact_socket_errors(void)
+{
+    fact_begin("socket_errors");
+
+    /* fd numbers first, while the process is fresh */
+    int a = socket(AF_INET, SOCK_STREAM, 0);
+    int b = socket(AF_INET, SOCK_STREAM, 0);
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    close(b);
+    int d = socket(AF_INET, SOCK_STREAM, 0);
+    J_obj("fd_numbers");
+    J_int("first", a);
+    J_int("second", b);
+    J_int("third", c);
+    J_int("after_closing_second", d);
+    J_bool("lowest_free_reused", d == b);
+    J_end();
+    close(a);
+    close(c);
+    close(d);
+
+    static const struct { const char *name; int d, t, p; } cases[] = {
+        { "inet_stream_0", AF_INET, SOCK_STREAM, 0 },
+        { "inet_stream_udp", AF_INET, SOCK_STREAM, IPPROTO_UDP },
+        { "inet_dgram_tcp", AF_INET, SOCK_DGRAM, IPPROTO_TCP },
+        { "inet_seqpacket_0", AF_INET, SOCK_SEQPACKET, 0 },
+        { "inet6_seqpacket_0", AF_INET6, SOCK_SEQPACKET, 0 },
+        { "unix_stream_tcp", AF_UNIX, SOCK_STREAM, IPPROTO_TCP },
+        { "unix_stream_1", AF_UNIX, SOCK_STREAM, 1 },
+        { "family_12345", 12345, SOCK_STREAM, 0 },
+        { "inet_type_99", AF_INET, 99, 0 },
+        { "inet_stream_unknown_flag_0x40000000", AF_INET, SOCK_STREAM | 0x40000000, 0 },
+        { "inet_raw_0", AF_INET, SOCK_RAW, 0 },
+        /* extras */
+        { "inet_stream_tcp", AF_INET, SOCK_STREAM, IPPROTO_TCP },
+        { "inet_stream_nonblock_cloexec", AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0 },
+        { "inet_dgram_0", AF_INET, SOCK_DGRAM, 0 },
+        { "inet6_stream_0", AF_INET6, SOCK_STREAM, 0 },
+        { "inet_type_0", AF_INET, 0, 0 },
+        { "inet_stream_proto_9999", AF_INET, SOCK_STREAM, 9999 },
+        { "inet_stream_proto_-1", AF_INET, SOCK_STREAM, -1 },
+        { "family_-1", -1, SOCK_STREAM, 0 },
+        { "family_0_unspec", AF_UNSPEC, SOCK_STREAM, 0 },
+        { "unix_dgram_0", AF_UNIX, SOCK_DGRAM, 0 },
+        { "unix_seqpacket_0", AF_UNIX, SOCK_SEQPACKET, 0 },
+        { "unix_raw_0", AF_UNIX, SOCK_RAW, 0 },
+        { "inet_raw_tcp", AF_INET, SOCK_RAW, IPPROTO_TCP },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int fd = socket(cases[i].d, cases[i].t, cases[i].p);
+        J_fdrc(cases[i].name, R(fd));
+        if (fd >= 0)
+            close(fd);
+    }
+    fact_end();
+}
+
+static void fact_listen_errors(void)
+{
+    fact_begin("listen_errors");
+    int fd, fd2;
+
+    fd = socket(AF_INET, SOCK_DGRAM, 0);
+    J_rc("udp", R(listen(fd, 1)));
+    close(fd);
+
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    J_rc("unix_stream_unbound", R(listen(fd, 1)));
+    close(fd);
+
+    fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    J_rc("unix_seqpacket_unbound", R(listen(fd, 1)));
+    close(fd);
+
+    fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    J_rc("unix_dgram", R(listen(fd, 1)));
+    {
+        struct sockaddr_un ua;
+        socklen_t ul = unix_path(&ua, 1);
+        ubind(fd, &ua, ul);
+        J_rc("unix_dgram_bound", R(listen(fd, 1)));
+    }
+    close(fd);
+
+    /* connected TCP client and the accepted server side */
+    int l = listener(AF_INET, 4);
+    fd = client(AF_INET, local_port(l), NULL);
+    connected_within(fd, CONNECT_WAIT);
+    J_rc("tcp_connected_client", R(listen(fd, 1)));
+    fd2 = accept_nb(l);
+    J_rc("tcp_accepted_server_side", R(listen(fd2, 1)));
+    close(fd2);
+    close(fd);
+    J_rc("tcp_listen_twice", R(listen(l, 8)));
+    close(l);
+
+    /* SYN_SENT: listener with full accept queue */
+    {
+        int fds[CAP], stuck;
+        l = listener(AF_INET, 0);
+        int n = fill(AF_INET, local_port(l), fds, CAP, &stuck);
+        J_rc("tcp_syn_sent", stuck >= 0 ? R(listen(stuck, 1)) : -ENOSYS);
+        if (stuck >= 0)
+            close(stuck);
+        close_all(fds, n);
+        close(l);
+    }
+
+    /* shutdown(SHUT_RDWR) on an unbound socket, then listen */
+    J_obj("tcp_after_shutdown_rdwr_unbound");
+    fd = tcp_sock(AF_INET);
+    J_rc("shutdown", R(shutdown(fd, SHUT_RDWR)));
+    J_rc("listen", R(listen(fd, 4)));
+    J_int("acceptconn", get_int(fd, SOL_SOCKET, SO_ACCEPTCONN));
+    J_int("port_nonzero", local_port(fd) > 0);
+    J_str("listener_revents", ev_now(fd));
+    {
+        int cfd = client(AF_INET, local_port(fd), NULL);
+        J_bool("client_connected", connected_within(cfd, CONNECT_WAIT));
+        int afd = accept_nb(fd);
+        J_fdrc("accept", R(afd));
+        if (afd >= 0) {
+            char buf[8];
+            J_str("accepted_revents", ev_now(afd));
+            J_err("accepted_so_error", so_error(afd));
+            J_str("client_revents_before_send", ev_now(cfd));
+            J_rc("client_send", R(send(cfd, "x", 1, MSG_NOSIGNAL)));
+            sleep_ms(5);
+            J_str("client_revents_after_send", ev_now(cfd));
+            wait_ev(afd, POLLIN, CONNECT_WAIT);
+            J_rc("accepted_recv", R(recv(afd, buf, sizeof buf, MSG_DONTWAIT)));
+            J_rc("accepted_send", R(send(afd, "y", 1, MSG_NOSIGNAL | MSG_DONTWAIT)));
+            close(afd);
+        }
+        close(cfd);
+    }
+    close(fd);
+    J_end();
+
+    /* closed fd number and non-socket fd */
+    fd = open("/dev/null", O_RDONLY);
+    J_rc("dev_null", R(listen(fd, 1)));
+    close(fd);
+    J_rc("closed_fd", R(listen(fd, 1)));  /* fd number is now closed */
+
+    /* second socket on the same port with SO_REUSEADDR */
+    J_obj("reuseaddr_second_listen");
+    fd = tcp_sock(AF_INET);
+    fd2 = tcp_sock(AF_INET);
+    set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    set_int(fd2, SOL_SOCKET, SO_REUSEADDR, 1);
+    J_rc("bind1", do_bind(fd, AF_INET, NULL, 0));
+    J_rc("bind2", do_bind(fd2, AF_INET, NULL, local_port(fd)));
+    J_rc("listen1", R(listen(fd, 4)));
+    J_rc("listen2", R(listen(fd2, 4)));
+    J_int("acceptconn2", get_int(fd2, SOL_SOCKET, SO_ACCEPTCONN));
+    J_int("port2_after_failed_listen_same", local_port(fd2) == local_port(fd));
+    close(fd);
+    close(fd2);
+    J_end();
+
+    J_obj("reuseport_second_listen");
+    fd = tcp_sock(AF_INET);
+    fd2 = tcp_sock(AF_INET);
+    set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+    set_int(fd2, SOL_SOCKET, SO_REUSEPORT, 1);
+    J_rc("bind1", do_bind(fd, AF_INET, NULL, 0));
+    J_rc("bind2", do_bind(fd2, AF_INET, NULL, local_port(fd)));
+    J_rc("listen1", R(listen(fd, 4)));
+    J_rc("listen2", R(listen(fd2, 4)));
+    close(fd);
+    close(fd2);
+    J_end();
+
+    /* unbound listen -> autobind */
+    J_obj("autobind");
+    fd = tcp_sock(AF_INET);
+    J_rc("listen", R(listen(fd, 4)));
+    {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        getsockname(fd, (struct sockaddr *)&ss, &sl);
+        int p = ss_port(&ss);
+        long lo = sysctl_num("/proc/sys/net/ipv4/ip_local_port_range", 0);
+        long hi = sysctl_num("/proc/sys/net/ipv4/ip_local_port_range", 1);
+        J_str("sockname", ss_str(&ss));
+        J_int("port", p);
+        J_str("parity", parity(p));
+        J_bool("in_ip_local_port_range", p >= lo && p <= hi);
+    }
+    close(fd);
+    J_end();
+
+    fact_end();
+}
+
+static void fact_backlog_capacity(void)
+{
+    static const int backlogs[] = { -1, 0, 1, 2, 3, 5, 8, 16 };
+    char key[16];
+    fact_begin("backlog_capacity");
+    J_sysctl("somaxconn", "/proc/sys/net/core/somaxconn");
+    J_obj("counts");
+    for (size_t i = 0; i < sizeof backlogs / sizeof backlogs[0]; i++) {
+        int fds[CAP], stuck;
+        int l = listener(AF_INET, backlogs[i]);
+        int n = fill(AF_INET, local_port(l), fds, CAP, &stuck);
+        snprintf(key, sizeof key, "%d", backlogs[i]);
+        if (n >= CAP)
+            J_str(key, ">=40");
+        else
+            J_int(key, n);
+        if (stuck >= 0)
+            close(stuck);
+        close_all(fds, n);
+        close(l);
+    }
+    J_end();
+    /* same for IPv6 with backlog 1 (extra) */
+    {
+        int fds[CAP], stuck;
+        int l = listener(AF_INET6, 1);
+        int n = fill(AF_INET6, local_port(l), fds, CAP, &stuck);
+        J_int("ipv6_backlog_1", n);
+        if (stuck >= 0)
+            close(stuck);
+        close_all(fds, n);
+        close(l);
+    }
+    fact_end();
+}
+
+static void fact_relisten(void)
+{
+    int fds[CAP], more[CAP], stuck, n, m;
+    fact_begin("relisten");
+
+    int l = listener(AF_INET, 1);
+    int port = local_port(l);
+    n = fill(AF_INET, port, fds, CAP, &stuck);
+    J_int("backlog_1_filled", n);
+    if (stuck >= 0)
+        close(stuck);
+    J_rc("listen_again_backlog_4", R(listen(l, 4)));
+    J_bool("port_unchanged", local_port(l) == port);
+    m = fill(AF_INET, port, more, CAP, &stuck);
+    J_int("more_after_grow", m);
+    if (stuck >= 0)
+        close(stuck);
+    close_all(fds, n);
+    close_all(more, m);
+    close(l);
+
+    J_obj("shrink");
+    l = listener(AF_INET, 4);
+    port = local_port(l);
+    n = fill(AF_INET, port, fds, CAP, &stuck);
+    J_int("backlog_4_filled", n);
+    if (stuck >= 0)
+        close(stuck);
+    J_rc("listen_0", R(listen(l, 0)));
+    m = fill(AF_INET, port, more, CAP, &stuck);
+    J_int("more_after_shrink", m);
+    if (stuck >= 0)
+        close(stuck);
+    close_all(more, m);
+    J_int("accepted_after_shrink", drain(l));
+    m = fill(AF_INET, port, more, CAP, &stuck);
+    J_int("capacity_after_drain", m);
+    if (stuck >= 0)
+        close(stuck);
+    close_all(more, m);
+    close_all(fds, n);
+    close(l);
+    J_end();
+
+    fact_end();
+}
+
+static void fact_nonblocking_connect(void)
+{
+    long rc;
+    fact_begin("nonblocking_connect");
+    int l = listener(AF_INET, 16);
+    int port = local_port(l);
+
+    int c = client(AF_INET, port, &rc);
+    J_rc("connect", rc);
+    int a = accept_nb(l);
+    J_fdrc("immediate_accept", R(a));
+    J_str("client_revents_immediately", ev_now(c));
+    connected_within(c, CONNECT_WAIT);
+    if (a < 0)
+        a = accept_nb(l);
+    J_err("so_error", so_error(c));
+    J_rc("second_connect", do_connect(c, AF_INET, NULL, port));
+    J_rc("third_connect", do_connect(c, AF_INET, NULL, port));
+    J_rc("connect_other_addr", do_connect(c, AF_INET, NULL, port + 1));
+    {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        J_rc("getpeername", R(getpeername(c, (struct sockaddr *)&ss, &sl)));
+        J_str("peer", ss_str(&ss));
+        J_bool("peer_port_matches", ss_port(&ss) == port);
+    }
+    close(a);
+    close(c);
+
+    /* repeat: how often does accept() succeed right after connect()? */
+    int ok = 0, inprog = 0;
+    for (int i = 0; i < 20; i++) {
+        c = client(AF_INET, port, &rc);
+        if (rc == -EINPROGRESS)
+            inprog++;
+        a = accept_nb(l);
+        if (a >= 0) {
+            ok++;
+            close(a);
+        }
+        close(c);
+    }
+    drain(l);
+    J_int("immediate_accept_success_of_20", ok);
+    J_int("connect_einprogress_of_20", inprog);
+
+    /* blocking connect (bounded by SO_SNDTIMEO) */
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    struct timeval tv = { 1, 0 };
+    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    J_rc("blocking_connect", do_connect(c, AF_INET, NULL, port));
+    close(c);
+    drain(l);
+    close(l);
+    fact_end();
+}
+
+static void fact_connect_refused(void)
+{
+    long rc;
+    short rev;
+    fact_begin("connect_refused");
+    /* a bound but not listening socket reserves the port */
+    int hold = tcp_sock(AF_INET);
+    do_bind(hold, AF_INET, NULL, 0);
+    int port = local_port(hold);
+
+    int c = client(AF_INET, port, &rc);
+    J_rc("connect", rc);
+    J_str("revents_immediately", ev_now(c));
+    long ms = wait_elapsed(c, POLLOUT, 500, &rev);
+    J_int("poll_ms", ms);
+    J_str("poll_revents", evstr(rev));
+    J_err("so_error_1", so_error(c));
+    J_err("so_error_2", so_error(c));
+    J_rc("connect_again_after_so_error_read", do_connect(c, AF_INET, NULL, port));
+    J_err("so_error_after", so_error(c));
+    J_rc("third_connect", do_connect(c, AF_INET, NULL, port));
+    wait_elapsed(c, POLLOUT, 500, &rev);
+    J_err("third_connect_so_error", so_error(c));
+    close(c);
+
+    c = client(AF_INET, port, NULL);
+    wait_elapsed(c, POLLOUT, 500, &rev);
+    J_rc("connect_again_without_so_error_read", do_connect(c, AF_INET, NULL, port));
+    J_err("so_error_after_that", so_error(c));
+    close(c);
+
+    c = client(AF_INET, port, NULL);
+    wait_elapsed(c, POLLOUT, 500, &rev);
+    {
+        char buf[4];
+        J_rc("recv_after_refused", R(recv(c, buf, sizeof buf, MSG_DONTWAIT)));
+        J_rc("recv_after_refused_2", R(recv(c, buf, sizeof buf, MSG_DONTWAIT)));
+    }
+    close(c);
+
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    struct timeval tv = { 1, 0 };
+    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    J_rc("blocking_connect", do_connect(c, AF_INET, NULL, port));
+    close(c);
+    close(hold);
+    fact_end();
+}
+
+static void fact_connect_ealready(void)
+{
+    int fds[CAP], stuck;
+    short rev;
+    long rc;
+    fact_begin("connect_ealready");
+    int l = listener(AF_INET, 0);
+    int port = local_port(l);
+    int n = fill(AF_INET, port, fds, CAP, &stuck);
+    if (stuck >= 0)
+        close(stuck);
+    J_int("queue_filled_with", n);
+
+    long t0 = now_ms();
+    int c = client(AF_INET, port, &rc);
+    J_rc("first_connect", rc);
+    J_rc("second_connect", do_connect(c, AF_INET, NULL, port));
+    J_rc("connect_other_port_while_syn_sent", do_connect(c, AF_INET, NULL, port + 1));
+    J_err("so_error_while_syn_sent", so_error(c));
+    J_str("revents_after_200ms", evstr(wait_ev(c, POLLOUT, 200)));
+    {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        J_rc("getpeername_while_syn_sent", R(getpeername(c, (struct sockaddr *)&ss, &sl)));
+    }
+    int a = accept_nb(l);
+    J_fdrc("accept_one", R(a));
+    long t1 = now_ms();
+    long ms = wait_elapsed(c, POLLOUT, 2500, &rev);
+    J_int("ms_after_accept_until_connected", ms);
+    J_int("ms_since_connect_until_connected", ms < 0 ? -1 : now_ms() - t0);
+    (void)t1;
+    J_str("revents", evstr(rev));
+    J_err("so_error", so_error(c));
+    J_rc("connect_after_established", do_connect(c, AF_INET, NULL, port));
+    int a2 = accept_nb(l);
+    J_fdrc("accept_late_client", R(a2));
+    if (a2 >= 0)
+        close(a2);
+    if (a >= 0)
+        close(a);
+    close(c);
+    close_all(fds, n);
+    close(l);
+    fact_end();
+}
+
+static void fact_accept_errors(void)
+{
+    int fd, a;
+    fact_begin("accept_errors");
+
+    fd = tcp_sock(AF_INET);
+    J_rc("unbound_tcp", R(accept(fd, NULL, NULL)));
+    do_bind(fd, AF_INET, NULL, 0);
+    J_rc("bound_not_listening", R(accept(fd, NULL, NULL)));
+    close(fd);
+
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    J_rc("udp", R(accept(fd, NULL, NULL)));
+    close(fd);
+
+    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    J_rc("unix_dgram", R(accept(fd, NULL, NULL)));
+    close(fd);
+
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    J_rc("unix_stream_unbound", R(accept(fd, NULL, NULL)));
+    close(fd);
+
+    fd = open("/dev/null", O_RDONLY);
+    J_rc("dev_null", R(accept(fd, NULL, NULL)));
+    close(fd);
+    J_rc("closed_fd", R(accept(fd, NULL, NULL)));
+
+    int l = listener(AF_INET, 16);
+    int port = local_port(l);
+    J_rc("nonblocking_empty", R(accept(l, NULL, NULL)));
+
+    /* bad flags, with a connection queued */
+    int c = client(AF_INET, port, NULL);
+    connected_within(c, CONNECT_WAIT);
+    J_rc("accept4_flags_0x1234", R(accept4(l, NULL, NULL, 0x1234)));
+    J_rc("accept4_flags_O_APPEND", R(accept4(l, NULL, NULL, O_APPEND)));
+    J_rc("accept4_after_bad_flags_still_queued", R(wait_ev(l, POLLIN, 0)));
+    /* bad addrlen / bad address pointer: is the queued connection consumed? */
+    {
+        struct sockaddr_in sin;
+        char buf[4];
+        socklen_t sl = (socklen_t)-1;
+        J_obj("accept_addrlen_negative");
+        J_rc("accept", R(accept(l, (struct sockaddr *)&sin, &sl)));
+        J_fdrc("accept_after", R(accept_nb(l)));
+        wait_ev(c, POLLIN, CONNECT_WAIT);
+        J_str("client_revents", ev_now(c));
+        J_rc("client_recv", R(recv(c, buf, sizeof buf, MSG_DONTWAIT)));
+        J_end();
+        close(c);
+        c = client(AF_INET, port, NULL);
+        connected_within(c, CONNECT_WAIT);
+        sl = sizeof sin;
+        J_obj("accept_bad_addr_pointer");
+        J_rc("accept", R(accept(l, (struct sockaddr *)8, &sl)));
+        J_fdrc("accept_after", R(accept_nb(l)));
+        wait_ev(c, POLLIN, CONNECT_WAIT);
+        J_str("client_revents", ev_now(c));
+        J_rc("client_recv", R(recv(c, buf, sizeof buf, MSG_DONTWAIT)));
+        J_end();
+        close(c);
+    }
+    c = client(AF_INET, port, NULL);
+    connected_within(c, CONNECT_WAIT);
+    a = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    J_fdrc("accept4_nonblock_cloexec", R(a));
+    J_bool("accept4_result_nonblocking", a >= 0 && is_nonblock(a));
+    J_bool("accept4_result_cloexec", a >= 0 && (fcntl(a, F_GETFD) & FD_CLOEXEC));
+    close(a);
+    close(c);
+
+    c = client(AF_INET, port, NULL);
+    connected_within(c, CONNECT_WAIT);
+    a = accept(l, NULL, NULL);
+    J_bool("listener_is_nonblocking", is_nonblock(l));
+    J_bool("accepted_inherits_nonblock", a >= 0 && is_nonblock(a));
+    close(a);
+    close(c);
+
+    /* small addrlen: truncated, real length reported */
+    c = client(AF_INET, port, NULL);
+    connected_within(c, CONNECT_WAIT);
+    {
+        struct sockaddr_storage ss;
+        socklen_t sl = 4;
+        memset(&ss, 0, sizeof ss);
+        a = accept(l, (struct sockaddr *)&ss, &sl);
+        J_fdrc("accept_addrlen_4", R(a));
+        J_int("accept_addrlen_4_returned_len", sl);
+        close(a);
+    }
+    close(c);
+
+    /* FIFO order + peer address */
+    {
+        int cs[5], ports[5], ok_order = 1, ok_addr = 1;
+        for (int i = 0; i < 5; i++) {
+            cs[i] = client(AF_INET, port, NULL);
+            connected_within(cs[i], CONNECT_WAIT);
+            ports[i] = local_port(cs[i]);
+        }
+        J_arr("fifo_client_ports");
+        for (int i = 0; i < 5; i++)
+            J_int(NULL, ports[i]);
+        J_end_arr();
+        J_arr("fifo_accepted_peer_ports");
+        for (int i = 0; i < 5; i++) {
+            struct sockaddr_storage ss, cs_ss;
+            socklen_t sl = sizeof ss, csl = sizeof cs_ss;
+            a = accept(l, (struct sockaddr *)&ss, &sl);
+            J_int(NULL, ss_port(&ss));
+            if (ss_port(&ss) != ports[i])
+                ok_order = 0;
+            getsockname(cs[i], (struct sockaddr *)&cs_ss, &csl);
+            if (sl != csl || memcmp(&ss, &cs_ss, sl) != 0)
+                ok_addr = 0;
+            close(a);
+        }
+        J_end_arr();
+        J_bool("fifo_order", ok_order);
+        J_bool("peer_addr_equals_client_sockname", ok_addr);
+        close_all(cs, 5);
+    }
+    close(l);
+    fact_end();
+}
+
+static void fact_listener_close(void)
+{
+    int fds[CAP], stuck;
+    char buf[8];
+    short rev;
+    fact_begin("listener_close");
+    int l = listener(AF_INET, 1);
+    int n = fill(AF_INET, local_port(l), fds, CAP, &stuck);
+    J_int("queued", n);
+    J_bool("have_syn_sent_client", stuck >= 0);
+    long t0 = now_ms();
+    close(l);
+    sleep_ms(10);
+
+    if (n >= 2) {
+        J_obj("queued_client_a");
+        J_str("revents", ev_now(fds[0]));
+        J_rc("recv_1", R(recv(fds[0], buf, sizeof buf, MSG_DONTWAIT)));
+        J_rc("recv_2", R(recv(fds[0], buf, sizeof buf, MSG_DONTWAIT)));
+        J_err("so_error", so_error(fds[0]));
+        J_rc("send", R(send(fds[0], "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT)));
+        J_end();
+        J_obj("queued_client_b");
+        J_err("so_error_first", so_error(fds[1]));
+        J_rc("recv_1", R(recv(fds[1], buf, sizeof buf, MSG_DONTWAIT)));
+        J_rc("send", R(send(fds[1], "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT)));
+        J_end();
+    }
+    if (stuck >= 0) {
+        J_obj("syn_sent_client");
+        J_str("revents_right_after_close", ev_now(stuck));
+        long ms = wait_elapsed(stuck, POLLOUT, 2500, &rev);
+        J_int("ms_until_event", ms);
+        J_int("ms_since_listener_close", ms < 0 ? -1 : now_ms() - t0);
+        J_str("revents", evstr(rev));
+        J_err("so_error", so_error(stuck));
+        J_end();
+        close(stuck);
+    }
+    close_all(fds, n);
+    fact_end();
+}
+
+static void fact_listener_shutdown_rd(void)
+{
+    char buf[8];
+    fact_begin("listener_shutdown_rd");
+
+    /* listener bound to port 0 (kernel-chosen) */
+    int l = listener(AF_INET, 4);
+    int p1 = local_port(l);
+    int c = client(AF_INET, p1, NULL);
+    J_bool("client_connected", connected_within(c, CONNECT_WAIT));
+    J_rc("shutdown_rd", R(shutdown(l, SHUT_RD)));
+    J_int("port_after_shutdown", local_port(l));
+    J_bool("port_kept", local_port(l) == p1);
+    J_fdrc("accept", R(accept_nb(l)));
+    J_int("acceptconn", get_int(l, SOL_SOCKET, SO_ACCEPTCONN));
+    J_str("listener_revents", ev_now(l));
+    sleep_ms(5);
+    J_str("queued_client_revents", ev_now(c));
+    J_rc("queued_client_recv", R(recv(c, buf, sizeof buf, MSG_DONTWAIT)));
+    J_rc("queued_client_recv_2", R(recv(c, buf, sizeof buf, MSG_DONTWAIT)));
+    close(c);
+    {
+        int c2 = client(AF_INET, p1, NULL);
+        J_bool("connect_to_old_port_connected", connected_within(c2, CONNECT_WAIT));
+        J_err("connect_to_old_port_so_error", so_error(c2));
+        close(c2);
+    }
+    J_rc("listen_again", R(listen(l, 4)));
+    int p2 = local_port(l);
+    J_int("acceptconn_after_relisten", get_int(l, SOL_SOCKET, SO_ACCEPTCONN));
+    J_bool("relisten_same_port", p2 == p1);
+    c = client(AF_INET, p2, NULL);
+    J_bool("new_client_connected", connected_within(c, CONNECT_WAIT));
+    int a = accept_nb(l);
+    J_fdrc("new_client_accept", R(a));
+    if (a >= 0)
+        close(a);
+    close(c);
+    close(l);
+
+    /* same with an explicitly chosen port (SOCK_BINDPORT_LOCK) */
+    J_obj("explicit_port");
+    {
+        int t = tcp_sock(AF_INET);
+        do_bind(t, AF_INET, NULL, 0);
+        int p = local_port(t);
+        close(t);
+        l = tcp_sock(AF_INET);
+        J_rc("bind", do_bind(l, AF_INET, NULL, p));
+        listen(l, 4);
+        J_rc("shutdown_rd", R(shutdown(l, SHUT_RD)));
+        J_bool("port_kept", local_port(l) == p);
+        J_rc("listen_again", R(listen(l, 4)));
+        J_bool("relisten_same_port", local_port(l) == p);
+        close(l);
+    }
+    J_end();
+
+    /* SHUT_WR and SHUT_RDWR on a listener */
+    l = listener(AF_INET, 4);
+    J_rc("shutdown_wr_on_listener", R(shutdown(l, SHUT_WR)));
+    J_int("acceptconn_after_shut_wr", get_int(l, SOL_SOCKET, SO_ACCEPTCONN));
+    c = client(AF_INET, local_port(l), NULL);
+    J_bool("shut_wr_client_connected", connected_within(c, CONNECT_WAIT));
+    a = accept_nb(l);
+    J_fdrc("shut_wr_accept", R(a));
+    if (a >= 0)
+        close(a);
+    close(c);
+    J_rc("shutdown_rdwr_on_listener", R(shutdown(l, SHUT_RDWR)));
+    J_int("acceptconn_after_shut_rdwr", get_int(l, SOL_SOCKET, SO_ACCEPTCONN));
+    J_rc("shutdown_rd_again_on_closed_listener", R(shutdown(l, SHUT_RD)));
+    close(l);
+
+    /* shutdown on unconnected sockets */
+    int s = tcp_sock(AF_INET);
+    J_rc("shutdown_unconnected_tcp", R(shutdown(s, SHUT_RDWR)));
+    do_bind(s, AF_INET, NULL, 0);
+    J_rc("shutdown_bound_tcp", R(shutdown(s, SHUT_RD)));
+    J_rc("shutdown_how_3", R(shutdown(s, 3)));
+    close(s);
+    s = socket(AF_UNIX, SOCK_STREAM, 0);
+    J_rc("shutdown_unconnected_unix_stream", R(shutdown(s, SHUT_RDWR)));
+    close(s);
+    s = socket(AF_INET, SOCK_DGRAM, 0);
+    J_rc("shutdown_unconnected_udp", R(shutdown(s, SHUT_RDWR)));
+    close(s);
+    fact_end();
+}
+
+/* two sockets, optional options, bind both to ip1:p / ip2:p */
+static void reuse_case(const char *key, const char *ip1, const char *ip2,
+                       int opt, int listen_first)
+{
+    int a = tcp_sock(AF_INET), b = tcp_sock(AF_INET);
+    if (opt) {
+        set_int(a, SOL_SOCKET, opt, 1);
+        set_int(b, SOL_SOCKET, opt, 1);
+    }
+    /* choose the port via 127.0.0.1:0 first, then rebind a as requested */
+    int t = tcp_sock(AF_INET);
+    do_bind(t, AF_INET, NULL, 0);
+    int p = local_port(t);
+    close(t);
+    do_bind(a, AF_INET, ip1, p);
+    if (listen_first)
+        listen(a, 4);
+    J_rc(key, do_bind(b, AF_INET, ip2, p));
+    close(a);
+    close(b);
+}
+
+/* server-side active close leaves TIME_WAIT on the listener's port */
+static void time_wait_case(const char *key, int listener_reuseaddr)
+{
+    int l = tcp_sock(AF_INET), a;
+    set_int(l, SOL_SOCKET, SO_REUSEADDR, listener_reuseaddr);
+    do_bind(l, AF_INET, NULL, 0);
+    listen(l, 4);
+    int p = local_port(l);
+    int cl = client(AF_INET, p, NULL);
+    connected_within(cl, CONNECT_WAIT);
+    int s = accept_nb(l);
+    close(s);                          /* server: active close */
+    wait_ev(cl, POLLIN, CONNECT_WAIT); /* client sees FIN */
+    close(cl);
+    sleep_ms(10);
+    close(l);
+    J_obj(key);
+    a = tcp_sock(AF_INET);
+    J_rc("bind_no_opts", do_bind(a, AF_INET, NULL, p));
+    close(a);
+    a = tcp_sock(AF_INET);
+    set_int(a, SOL_SOCKET, SO_REUSEADDR, 1);
+    J_rc("bind_reuseaddr", do_bind(a, AF_INET, NULL, p));
+    close(a);
+    J_end();
+}
+
+static void fact_reuse_rules(void)
+{
+    int a, b, c;
+    fact_begin("reuse_rules");
+
+    reuse_case("same_addr_no_opts", "127.0.0.1", "127.0.0.1", 0, 0);
+    reuse_case("same_addr_no_opts_first_listening", "127.0.0.1", "127.0.0.1", 0, 1);
+
+    J_obj("both_reuseaddr");
+    a = tcp_sock(AF_INET);
+    b = tcp_sock(AF_INET);
+    c = tcp_sock(AF_INET);
+    set_int(a, SOL_SOCKET, SO_REUSEADDR, 1);
+    set_int(b, SOL_SOCKET, SO_REUSEADDR, 1);
+    set_int(c, SOL_SOCKET, SO_REUSEADDR, 1);
+    do_bind(a, AF_INET, NULL, 0);
+    J_rc("bind2_neither_listening", do_bind(b, AF_INET, NULL, local_port(a)));
+    J_rc("listen1", R(listen(a, 4)));
+    J_rc("bind3_while_first_listening", do_bind(c, AF_INET, NULL, local_port(a)));
+    J_rc("listen2_while_first_listening", R(listen(b, 4)));
+    close(a);
+    J_rc("listen2_after_first_closed", R(listen(b, 4)));
+    close(b);
+    close(c);
+    J_end();
+
+    reuse_case("reuseaddr_bind_while_first_listening", "127.0.0.1", "127.0.0.1", SO_REUSEADDR, 1);
+    {
+        /* only the second socket has SO_REUSEADDR */
+        a = tcp_sock(AF_INET);
+        b = tcp_sock(AF_INET);
+        set_int(b, SOL_SOCKET, SO_REUSEADDR, 1);
+        do_bind(a, AF_INET, NULL, 0);
+        J_rc("reuseaddr_only_second_not_listening", do_bind(b, AF_INET, NULL, local_port(a)));
+        close(a);
+        close(b);
+    }
+
+    J_obj("both_reuseport");
+    a = tcp_sock(AF_INET);
+    b = tcp_sock(AF_INET);
+    c = tcp_sock(AF_INET);
+    set_int(a, SOL_SOCKET, SO_REUSEPORT, 1);
+    set_int(b, SOL_SOCKET, SO_REUSEPORT, 1);
+    do_bind(a, AF_INET, NULL, 0);
+    J_rc("listen1", R(listen(a, 4)));
+    J_rc("bind2", do_bind(b, AF_INET, NULL, local_port(a)));
+    J_rc("listen2", R(listen(b, 4)));
+    J_rc("bind3_without_reuseport", do_bind(c, AF_INET, NULL, local_port(a)));
+    close(a);
+    close(b);
+    close(c);
+    J_end();
+
+    reuse_case("wildcard_then_loopback_no_opts", "0.0.0.0", "127.0.0.1", 0, 0);
+    reuse_case("loopback_then_wildcard_no_opts", "127.0.0.1", "0.0.0.0", 0, 0);
+    reuse_case("wildcard_then_loopback_reuseaddr", "0.0.0.0", "127.0.0.1", SO_REUSEADDR, 0);
+    reuse_case("loopback_then_wildcard_reuseaddr", "127.0.0.1", "0.0.0.0", SO_REUSEADDR, 0);
+    reuse_case("wildcard_listening_then_loopback_reuseaddr", "0.0.0.0", "127.0.0.1", SO_REUSEADDR, 1);
+    reuse_case("loopback_listening_then_wildcard_reuseaddr", "127.0.0.1", "0.0.0.0", SO_REUSEADDR, 1);
+    reuse_case("127_0_0_1_then_127_0_0_2_no_opts", "127.0.0.1", "127.0.0.2", 0, 1);
+
+    a = tcp_sock(AF_INET);
+    J_rc("nonlocal_10_1_2_3", do_bind(a, AF_INET, "10.1.2.3", 0));
+    J_rc("bind_127_0_0_2", do_bind(a, AF_INET, "127.0.0.2", 0));
+    J_rc("bind_twice_same_socket", do_bind(a, AF_INET, NULL, 0));
+    close(a);
+
+    a = tcp_sock(AF_INET);
+    J_rc("port_80_as_root", do_bind(a, AF_INET, NULL, 80));
+    close(a);
+    J_sysctl("ip_unprivileged_port_start", "/proc/sys/net/ipv4/ip_unprivileged_port_start");
+    J_int("euid", geteuid());
+
+    {
+        struct sockaddr_storage ss;
+        mkaddr(AF_INET, NULL, 0, &ss);
+        a = tcp_sock(AF_INET);
+        J_rc("short_addrlen_8", R(bind(a, (struct sockaddr *)&ss, 8)));
+        J_rc("addrlen_0", R(bind(a, (struct sockaddr *)&ss, 0)));
+        J_rc("addrlen_too_big_200", R(bind(a, (struct sockaddr *)&ss, 200)));
+        close(a);
+        a = tcp_sock(AF_INET);
+        socklen_t l6 = mkaddr(AF_INET6, NULL, 0, &ss);
+        J_rc("inet6_addr_on_inet_socket", R(bind(a, (struct sockaddr *)&ss, l6)));
+        mkaddr(AF_INET, "127.0.0.1", 0, &ss);
+        ss.ss_family = AF_UNSPEC;
+        J_rc("af_unspec_127_on_inet_socket", R(bind(a, (struct sockaddr *)&ss, sizeof(struct sockaddr_in))));
+        mkaddr(AF_INET, "0.0.0.0", 0, &ss);
+        ss.ss_family = AF_UNSPEC;
+        J_rc("af_unspec_any_on_inet_socket", R(bind(a, (struct sockaddr *)&ss, sizeof(struct sockaddr_in))));
+        close(a);
+        a = tcp_sock(AF_INET6);
+        socklen_t l4 = mkaddr(AF_INET, NULL, 0, &ss);
+        J_rc("inet_addr_on_inet6_socket", R(bind(a, (struct sockaddr *)&ss, l4)));
+        close(a);
+    }
+
+    /* TIME_WAIT holding the listener's port (server closes first) */
+    time_wait_case("time_wait_rebind_listener_without_reuseaddr", 0);
+    time_wait_case("time_wait_rebind_listener_with_reuseaddr", 1);
+
+    /* closing a listener with no connections frees the port */
+    {
+        int l = listener(AF_INET, 4);
+        int p = local_port(l);
+        close(l);
+        a = tcp_sock(AF_INET);
+        J_rc("rebind_after_idle_listener_close", do_bind(a, AF_INET, NULL, p));
+        close(a);
+    }
+    fact_end();
+}
+
+static void fact_ephemeral_ports(void)
+{
+    int fds[20], ports[20], odd, in_range;
+    long lo = sysctl_num("/proc/sys/net/ipv4/ip_local_port_range", 0);
+    long hi = sysctl_num("/proc/sys/net/ipv4/ip_local_port_range", 1);
+    fact_begin("ephemeral_ports");
+    J_sysctl("ip_local_port_range", "/proc/sys/net/ipv4/ip_local_port_range");
+
+    /* bind(port 0) */
+    odd = 0;
+    in_range = 1;
+    for (int i = 0; i < 20; i++) {
+        fds[i] = tcp_sock(AF_INET);
+        do_bind(fds[i], AF_INET, NULL, 0);
+        ports[i] = local_port(fds[i]);
+        odd += ports[i] & 1;
+        in_range &= ports[i] >= lo && ports[i] <= hi;
+    }
+    close_all(fds, 20);
+    J_int("bind_odd_of_20", odd);
+    J_bool("bind_all_in_range", in_range);
+    J_arr("bind_ports");
+    for (int i = 0; i < 20; i++)
+        J_int(NULL, ports[i]);
+    J_end_arr();
+
+    /* connect() autobind */
+    int l = listener(AF_INET, 64);
+    odd = 0;
+    in_range = 1;
+    for (int i = 0; i < 20; i++) {
+        fds[i] = client(AF_INET, local_port(l), NULL);
+        ports[i] = local_port(fds[i]);
+        odd += ports[i] & 1;
+        in_range &= ports[i] >= lo && ports[i] <= hi;
+    }
+    close_all(fds, 20);
+    close(l);
+    J_int("connect_odd_of_20", odd);
+    J_bool("connect_all_in_range", in_range);
+    J_arr("connect_ports");
+    for (int i = 0; i < 20; i++)
+        J_int(NULL, ports[i]);
+    J_end_arr();
+
+    /* listen() autobind */
+    odd = 0;
+    for (int i = 0; i < 20; i++) {
+        fds[i] = tcp_sock(AF_INET);
+        listen(fds[i], 1);
+        ports[i] = local_port(fds[i]);
+        odd += ports[i] & 1;
+    }
+    close_all(fds, 20);
+    J_int("listen_autobind_odd_of_20", odd);
+
+    /* UDP bind(port 0), for comparison */
+    odd = 0;
+    for (int i = 0; i < 20; i++) {
+        fds[i] = socket(AF_INET, SOCK_DGRAM, 0);
+        do_bind(fds[i], AF_INET, NULL, 0);
+        odd += local_port(fds[i]) & 1;
+    }
+    close_all(fds, 20);
+    J_int("udp_bind_odd_of_20", odd);
+    fact_end();
+}
+
+static void sockopt_triple(const char *key, int d, int t, int p)
+{
+    int fd = socket(d, t, p);
+    J_obj(key);
+    J_int("SO_TYPE", get_int(fd, SOL_SOCKET, SO_TYPE));
+    J_int("SO_DOMAIN", get_int(fd, SOL_SOCKET, SO_DOMAIN));
+    J_int("SO_PROTOCOL", get_int(fd, SOL_SOCKET, SO_PROTOCOL));
+    J_int("SO_ACCEPTCONN", get_int(fd, SOL_SOCKET, SO_ACCEPTCONN));
+    J_end();
+    close(fd);
+}
+
+static void fact_sockopts(void)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    fact_begin("sockopts");
+    sockopt_triple("tcp", AF_INET, SOCK_STREAM, 0);
+    sockopt_triple("tcp6", AF_INET6, SOCK_STREAM, 0);
+    sockopt_triple("udp", AF_INET, SOCK_DGRAM, 0);
+    sockopt_triple("unix_stream", AF_UNIX, SOCK_STREAM, 0);
+    sockopt_triple("unix_seqpacket", AF_UNIX, SOCK_SEQPACKET, 0);
+    sockopt_triple("unix_dgram", AF_UNIX, SOCK_DGRAM, 0);
+    sockopt_triple("unix_raw", AF_UNIX, SOCK_RAW, 0);
+
+    int fd = tcp_sock(AF_INET);
+    J_int("acceptconn_before_listen", get_int(fd, SOL_SOCKET, SO_ACCEPTCONN));
+    J_err("so_error_fresh", so_error(fd));
+    J_str("revents_fresh_tcp", ev_now(fd));
+    sl = sizeof ss;
+    J_rc("getpeername_unconnected", R(getpeername(fd, (struct sockaddr *)&ss, &sl)));
+    sl = sizeof ss;
+    memset(&ss, 0xff, sizeof ss);
+    J_rc("getsockname_unbound_tcp", R(getsockname(fd, (struct sockaddr *)&ss, &sl)));
+    J_str("getsockname_unbound_tcp_addr", ss_str(&ss));
+    J_int("getsockname_unbound_tcp_len", sl);
+    do_bind(fd, AF_INET, NULL, 0);
+    J_str("revents_bound_tcp", ev_now(fd));
+    listen(fd, 4);
+    J_int("acceptconn_after_listen", get_int(fd, SOL_SOCKET, SO_ACCEPTCONN));
+    J_str("revents_listener_empty", ev_now(fd));
+    sl = sizeof ss;
+    J_rc("getpeername_listener", R(getpeername(fd, (struct sockaddr *)&ss, &sl)));
+    {
+        int c = client(AF_INET, local_port(fd), NULL);
+        J_str("revents_client_just_connected", ev_now(c));
+        connected_within(c, CONNECT_WAIT);
+        J_str("revents_listener_with_queued", ev_now(fd));
+        J_str("revents_client_connected", ev_now(c));
+        close(c);
+    }
+    close(fd);
+
+    fd = socket(AF_INET6, SOCK_STREAM, 0);
+    sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    J_str("getsockname_unbound_tcp6_addr", ss_str(&ss));
+    J_int("getsockname_unbound_tcp6_len", sl);
+    close(fd);
+
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    sl = sizeof ss;
+    memset(&ss, 0xff, sizeof ss);
+    J_rc("getsockname_unbound_unix", R(getsockname(fd, (struct sockaddr *)&ss, &sl)));
+    J_int("getsockname_unbound_unix_len", sl);
+    J_int("getsockname_unbound_unix_family", ss.ss_family);
+    sl = sizeof ss;
+    J_rc("getpeername_unconnected_unix", R(getpeername(fd, (struct sockaddr *)&ss, &sl)));
+    J_str("revents_fresh_unix_stream", ev_now(fd));
+    /* autobind via bind(addrlen = sizeof(sa_family_t)) */
+    {
+        struct sockaddr_un ua;
+        memset(&ua, 0, sizeof ua);
+        ua.sun_family = AF_UNIX;
+        J_rc("unix_autobind", R(bind(fd, (struct sockaddr *)&ua, sizeof(sa_family_t))));
+        sl = sizeof ua;
+        getsockname(fd, (struct sockaddr *)&ua, &sl);
+        J_int("unix_autobind_len", sl);
+        J_bool("unix_autobind_abstract", ua.sun_path[0] == 0);
+        char name[16] = "";
+        if (sl > 3 && sl - 3 < (socklen_t)sizeof name)
+            memcpy(name, ua.sun_path + 1, sl - 3);
+        J_str("unix_autobind_name_hex", name);
+    }
+    close(fd);
+
+    fd = socket(AF_INET, SOCK_DGRAM, 0);
+    J_str("revents_fresh_udp", ev_now(fd));
+    close(fd);
+    fact_end();
+}
+
+/* count nonblocking AF_UNIX connects until failure (cap CAP) */
+static void unix_capacity(int type, int backlog, char *key)
+{
+    struct sockaddr_un ua;
+    socklen_t ul = unix_path(&ua, 1);
+    int l = socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+    ubind(l, &ua, ul);
+    listen(l, backlog);
+    int fds[CAP + 1], n = 0;
+    long rc = 0;
+    while (n < CAP) {
+        fds[n] = socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+        rc = uconnect(fds[n], &ua, ul);
+        if (rc < 0) {
+            close(fds[n]);
+            break;
+        }
+        n++;
+    }
+    J_obj(key);
+    J_int("count", n);
+    J_rc("stopped_by", n >= CAP ? 0 : rc);
+    J_end();
+    close_all(fds, n);
+    close(l);
+}
+
+static void fact_unix(void)
+{
+    struct sockaddr_un ua, ub;
+    socklen_t ul, ubl;
+    int l, c, a;
+    char key[32];
+    fact_begin("unix");
+
+    c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ul = unix_path(&ua, 0);
+    J_rc("connect_nonexistent_path", uconnect(c, &ua, ul));
+    ul = unix_path(&ua, 1);
+    J_rc("connect_nonexistent_abstract", uconnect(c, &ua, ul));
+    close(c);
+
+    /* path bound by a non-listening socket */
+    l = socket(AF_UNIX, SOCK_STREAM, 0);
+    ul = unix_path(&ua, 0);
+    ubind(l, &ua, ul);
+    c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    J_rc("connect_bound_not_listening", uconnect(c, &ua, ul));
+    close(c);
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    J_rc("bind_existing_path", ubind(c, &ua, ul));
+    close(c);
+    close(l);
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    J_rc("bind_existing_path_after_owner_closed", ubind(c, &ua, ul));
+    close(c);
+    c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    J_rc("connect_stale_path", uconnect(c, &ua, ul));
+    close(c);
+    unlink(ua.sun_path);
+
+    /* abstract bind clash */
+    l = socket(AF_UNIX, SOCK_STREAM, 0);
+    ul = unix_path(&ua, 1);
+    ubind(l, &ua, ul);
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    J_rc("bind_existing_abstract", ubind(c, &ua, ul));
+    close(c);
+    J_rc("bind_twice_same_socket", ubind(l, &ub, unix_path(&ub, 1)));
+    close(l);
+
+    /* type mismatches: filesystem path */
+    l = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    ul = unix_path(&ua, 0);
+    ubind(l, &ua, ul);
+    listen(l, 4);
+    c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    J_rc("path_stream_to_seqpacket_listener", uconnect(c, &ua, ul));
+    close(c);
+    c = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    J_rc("path_dgram_to_seqpacket_listener", uconnect(c, &ua, ul));
+    close(c);
+    close(l);
+    unlink(ua.sun_path);
+
+    /* type mismatches: abstract name */
+    l = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    ul = unix_path(&ua, 1);
+    ubind(l, &ua, ul);
+    listen(l, 4);
+    c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    J_rc("abstract_stream_to_seqpacket_listener", uconnect(c, &ua, ul));
+    close(c);
+    c = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    J_rc("abstract_dgram_to_seqpacket_listener", uconnect(c, &ua, ul));
+    close(c);
+    close(l);
+    l = socket(AF_UNIX, SOCK_STREAM, 0);
+    ul = unix_path(&ua, 1);
+    ubind(l, &ua, ul);
+    listen(l, 4);
+    c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+    J_rc("abstract_seqpacket_to_stream_listener", uconnect(c, &ua, ul));
+    close(c);
+    close(l);
+
+    /* abstract name: full round trip */
+    J_obj("abstract");
+    l = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ul = unix_path(&ua, 1);
+    J_rc("bind", ubind(l, &ua, ul));
+    J_rc("listen", R(listen(l, 4)));
+    c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    J_rc("connect", uconnect(c, &ua, ul));
+    J_str("client_revents_unaccepted", ev_now(c));
+    J_rc("client_send_unaccepted", R(send(c, "hi", 2, MSG_NOSIGNAL)));
+    ubl = sizeof ub;
+    J_rc("client_getpeername_unaccepted", R(getpeername(c, (struct sockaddr *)&ub, &ubl)));
+    J_bool("client_peer_is_listener_name", ubl == ul && memcmp(&ua, &ub, ul) == 0);
+    ubl = sizeof ub;
+    getsockname(c, (struct sockaddr *)&ub, &ubl);
+    J_int("client_sockname_len", ubl);
+    J_str("listener_revents", ev_now(l));
+    ubl = sizeof ub;
+    a = accept4(l, (struct sockaddr *)&ub, &ubl, SOCK_NONBLOCK);
+    J_fdrc("accept", R(a));
+    J_int("accept_addrlen", ubl);
+    ubl = sizeof ub;
+    getsockname(l, (struct sockaddr *)&ub, &ubl);
+    J_bool("getsockname_matches", ubl == ul && memcmp(&ua, &ub, ul) == 0);
+    {
+        char buf[8];
+        J_rc("accepted_recv", R(recv(a, buf, sizeof buf, MSG_DONTWAIT)));
+    }
+    J_fdrc("accept_empty", R(accept(l, NULL, NULL)));
+    J_rc("listen_on_connected_client", R(listen(c, 4)));
+    J_rc("connect_again_connected", uconnect(c, &ua, ul));
+    close(a);
+    close(c);
+    close(l);
+    J_end();
+
+    /* capacity by backlog */
+    static const int bl[] = { 0, 1, 2, 4 };
+    for (size_t i = 0; i < sizeof bl / sizeof bl[0]; i++) {
+        snprintf(key, sizeof key, "stream_backlog_%d", bl[i]);
+        unix_capacity(SOCK_STREAM, bl[i], key);
+    }
+    for (size_t i = 0; i < sizeof bl / sizeof bl[0]; i++) {
+        snprintf(key, sizeof key, "seqpacket_backlog_%d", bl[i]);
+        unix_capacity(SOCK_SEQPACKET, bl[i], key);
+    }
+    unix_capacity(SOCK_STREAM, -1, "stream_backlog_-1");
+
+    /* full listener: blocking connect with SO_SNDTIMEO=200ms; relisten */
+    J_obj("full_listener");
+    l = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ul = unix_path(&ua, 1);
+    ubind(l, &ua, ul);
+    listen(l, 0);
+    int q = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    J_rc("first_connect_nonblocking", uconnect(q, &ua, ul));
+    c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    J_rc("second_connect_nonblocking", uconnect(c, &ua, ul));
+    J_rc("second_connect_nonblocking_retry", uconnect(c, &ua, ul));
+    close(c);
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct timeval tv = { 0, 200000 };
+    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    long t0 = now_ms();
+    J_rc("blocking_connect_sndtimeo_200ms", uconnect(c, &ua, ul));
+    J_int("blocking_connect_ms", now_ms() - t0);
+    close(c);
+    J_rc("relisten_backlog_2", R(listen(l, 2)));
+    {
+        int more[CAP], n = 0;
+        while (n < CAP) {
+            more[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+            if (uconnect(more[n], &ua, ul) < 0) {
+                close(more[n]);
+                break;
+            }
+            n++;
+        }
+        J_int("more_after_relisten", n);
+        close_all(more, n);
+    }
+    /* listener closes with a queued (unaccepted) client */
+    {
+        int q2 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        J_rc("connect_after_queued_clients_closed", uconnect(q2, &ua, ul));
+        close(l);
+        char buf[8];
+        J_str("queued_client_revents_after_listener_close", ev_now(q));
+        J_rc("queued_client_recv_1", R(recv(q, buf, sizeof buf, MSG_DONTWAIT)));
+        J_rc("queued_client_recv_2", R(recv(q, buf, sizeof buf, MSG_DONTWAIT)));
+        J_rc("queued_client_send", R(send(q, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT)));
+        close(q2);
+    }
+    close(q);
+    J_end();
+
+    /* shutdown(SHUT_RD) on a unix listener */
+    l = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ul = unix_path(&ua, 1);
+    ubind(l, &ua, ul);
+    listen(l, 4);
+    q = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    uconnect(q, &ua, ul);
+    J_obj("listener_shutdown_rd");
+    J_rc("shutdown", R(shutdown(l, SHUT_RD)));
+    J_int("acceptconn", get_int(l, SOL_SOCKET, SO_ACCEPTCONN));
+    J_str("listener_revents", ev_now(l));
+    J_str("queued_client_revents", ev_now(q));
+    c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    J_rc("connect_after", uconnect(c, &ua, ul));
+    close(c);
+    a = accept_nb(l);
+    J_fdrc("accept_queued", R(a));
+    if (a >= 0)
+        close(a);
+    J_rc("listen_again", R(listen(l, 4)));
+    c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    J_rc("connect_after_relisten", uconnect(c, &ua, ul));
+    close(c);
+    J_end();
+    close(q);
+    close(l);
+    fact_end();
+}
+
+static void fact_ipv6(void)
+{
+    fact_begin("ipv6");
+    J_sysctl("bindv6only", "/proc/sys/net/ipv6/bindv6only");
+    int l = tcp_sock(AF_INET6);
+    J_int("v6only_default", get_int(l, IPPROTO_IPV6, IPV6_V6ONLY));
+    J_rc("bind_any6", do_bind(l, AF_INET6, "::", 0));
+    listen(l, 4);
+    int p = local_port(l);
+    int c = client(AF_INET, p, NULL);
+    J_bool("v4_client_to_any6_listener_connected", connected_within(c, CONNECT_WAIT));
+    {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int a = accept(l, (struct sockaddr *)&ss, &sl);
+        J_fdrc("accept", R(a));
+        J_str("accepted_peer", ss_str(&ss));
+        J_int("accepted_addrlen", sl);
+        if (a >= 0)
+            close(a);
+    }
+    close(c);
+    int b = tcp_sock(AF_INET);
+    J_rc("bind_v4_loopback_same_port_as_any6", do_bind(b, AF_INET, NULL, p));
+    close(b);
+    close(l);
+
+    l = tcp_sock(AF_INET6);
+    set_int(l, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+    do_bind(l, AF_INET6, "::", 0);
+    p = local_port(l);
+    b = tcp_sock(AF_INET);
+    J_rc("bind_v4_loopback_same_port_as_any6_v6only", do_bind(b, AF_INET, NULL, p));
+    close(b);
+    close(l);
+
+    l = tcp_sock(AF_INET6);
+    J_rc("bind_v4mapped_loopback", do_bind(l, AF_INET6, "::ffff:127.0.0.1", 0));
+    close(l);
+    fact_end();
+}
+
+static void fact_syn_retransmit_schedule(void)
+{
+    static const char *names[] = {
+        "tcp_syn_retries", "tcp_syn_linear_timeouts", "tcp_synack_retries",
+        "tcp_max_syn_backlog", "tcp_syncookies", "tcp_abort_on_overflow",
+        "tcp_fin_timeout", "tcp_tw_reuse", "tcp_rto_min_us",
+    };
+    char path[128];
+    fact_begin("syn_retransmit_schedule");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "/proc/sys/net/ipv4/%s", names[i]);
+        J_sysctl(names[i], path);
+    }
+    fact_end();
+}
+
+static int count_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    if (!d)
+        return -1;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n - 1; /* minus the directory's own fd */
+}
+
+static void fact_selfcheck(long t_start, int fds_at_start)
+{
+    int n = count_fds();
+    fact_begin("probe_selfcheck");
+    J_int("open_fds_at_start", fds_at_start);
+    J_int("open_fds_at_end", n);
+    J_bool("no_fd_leak", n == fds_at_start);
+    J_int("elapsed_ms", now_ms() - t_start);
+    fact_end();
+}
+
+int main(void)
+{
+    long t0 = now_ms();
+    int fds0 = count_fds();
+    fact_socket_errors();
+    fact_listen_errors();
+    fact_backlog_capacity();
+    fact_relisten();
+    fact_nonblocking_connect();
+    fact_connect_refused();
+    fact_connect_ealready();
+    fact_accept_errors();
+    fact_listener_close();
+    fact_listener_shutdown_rd();
+    fact_reuse_rules();
+    fact_ephemeral_ports();
+    fact_sockopts();
+    fact_unix();
+    fact_ipv6();
+    fact_syn_retransmit_schedule();
+    fact_selfcheck(t0, fds0);
+    return 0;
+}
