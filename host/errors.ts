@@ -1,0 +1,82 @@
+// Errors shaped like Node's (lib/internal/errors.js UVExceptionWithHostPort): code,
+// errno (negative, as Node reports it), syscall, address, port, and a message such as
+// "listen EADDRINUSE: address already in use 127.0.0.1:8080".
+
+const ERRNO: Record<number, [string, string]> = {
+  1: ['EPERM', 'operation not permitted'],
+  2: ['ENOENT', 'no such file or directory'],
+  9: ['EBADF', 'bad file descriptor'],
+  11: ['EAGAIN', 'resource temporarily unavailable'],
+  12: ['ENOMEM', 'not enough memory'],
+  13: ['EACCES', 'permission denied'],
+  14: ['EFAULT', 'bad address in system call argument'],
+  22: ['EINVAL', 'invalid argument'],
+  24: ['EMFILE', 'too many open files'],
+  28: ['ENOSPC', 'no space left on device'],
+  32: ['EPIPE', 'broken pipe'],
+  36: ['ENAMETOOLONG', 'name too long'],
+  88: ['ENOTSOCK', 'socket operation on non-socket'],
+  89: ['EDESTADDRREQ', 'destination address required'],
+  90: ['EMSGSIZE', 'message too long'],
+  91: ['EPROTOTYPE', 'protocol wrong type for socket'],
+  92: ['ENOPROTOOPT', 'protocol not available'],
+  93: ['EPROTONOSUPPORT', 'protocol not supported'],
+  94: ['ESOCKTNOSUPPORT', 'socket type not supported'],
+  95: ['EOPNOTSUPP', 'operation not supported on socket'],
+  97: ['EAFNOSUPPORT', 'address family not supported'],
+  98: ['EADDRINUSE', 'address already in use'],
+  99: ['EADDRNOTAVAIL', 'address not available'],
+  101: ['ENETUNREACH', 'network is unreachable'],
+  103: ['ECONNABORTED', 'software caused connection abort'],
+  104: ['ECONNRESET', 'connection reset by peer'],
+  105: ['ENOBUFS', 'no buffer space available'],
+  106: ['EISCONN', 'socket is already connected'],
+  107: ['ENOTCONN', 'socket is not connected'],
+  110: ['ETIMEDOUT', 'connection timed out'],
+  111: ['ECONNREFUSED', 'connection refused'],
+  114: ['EALREADY', 'connection already in progress'],
+  115: ['EINPROGRESS', 'operation in progress'],
+};
+
+/** The errno name for a positive or negative errno number ('E123' when unknown). */
+export function errnoName(errno: number): string {
+  return ERRNO[Math.abs(errno)]?.[0] ?? `E${Math.abs(errno)}`;
+}
+
+/** Errno numbers by name, e.g. Errno.EADDRINUSE === 98. */
+export const Errno: Readonly<Record<string, number>> = Object.freeze(
+  Object.fromEntries(Object.entries(ERRNO).map(([n, [name]]) => [name, Number(n)])),
+);
+
+export class SocketError extends Error {
+  readonly code: string;
+  /** Negative, as Node reports it (err.errno === -98 for EADDRINUSE). */
+  readonly errno: number;
+  readonly syscall: string;
+  readonly address?: string;
+  readonly port?: number;
+
+  constructor(errno: number, syscall: string, address?: string, port?: number) {
+    const n = Math.abs(errno);
+    const [code, text] = ERRNO[n] ?? [`E${n}`, 'unknown error'];
+    let where = '';
+    if (address !== undefined) where = port !== undefined && port > 0 ? ` ${address}:${port}` : ` ${address}`;
+    super(`${syscall} ${code}: ${text}${where}`);
+    this.name = 'SocketError';
+    this.code = code;
+    this.errno = -n;
+    this.syscall = syscall;
+    if (address !== undefined) this.address = address;
+    if (port !== undefined) this.port = port;
+  }
+}
+
+/** A host-side argument error, shaped like Node's ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE. */
+export class ArgumentError extends TypeError {
+  readonly code: string;
+  constructor(code: 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE', message: string) {
+    super(message);
+    this.name = 'TypeError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,427 @@
+// The synchronous system-call API over one kernel instance. Platform-neutral: it is
+// given a compiled WebAssembly.Module; host/index.ts finds the module for Node.
+//
+// Every call goes straight to the kernel; the host keeps no copy of kernel state and
+// builds a fresh DataView of memory for each call that reads it (memory may grow).
+
+import {
+  AF_INET, AF_INET6, AF_UNIX, SOCKET_STATES, STAT_NAMES, TUNABLES, SOL_SOCKET,
+  type SocketStateName, type StatName,
+} from './constants.js';
+import { ArgumentError, SocketError } from './errors.js';
+import { decodeSockaddr, encodeSockaddr, type AddressInput, type SocketAddress } from './sockaddr.js';
+
+export type PersonalityName = 'linux' | 'freebsd' | 'posix';
+const PERSONALITIES: Record<PersonalityName, number> = { linux: 0, freebsd: 1, posix: 2 };
+
+export interface KernelOptions {
+  /** Which listen(2) manual the kernel follows. Default 'linux'. */
+  personality?: PersonalityName;
+  /** Seed for every random choice (ephemeral ports, autobind names). Default 1. */
+  seed?: number | bigint;
+  /** net.core.somaxconn (Linux default 4096, FreeBSD kern.ipc.somaxconn 128). */
+  somaxconn?: number;
+  tcpMaxSynBacklog?: number;
+  tcpSyncookies?: 0 | 1 | 2;
+  tcpSynRetries?: number;
+  tcpSynackRetries?: number;
+  tcpSynLinearTimeouts?: number;
+  tcpAbortOnOverflow?: 0 | 1 | boolean;
+  ipLocalPortRange?: [number, number];
+  ipUnprivilegedPortStart?: number;
+  /** RLIMIT_NOFILE: the first descriptor number that socket()/accept() may not return. */
+  maxFds?: number;
+  /** CAP_NET_BIND_SERVICE: bind ports below ipUnprivilegedPortStart. */
+  privileged?: boolean;
+  /** One-way packet delay in simulated milliseconds; 0 (default) is loopback. */
+  linkDelay?: number;
+}
+
+const OPTION_KEYS = new Set([
+  'personality', 'seed', 'somaxconn', 'tcpMaxSynBacklog', 'tcpSyncookies', 'tcpSynRetries',
+  'tcpSynackRetries', 'tcpSynLinearTimeouts', 'tcpAbortOnOverflow', 'ipLocalPortRange',
+  'ipUnprivilegedPortStart', 'maxFds', 'privileged', 'linkDelay', 'wasm',
+]);
+
+export interface AcceptResult { fd: number; address: SocketAddress }
+
+export interface SocketInfo {
+  fd: number | null;
+  state: SocketStateName;
+  family: 'IPv4' | 'IPv6' | 'unix';
+  type: 'stream' | 'dgram' | 'seqpacket';
+  /** LISTEN: connections waiting in the accept queue (ss -lt Recv-Q). */
+  recvQ: number;
+  /** LISTEN: the backlog in force (ss -lt Send-Q). */
+  sendQ: number;
+  /** LISTEN: requests in the SYN queue. */
+  synRecv: number;
+  /** LISTEN: connections this listener turned away. */
+  drops: number;
+  local: SocketAddress;
+  peer: SocketAddress | null;
+}
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  _initialize(): void;
+  sk_init(p: number, seed: bigint): number;
+  sk_scratch(): number;
+  sk_sysctl_set(id: number, v: bigint): number;
+  sk_sysctl_get(id: number): bigint;
+  sk_socket(d: number, t: number, p: number): number;
+  sk_bind(fd: number, a: number, l: number): number;
+  sk_listen(fd: number, b: number): number;
+  sk_connect(fd: number, a: number, l: number): number;
+  sk_accept(fd: number, a: number, lp: number): number;
+  sk_accept4(fd: number, a: number, lp: number, f: number): number;
+  sk_close(fd: number): number;
+  sk_shutdown(fd: number, how: number): number;
+  sk_getsockname(fd: number, a: number, lp: number): number;
+  sk_getpeername(fd: number, a: number, lp: number): number;
+  sk_getsockopt(fd: number, lvl: number, n: number, v: number, lp: number): number;
+  sk_setsockopt(fd: number, lvl: number, n: number, v: number, l: number): number;
+  sk_fcntl(fd: number, cmd: number, arg: number): number;
+  sk_recv(fd: number, b: number, l: number, f: number): number;
+  sk_unlink(p: number, l: number): number;
+  sk_add_address(p: number, l: number): number;
+  sk_advance(us: bigint): number;
+  sk_now(): bigint;
+  sk_next_timer(): bigint;
+  sk_stat(i: number): bigint;
+  sk_sock_row(c: number): number;
+  sk_mem(w: number): bigint;
+}
+
+/** Raised when the kernel aborts (a bug in the kernel, never bad input). */
+export class KernelPanic extends Error {
+  constructor(message: string) { super(message); this.name = 'KernelPanic'; }
+}
+
+function checkInt(name: string, v: unknown, min = -0x80000000, max = 0x7fffffff): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw new ArgumentError('ERR_INVALID_ARG_TYPE', `"${name}" must be an integer. Received ${String(v)}`);
+  }
+  if (v < min || v > max) throw new ArgumentError('ERR_OUT_OF_RANGE', `"${name}" must be >= ${min} and <= ${max}. Received ${v}`);
+  return v;
+}
+
+/**
+ * The imports a socket-kernel module needs: WASI fd_write and proc_exit, which
+ * AssemblyScript's abort() uses. Written here so no WASI library is required.
+ */
+export function kernelImports(getMemory: () => WebAssembly.Memory): WebAssembly.Imports {
+  let message = '';
+  return {
+    wasi_snapshot_preview1: {
+      fd_write(_fd: number, iovs: number, iovsLen: number, nwritten: number): number {
+        const view = new DataView(getMemory().buffer);
+        let total = 0;
+        for (let i = 0; i < iovsLen; i++) {
+          const ptr = view.getUint32(iovs + i * 8, true), len = view.getUint32(iovs + i * 8 + 4, true);
+          message += new TextDecoder().decode(new Uint8Array(view.buffer, ptr, len));
+          total += len;
+        }
+        view.setUint32(nwritten, total, true);
+        return 0;
+      },
+      proc_exit(code: number): never {
+        const text = message.trim() || `exit code ${code}`;
+        message = '';
+        throw new KernelPanic(`socket-kernel aborted: ${text}`);
+      },
+    },
+  };
+}
+
+export class Kernel {
+  readonly personality: PersonalityName;
+  #x: Exports;
+  #scratch: number;
+
+  constructor(module: WebAssembly.Module, options: KernelOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'The "options" argument must be an object');
+    }
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.has(key)) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `Unknown option "${key}"`);
+    }
+    const personality = options.personality ?? 'linux';
+    if (!(personality in PERSONALITIES)) {
+      throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"personality" must be 'linux', 'freebsd' or 'posix'. Received ${String(personality)}`);
+    }
+    this.personality = personality;
+    let memory: WebAssembly.Memory | undefined;
+    const instance = new WebAssembly.Instance(module, kernelImports(() => memory!));
+    this.#x = instance.exports as unknown as Exports;
+    memory = this.#x.memory;
+    // A reactor: _initialize must run once before any other export.
+    this.#x._initialize();
+    const seed = options.seed ?? 1;
+    if (typeof seed !== 'bigint' && (typeof seed !== 'number' || !Number.isInteger(seed))) {
+      throw new ArgumentError('ERR_INVALID_ARG_TYPE', `"seed" must be an integer or a bigint. Received ${String(seed)}`);
+    }
+    this.#x.sk_init(PERSONALITIES[personality], BigInt.asIntN(64, BigInt(seed)));
+    this.#scratch = this.#x.sk_scratch();
+    const set = (name: string, v: unknown, min: number, max: number) => {
+      if (v === undefined) return;
+      const n = typeof v === 'boolean' ? Number(v) : checkInt(name, v, min, max);
+      this.#sysctl(name, n);
+    };
+    set('somaxconn', options.somaxconn, 0, 0x7fffffff);
+    set('tcpMaxSynBacklog', options.tcpMaxSynBacklog, 0, 0x7fffffff);
+    set('tcpSyncookies', options.tcpSyncookies, 0, 2);
+    set('tcpSynRetries', options.tcpSynRetries, 1, 127);
+    set('tcpSynackRetries', options.tcpSynackRetries, 1, 127);
+    set('tcpSynLinearTimeouts', options.tcpSynLinearTimeouts, 0, 127);
+    set('tcpAbortOnOverflow', options.tcpAbortOnOverflow, 0, 1);
+    set('ipUnprivilegedPortStart', options.ipUnprivilegedPortStart, 0, 65535);
+    set('maxFds', options.maxFds, 3, 1 << 24);
+    set('privileged', options.privileged, 0, 1);
+    if (options.ipLocalPortRange !== undefined) {
+      const r = options.ipLocalPortRange;
+      if (!Array.isArray(r) || r.length !== 2) {
+        throw new ArgumentError('ERR_INVALID_ARG_TYPE', '"ipLocalPortRange" must be [low, high]');
+      }
+      const lo = checkInt('ipLocalPortRange[0]', r[0], 1, 65535), hi = checkInt('ipLocalPortRange[1]', r[1], 1, 65535);
+      if (lo > hi) throw new ArgumentError('ERR_INVALID_ARG_VALUE', '"ipLocalPortRange" must have low <= high');
+      this.#sysctl('ipLocalPortRangeLow', lo);
+      this.#sysctl('ipLocalPortRangeHigh', hi);
+    }
+    if (options.linkDelay !== undefined) {
+      const d = options.linkDelay;
+      if (typeof d !== 'number' || !(d >= 0) || d > 3.6e6) {
+        throw new ArgumentError('ERR_OUT_OF_RANGE', `"linkDelay" must be a number of milliseconds from 0 to 3600000. Received ${String(d)}`);
+      }
+      this.#sysctl('linkDelayUs', Math.round(d * 1000));
+    }
+  }
+
+  #sysctl(name: string, value: number): void {
+    const id = (TUNABLES as readonly string[]).indexOf(name);
+    const r = this.#x.sk_sysctl_set(id, BigInt(value));
+    if (r < 0) throw new ArgumentError('ERR_OUT_OF_RANGE', `"${name}" is out of range. Received ${value}`);
+  }
+
+  /** Reads a tunable by its camelCase sysctl name. */
+  sysctl(name: (typeof TUNABLES)[number]): number {
+    const id = (TUNABLES as readonly string[]).indexOf(name);
+    if (id < 0) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `Unknown tunable "${name}"`);
+    return Number(this.#x.sk_sysctl_get(id));
+  }
+
+  /** Changes a tunable at run time, as `sysctl -w` does. */
+  setSysctl(name: (typeof TUNABLES)[number], value: number): void {
+    if (!(TUNABLES as readonly string[]).includes(name)) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `Unknown tunable "${name}"`);
+    this.#sysctl(name, checkInt(name, value, 0, 2 ** 31 - 1));
+  }
+
+  #view(): DataView { return new DataView(this.#x.memory.buffer); }
+
+  #check(r: number, syscall: string, addr?: AddressInput | SocketAddress): number {
+    if (r >= 0) return r;
+    if (addr) {
+      if ('path' in addr) throw new SocketError(r, syscall, addr.path);
+      throw new SocketError(r, syscall, addr.address, addr.port);
+    }
+    throw new SocketError(r, syscall);
+  }
+
+  #domainOf(fd: number): number {
+    const v = this.#view(), s = this.#scratch;
+    v.setInt32(s + 128, 4, true);
+    const r = this.#x.sk_getsockopt(fd, SOL_SOCKET, 39 /* SO_DOMAIN */, s + 132, s + 128);
+    return r < 0 ? AF_INET : v.getInt32(s + 132, true);
+  }
+
+  #putAddr(fd: number, addr: AddressInput): number {
+    const domain = this.#domainOf(fd);
+    return encodeSockaddr(domain, addr, this.#view(), this.#scratch);
+  }
+
+  // ---- system calls --------------------------------------------------------------
+
+  socket(domain: number, type: number, protocol = 0): number {
+    return this.#check(this.#x.sk_socket(checkInt('domain', domain), checkInt('type', type), checkInt('protocol', protocol)), 'socket');
+  }
+
+  bind(fd: number, addr: AddressInput): void {
+    checkInt('fd', fd);
+    const len = this.#putAddr(fd, addr);
+    this.#check(this.#x.sk_bind(fd, this.#scratch, len), 'bind', addr);
+  }
+
+  listen(fd: number, backlog: number): void {
+    const r = this.#x.sk_listen(checkInt('fd', fd), checkInt('backlog', backlog));
+    if (r < 0) {
+      let where: SocketAddress | undefined;
+      try { where = this.getsockname(fd); } catch { where = undefined; }
+      this.#check(r, 'listen', where);
+    }
+  }
+
+  /** Throws SocketError EINPROGRESS when the handshake has not completed, as POSIX says. */
+  connect(fd: number, addr: AddressInput): void {
+    checkInt('fd', fd);
+    const len = this.#putAddr(fd, addr);
+    this.#check(this.#x.sk_connect(fd, this.#scratch, len), 'connect', addr);
+  }
+
+  /** Disassociates a socket (connect with AF_UNSPEC). */
+  disconnect(fd: number): void {
+    checkInt('fd', fd);
+    const v = this.#view();
+    v.setUint16(this.#scratch, 0, true);
+    this.#check(this.#x.sk_connect(fd, this.#scratch, 16), 'connect');
+  }
+
+  #accept(r: (addr: number, lenPtr: number) => number, syscall: string): AcceptResult {
+    const s = this.#scratch;
+    this.#view().setInt32(s + 128, 112, true);
+    const fd = this.#check(r(s, s + 128), syscall);
+    const v = this.#view();
+    return { fd, address: decodeSockaddr(v, s, v.getInt32(s + 128, true)) };
+  }
+
+  accept(fd: number): AcceptResult {
+    checkInt('fd', fd);
+    return this.#accept((a, lp) => this.#x.sk_accept(fd, a, lp), 'accept');
+  }
+
+  accept4(fd: number, flags: number): AcceptResult {
+    checkInt('fd', fd); checkInt('flags', flags);
+    return this.#accept((a, lp) => this.#x.sk_accept4(fd, a, lp, flags), 'accept4');
+  }
+
+  close(fd: number): void { this.#check(this.#x.sk_close(checkInt('fd', fd)), 'close'); }
+
+  shutdown(fd: number, how: number): void {
+    this.#check(this.#x.sk_shutdown(checkInt('fd', fd), checkInt('how', how)), 'shutdown');
+  }
+
+  #name(fd: number, call: 'getsockname' | 'getpeername'): SocketAddress {
+    checkInt('fd', fd);
+    const s = this.#scratch;
+    this.#view().setInt32(s + 128, 112, true);
+    const f = call === 'getsockname' ? this.#x.sk_getsockname : this.#x.sk_getpeername;
+    this.#check(f(fd, s, s + 128), call);
+    const v = this.#view();
+    return decodeSockaddr(v, s, v.getInt32(s + 128, true));
+  }
+
+  getsockname(fd: number): SocketAddress { return this.#name(fd, 'getsockname'); }
+  getpeername(fd: number): SocketAddress { return this.#name(fd, 'getpeername'); }
+
+  /** Integer options (SO_ERROR, SO_ACCEPTCONN, SO_TYPE, ...). SO_ERROR is cleared by reading. */
+  getsockopt(fd: number, level: number, name: number): number {
+    const s = this.#scratch;
+    this.#view().setInt32(s + 128, 4, true);
+    this.#check(this.#x.sk_getsockopt(checkInt('fd', fd), checkInt('level', level), checkInt('name', name), s, s + 128), 'getsockopt');
+    return this.#view().getInt32(s, true);
+  }
+
+  setsockopt(fd: number, level: number, name: number, value: number | boolean): void {
+    const s = this.#scratch;
+    this.#view().setInt32(s, typeof value === 'boolean' ? Number(value) : checkInt('value', value), true);
+    this.#check(this.#x.sk_setsockopt(checkInt('fd', fd), checkInt('level', level), checkInt('name', name), s, 4), 'setsockopt');
+  }
+
+  fcntl(fd: number, cmd: number, arg = 0): number {
+    return this.#check(this.#x.sk_fcntl(checkInt('fd', fd), checkInt('cmd', cmd), checkInt('arg', arg)), 'fcntl');
+  }
+
+  /**
+   * Receives bytes. Until the data path lands this reports what a socket without
+   * queued data reports: an empty array at end of file, or throws (ECONNRESET,
+   * ECONNREFUSED, ENOTCONN, EAGAIN).
+   */
+  recv(fd: number, size = 65536): Uint8Array {
+    const n = this.#check(this.#x.sk_recv(checkInt('fd', fd), this.#scratch, checkInt('size', size, 0), 0), 'recv');
+    return new Uint8Array(n);
+  }
+
+  /** unlink(2) of an AF_UNIX socket file. */
+  unlink(path: string): void {
+    const name = new TextEncoder().encode(path);
+    if (name.length === 0 || name.length > 108) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"path" must be 1 to 108 bytes`);
+    new Uint8Array(this.#x.memory.buffer, this.#scratch, name.length).set(name);
+    this.#check(this.#x.sk_unlink(this.#scratch, name.length), 'unlink', { path });
+  }
+
+  /** Makes an address local to this kernel (as `ip addr add` would). */
+  addAddress(address: string): void {
+    const len = encodeSockaddr(address.includes(':') ? AF_INET6 : AF_INET, { address, port: 0 }, this.#view(), this.#scratch);
+    this.#check(this.#x.sk_add_address(this.#scratch, len), 'addAddress', { address, port: 0 });
+  }
+
+  // ---- time ---------------------------------------------------------------------
+
+  /** Advances simulated time by `ms` milliseconds (fractions allowed); returns events handled. */
+  advance(ms: number): number {
+    if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
+      throw new ArgumentError('ERR_OUT_OF_RANGE', `"ms" must be a finite number >= 0. Received ${String(ms)}`);
+    }
+    return this.#x.sk_advance(BigInt(Math.round(ms * 1000)));
+  }
+
+  /** Simulated time in milliseconds since the kernel started. */
+  now(): number { return Number(this.#x.sk_now()) / 1000; }
+
+  /** Milliseconds until the next scheduled event, or null when none is pending. */
+  nextTimer(): number | null {
+    const t = this.#x.sk_next_timer();
+    return t < 0n ? null : Number(t) / 1000;
+  }
+
+  /** Advances to each next event until none is left or `maxMs` have passed; returns events handled. */
+  runUntilIdle(maxMs = 3_600_000): number {
+    let n = 0;
+    const end = this.now() + maxMs;
+    for (let next = this.nextTimer(); next !== null && this.now() + next <= end; next = this.nextTimer()) {
+      n += this.advance(next);
+    }
+    return n;
+  }
+
+  // ---- observability ------------------------------------------------------------
+
+  /** Every counter, by its Linux (TcpExt / Tcp) name where one exists. */
+  stats(): Record<StatName, number> {
+    const out = {} as Record<StatName, number>;
+    STAT_NAMES.forEach((name, i) => { out[name] = Number(this.#x.sk_stat(i)); });
+    return out;
+  }
+
+  /** The socket table as `ss -a` shows it; listeners carry queue lengths. */
+  sockets(): SocketInfo[] {
+    const rows: SocketInfo[] = [];
+    const s = this.#scratch;
+    for (let c = this.#x.sk_sock_row(0); c >= 0; c = this.#x.sk_sock_row(c)) {
+      const v = this.#view();
+      const domain = v.getUint8(s + 5), type = v.getUint8(s + 6), fd = v.getInt32(s, true);
+      const peerLen = v.getInt32(s + 28, true);
+      rows.push({
+        fd: fd < 0 ? null : fd,
+        state: SOCKET_STATES[v.getUint8(s + 4)],
+        family: domain === AF_UNIX ? 'unix' : domain === AF_INET6 ? 'IPv6' : 'IPv4',
+        type: type === 2 ? 'dgram' : type === 5 ? 'seqpacket' : 'stream',
+        recvQ: v.getUint32(s + 8, true),
+        sendQ: v.getUint32(s + 12, true),
+        synRecv: v.getUint32(s + 16, true),
+        drops: v.getUint32(s + 20, true),
+        local: decodeSockaddr(v, s + 32, v.getInt32(s + 24, true)),
+        peer: peerLen > 0 ? decodeSockaddr(v, s + 144, peerLen) : null,
+      });
+    }
+    return rows;
+  }
+
+  /** Linear-memory accounting in bytes, and live object counts. */
+  memoryUsage(): { total: number; sockets: number; fdTable: number; ports: number; tuples: number; listeners: number; timers: number; liveSockets: number; fds: number; pendingEvents: number } {
+    const m = (i: number) => Number(this.#x.sk_mem(i));
+    return {
+      total: m(0), sockets: m(1), fdTable: m(2), ports: m(3), tuples: m(4), listeners: m(5),
+      timers: m(6), liveSockets: m(7), fds: m(8), pendingEvents: m(9),
+    };
+  }
+}
