@@ -97,7 +97,9 @@ export function disconnect(s: u32): void {
     if (st != SocketState.SYN_SENT) resetPeer(s);
     setU32(s, Off.AUX, 0);
     connectionEnds(s, 0);
-    clearFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
+    // tcp_disconnect leaves a socket that can bind, listen or connect afresh.
+    clearFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT | Flag.WASCONN);
+    setState(s, getU16(s, Off.LPORT) != 0 ? SocketState.BOUND : SocketState.UNBOUND);
   }
 }
 

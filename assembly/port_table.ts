@@ -14,7 +14,7 @@ import { AF_INET6 } from "./constants";
 import { ANY4, ANY6, NOT_LOCAL, isV4 } from "./address";
 import { connContains, tupleKey } from "./conn_table";
 import { Tunable, tunable } from "./personality";
-import { below } from "./prng";
+import { below, mix64, nextU32 } from "./prng";
 import { SocketState } from "./state";
 
 const PORTS: u32 = 65536;
@@ -23,6 +23,7 @@ let bindUsers: usize = 0;
 let listenHead: usize = 0;
 const PERTURB: u32 = 4096;
 let perturb: usize = 0; // u32[PERTURB]: Linux table_perturb
+let hashSecret: u64 = 0; // Linux: the siphash key of inet_sk_port_offset, drawn from the seed
 
 export function portsInit(): void {
   if (bindHead == 0) {
@@ -35,6 +36,7 @@ export function portsInit(): void {
   memory.fill(bindUsers, 0, PORTS * 8);
   memory.fill(listenHead, 0, PORTS * 4);
   memory.fill(perturb, 0, PERTURB * 4);
+  hashSecret = (<u64>nextU32() << 32) | nextU32();
 }
 
 // @ts-ignore: decorator
@@ -239,7 +241,7 @@ export function chooseConnectPort(proto: u32, src: u32, dst: u32, dport: u32): u
   let high = <u32>tunable(Tunable.IpLocalPortRangeHigh) + 1;
   let remaining = high - low;
   if (remaining > 1) remaining &= ~1;
-  let portOffset = <u32>(tupleKey(src, 0, dst, dport) * 0x9e3779b97f4a7c15 >> 32);
+  let portOffset = <u32>(mix64(tupleKey(src, 0, dst, dport) ^ hashSecret) >> 32);
   let index = portOffset & (PERTURB - 1);
   let pp = perturb + (index << 2);
   let offset = (load<u32>(pp) + (portOffset >> 16)) % remaining;

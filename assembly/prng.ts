@@ -16,3 +16,10 @@ export function nextU32(): u32 {
 
 /** Uniform in [0, n) by multiply-shift (Linux reciprocal_scale). */
 export function below(n: u32): u32 { return <u32>((<u64>nextU32() * <u64>n) >> 32); }
+
+/** MurmurHash3's 64-bit finaliser: spreads a key's bits over the whole word. */
+export function mix64(k: u64): u64 {
+  k ^= k >> 33; k *= 0xff51afd7ed558ccd;
+  k ^= k >> 33; k *= 0xc4ceb9fe1a85ec53;
+  return k ^ (k >> 33);
+}

@@ -21,6 +21,7 @@ import { connRemove, tupleKey } from "./conn_table";
 import { isProven, markProven } from "./address";
 import { lrLimit, aqLen, aqPush, synqAdd, synqRemove, synqLen, lrCountDrop } from "./accept_queue";
 import { Errno } from "./errno";
+import { mix64 } from "./prng";
 
 export const EV_SYN: u32 = 1;          // a = client
 export const EV_SYNACK: u32 = 2;       // a = client, b = request
@@ -182,7 +183,7 @@ function countDrop(l: u32): void { bump(Stat.ListenDrops); lrCountDrop(listenerI
 function onSyn(c: u32, cGen: u32): void {
   if (!isAlive(c, cGen) || getState(c) != SocketState.SYN_SENT) return;
   let dst = getU16(c, Off.PADDR), dport = getU16(c, Off.PPORT);
-  let h = <u32>(tupleKey(getU16(c, Off.LADDR), getU16(c, Off.LPORT), dst, dport) * 0x9e3779b97f4a7c15 >> 32);
+  let h = <u32>mix64(tupleKey(getU16(c, Off.LADDR), getU16(c, Off.LPORT), dst, dport));
   let l = findListener(dst, dport, h);
   if (l == NONE) {
     // tcp_v4_rcv: no socket -> tcp_v4_send_reset.
