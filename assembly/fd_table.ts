@@ -122,7 +122,7 @@ export function fdAlloc(slot: u32, limit: u32): i32 {
 }
 
 export function fdRelease(fd: i32): void {
-  assert(<u32>fd < cap && load<u32>(entries + (<usize>fd << 2)) >= 2);
+  assert(<u32>fd < cap && load<u32>(entries + (<usize>fd << 2)) != ENTRY_FREE);
   store<u32>(entries + (<usize>fd << 2), ENTRY_FREE);
   markFree(<u32>fd);
   used--;

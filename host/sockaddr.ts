@@ -87,6 +87,8 @@ export function encodeSockaddr(domain: number, addr: AddressInput, view: DataVie
     if (name.length > 108) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"path" is longer than 108 bytes: ${addr.path}`);
     view.setUint16(off, AF_UNIX, true);
     bytes.set(name, 2);
+    // '' is the family alone: bind() then autobinds (unix(7) "Autobind feature").
+    if (name.length === 0) return 2;
     // A path gets its terminating NUL counted, as C callers pass sizeof or strlen+1.
     const abstract = name.length > 0 && name[0] === 0;
     if (!abstract && name.length < 108) { bytes[2 + name.length] = 0; return 3 + name.length; }

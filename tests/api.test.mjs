@@ -1,0 +1,116 @@
+// The host API at its door: options and arguments are checked with Node-shaped
+// errors, kernels are independent, and no sequence of calls can make the kernel trap.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import {
+  createKernel, SocketError, KernelPanic, AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, SOCK_DGRAM,
+  SOCK_SEQPACKET, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, SO_ERROR,
+} from 'socket-kernel';
+import { kernel, listening, connecting } from './helpers.mjs';
+
+describe('createKernel options', () => {
+  test('unknown keys and bad values are rejected with Node-style codes', async () => {
+    await assert.rejects(createKernel({ backlog: 5 }), { code: 'ERR_INVALID_ARG_VALUE', message: 'Unknown option "backlog"' });
+    await assert.rejects(createKernel({ personality: 'windows' }), { code: 'ERR_INVALID_ARG_VALUE' });
+    await assert.rejects(createKernel({ somaxconn: 1.5 }), { code: 'ERR_INVALID_ARG_TYPE', message: '"somaxconn" must be an integer. Received 1.5' });
+    await assert.rejects(createKernel({ tcpSyncookies: 3 }), { code: 'ERR_OUT_OF_RANGE' });
+    await assert.rejects(createKernel({ ipLocalPortRange: [5000, 4000] }), { code: 'ERR_INVALID_ARG_VALUE' });
+    await assert.rejects(createKernel({ linkDelay: -1 }), { code: 'ERR_OUT_OF_RANGE' });
+  });
+  test('tunables read back by their sysctl names', async () => {
+    const k = await createKernel({ somaxconn: 77, ipLocalPortRange: [20000, 20999] });
+    assert.equal(k.sysctl('somaxconn'), 77);
+    assert.equal(k.sysctl('ipLocalPortRangeLow'), 20000);
+    assert.equal(k.sysctl('tcpSynRetries'), 6);
+    k.setSysctl('somaxconn', 5);
+    const l = listening(k, 100);
+    assert.equal(k.sockets().find((s) => s.fd === l.fd).sendQ, 5);
+  });
+  test('personality defaults: FreeBSD somaxconn 128, Linux 4096', async () => {
+    assert.equal((await createKernel({ personality: 'freebsd' })).sysctl('somaxconn'), 128);
+    assert.equal((await createKernel()).sysctl('somaxconn'), 4096);
+  });
+});
+
+describe('arguments', () => {
+  test('non-integer descriptors and bad addresses are TypeErrors, not kernel calls', async () => {
+    const k = await kernel();
+    assert.throws(() => k.listen('3', 1), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => k.bind(k.socket(AF_INET, SOCK_STREAM), { address: 'localhost', port: 1 }), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => k.bind(k.socket(AF_INET, SOCK_STREAM), { address: '127.0.0.1', port: 70000 }), { code: 'ERR_OUT_OF_RANGE' });
+    assert.throws(() => k.bind(k.socket(AF_INET, SOCK_STREAM), null), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => k.advance(-5), { code: 'ERR_OUT_OF_RANGE' });
+  });
+  test('kernel errors are SocketErrors with a negative errno, as Node reports them', async () => {
+    const k = await kernel();
+    const err = (() => { try { k.listen(42, 1); } catch (e) { return e; } })();
+    assert.ok(err instanceof SocketError);
+    assert.deepEqual([err.code, err.errno, err.syscall, err.message], ['EBADF', -9, 'listen', 'listen EBADF: bad file descriptor']);
+  });
+});
+
+describe('several kernels', () => {
+  test('are fully independent: same port, separate fd tables and clocks', async () => {
+    const a = await kernel(), b = await kernel();
+    const la = listening(a, 1, { port: 8080 }), lb = listening(b, 1, { port: 8080 });
+    assert.equal(la.fd, lb.fd);
+    a.advance(5000);
+    assert.equal(a.now(), 5000);
+    assert.equal(b.now(), 0);
+    connecting(a, 8080);
+    assert.equal(b.sockets().find((s) => s.fd === lb.fd).recvQ, 0);
+  });
+});
+
+describe('the kernel never traps on input it can be given (debug build, assertions on)', () => {
+  const addr = fc.oneof(
+    fc.record({ address: fc.constantFrom('127.0.0.1', '127.0.0.2', '0.0.0.0', '::1', '::', '::ffff:127.0.0.1', '10.0.0.1'), port: fc.constantFrom(0, 1, 80, 8080, 8081, 40000) }),
+    fc.record({ path: fc.constantFrom('/a', '/b', '\0x', '') }),
+  );
+  const fd = fc.integer({ min: -2, max: 12 });
+  const call = fc.oneof(
+    fc.tuple(fc.constant('socket'), fc.constantFrom(AF_INET, AF_INET6, AF_UNIX, 0, 99), fc.constantFrom(SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM | SOCK_NONBLOCK, 3, 0x4000), fc.constantFrom(0, 6, 17, 1, 300)),
+    fc.tuple(fc.constant('bind'), fd, addr),
+    fc.tuple(fc.constant('listen'), fd, fc.integer({ min: -3, max: 5 })),
+    fc.tuple(fc.constant('connect'), fd, addr),
+    fc.tuple(fc.constant('accept'), fd),
+    fc.tuple(fc.constant('accept4'), fd, fc.constantFrom(0, SOCK_NONBLOCK, 0x1234)),
+    fc.tuple(fc.constant('close'), fd),
+    fc.tuple(fc.constant('shutdown'), fd, fc.integer({ min: -1, max: 3 })),
+    fc.tuple(fc.constant('recv'), fd),
+    fc.tuple(fc.constant('disconnect'), fd),
+    fc.tuple(fc.constant('setsockopt'), fd, fc.constantFrom(SO_REUSEADDR, SO_REUSEPORT, 77), fc.boolean()),
+    fc.tuple(fc.constant('getsockopt'), fd, fc.constantFrom(SO_ERROR, 30, 3, 77)),
+    fc.tuple(fc.constant('getsockname'), fd),
+    fc.tuple(fc.constant('getpeername'), fd),
+    fc.tuple(fc.constant('advance'), fc.constantFrom(0, 1, 200, 1000, 3000, 70000)),
+    fc.tuple(fc.constant('unlink'), fc.constantFrom('/a', '/b')),
+  );
+  for (const personality of ['linux', 'freebsd', 'posix']) {
+    test(`${personality}: random call sequences end in results or SocketErrors only`, async () => {
+      await fc.assert(fc.asyncProperty(
+        fc.array(call, { maxLength: 60 }), fc.constantFrom(0, 0.5), fc.integer({ min: 0, max: 2 }),
+        async (calls, linkDelay, tcpSyncookies) => {
+          const k = await kernel({ personality, linkDelay, tcpSyncookies, maxFds: 12 }, { debug: true });
+          for (const [name, ...args] of calls) {
+            try {
+              if (name === 'setsockopt') k.setsockopt(args[0], SOL_SOCKET, args[1], args[2]);
+              else if (name === 'getsockopt') k.getsockopt(args[0], SOL_SOCKET, args[1]);
+              else k[name](...args);
+            } catch (e) {
+              if (e instanceof KernelPanic) throw e;
+              if (!(e instanceof SocketError) && !(e instanceof TypeError)) throw e;
+            }
+          }
+          k.runUntilIdle(200_000);
+          // Every socket the table shows is consistent with the fd table.
+          const rows = k.sockets();
+          const fds = rows.filter((r) => r.fd !== null).map((r) => r.fd);
+          assert.equal(new Set(fds).size, fds.length, 'no descriptor names two sockets');
+          assert.ok(k.memoryUsage().fds >= fds.length);
+        },
+      ), { numRuns: 150, seed: 20261121 });
+    });
+  }
+});
