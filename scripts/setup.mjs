@@ -1,0 +1,28 @@
+// Makes `npm start` and `npm test` work on a fresh clone: installs the locked
+// dependencies when they are missing, then builds the kernel and the host if the
+// build is older than its sources.
+import { existsSync, statSync, readdirSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
+
+if (!existsSync(join(root, 'node_modules/.package-lock.json'))) {
+  console.error('socket-kernel: installing dependencies (npm ci)');
+  run('npm ci --no-audit --no-fund');
+}
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+    if (e.name === '__tests__') continue;
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(join(root, p)).mtimeMs);
+  }
+  return t;
+}
+const built = (f) => (existsSync(join(root, f)) ? statSync(join(root, f)).mtimeMs : 0);
+const force = process.argv.includes('--force');
+if (force || built('build/kernel.wasm') < newest('assembly') || built('build/kernel.debug.wasm') < newest('assembly')) run('npm run build:wasm --silent');
+if (force || built('build/host/index.js') < Math.max(newest('host'), built('tsconfig.json'))) run('npm run build:host --silent');
