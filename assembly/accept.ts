@@ -38,7 +38,7 @@ export function nameBuffer(): usize { return nameBuf; }
  * flags < 0 means accept() (not accept4): FreeBSD then inherits O_NONBLOCK from the
  * listener (ACCEPT4_INHERIT); Linux never does.
  */
-export function sysAccept(s: u32, addr: usize, lenPtr: usize, flags: i32): i32 {
+export function sysAccept(s: u32, addr: usize, lenPtr: usize, flags: i32, badAddr: bool): i32 {
   let inherit = flags < 0;
   if (inherit) flags = 0;
   let type = getU8(s, Off.TYPE);
@@ -69,6 +69,10 @@ export function sysAccept(s: u32, addr: usize, lenPtr: usize, flags: i32): i32 {
   let nonblock = (flags & SOCK_NONBLOCK) != 0 || (inherit && acceptInheritsNonblock() && hasFlag(s, Flag.NONBLOCK));
   if (nonblock) setFlag(child, Flag.NONBLOCK);
   if (flags & SOCK_CLOEXEC) setFlag(child, Flag.CLOEXEC);
+  if (badAddr) {
+    sysClose(fd, <i32>child);
+    return -Errno.EFAULT;
+  }
   if (addr != 0) {
     if (load<i32>(lenPtr) < 0) {
       // move_addr_to_user: "if (len < 0) return -EINVAL;" after the connection was

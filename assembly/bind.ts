@@ -5,7 +5,7 @@ import { Errno } from "./errno";
 import { AF_INET, AF_INET6, SOCK_DGRAM } from "./constants";
 import { Off, Flag, getU8, getU16, setU16, getU32, setU32, hasFlag, setFlag, getGen } from "./socket";
 import { SocketState, getState, setState } from "./state";
-import { parseInet, NOT_LOCAL, ANY4, ANY6, isV4 } from "./address";
+import { parseInet, NOT_LOCAL, ANY4, ANY6, isV4, isWildcard } from "./address";
 import { bindConflict, chooseBindPort, hashBind } from "./port_table";
 import { Tunable, tunable } from "./personality";
 import { parseUnix, unixFind, unixCreate } from "./unix_names";
@@ -35,7 +35,7 @@ export function sysBind(s: u32, addr: usize, len: i32): i32 {
     return -Errno.EACCES;
   // "if (sk->sk_state != TCP_CLOSE || inet->inet_num) goto out_release_sock;" -> EINVAL
   let st = getState(s);
-  if ((st != SocketState.UNBOUND && st != SocketState.CLOSED) || getU16(s, Off.LPORT) != 0) return -Errno.EINVAL;
+  if ((st != SocketState.UNBOUND && st != SocketState.CLOSED) || hasFlag(s, Flag.HASHED)) return -Errno.EINVAL;
   // __inet6_bind: a v4-mapped address on an IPV6_V6ONLY socket is EINVAL.
   if (domain == AF_INET6 && isV4(idx) && hasFlag(s, Flag.V6ONLY)) return -Errno.EINVAL;
   let proto = protoIndex(getU8(s, Off.TYPE));
@@ -53,6 +53,8 @@ export function sysBind(s: u32, addr: usize, len: i32): i32 {
   }
   setU16(s, Off.LPORT, port);
   hashBind(s, proto, port, false);
+  // "if (sk->sk_rcv_saddr) sk->sk_userlocks |= SOCK_BINDADDR_LOCK;"
+  if (!isWildcard(idx)) setFlag(s, Flag.ADDRLOCK);
   setState(s, SocketState.BOUND);
   return 0;
 }

@@ -88,9 +88,10 @@ export function disconnect(s: u32): void {
   let st = getState(s);
   if (st == SocketState.LISTEN) {
     listenStop(s);
+    // tcp_set_state(TCP_CLOSE) -> inet_put_port unless SOCK_BINDPORT_LOCK; getsockname
+    // still shows the old port (inet_sport), checked on Linux 6.18.
     if (!hasFlag(s, Flag.BINDLOCK)) {
       unhashBind(s, 0);
-      setU16(s, Off.LPORT, 0);
       setState(s, SocketState.UNBOUND);
     } else setState(s, SocketState.BOUND);
   } else if (st == SocketState.SYN_SENT || st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
@@ -99,7 +100,7 @@ export function disconnect(s: u32): void {
     connectionEnds(s, 0);
     // tcp_disconnect leaves a socket that can bind, listen or connect afresh.
     clearFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT | Flag.WASCONN);
-    setState(s, getU16(s, Off.LPORT) != 0 ? SocketState.BOUND : SocketState.UNBOUND);
+    setState(s, hasFlag(s, Flag.HASHED) ? SocketState.BOUND : SocketState.UNBOUND);
   }
 }
 

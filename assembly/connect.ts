@@ -70,7 +70,7 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   let src = isWildcard(laddr) ? sourceFor(dst) : laddr;
   if (isV4(src) != isV4(dst)) return -Errno.ENETUNREACH;
   let lport = getU16(s, Off.LPORT);
-  if (lport == 0) {
+  if (!hasFlag(s, Flag.HASHED)) {
     lport = chooseConnectPort(0, src, dst, dport);
     if (lport == 0) return -Errno.EADDRNOTAVAIL;
     setU16(s, Off.LADDR, src);
@@ -114,7 +114,7 @@ function udpConnect(s: u32, addr: usize, len: i32): i32 {
   let dst = <u32>(parsed >> 16), dport = <u32>(parsed & 0xffff);
   if (dst == NOT_LOCAL) return -Errno.ENETUNREACH;
   dst = connectTarget(dst);
-  if (getU16(s, Off.LPORT) == 0) {
+  if (!hasFlag(s, Flag.HASHED)) {
     let p = chooseBindPort(s, 1);
     if (p == 0) return -Errno.EAGAIN; // udp_lib_get_port failure
     setU16(s, Off.LPORT, p);

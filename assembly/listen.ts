@@ -38,7 +38,7 @@ export function sysListen(s: u32, backlog: i32): i32 {
   // inet_csk_listen_start: the socket enters LISTEN, then get_port re-checks the port
   // as a listener (or autobinds an unbound socket: an odd ephemeral port).
   let port = getU16(s, Off.LPORT);
-  if (port == 0) {
+  if (!hasFlag(s, Flag.HASHED)) {
     let e = autobind(s);
     if (e < 0) return e;
     port = getU16(s, Off.LPORT);

@@ -214,6 +214,17 @@ export function findListener(dst: u32, dport: u32, hash: u32): u32 {
 export function chooseBindPort(s: u32, proto: u32): u32 {
   let low = <u32>tunable(Tunable.IpLocalPortRangeLow);
   let high = <u32>tunable(Tunable.IpLocalPortRangeHigh) + 1;
+  if (proto == 1) {
+    // UDP: net/ipv4/udp.c udp_lib_get_port starts at a random port and takes the
+    // first free one, with no parity rule (walked here port by port).
+    let span = high - low;
+    let port = low + below(span);
+    for (let i: u32 = 0; i < span; i++, port++) {
+      if (port >= high) port -= span;
+      if (load<u32>(headPtr(proto, port)) == 0 || !bindConflict(s, proto, port, false)) return port;
+    }
+    return 0;
+  }
   let remaining = high - low;
   if (remaining > 1) remaining &= ~1;
   let offset = below(remaining) | 1;

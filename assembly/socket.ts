@@ -104,7 +104,10 @@ export namespace Flag {
   /** The port was chosen by bind(), not by an autobind (Linux SOCK_BINDPORT_LOCK). */
   // @ts-ignore: decorator
   @inline export const BINDLOCK: u32 = 1 << 5;
-  /** On a port's bind list (bnext/bprev valid). */
+  /**
+   * On a port's bind list (bnext/bprev valid): the socket owns lport (Linux inet_num != 0).
+   * lport itself survives an unhash, as Linux keeps inet_sport for getsockname.
+   */
   // @ts-ignore: decorator
   @inline export const HASHED: u32 = 1 << 6;
   /** Bound by connect()'s autobind (Linux bind bucket fastreuse == -1). */
@@ -122,6 +125,9 @@ export namespace Flag {
   /** A SYN-queue request whose final ACK was dropped on overflow (Linux inet_rsk(req)->acked). */
   // @ts-ignore: decorator
   @inline export const ACKED: u32 = 1 << 11;
+  /** bind() gave a specific address (Linux SOCK_BINDADDR_LOCK): disconnect keeps it. */
+  // @ts-ignore: decorator
+  @inline export const ADDRLOCK: u32 = 1 << 13;
   /** Has ever been connected (recv on a CLOSED socket gives EOF, not ENOTCONN). */
   // @ts-ignore: decorator
   @inline export const WASCONN: u32 = 1 << 12;

@@ -55,7 +55,7 @@ export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i3
   if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && getU8(s, Off.DOMAIN) == <u32>AF_INET6) {
     if (len < 4) return -Errno.EINVAL;
     // do_ipv6_setsockopt: "if (optlen < sizeof(int) || inet_sk(sk)->inet_num) break;" -> EINVAL
-    if (getU16(s, Off.LPORT) != 0) return -Errno.EINVAL;
+    if (hasFlag(s, Flag.HASHED)) return -Errno.EINVAL;
     if (load<i32>(val) != 0) setFlag(s, Flag.V6ONLY); else clearFlag(s, Flag.V6ONLY);
     return 0;
   }

@@ -59,11 +59,9 @@ function releasePort(s: u32): void {
     connRemove(tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT)));
     clearFlag(s, Flag.TUPLED);
   }
-  if (!hasFlag(s, Flag.BINDLOCK)) {
-    unhashBind(s, proto(s));
-    setU16(s, Off.LPORT, 0);
-    if (!hasFlag(s, Flag.BINDLOCK)) setU16(s, Off.LADDR, getU8(s, Off.DOMAIN) == 10 ? 1 : 0);
-  }
+  if (!hasFlag(s, Flag.BINDLOCK)) unhashBind(s, proto(s));
+  // tcp_disconnect: "if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) inet_reset_saddr(sk);"
+  if (!hasFlag(s, Flag.ADDRLOCK)) setU16(s, Off.LADDR, getU8(s, Off.DOMAIN) == 10 ? 1 : 0);
 }
 
 /** A connection attempt or a connection ends with `err` (tcp_done + sk_err). */
