@@ -79,9 +79,10 @@ export function connectionEnds(s: u32, err: i32): void {
 export function startHandshake(c: u32): void {
   bump(Stat.ActiveOpens);
   setU8(c, Off.RETRIES, 0);
-  let gen = getGen(c);
-  armTimer(c, EV_SYN_RTO, TIMEOUT_INIT_US);
-  send(EV_SYN, c, gen, 0, 0);
+  send(EV_SYN, c, getGen(c), 0, 0);
+  // Armed after the send: on loopback the handshake may already be over, and a
+  // timer that can only go stale would sit in the heap until time moves.
+  if (getState(c) == SocketState.SYN_SENT) armTimer(c, EV_SYN_RTO, TIMEOUT_INIT_US);
 }
 
 /**
@@ -237,8 +238,9 @@ function onSyn(c: u32, cGen: u32): void {
   initServerSide(r, l, c);
   synqAdd(id, r);
   setU8(r, Off.RETRIES, 0);
-  armTimer(r, EV_SYNACK_RTO, TIMEOUT_INIT_US);
-  send(EV_SYNACK, c, cGen, r, getGen(r));
+  let rGen = getGen(r);
+  send(EV_SYNACK, c, cGen, r, rGen);
+  if (isAlive(r, rGen) && getState(r) == SocketState.SYN_RECEIVED) armTimer(r, EV_SYNACK_RTO, TIMEOUT_INIT_US);
 }
 
 /** Removes a request from its listener's SYN queue and frees it. */

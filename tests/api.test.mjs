@@ -50,6 +50,22 @@ describe('arguments', () => {
   });
 });
 
+describe('memory stays flat', () => {
+  test('loopback handshake cycles leave no timers, sockets or 4-tuples behind', async () => {
+    const k = await kernel({ maxFds: 64 });
+    const l = listening(k, 16);
+    for (let i = 0; i < 5000; i++) {
+      const c = connecting(k, l.port).fd;
+      k.close(k.accept(l.fd).fd);
+      k.close(c);
+    }
+    const m = k.memoryUsage();
+    assert.equal(m.pendingEvents, 0, 'a handshake that completes at once arms no timer');
+    assert.equal(m.liveSockets, 1, 'only the listener');
+    assert.ok(m.total < 4 << 20, `linear memory ${m.total} bytes`);
+  });
+});
+
 describe('several kernels', () => {
   test('are fully independent: same port, separate fd tables and clocks', async () => {
     const a = await kernel(), b = await kernel();
