@@ -80,13 +80,10 @@ export function setTunable(t: i32, v: i64): i32 {
     default:
       if (v < 0 || v > 1) return -22;
   }
+  // ipv4_local_port_range (net/ipv4/sysctl_net_ipv4.c) refuses low > high with EINVAL.
+  if (t == Tunable.IpLocalPortRangeLow && v > tunables[Tunable.IpLocalPortRangeHigh]) return -22;
+  if (t == Tunable.IpLocalPortRangeHigh && v < tunables[Tunable.IpLocalPortRangeLow]) return -22;
   unchecked(tunables[t] = v);
-  // ip_local_port_range must stay low <= high, and keep its parity rule meaningful.
-  if (tunables[Tunable.IpLocalPortRangeLow] > tunables[Tunable.IpLocalPortRangeHigh]) {
-    let lo = tunables[Tunable.IpLocalPortRangeLow];
-    tunables[Tunable.IpLocalPortRangeLow] = tunables[Tunable.IpLocalPortRangeHigh];
-    tunables[Tunable.IpLocalPortRangeHigh] = lo;
-  }
   return 0;
 }
 

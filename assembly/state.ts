@@ -55,7 +55,7 @@ const LEGAL: StaticArray<u32> = [
 ];
 
 export function isLegal(from: SocketState, to: SocketState): bool {
-  return <u32>from < 14 && (unchecked(LEGAL[from]) & bit(to)) != 0;
+  return <u32>from < 14 && <u32>to < 14 && (unchecked(LEGAL[from]) & bit(to)) != 0;
 }
 
 import { sockPtr, Off } from "./socket";

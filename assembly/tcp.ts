@@ -22,6 +22,7 @@ import { isProven, markProven } from "./address";
 import { lrLimit, aqLen, aqPush, synqAdd, synqRemove, synqLen, lrCountDrop } from "./accept_queue";
 import { Errno } from "./errno";
 import { mix64 } from "./prng";
+import { protoIndex } from "./socket_create";
 
 export const EV_SYN: u32 = 1;          // a = client
 export const EV_SYNACK: u32 = 2;       // a = client, b = request
@@ -50,8 +51,8 @@ function armTimer(s: u32, kind: u32, delay: i64): void {
   setU32(s, Off.TIMER, schedule(delay, kind, s, getGen(s), 0, 0));
 }
 
-// @ts-ignore: decorator
-@inline function proto(s: u32): u32 { return 0; }
+/** Port-table index of the socket's protocol (UDP sockets come here through disconnect). */
+function proto(s: u32): u32 { return protoIndex(getU8(s, Off.TYPE)); }
 
 /** Linux tcp_set_state(TCP_CLOSE) -> inet_put_port: an autobound port goes back. */
 function releasePort(s: u32): void {

@@ -185,8 +185,9 @@ export class Kernel {
       }
       const lo = checkInt('ipLocalPortRange[0]', r[0], 1, 65535), hi = checkInt('ipLocalPortRange[1]', r[1], 1, 65535);
       if (lo > hi) throw new ArgumentError('ERR_INVALID_ARG_VALUE', '"ipLocalPortRange" must have low <= high');
-      this.#sysctl('ipLocalPortRangeLow', lo);
-      this.#sysctl('ipLocalPortRangeHigh', hi);
+      // The kernel refuses low > high at every step, so move the end that keeps it ordered first.
+      if (lo > this.sysctl('ipLocalPortRangeHigh')) { this.#sysctl('ipLocalPortRangeHigh', hi); this.#sysctl('ipLocalPortRangeLow', lo); }
+      else { this.#sysctl('ipLocalPortRangeLow', lo); this.#sysctl('ipLocalPortRangeHigh', hi); }
     }
     if (options.linkDelay !== undefined) {
       const d = options.linkDelay;

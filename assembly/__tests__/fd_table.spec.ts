@@ -38,6 +38,14 @@ describe("fd table: lowest free descriptor", () => {
     expect(fdLookup(3)).toBe(100);
   });
 
+  it("hands out a closed stdio descriptor first (close(0), then socket())", () => {
+    fdRelease(0);
+    expect(fdLookup(0)).toBe(EBADF);
+    expect(fdAlloc(9, NO_LIMIT)).toBe(0);
+    expect(fdLookup(0)).toBe(9);
+    expect(fdAlloc(10, NO_LIMIT)).toBe(3);
+  });
+
   it("hands out consecutive descriptors while none is closed", () => {
     expect(opened(100)).toBe(0);
     expect(fdsUsed()).toBe(103);

@@ -182,6 +182,7 @@ describe("listener lookup for an incoming SYN", () => {
   });
 
   it("prefers the exact address over 0.0.0.0 over a dual-stack [::]", () => {
+    // SO_REUSEPORT is what lets the three listen on one port together.
     let dual = listeningOn(AF_INET6, ANY6, PORT, Flag.REUSEPORT);
     expect(findListener(LOOP4, PORT, 0)).toBe(dual);
     let any = listeningOn(AF_INET, ANY4, PORT, Flag.REUSEPORT);
@@ -261,6 +262,29 @@ describe("ephemeral port for bind(port 0) and listen()", () => {
     setPortRange(40000, 40001);
     boundTo(AF_INET, loop4(2), 40001, 0);
     boundTo(AF_INET, loop4(2), 40000, 0);
+    expect(chooseBindPort(unbound(AF_INET, LOOP4), TCP)).toBe(40001);
+  });
+});
+
+describe("ephemeral port for a UDP autobind", () => {
+  beforeEach(init);
+
+  it("takes any free port in the range, even ones included (udp_lib_get_port has no parity rule)", () => {
+    setPortRange(40000, 40001);
+    let u = unbound(AF_INET, ANY4);
+    setU16(u, Off.LPORT, 40001);
+    hashBind(u, UDP, 40001, false);
+    expect(chooseBindPort(unbound(AF_INET, LOOP4), UDP)).toBe(40000);
+  });
+
+  it("returns 0 when every UDP port in the range is taken, whatever TCP holds", () => {
+    setPortRange(40000, 40001);
+    for (let p: u32 = 40000; p <= 40001; p++) {
+      let u = unbound(AF_INET, ANY4);
+      setU16(u, Off.LPORT, p);
+      hashBind(u, UDP, p, false);
+    }
+    expect(chooseBindPort(unbound(AF_INET, LOOP4), UDP)).toBe(0);
     expect(chooseBindPort(unbound(AF_INET, LOOP4), TCP)).toBe(40001);
   });
 });

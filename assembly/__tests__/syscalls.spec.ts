@@ -25,6 +25,7 @@ const SHUT_RD: i32 = 0;
 const F_GETFL: i32 = 3;
 const O_NONBLOCK: i32 = 2048;
 
+const EBADF: i32 = 9;
 const EAGAIN: i32 = 11;
 const EINVAL: i32 = 22;
 const EMFILE: i32 = 24;
@@ -378,6 +379,25 @@ describe("close() of a listener with queued connections", () => {
   it("Linux: resets each one (recv() ECONNRESET, then end of file) and frees the port", () => { closeResetsQueue(LINUX); });
   it("FreeBSD: resets each one (recv() ECONNRESET, then end of file) and frees the port", () => { closeResetsQueue(FREEBSD); });
   it("POSIX: resets each one (recv() ECONNRESET, then end of file) and frees the port", () => { closeResetsQueue(POSIX); });
+});
+
+describe("close()", () => {
+  beforeEach(() => { boot(LINUX); });
+
+  it("closes stdio fd 0 like any descriptor, and the next socket() gets 0", () => {
+    expect(sk_close(0)).toBe(0);
+    expect(sk_socket(AF_INET, SOCK_STREAM, 0)).toBe(0);
+    expect(sk_close(0)).toBe(0);
+    expect(sk_close(0)).toBe(-EBADF);
+  });
+
+  it("says EBADF for a descriptor that is not open", () => {
+    expect(sk_close(3)).toBe(-EBADF);
+    expect(sk_close(-1)).toBe(-EBADF);
+    let fd = sk_socket(AF_INET, SOCK_STREAM, 0);
+    expect(sk_close(fd)).toBe(0);
+    expect(sk_close(fd)).toBe(-EBADF);
+  });
 });
 
 describe("accept4()", () => {

