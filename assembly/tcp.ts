@@ -198,7 +198,7 @@ function onSyn(c: u32, cGen: u32): void {
   let wantCookie = false;
   // "if ((syncookies == 2 || inet_csk_reqsk_queue_is_full(sk)) && !isn)":
   // inet_csk_reqsk_queue_is_full is "reqsk_queue_len > sk_max_ack_backlog" since
-  // commit 3479c7549fb1 (2025).
+  // commit 3479c7549fb1 ("tcp/dccp: allow a connection when sk_max_ack_backlog is zero").
   // FreeBSD's syncache is bounded by the same tunable here (its cache_limit).
   if (cookies == 2 || synqLen(id) > (getPersonality() != Personality.FreeBSD ? limit : <u32>tunable(Tunable.TcpMaxSynBacklog))) {
     if (cookies != 0) {
