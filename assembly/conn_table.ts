@@ -3,6 +3,8 @@
 // one u64: src << 48 | sport << 32 | dst << 16 | dport. Open addressing with linear
 // probing and backward-shift deletion; 16-byte entries (key, slot+1, pad).
 
+import { mix64 } from "./prng";
+
 let table: usize = 0;
 let mask: u32 = 0;
 let count: u32 = 0;
@@ -19,10 +21,12 @@ export function connInit(): void {
   return (<u64>src << 48) | (<u64>sport << 32) | (<u64>dst << 16) | <u64>dport;
 }
 
+// Tuples differ mostly in a few bits (consecutive even ports), so the key is mixed
+// fully before masking: taking low bits of a plain multiplicative hash put ports two
+// apart into every other bucket, and linear probing then degraded to O(n).
 // @ts-ignore: decorator
 @inline function bucketOf(key: u64): u32 {
-  let h = key * 0x9e3779b97f4a7c15;
-  return <u32>(h >> 32) & mask;
+  return <u32>mix64(key) & mask;
 }
 
 export function connContains(key: u64): bool {

@@ -9,7 +9,7 @@ import { Off, Flag, NONE, sockAlloc, getU8, setU8, getU16, setU16, getU32, setU3
 import { SocketState, SockLayer, getState, setState } from "./state";
 import { parseInet, NOT_LOCAL, isWildcard, isV4, sourceFor, connectTarget } from "./address";
 import { chooseConnectPort, chooseBindPort, hashBind } from "./port_table";
-import { connContains, connInsert, tupleKey } from "./conn_table";
+import { connInsert, tupleKey } from "./conn_table";
 import { startHandshake } from "./tcp";
 import { disconnect } from "./close";
 import { acceptQueueFull, unixFullErrno } from "./personality";
@@ -71,17 +71,16 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   if (isV4(src) != isV4(dst)) return -Errno.ENETUNREACH;
   let lport = getU16(s, Off.LPORT);
   if (!hasFlag(s, Flag.HASHED)) {
-    lport = chooseConnectPort(0, src, dst, dport);
+    lport = chooseConnectPort(0, src, dst, dport, s);
     if (lport == 0) return -Errno.EADDRNOTAVAIL;
     setU16(s, Off.LADDR, src);
     setU16(s, Off.LPORT, lport);
     hashBind(s, 0, lport, true);
   } else {
     // __inet_check_established: the 4-tuple must be unused.
-    if (connContains(tupleKey(src, lport, dst, dport))) return -Errno.EADDRNOTAVAIL;
+    if (!connInsert(tupleKey(src, lport, dst, dport), s)) return -Errno.EADDRNOTAVAIL;
     setU16(s, Off.LADDR, src);
   }
-  connInsert(tupleKey(src, lport, dst, dport), s);
   setFlag(s, Flag.TUPLED);
   setU16(s, Off.PADDR, dst);
   setU16(s, Off.PPORT, dport);

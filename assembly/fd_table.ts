@@ -7,15 +7,17 @@
 // set bit says the corresponding 64-bit word of level k is full. Finding the lowest
 // free fd reads one word per level: O(log64 n), 4 reads at 16 M descriptors.
 //
-// Memory: entries u32[cap] (0 free, 1 not a socket, slot+2); level k has
-// cap / 64^(k+1) u64 words. cap is a power of 64 (4096, 262144, 16 M).
+// Memory: entries u32[ecap] (0 free, 1 not a socket, slot+2), doubled as the highest
+// descriptor grows; level k has cap / 64^(k+1) u64 words, where cap, the bitmap
+// capacity, is a power of 64 (4096, 262144, 16 M): 1 bit per descriptor.
 
 const ENTRY_FREE: u32 = 0;
 const ENTRY_STDIO: u32 = 1;
 const MAX_LEVELS = 4;
 
 let entries: usize = 0;
-let cap: u32 = 0;
+let ecap: u32 = 0;        // entries allocated
+let cap: u32 = 0;         // bitmap capacity
 let nlevels: i32 = 0;
 const levels = new StaticArray<usize>(MAX_LEVELS);
 let used: u32 = 0;
@@ -32,8 +34,9 @@ export function fdInit(): void {
     for (let k = 0; k < nlevels; k++) heap.free(unchecked(levels[k]));
   }
   cap = 4096; nlevels = 2; used = 0;
-  entries = heap.alloc(cap << 2);
-  memory.fill(entries, 0, cap << 2);
+  ecap = 1024;
+  entries = heap.alloc(ecap << 2);
+  memory.fill(entries, 0, ecap << 2);
   for (let k = 0; k < nlevels; k++) {
     let bytes = levelWords(k, cap) << 3;
     let p = heap.alloc(bytes);
@@ -47,9 +50,6 @@ export function fdInit(): void {
 function grow(): bool {
   if (nlevels >= MAX_LEVELS) return false;
   let ncap = cap << 6;
-  let ne = heap.realloc(entries, ncap << 2);
-  memory.fill(ne + (cap << 2), 0, (ncap - cap) << 2);
-  entries = ne;
   for (let k = 0; k < nlevels; k++) {
     let ob = levelWords(k, cap) << 3, nb = levelWords(k, ncap) << 3;
     let p = heap.realloc(unchecked(levels[k]), nb);
@@ -105,6 +105,13 @@ function lowestFree(): i32 {
 }
 
 function take(fd: u32, value: u32): void {
+  if (fd >= ecap) {
+    let n = ecap;
+    while (n <= fd) n <<= 1;
+    entries = heap.realloc(entries, <usize>n << 2);
+    memory.fill(entries + (<usize>ecap << 2), 0, <usize>(n - ecap) << 2);
+    ecap = n;
+  }
   store<u32>(entries + (<usize>fd << 2), value);
   markUsed(fd);
   used++;
@@ -122,7 +129,7 @@ export function fdAlloc(slot: u32, limit: u32): i32 {
 }
 
 export function fdRelease(fd: i32): void {
-  assert(<u32>fd < cap && load<u32>(entries + (<usize>fd << 2)) != ENTRY_FREE);
+  assert(<u32>fd < ecap && load<u32>(entries + (<usize>fd << 2)) != ENTRY_FREE);
   store<u32>(entries + (<usize>fd << 2), ENTRY_FREE);
   markFree(<u32>fd);
   used--;
@@ -133,7 +140,7 @@ export function fdRelease(fd: i32): void {
  * out-of-range fd, -ENOTSOCK for stdio.
  */
 export function fdLookup(fd: i32): i32 {
-  if (<u32>fd >= cap) return -9; // EBADF (negative fds too, by the unsigned cast)
+  if (<u32>fd >= ecap) return -9; // EBADF (negative fds too, by the unsigned cast)
   let e = load<u32>(entries + (<usize>fd << 2));
   if (e == ENTRY_FREE) return -9;
   if (e == ENTRY_STDIO) return -88; // ENOTSOCK
@@ -143,7 +150,7 @@ export function fdLookup(fd: i32): i32 {
 export function fdsUsed(): u32 { return used; }
 export function fdCapacity(): u32 { return cap; }
 export function fdTableBytes(): usize {
-  let b: usize = <usize>cap << 2;
+  let b: usize = <usize>ecap << 2;
   for (let k = 0; k < nlevels; k++) b += <usize>levelWords(k, cap) << 3;
   return b;
 }

@@ -59,6 +59,12 @@ export function sk_socket(domain: i32, type: i32, protocol: i32): i32 { return s
 /** net/socket.c move_addr_to_kernel: "if (ulen < 0 || ulen > sizeof(struct sockaddr_storage)) return -EINVAL;" */
 const SOCKADDR_STORAGE: i32 = 128;
 
+/** The socket's address family (AF_INET, AF_INET6, AF_UNIX), or -errno. */
+export function sk_domain(fd: i32): i32 {
+  let s = fdLookup(fd); if (s < 0) return s;
+  return <i32>getU8(<u32>s, Off.DOMAIN);
+}
+
 export function sk_bind(fd: i32, addr: usize, len: i32): i32 {
   let s = fdLookup(fd); if (s < 0) return s;
   if (len < 0 || len > SOCKADDR_STORAGE) return -Errno.EINVAL;
@@ -148,6 +154,64 @@ export function sk_fcntl(fd: i32, cmd: i32, arg: i32): i32 {
 export function sk_recv(fd: i32, buf: usize, len: i32, flags: i32): i32 {
   let s = fdLookup(fd); if (s < 0) return s;
   return sysRecv(<u32>s, len);
+}
+
+// ---- batched calls: one host crossing for many system calls -----------------------
+
+let ioBuf: usize = 0;
+let ioCap: i32 = 0;
+
+/** A host I/O buffer of at least `bytes` bytes (kept and reused; grows on demand). Returns its pointer, or 0. */
+export function sk_buffer(bytes: i32): usize {
+  if (bytes < 0 || bytes > (64 << 20)) return 0;
+  if (bytes > ioCap) {
+    if (ioBuf != 0) heap.free(ioBuf);
+    ioCap = bytes < 4096 ? 4096 : bytes;
+    ioBuf = heap.alloc(<usize>ioCap);
+  }
+  return ioBuf;
+}
+
+/**
+ * n times socket(domain, type, 0) + connect(addr): writes each new fd to out[i], or
+ * -errno when socket() or connect() failed (EINPROGRESS counts as success; a socket
+ * whose connect failed is closed). Returns n, or -EFAULT for a bad range.
+ */
+export function sk_connect_batch(n: i32, domain: i32, type: i32, addr: usize, len: i32, out: usize): i32 {
+  let top = <usize>memory.size() << 16;
+  if (n < 0 || len < 0 || len > SOCKADDR_STORAGE || out + (<usize>n << 2) > top || addr + <usize>len > top) return -Errno.EFAULT;
+  for (let i = 0; i < n; i++) {
+    let fd = sysSocket(domain, type, 0);
+    if (fd >= 0) {
+      let r = sysConnect(<u32>fdLookup(fd), addr, len);
+      if (r < 0 && r != -Errno.EINPROGRESS) { sysClose(fd, fdLookup(fd)); fd = r; }
+    }
+    store<i32>(out + (<usize>i << 2), fd);
+  }
+  return n;
+}
+
+/** Accepts up to max connections into out[] (fds, no addresses); returns how many, or -errno if none could be. */
+export function sk_accept_batch(fd: i32, out: usize, max: i32, flags: i32): i32 {
+  if ((flags & ~(0o4000 | 0o2000000)) != 0) return -Errno.EINVAL;
+  let s = fdLookup(fd); if (s < 0) return s;
+  if (max < 0 || out + (<usize>max << 2) > <usize>memory.size() << 16) return -Errno.EFAULT;
+  let n = 0;
+  while (n < max) {
+    let r = sysAccept(<u32>s, 0, 0, flags, false);
+    if (r < 0) { if (n == 0) return r; break; }
+    store<i32>(out + (<usize>n << 2), r);
+    n++;
+  }
+  return n;
+}
+
+/** close() of n descriptors from fds[]; returns how many closed (bad ones are skipped). */
+export function sk_close_batch(fds: usize, n: i32): i32 {
+  if (n < 0 || fds + (<usize>n << 2) > <usize>memory.size() << 16) return -Errno.EFAULT;
+  let closed = 0;
+  for (let i = 0; i < n; i++) if (sk_close(load<i32>(fds + (<usize>i << 2))) == 0) closed++;
+  return closed;
 }
 
 /** unlink() of an AF_UNIX socket file (path bytes at p, length len). */

@@ -12,7 +12,7 @@
 import { Off, Flag, getU8, getU16, getU32, setU32, hasFlag, setFlag, clearFlag } from "./socket";
 import { AF_INET6 } from "./constants";
 import { ANY4, ANY6, NOT_LOCAL, isV4 } from "./address";
-import { connContains, tupleKey } from "./conn_table";
+import { connInsert, tupleKey } from "./conn_table";
 import { Tunable, tunable } from "./personality";
 import { below, mix64, nextU32 } from "./prng";
 import { SocketState } from "./state";
@@ -177,9 +177,10 @@ function score(l: u32, dst: u32, v4dst: bool): u32 {
 
 /**
  * The listener that receives a SYN for (dst, dport), or NONE. Among equal-scoring
- * SO_REUSEPORT listeners, `hash` picks one (reuseport_select_sock: reciprocal_scale).
+ * SO_REUSEPORT listeners, a hash of the 4-tuple picks one (reuseport_select_sock:
+ * reciprocal_scale).
  */
-export function findListener(dst: u32, dport: u32, hash: u32): u32 {
+export function findListener(dst: u32, dport: u32, tuple: u64): u32 {
   let head = load<u32>(listenHead + (dport << 2));
   if (head == 0) return 0xffffffff;
   let v4dst = isV4(dst);
@@ -193,6 +194,7 @@ export function findListener(dst: u32, dport: u32, hash: u32): u32 {
     it = getU32(l, Off.QNEXT);
   }
   if (n <= 1 || !hasFlag(pick, Flag.REUSEPORT)) return pick;
+  let hash = <u32>mix64(tuple ^ hashSecret);
   let want = <u32>((<u64>hash * <u64>n) >> 32);
   it = head;
   while (it != 0) {
@@ -244,10 +246,11 @@ export function chooseBindPort(s: u32, proto: u32): u32 {
  * connect()'s autobind: net/ipv4/inet_hashtables.c __inet_hash_connect. Even ports
  * first ("offset &= ~1"), starting at a per-destination offset that moves past each
  * port it hands out (table_perturb), so the scan is O(1) amortised. A port is usable
- * when no bind()/listen() socket holds it and the 4-tuple is unused. Returns 0 when
- * every port is taken (the caller says EADDRNOTAVAIL).
+ * when no bind()/listen() socket holds it and the 4-tuple is unused; the tuple is
+ * entered for socket s as it is found. Returns 0 when every port is taken (the caller
+ * says EADDRNOTAVAIL).
  */
-export function chooseConnectPort(proto: u32, src: u32, dst: u32, dport: u32): u32 {
+export function chooseConnectPort(proto: u32, src: u32, dst: u32, dport: u32, s: u32): u32 {
   let low = <u32>tunable(Tunable.IpLocalPortRangeLow);
   let high = <u32>tunable(Tunable.IpLocalPortRangeHigh) + 1;
   let remaining = high - low;
@@ -262,7 +265,7 @@ export function chooseConnectPort(proto: u32, src: u32, dst: u32, dport: u32): u
     for (let i: u32 = 0; i < remaining; i += 2, port += 2) {
       if (port >= high) port -= remaining;
       if (load<u32>(usersPtr(proto, port)) != 0) continue;
-      if (connContains(tupleKey(src, port, dst, dport))) continue;
+      if (!connInsert(tupleKey(src, port, dst, dport), s)) continue; // tuple taken
       store<u32>(pp, load<u32>(pp) + i + 2);
       return port;
     }

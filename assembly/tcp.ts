@@ -10,7 +10,7 @@
 // final ACK follows net/ipv4/tcp_minisocks.c tcp_check_req() and
 // tcp_v4_syn_recv_sock(); timers follow net/ipv4/tcp_timer.c.
 
-import { Off, Flag, NONE, sockAlloc, sockFree, getU8, setU8, getU16, setU16, getU32, setU32,
+import { Off, Flag, NONE, sockPtr, sockAlloc, sockFree, getU8, setU8, getU16, setU16, getU32, setU32,
   hasFlag, setFlag, clearFlag, getGen, isAlive } from "./socket";
 import { SocketState, getState, setState } from "./state";
 import { Stat, bump } from "./stats";
@@ -21,7 +21,6 @@ import { connRemove, tupleKey } from "./conn_table";
 import { isProven, markProven } from "./address";
 import { lrLimit, aqLen, aqPush, synqAdd, synqRemove, synqLen, lrCountDrop } from "./accept_queue";
 import { Errno } from "./errno";
-import { mix64 } from "./prng";
 import { protoIndex } from "./socket_create";
 
 export const EV_SYN: u32 = 1;          // a = client
@@ -159,18 +158,16 @@ function onRst(s: u32): void {
 
 /** Initialises a server-side socket (request or child) from its listener and client. */
 function initServerSide(s: u32, l: u32, c: u32): void {
-  setU8(s, Off.DOMAIN, getU8(l, Off.DOMAIN));
-  setU8(s, Off.TYPE, getU8(l, Off.TYPE));
-  setU8(s, Off.PROTOCOL, getU8(l, Off.PROTOCOL));
-  setU8(s, Off.SSLAYER, 3 /* SS_CONNECTED once accepted */);
-  setU16(s, Off.LADDR, getU16(c, Off.PADDR));
-  setU16(s, Off.LPORT, getU16(c, Off.PPORT));
-  setU16(s, Off.PADDR, getU16(c, Off.LADDR));
-  setU16(s, Off.PPORT, getU16(c, Off.LPORT));
-  setU32(s, Off.PARENT, l + 1);
-  setU32(s, Off.AUX, c + 1);
-  setU32(s, Off.PEERGEN, getGen(c));
-  setFlag(s, Flag.WASCONN | Flag.BINDLOCK);
+  let sp = sockPtr(s), lp = sockPtr(l), cp = sockPtr(c);
+  store<u16>(sp + Off.DOMAIN, load<u16>(lp + Off.DOMAIN));   // domain and type
+  store<u8>(sp + Off.PROTOCOL, load<u8>(lp + Off.PROTOCOL));
+  store<u8>(sp + Off.SSLAYER, 3 /* SS_CONNECTED once accepted */);
+  store<u32>(sp + Off.LADDR, load<u32>(cp + Off.PADDR));      // local = client's peer (addr, port)
+  store<u32>(sp + Off.PADDR, load<u32>(cp + Off.LADDR));      // peer = client's local
+  store<u32>(sp + Off.PARENT, l + 1);
+  store<u32>(sp + Off.AUX, c + 1);
+  store<u32>(sp + Off.PEERGEN, load<u32>(cp + Off.GEN));
+  store<u16>(sp + Off.FLAGS, load<u16>(sp + Off.FLAGS) | <u16>(Flag.WASCONN | Flag.BINDLOCK));
   // __inet_inherit_port: the child joins the listener's bind bucket.
   hashBind(s, 0, getU16(l, Off.LPORT), false);
 }
@@ -183,8 +180,7 @@ function countDrop(l: u32): void { bump(Stat.ListenDrops); lrCountDrop(listenerI
 function onSyn(c: u32, cGen: u32): void {
   if (!isAlive(c, cGen) || getState(c) != SocketState.SYN_SENT) return;
   let dst = getU16(c, Off.PADDR), dport = getU16(c, Off.PPORT);
-  let h = <u32>mix64(tupleKey(getU16(c, Off.LADDR), getU16(c, Off.LPORT), dst, dport));
-  let l = findListener(dst, dport, h);
+  let l = findListener(dst, dport, tupleKey(getU16(c, Off.LADDR), getU16(c, Off.LPORT), dst, dport));
   if (l == NONE) {
     // tcp_v4_rcv: no socket -> tcp_v4_send_reset.
     bump(Stat.OutRsts);
@@ -231,6 +227,25 @@ function onSyn(c: u32, cGen: u32): void {
   if (wantCookie) {
     bump(Stat.SyncookiesSent);
     send(EV_SYNACK_COOKIE, c, cGen, l, getGen(l));
+    return;
+  }
+  if (tunable(Tunable.LinkDelayUs) == 0 && personality != Personality.FreeBSD) {
+    // Loopback: SYN-ACK and ACK would be handled inside this call, so the request
+    // would enter and leave the SYN queue at once, and the accept queue, checked just
+    // above, still has room when the ACK arrives. Build the child directly: the same
+    // states, counters and queues as the three-packet path, without its bookkeeping.
+    let ch = sockAlloc();
+    if (ch == NONE) { countDrop(l); return; }
+    setState(ch, SocketState.ESTABLISHED);
+    initServerSide(ch, l, c);
+    setU32(c, Off.TIMER, 0);
+    setFlag(c, Flag.WASCONN);
+    setU32(c, Off.AUX, ch + 1);
+    setU32(c, Off.PEERGEN, getGen(ch));
+    setState(c, SocketState.ESTABLISHED);
+    aqPush(id, ch);
+    bump(Stat.PassiveOpens);
+    markProven(getU16(c, Off.LADDR));
     return;
   }
   let r = sockAlloc();

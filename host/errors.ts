@@ -71,6 +71,20 @@ export class SocketError extends Error {
   }
 }
 
+/**
+ * EAGAIN, EINPROGRESS and EALREADY are flow control, thrown on every nonblocking call
+ * that would wait: they are built without a captured stack trace, which costs more than
+ * the system call itself (V8 Error.captureStackTrace). Every other error keeps its stack.
+ */
+export function socketError(errno: number, syscall: string, address?: string, port?: number): SocketError {
+  const n = errno < 0 ? -errno : errno;
+  if (n !== 11 && n !== 115 && n !== 114) return new SocketError(errno, syscall, address, port);
+  const E = Error as { stackTraceLimit?: number };
+  const limit = E.stackTraceLimit;
+  E.stackTraceLimit = 0;
+  try { return new SocketError(errno, syscall, address, port); } finally { E.stackTraceLimit = limit; }
+}
+
 /** A host-side argument error, shaped like Node's ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE. */
 export class ArgumentError extends TypeError {
   readonly code: string;

@@ -8,7 +8,7 @@ import {
   AF_INET, AF_INET6, AF_UNIX, SOCKET_STATES, STAT_NAMES, TUNABLES, SOL_SOCKET,
   type SocketStateName, type StatName,
 } from './constants.js';
-import { ArgumentError, SocketError } from './errors.js';
+import { ArgumentError, socketError } from './errors.js';
 import { decodeSockaddr, encodeSockaddr, type AddressInput, type SocketAddress } from './sockaddr.js';
 
 export type PersonalityName = 'linux' | 'freebsd' | 'posix';
@@ -70,6 +70,11 @@ interface Exports {
   sk_sysctl_set(id: number, v: bigint): number;
   sk_sysctl_get(id: number): bigint;
   sk_socket(d: number, t: number, p: number): number;
+  sk_buffer(bytes: number): number;
+  sk_connect_batch(n: number, d: number, t: number, a: number, l: number, out: number): number;
+  sk_accept_batch(fd: number, out: number, max: number, flags: number): number;
+  sk_close_batch(fds: number, n: number): number;
+  sk_domain(fd: number): number;
   sk_bind(fd: number, a: number, l: number): number;
   sk_listen(fd: number, b: number): number;
   sk_connect(fd: number, a: number, l: number): number;
@@ -138,6 +143,7 @@ export class Kernel {
   readonly personality: PersonalityName;
   #x: Exports;
   #scratch: number;
+  #dv: DataView;
 
   constructor(module: WebAssembly.Module, options: KernelOptions = {}) {
     if (options === null || typeof options !== 'object') {
@@ -163,6 +169,7 @@ export class Kernel {
     }
     this.#x.sk_init(PERSONALITIES[personality], BigInt.asIntN(64, BigInt(seed)));
     this.#scratch = this.#x.sk_scratch();
+    this.#dv = new DataView(this.#x.memory.buffer);
     const set = (name: string, v: unknown, min: number, max: number) => {
       if (v === undefined) return;
       const n = typeof v === 'boolean' ? Number(v) : checkInt(name, v, min, max);
@@ -217,22 +224,26 @@ export class Kernel {
     this.#sysctl(name, checkInt(name, value, 0, 2 ** 31 - 1));
   }
 
-  #view(): DataView { return new DataView(this.#x.memory.buffer); }
+  /** A view of memory, rebuilt when memory has grown (growth replaces the buffer). */
+  #view(): DataView {
+    const buffer = this.#x.memory.buffer;
+    if (this.#dv.buffer !== buffer) this.#dv = new DataView(buffer);
+    return this.#dv;
+  }
 
   #check(r: number, syscall: string, addr?: AddressInput | SocketAddress): number {
     if (r >= 0) return r;
     if (addr) {
-      if ('path' in addr) throw new SocketError(r, syscall, addr.path);
-      throw new SocketError(r, syscall, addr.address, addr.port);
+      if ('path' in addr) throw socketError(r, syscall, addr.path);
+      throw socketError(r, syscall, addr.address, addr.port);
     }
-    throw new SocketError(r, syscall);
+    throw socketError(r, syscall);
   }
 
+  /** The socket's family, to encode an address as its syscalls expect (AF_INET if fd is bad: the call then fails on the fd). */
   #domainOf(fd: number): number {
-    const v = this.#view(), s = this.#scratch;
-    v.setInt32(s + 128, 4, true);
-    const r = this.#x.sk_getsockopt(fd, SOL_SOCKET, 39 /* SO_DOMAIN */, s + 132, s + 128);
-    return r < 0 ? AF_INET : v.getInt32(s + 132, true);
+    const d = this.#x.sk_domain(fd);
+    return d < 0 ? AF_INET : d;
   }
 
   #putAddr(fd: number, addr: AddressInput): number {
@@ -353,6 +364,40 @@ export class Kernel {
   addAddress(address: string): void {
     const len = encodeSockaddr(address.includes(':') ? AF_INET6 : AF_INET, { address, port: 0 }, this.#view(), this.#scratch);
     this.#check(this.#x.sk_add_address(this.#scratch, len), 'addAddress', { address, port: 0 });
+  }
+
+  // ---- batched calls ------------------------------------------------------------
+
+  /**
+   * Opens n clients: socket(domain, type) + connect(addr) each, in one call into the
+   * kernel. Returns their fds; an entry is -errno where socket() or connect() failed
+   * (EINPROGRESS is success).
+   */
+  connectBatch(n: number, domain: number, type: number, addr: AddressInput): Int32Array {
+    checkInt('n', n, 0, 1 << 24);
+    const len = encodeSockaddr(domain, addr, this.#view(), this.#scratch);
+    const out = this.#x.sk_buffer(n * 4);
+    if (out === 0) throw new ArgumentError('ERR_OUT_OF_RANGE', `"n" is too large: ${n}`);
+    this.#check(this.#x.sk_connect_batch(n, checkInt('domain', domain), checkInt('type', type), this.#scratch, len, out), 'connect');
+    return new Int32Array(this.#x.memory.buffer, out, n).slice();
+  }
+
+  /** Accepts up to `max` queued connections in one call; returns their fds (empty when none). */
+  acceptBatch(fd: number, max: number, flags = 0): Int32Array {
+    checkInt('max', max, 0, 1 << 24);
+    const out = this.#x.sk_buffer(max * 4);
+    const n = this.#x.sk_accept_batch(checkInt('fd', fd), out, max, checkInt('flags', flags));
+    if (n === -11) return new Int32Array(0);
+    this.#check(n, 'accept');
+    return new Int32Array(this.#x.memory.buffer, out, n).slice();
+  }
+
+  /** Closes every descriptor in `fds`; returns how many were open. */
+  closeBatch(fds: Int32Array | number[]): number {
+    const n = fds.length;
+    const out = this.#x.sk_buffer(n * 4);
+    new Int32Array(this.#x.memory.buffer, out, n).set(fds);
+    return this.#x.sk_close_batch(out, n);
   }
 
   // ---- time ---------------------------------------------------------------------

@@ -63,6 +63,31 @@ export function formatIPv6(b: Uint8Array): string {
   return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
 }
 
+// Parsed addresses and formatted IPv4 strings are memoised: a simulation names the
+// same few addresses millions of times.
+type Parsed = { v4: number | null; v6: number[] | null };
+const parsedCache = new Map<string, Parsed>();
+function parseCached(address: string): Parsed {
+  let p = parsedCache.get(address);
+  if (p === undefined) {
+    const v4 = parseIPv4(address);
+    p = { v4: v4 ? ((v4[0] << 24) | (v4[1] << 16) | (v4[2] << 8) | v4[3]) >>> 0 : null, v6: v4 ? null : parseIPv6(address) };
+    if (parsedCache.size >= 4096) parsedCache.clear();
+    parsedCache.set(address, p);
+  }
+  return p;
+}
+const v4Strings = new Map<number, string>();
+function v4String(a: number): string {
+  let s = v4Strings.get(a);
+  if (s === undefined) {
+    s = `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+    if (v4Strings.size >= 4096) v4Strings.clear();
+    v4Strings.set(a, s);
+  }
+  return s;
+}
+
 function checkPort(port: unknown): number {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ArgumentError('ERR_OUT_OF_RANGE', `"port" must be an integer from 0 to 65535. Received ${String(port)}`);
@@ -80,8 +105,8 @@ export function encodeSockaddr(domain: number, addr: AddressInput, view: DataVie
   if (addr === null || typeof addr !== 'object') {
     throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'The "address" argument must be an object like { address, port } or { path }');
   }
-  const bytes = new Uint8Array(view.buffer, view.byteOffset + off, 112);
   if ('path' in addr) {
+    const bytes = new Uint8Array(view.buffer, view.byteOffset + off, 112);
     if (typeof addr.path !== 'string') throw new ArgumentError('ERR_INVALID_ARG_TYPE', '"path" must be a string');
     const name = new TextEncoder().encode(addr.path);
     if (name.length > 108) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"path" is longer than 108 bytes: ${addr.path}`);
@@ -96,31 +121,35 @@ export function encodeSockaddr(domain: number, addr: AddressInput, view: DataVie
   }
   if (typeof addr.address !== 'string') throw new ArgumentError('ERR_INVALID_ARG_TYPE', '"address" must be a string');
   const port = checkPort(addr.port);
-  const v4 = parseIPv4(addr.address);
-  const v6 = v4 ? null : parseIPv6(addr.address);
-  if (!v4 && !v6) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"address" is not an IP address: ${addr.address}`);
-  if (v4 && domain !== AF_INET6) {
+  const { v4, v6 } = parseCached(addr.address);
+  if (v4 === null && v6 === null) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"address" is not an IP address: ${addr.address}`);
+  if (v4 !== null && domain !== AF_INET6) {
     view.setUint16(off, AF_INET, true);
     view.setUint16(off + 2, port, false);
-    bytes.set(v4, 4);
-    bytes.fill(0, 8, 16);
+    view.setUint32(off + 4, v4, false);
+    view.setUint32(off + 8, 0, true);
+    view.setUint32(off + 12, 0, true);
     return 16;
   }
   view.setUint16(off, AF_INET6, true);
   view.setUint16(off + 2, port, false);
   view.setUint32(off + 4, 0, true);
-  if (v4) { bytes.fill(0, 8, 18); bytes[18] = 0xff; bytes[19] = 0xff; bytes.set(v4, 20); }
-  else bytes.set(v6!, 8);
+  if (v4 !== null) {
+    view.setUint32(off + 8, 0, true); view.setUint32(off + 12, 0, true);
+    view.setUint32(off + 16, 0xffff, false); view.setUint32(off + 20, v4, false);
+  } else {
+    new Uint8Array(view.buffer, view.byteOffset + off + 8, 16).set(v6!);
+  }
   view.setUint32(off + 24, 0, true);
   return 28;
 }
 
 export function decodeSockaddr(view: DataView, off: number, len: number): SocketAddress {
   const family = len >= 2 ? view.getUint16(off, true) : 0;
-  const bytes = new Uint8Array(view.buffer, view.byteOffset + off, Math.max(len, 0));
   if (family === AF_INET) {
-    return { family: 'IPv4', address: Array.from(bytes.slice(4, 8)).join('.'), port: view.getUint16(off + 2, false) };
+    return { family: 'IPv4', address: v4String(view.getUint32(off + 4, false)), port: view.getUint16(off + 2, false) };
   }
+  const bytes = new Uint8Array(view.buffer, view.byteOffset + off, Math.max(len, 0));
   if (family === AF_INET6) {
     return { family: 'IPv6', address: formatIPv6(bytes.slice(8, 24)), port: view.getUint16(off + 2, false) };
   }
