@@ -5,7 +5,7 @@ import { hashBind, unhashBind, bindConflict, addrOverlap, hashListen, unhashList
 import { socketsInit, sockAlloc, setU8, setU16, setFlag, Flag, Off, NONE } from "../socket";
 import { SocketState, setState } from "../state";
 import { addressesInit, addLocal, ANY4, ANY6, LOOP4, LOOP6 } from "../address";
-import { connInit, connInsert, tupleKey } from "../conn_table";
+import { connInit, connInsert, connContains, tupleKey } from "../conn_table";
 import { Personality, Tunable, setDefaults, setTunable } from "../personality";
 import { seed } from "../prng";
 
@@ -294,12 +294,13 @@ describe("ephemeral port for connect()", () => {
 
   it("picks an even port and a different one for the next connection to the same destination", () => {
     setPortRange(40000, 40007);
-    let a = chooseConnectPort(TCP, LOOP4, LOOP4, PORT);
-    let b = chooseConnectPort(TCP, LOOP4, LOOP4, PORT);
+    let a = chooseConnectPort(TCP, LOOP4, LOOP4, PORT, 0);
+    let b = chooseConnectPort(TCP, LOOP4, LOOP4, PORT, 0);
     expect(a & 1).toBe(0);
     expect(b & 1).toBe(0);
     expect(a >= 40000 && a <= 40007).toBe(true);
     expect(b).not.toBe(a);
+    expect(connContains(tupleKey(LOOP4, a, LOOP4, PORT))).toBe(true); // the tuple is taken as it is chosen
   });
 
   it("skips ports that bind() or listen() hold", () => {
@@ -307,7 +308,7 @@ describe("ephemeral port for connect()", () => {
     boundTo(AF_INET, loop4(9), 40000, 0);   // held, even on another address
     boundTo(AF_INET, loop4(9), 40002, 0);
     boundTo(AF_INET, loop4(9), 40006, 0);
-    expect(chooseConnectPort(TCP, LOOP4, LOOP4, PORT)).toBe(40004);
+    expect(chooseConnectPort(TCP, LOOP4, LOOP4, PORT, 0)).toBe(40004);
   });
 
   it("reuses a port another connect() took, when the 4-tuple differs", () => {
@@ -316,20 +317,20 @@ describe("ephemeral port for connect()", () => {
     setU16(c, Off.LPORT, 40000);
     hashBind(c, TCP, 40000, true);             // connect()'s autobind
     connInsert(tupleKey(LOOP4, 40000, LOOP4, PORT + 1), c);
-    expect(chooseConnectPort(TCP, LOOP4, LOOP4, PORT)).toBe(40000);
+    expect(chooseConnectPort(TCP, LOOP4, LOOP4, PORT, 0)).toBe(40000);
   });
 
   it("skips a port whose 4-tuple is in use and falls back to odd ports", () => {
     setPortRange(40000, 40003);
     connInsert(tupleKey(LOOP4, 40000, LOOP4, PORT), 0);
     connInsert(tupleKey(LOOP4, 40002, LOOP4, PORT), 0);
-    let p = chooseConnectPort(TCP, LOOP4, LOOP4, PORT);
+    let p = chooseConnectPort(TCP, LOOP4, LOOP4, PORT, 0);
     expect(p == 40001 || p == 40003).toBe(true);
   });
 
   it("returns 0 when every port is taken (connect() says EADDRNOTAVAIL)", () => {
     setPortRange(40000, 40003);
     for (let p: u32 = 40000; p <= 40003; p++) connInsert(tupleKey(LOOP4, p, LOOP4, PORT), 0);
-    expect(chooseConnectPort(TCP, LOOP4, LOOP4, PORT)).toBe(0);
+    expect(chooseConnectPort(TCP, LOOP4, LOOP4, PORT, 0)).toBe(0);
   });
 });
