@@ -50,6 +50,30 @@ describe('arguments', () => {
   });
 });
 
+describe('batched calls', () => {
+  test('connectBatch / acceptBatch / closeBatch follow the same rules as one call at a time', async () => {
+    const k = await kernel();
+    const l = listening(k, 2);
+    const fds = k.connectBatch(6, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, { address: '127.0.0.1', port: l.port });
+    assert.deepEqual([...fds], [4, 5, 6, 7, 8, 9], 'lowest-free descriptors, in order');
+    assert.equal(k.sockets().find((s) => s.fd === l.fd).recvQ, 3, 'backlog 2 admits 3; the others wait in SYN_SENT');
+    assert.equal(k.stats().ListenOverflows, 3);
+    const accepted = k.acceptBatch(l.fd, 10);
+    assert.equal(accepted.length, 3);
+    assert.deepEqual(k.getpeername(accepted[0]), k.getsockname(fds[0]), 'FIFO');
+    assert.equal(k.acceptBatch(l.fd, 10).length, 0, 'empty queue: no descriptors, no error');
+    assert.equal(k.closeBatch([...accepted, ...fds, 99]), 9, 'the bad descriptor is skipped');
+    assert.equal(k.memoryUsage().liveSockets, 1);
+  });
+  test('a failed connect in a batch reports -errno and closes that socket', async () => {
+    const k = await kernel();
+    const fds = k.connectBatch(2, AF_INET, SOCK_STREAM, { address: '127.0.0.1', port: 9 });
+    assert.deepEqual([...fds], [-111, -111], 'blocking connects to a closed port: ECONNREFUSED');
+    assert.equal(k.memoryUsage().liveSockets, 0);
+    assert.throws(() => k.acceptBatch(0, 4), { code: 'ENOTSOCK' });
+  });
+});
+
 describe('memory stays flat', () => {
   test('loopback handshake cycles leave no timers, sockets or 4-tuples behind', async () => {
     const k = await kernel({ maxFds: 64 });
