@@ -97,7 +97,10 @@ export function disconnect(s: u32): void {
   } else if (st == SocketState.SYN_SENT || st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
     if (st != SocketState.SYN_SENT) resetPeer(s);
     setU32(s, Off.AUX, 0);
-    connectionEnds(s, 0);
+    // tcp_disconnect: "if (tcp_need_reset(old_state) ...) { tcp_send_active_reset(...);
+    // WRITE_ONCE(sk->sk_err, ECONNRESET); } else if (old_state == TCP_SYN_SENT)
+    // WRITE_ONCE(sk->sk_err, ECONNRESET);"
+    connectionEnds(s, Errno.ECONNRESET);
     // tcp_disconnect leaves a socket that can bind, listen or connect afresh.
     clearFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT | Flag.WASCONN);
     setState(s, hasFlag(s, Flag.HASHED) ? SocketState.BOUND : SocketState.UNBOUND);
@@ -109,6 +112,13 @@ export function sysShutdown(s: u32, how: i32): i32 {
   if (<u32>how > <u32>SHUT_RDWR) return -Errno.EINVAL;
   let rd = how != 1, wr = how != SHUT_RD;
   let st = getState(s);
+  if (st == SocketState.LISTEN && !shutdownStopsListener()) {
+    // FreeBSD soshutdown: a listening socket is not connected (soerror_enotconn), so
+    // ENOTCONN for any `how`; unless SHUT_WR, "so->so_error = ECONNABORTED;
+    // solisten_wakeup(so)": the next accept() fails once, and it keeps listening.
+    if (rd) setU8(s, Off.SOERROR, Errno.ECONNABORTED);
+    return -Errno.ENOTCONN;
+  }
   if (isUnix(s)) {
     // unix_shutdown sets the bits on both ends and returns 0, connected or not; a
     // listener stays one, but refuses new connections once RCV_SHUTDOWN is set.
@@ -128,11 +138,6 @@ export function sysShutdown(s: u32, how: i32): i32 {
   switch (st) {
     case SocketState.LISTEN:
       if (!rd) return 0;                      // "if (!(how & RCV_SHUTDOWN)) break;"
-      if (!shutdownStopsListener()) {
-        // FreeBSD soshutdown: so_error = ECONNABORTED, wake accept(); not connected.
-        setU8(s, Off.SOERROR, Errno.ECONNABORTED);
-        return -Errno.ENOTCONN;
-      }
       disconnect(s);
       return 0;
     case SocketState.SYN_SENT:

@@ -180,6 +180,14 @@ export function unixFullErrno(): i32 {
 }
 
 /**
+ * Whether, with syncookies off, the last quarter of tcp_max_syn_backlog is kept for
+ * peers that completed a connection before (Linux tcp_conn_request: "Without
+ * syncookies last quarter of backlog is filled with destinations, proven to be
+ * alive."). FreeBSD's syncache has no such rule; POSIX follows Linux.
+ */
+export function synBacklogReservesProven(): bool { return personality != Personality.FreeBSD; }
+
+/**
  * Whether shutdown(SHUT_RD) on a listener stops it listening.
  * Linux net/ipv4/af_inet.c inet_shutdown: "case TCP_LISTEN: if (!(how & RCV_SHUTDOWN))
  * break; fallthrough; case TCP_SYN_SENT: err = sk->sk_prot->disconnect(sk, O_NONBLOCK);"

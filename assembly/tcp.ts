@@ -14,7 +14,7 @@ import { Off, Flag, NONE, sockPtr, sockAlloc, sockFree, getU8, setU8, getU16, se
   hasFlag, setFlag, clearFlag, getGen, isAlive } from "./socket";
 import { SocketState, getState, setState } from "./state";
 import { Stat, bump } from "./stats";
-import { Personality, getPersonality, Tunable, tunable, acceptQueueFull } from "./personality";
+import { Personality, getPersonality, Tunable, tunable, acceptQueueFull, synBacklogReservesProven } from "./personality";
 import { schedule, popped, pop, nextTime, nowUs, setNow } from "./timers";
 import { findListener, unhashBind, hashBind } from "./port_table";
 import { connRemove, tupleKey } from "./conn_table";
@@ -215,7 +215,7 @@ function onSyn(c: u32, cGen: u32): void {
     countDrop(l);
     return;
   }
-  if (!wantCookie && cookies == 0 && personality == Personality.Linux) {
+  if (!wantCookie && cookies == 0 && synBacklogReservesProven()) {
     // "Without syncookies last quarter of backlog is filled with destinations,
     // proven to be alive."
     let maxSyn = <u32>tunable(Tunable.TcpMaxSynBacklog);
