@@ -1,36 +1,33 @@
-// socket-kernel for Node: loads the release .wasm shipped in the package.
+// socket-kernel for Node.js (export condition "node"): loads the release .wasm shipped
+// in the package. The API is declared in api.ts; this file says where the module is.
 
-import { Kernel, type KernelOptions } from './kernel.js';
+import { compileOnce, createKernelWith, fetchModule, parseUrl } from './load.js';
+import type { EntryName } from './api.js';
 
-export * from './constants.js';
-export { Errno, SocketError, ArgumentError, errnoName } from './errors.js';
-export { Kernel, KernelPanic, kernelImports } from './kernel.js';
-export type { KernelOptions, AcceptResult, SocketInfo, PersonalityName } from './kernel.js';
-export type { SocketAddress, InetAddress, UnixAddress, AddressInput } from './sockaddr.js';
+export * from './api.js';
 
-let cached: Promise<WebAssembly.Module> | undefined;
+export const entry: EntryName = 'node';
 
-/** The compiled kernel module (compiled once per process, instantiated per kernel). */
-export function kernelModule(): Promise<WebAssembly.Module> {
-  cached ??= (async () => {
+/** build/kernel.wasm, next to build/host/ in the installed package. */
+const PACKAGED = new URL('../kernel.wasm', import.meta.url);
+
+/**
+ * The compiled kernel module (compiled once per process and URL, instantiated per
+ * kernel). Without a URL, the packaged build/kernel.wasm; `file:` URLs are read from
+ * disk, others fetched.
+ */
+export function kernelModule(url?: string | URL): Promise<WebAssembly.Module> {
+  const where = url === undefined ? PACKAGED : parseUrl(url);
+  return compileOnce(where.href, async () => {
+    if (where.protocol !== 'file:') return fetchModule(where);
     const { readFile } = await import('node:fs/promises');
-    const bytes = await readFile(new URL('../kernel.wasm', import.meta.url));
-    return WebAssembly.compile(bytes);
-  })();
-  return cached;
+    return WebAssembly.compile(await readFile(where));
+  });
 }
 
-export interface CreateKernelOptions extends KernelOptions {
-  /** A compiled module or its bytes, instead of the packaged build/kernel.wasm. */
-  wasm?: WebAssembly.Module | BufferSource;
-}
-
-/** Creates an independent kernel: its own fd table, ports, queues and clock. */
-export async function createKernel(options: CreateKernelOptions = {}): Promise<Kernel> {
-  const { wasm, ...rest } = options ?? {};
-  let module: WebAssembly.Module;
-  if (wasm === undefined) module = await kernelModule();
-  else if (wasm instanceof WebAssembly.Module) module = wasm;
-  else module = await WebAssembly.compile(wasm);
-  return new Kernel(module, rest);
-}
+/**
+ * Creates an independent kernel: its own fd table, ports, queues and clock. The module
+ * is `options.wasm` (a WebAssembly.Module or its bytes), or fetched from `options.url`,
+ * or the packaged build/kernel.wasm.
+ */
+export const createKernel = createKernelWith(kernelModule);

@@ -139,8 +139,27 @@ export function kernelImports(getMemory: () => WebAssembly.Memory): WebAssembly.
   };
 }
 
+/**
+ * The errno API: the same system calls, answering as the kernel does (a result >= 0,
+ * or a negative errno such as -115 for EINPROGRESS) instead of throwing. For hot
+ * loops: a thrown error costs V8 more than the system call itself.
+ */
+export interface SysCalls {
+  socket(domain: number, type: number, protocol?: number): number;
+  bind(fd: number, addr: AddressInput): number;
+  listen(fd: number, backlog: number): number;
+  connect(fd: number, addr: AddressInput): number;
+  /** Returns the new fd; the peer's address is getpeername(fd) away. */
+  accept(fd: number): number;
+  accept4(fd: number, flags: number): number;
+  close(fd: number): number;
+  shutdown(fd: number, how: number): number;
+}
+
 export class Kernel {
   readonly personality: PersonalityName;
+  /** The errno-returning flavour of the system calls (see SysCalls). */
+  readonly sys: SysCalls;
   #x: Exports;
   #scratch: number;
   #dv: DataView;
@@ -170,6 +189,17 @@ export class Kernel {
     this.#x.sk_init(PERSONALITIES[personality], BigInt.asIntN(64, BigInt(seed)));
     this.#scratch = this.#x.sk_scratch();
     this.#dv = new DataView(this.#x.memory.buffer);
+    const x = this.#x, scratch = this.#scratch;
+    this.sys = {
+      socket: (d, t, p = 0) => x.sk_socket(checkInt('domain', d), checkInt('type', t), checkInt('protocol', p)),
+      bind: (fd, addr) => x.sk_bind(checkInt('fd', fd), scratch, this.#putAddr(fd, addr)),
+      listen: (fd, b) => x.sk_listen(checkInt('fd', fd), checkInt('backlog', b)),
+      connect: (fd, addr) => x.sk_connect(checkInt('fd', fd), scratch, this.#putAddr(fd, addr)),
+      accept: (fd) => x.sk_accept(checkInt('fd', fd), 0, 0),
+      accept4: (fd, flags) => x.sk_accept4(checkInt('fd', fd), 0, 0, checkInt('flags', flags)),
+      close: (fd) => x.sk_close(checkInt('fd', fd)),
+      shutdown: (fd, how) => x.sk_shutdown(checkInt('fd', fd), checkInt('how', how)),
+    };
     const set = (name: string, v: unknown, min: number, max: number) => {
       if (v === undefined) return;
       const n = typeof v === 'boolean' ? Number(v) : checkInt(name, v, min, max);

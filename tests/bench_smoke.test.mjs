@@ -1,0 +1,18 @@
+// The benchmark cannot rot: its quick mode runs in npm test and must print sane figures.
+// (Speed is measured by npm run bench, never asserted here.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+
+test('npm run bench -- --quick --json prints every figure', () => {
+  const out = execFileSync(process.execPath, [new URL('../bench/index.mjs', import.meta.url).pathname, '--quick', '--json'], { encoding: 'utf8', timeout: 120_000 });
+  const r = JSON.parse(out);
+  for (const [name, m] of Object.entries(r.cycle)) assert.ok(m.median > 0 && Number.isFinite(m.median), `cycle rate for ${name}`);
+  assert.ok(r.cycle['wasm batched (connectBatch/acceptBatch/closeBatch)'], 'the batched API is measured');
+  assert.ok(r.cycle['plain JS model, blocking'], 'the plain JavaScript model is measured');
+  if (process.platform === 'linux') assert.ok(r.cycle['real Linux kernel, loopback (C)'], `the real kernel is measured: ${r.notes ?? ''}`);
+  assert.equal(r.scale.length, 2);
+  assert.ok(r.memory.wasmBytesPerPair > 0 && r.memory.wasmBytesPerPair < 1024, `bytes per pair ${r.memory.wasmBytesPerPair}`);
+  assert.ok(r.size.wasmBytes > 0 && r.size.wasmGzipBytes < r.size.wasmBytes);
+  for (const [k, v] of Object.entries(r.ratios)) assert.ok(v === null || v > 0, `ratio ${k}`);
+});
