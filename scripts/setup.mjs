@@ -1,6 +1,6 @@
 // Makes `npm start` and `npm test` work on a fresh clone: installs the locked
-// dependencies when they are missing, then builds the kernel and the host if the
-// build is older than its sources.
+// dependencies when they are missing, then builds the kernel, the host and the web
+// bundles (build/browser.js, inline.js, worker.js) if the build is older than its sources.
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -26,3 +26,7 @@ const built = (f) => (existsSync(join(root, f)) ? statSync(join(root, f)).mtimeM
 const force = process.argv.includes('--force');
 if (force || built('build/kernel.wasm') < newest('assembly') || built('build/kernel.debug.wasm') < newest('assembly')) run('npm run build:wasm --silent');
 if (force || built('build/host/index.js') < Math.max(newest('host'), built('tsconfig.json'))) run('npm run build:host --silent');
+// The bundles embed the host and (inline.js) the release .wasm.
+const bundleSources = Math.max(newest('host'), built('build/kernel.wasm'), built('scripts/bundle.mjs'));
+const oldestBundle = Math.min(...['build/browser.js', 'build/inline.js', 'build/worker.js', 'build/bundle-sizes.json'].map(built));
+if (force || oldestBundle < bundleSources) run('npm run build:bundle --silent');
