@@ -10,7 +10,10 @@ import { fdRelease } from "./fd_table";
 import { aqPop, lrFree, synqFirst } from "./accept_queue";
 import { unhashBind, unhashListen } from "./port_table";
 import { connRemove, tupleKey } from "./conn_table";
-import { dropRequest, resetPeer, sendFin, connectionEnds } from "./tcp";
+import { dropRequest, resetPeer, sendFin, connectionEnds, abortConnection, armOrphanTimer, freeConnected } from "./tcp";
+import { rxLen, rxFree } from "./ring";
+import { wake, unwatchAll, instFree, EPOLL_DOMAIN } from "./epoll";
+import { SOCK_DGRAM } from "./constants";
 import { unixRelease, unixOwner } from "./unix_names";
 import { shutdownStopsListener } from "./personality";
 import { Stat, bump } from "./stats";
@@ -46,21 +49,62 @@ function listenStop(s: u32): void {
     bump(Stat.AcceptQueueResets);
     if (isUnix(ch)) unixResetPeer(ch, Errno.ECONNRESET);
     else resetPeer(ch);
-    destroy(ch);
+    freeSocket(ch);
   }
   if (!isUnix(s)) unhashListen(s);
   lrFree(id);
   setU32(s, Off.AUX, 0);
 }
 
-/** Frees a socket that no descriptor names any more. */
+/**
+ * The last descriptor of s is gone (net/ipv4/tcp.c __tcp_close). A TCP connection with
+ * unread data, or with SO_LINGER 0, is reset; otherwise it sends its FIN and lives on
+ * as an orphan through FIN_WAIT / LAST_ACK / TIME_WAIT (tcp.ts frees it at the end).
+ * Everything else is freed now.
+ */
 function destroy(s: u32): void {
   let st = getState(s);
   if (st == SocketState.LISTEN) listenStop(s);
-  else if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
-    if (isUnix(s)) unixResetPeer(s, 0);
-    else if (st == SocketState.ESTABLISHED) sendFin(s);
+  else if (isUnix(s)) {
+    if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
+      // unix_release_sock: "if (!skb_queue_empty(&sk->sk_receive_queue) || embrion) skpair->sk_err = ECONNRESET;"
+      unixResetPeer(s, rxLen(s) != 0 ? Errno.ECONNRESET : 0);
+    }
+  } else if (getU8(s, Off.TYPE) != <u32>SOCK_DGRAM && st >= SocketState.ESTABLISHED && st <= SocketState.TIME_WAIT) {
+    if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
+      if (rxLen(s) != 0) {
+        // "if (data_was_unread) { tcp_set_state(sk, TCP_CLOSE); tcp_send_active_reset(...);
+        // NET_INC_STATS(sock_net(sk), LINUX_MIB_TCPABORTONCLOSE); }"
+        bump(Stat.TCPAbortOnClose);
+        abortConnection(s);
+      } else if (hasFlag(s, Flag.LINGER0)) {
+        // "else if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) { sk->sk_prot->disconnect(sk, 0);
+        // NET_INC_STATS(sock_net(sk), LINUX_MIB_TCPABORTONDATA); }"
+        bump(Stat.TCPAbortOnData);
+        abortConnection(s);
+      } else {
+        setFlag(s, Flag.ORPHAN);
+        rxFree(s);
+        sendFin(s);
+        return;
+      }
+    } else if (hasFlag(s, Flag.LINGER0) && st != SocketState.TIME_WAIT) {
+      bump(Stat.TCPAbortOnData);
+      abortConnection(s);
+    } else {
+      // Already closing (shutdown(SHUT_WR) came first): the connection finishes on its own.
+      setFlag(s, Flag.ORPHAN);
+      rxFree(s);
+      if (st == SocketState.FIN_WAIT_2) armOrphanTimer(s);
+      return;
+    }
   }
+  freeSocket(s);
+}
+
+function freeSocket(s: u32): void {
+  rxFree(s);
+  unwatchAll(s);
   if (hasFlag(s, Flag.TUPLED)) {
     connRemove(tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT)));
   }
@@ -76,7 +120,15 @@ function destroy(s: u32): void {
 
 export function sysClose(fd: i32, s: i32): i32 {
   fdRelease(fd);
-  if (s >= 0) destroy(<u32>s);
+  if (s < 0) return 0;
+  if (getU8(<u32>s, Off.DOMAIN) == EPOLL_DOMAIN) {
+    instFree(getU32(<u32>s, Off.AUX) - 1);
+    setState(<u32>s, SocketState.FREE);
+    sockFree(<u32>s);
+    return 0;
+  }
+  setU32(<u32>s, Off.FD, 0xffffffff);
+  destroy(<u32>s);
   return 0;
 }
 
@@ -155,8 +207,11 @@ export function sysShutdown(s: u32, how: i32): i32 {
       if (rd) setFlag(s, Flag.RCV_SHUT);
       if (wr && !hasFlag(s, Flag.SEND_SHUT)) {
         setFlag(s, Flag.SEND_SHUT);
-        if (getU8(s, Off.TYPE) != 2) sendFin(s);
+        // tcp_shutdown: "if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_SYN_SENT |
+        // TCPF_SYN_RECV | TCPF_CLOSE_WAIT)) { if (tcp_close_state(sk)) tcp_send_fin(sk); }"
+        if (getU8(s, Off.TYPE) != <u32>SOCK_DGRAM) sendFin(s);
       }
+      wake(s);
       return 0;
   }
 }

@@ -3,8 +3,8 @@
 // scratch area (sk_scratch) and reads results from it. See docs/abi.md.
 
 import { Errno } from "./errno";
-import { Personality, setDefaults, setTunable, tunable } from "./personality";
-import { socketsInit, socketsLive, socketsBytes, sockPtr, SOCK_SIZE, getU8, getU16, getU32, Off,
+import { Personality, Tunable, setDefaults, setTunable, tunable } from "./personality";
+import { socketsInit, socketsLive, socketsBytes, sockPtr, SOCK_SIZE, getU8, getU16, getU32, Off, Flag, setFlag,
   socketsHighWater } from "./socket";
 import { SocketState, getState } from "./state";
 import { fdInit, fdLookup, fdTableBytes, fdsUsed } from "./fd_table";
@@ -23,7 +23,11 @@ import { sysListen } from "./listen";
 import { sysConnect } from "./connect";
 import { sysAccept, formatName, nameBuffer } from "./accept";
 import { sysClose, sysShutdown } from "./close";
-import { sysGetsockopt, sysSetsockopt, sysGetsockname, sysGetpeername, sysFcntl, sysRecv } from "./sockopt";
+import { sysGetsockopt, sysSetsockopt, sysGetsockname, sysGetpeername, sysFcntl } from "./sockopt";
+import { sysSend, sysRecv, sysSendto, msgFlags } from "./data";
+import { sysPoll, sysEpollCreate, sysEpollCtl, sysEpollWait } from "./readiness";
+import { epollInit, EPOLL_DOMAIN } from "./epoll";
+import { resetTimeWaitCount, timeWaitSockets } from "./tcp";
 import { acceptQueueCapacity } from "./personality";
 
 const SCRATCH_SIZE: i32 = 4096;
@@ -42,7 +46,7 @@ export function sk_init(personality: i32, seedValue: i64): i32 {
   seed(<u64>seedValue);
   if (scratch == 0) scratch = heap.alloc(SCRATCH_SIZE);
   socketsInit(); fdInit(); addressesInit(); portsInit(); connInit(); unixInit();
-  listenersInit(); timersInit(); resetStats();
+  listenersInit(); timersInit(); resetStats(); epollInit(); resetTimeWaitCount();
   return 0;
 }
 
@@ -50,7 +54,7 @@ export function sk_scratch(): usize { return scratch; }
 export function sk_scratch_size(): i32 { return SCRATCH_SIZE; }
 
 export function sk_sysctl_set(id: i32, value: i64): i32 { return setTunable(id, value); }
-export function sk_sysctl_get(id: i32): i64 { return id >= 0 && id < 13 ? tunable(id) : -Errno.EINVAL; }
+export function sk_sysctl_get(id: i32): i64 { return id >= 0 && id < <i32>Tunable.Count ? tunable(id) : -Errno.EINVAL; }
 
 // ---- system calls ---------------------------------------------------------------
 
@@ -61,24 +65,24 @@ const SOCKADDR_STORAGE: i32 = 128;
 
 /** The socket's address family (AF_INET, AF_INET6, AF_UNIX), or -errno. */
 export function sk_domain(fd: i32): i32 {
-  let s = fdLookup(fd); if (s < 0) return s;
+  let s = sockLookup(fd); if (s < 0) return s;
   return <i32>getU8(<u32>s, Off.DOMAIN);
 }
 
 export function sk_bind(fd: i32, addr: usize, len: i32): i32 {
-  let s = fdLookup(fd); if (s < 0) return s;
+  let s = sockLookup(fd); if (s < 0) return s;
   if (len < 0 || len > SOCKADDR_STORAGE) return -Errno.EINVAL;
   if (<usize>addr + <usize>len > <usize>memory.size() << 16) return -Errno.EFAULT;
   return sysBind(<u32>s, addr, len);
 }
 
 export function sk_listen(fd: i32, backlog: i32): i32 {
-  let s = fdLookup(fd); if (s < 0) return s;
+  let s = sockLookup(fd); if (s < 0) return s;
   return sysListen(<u32>s, backlog);
 }
 
 export function sk_connect(fd: i32, addr: usize, len: i32): i32 {
-  let s = fdLookup(fd); if (s < 0) return s;
+  let s = sockLookup(fd); if (s < 0) return s;
   if (len < 0 || len > SOCKADDR_STORAGE) return -Errno.EINVAL;
   if (<usize>addr + <usize>len > <usize>memory.size() << 16) return -Errno.EFAULT;
   return sysConnect(<u32>s, addr, len);
@@ -99,14 +103,14 @@ function validOut(addr: usize, lenPtr: usize): bool {
  * closed and lost, as on Linux 6.18 (probe fact accept_errors.accept_bad_addr_pointer).
  */
 export function sk_accept(fd: i32, addr: usize, lenPtr: usize): i32 {
-  let s = fdLookup(fd); if (s < 0) return s;
+  let s = sockLookup(fd); if (s < 0) return s;
   return sysAccept(<u32>s, addr, lenPtr, -1, !validOut(addr, lenPtr));
 }
 
 export function sk_accept4(fd: i32, addr: usize, lenPtr: usize, flags: i32): i32 {
   // __sys_accept4: "if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return -EINVAL;" before the fd.
   if ((flags & ~(0o4000 | 0o2000000)) != 0) return -Errno.EINVAL;
-  let s = fdLookup(fd); if (s < 0) return s;
+  let s = sockLookup(fd); if (s < 0) return s;
   return sysAccept(<u32>s, addr, lenPtr, flags, !validOut(addr, lenPtr));
 }
 
@@ -117,43 +121,108 @@ export function sk_close(fd: i32): i32 {
 }
 
 export function sk_shutdown(fd: i32, how: i32): i32 {
-  let s = fdLookup(fd); if (s < 0) return s;
+  let s = sockLookup(fd); if (s < 0) return s;
   return sysShutdown(<u32>s, how);
 }
 
 export function sk_getsockname(fd: i32, addr: usize, lenPtr: usize): i32 {
-  let s = fdLookup(fd); if (s < 0) return s;
+  let s = sockLookup(fd); if (s < 0) return s;
   if (addr == 0 || !validOut(addr, lenPtr)) return -Errno.EFAULT;
   return sysGetsockname(<u32>s, addr, lenPtr);
 }
 
 export function sk_getpeername(fd: i32, addr: usize, lenPtr: usize): i32 {
-  let s = fdLookup(fd); if (s < 0) return s;
+  let s = sockLookup(fd); if (s < 0) return s;
   if (addr == 0 || !validOut(addr, lenPtr)) return -Errno.EFAULT;
   return sysGetpeername(<u32>s, addr, lenPtr);
 }
 
 export function sk_getsockopt(fd: i32, level: i32, name: i32, val: usize, lenPtr: usize): i32 {
-  let s = fdLookup(fd); if (s < 0) return s;
+  let s = sockLookup(fd); if (s < 0) return s;
   if (!validOut(val, lenPtr) || val == 0) return -Errno.EFAULT;
   return sysGetsockopt(<u32>s, level, name, val, lenPtr);
 }
 
 export function sk_setsockopt(fd: i32, level: i32, name: i32, val: usize, len: i32): i32 {
-  let s = fdLookup(fd); if (s < 0) return s;
+  let s = sockLookup(fd); if (s < 0) return s;
   if (len < 0 || <usize>val + <usize>len > <usize>memory.size() << 16) return -Errno.EFAULT;
   return sysSetsockopt(<u32>s, level, name, val, len);
 }
 
 export function sk_fcntl(fd: i32, cmd: i32, arg: i32): i32 {
-  let s = fdLookup(fd); if (s < 0) return s;
+  let s = sockLookup(fd); if (s < 0) return s;
   return sysFcntl(<u32>s, cmd, arg);
 }
 
-/** recv() with no data path yet: reports errors, EOF, ENOTCONN or EAGAIN. */
+/** The socket behind fd: -EBADF, or -ENOTSOCK for stdio and epoll descriptors. */
+function sockLookup(fd: i32): i32 {
+  let s = fdLookup(fd);
+  if (s >= 0 && getU8(<u32>s, Off.DOMAIN) == EPOLL_DOMAIN) return -Errno.ENOTSOCK;
+  return s;
+}
+
+function inMemory(p: usize, len: i32): bool { return len >= 0 && p + <usize>len <= <usize>memory.size() << 16; }
+
+/** send(fd, buf, len, flags): bytes queued (a partial count for streams), or -errno. */
+export function sk_send(fd: i32, buf: usize, len: i32, flags: i32): i32 {
+  let s = sockLookup(fd); if (s < 0) return s;
+  if (!inMemory(buf, len)) return -Errno.EFAULT;
+  return sysSend(<u32>s, buf, len, flags);
+}
+
+/** sendto(): addr may be 0 (connected sockets). */
+export function sk_sendto(fd: i32, buf: usize, len: i32, flags: i32, addr: usize, alen: i32): i32 {
+  let s = sockLookup(fd); if (s < 0) return s;
+  if (!inMemory(buf, len)) return -Errno.EFAULT;
+  if (addr != 0 && (alen < 0 || alen > SOCKADDR_STORAGE)) return -Errno.EINVAL;
+  if (addr != 0 && !inMemory(addr, alen)) return -Errno.EFAULT;
+  return sysSendto(<u32>s, buf, len, flags, addr, alen);
+}
+
+/** recv(fd, buf, len, flags): bytes read, 0 at end of file, or -errno. */
 export function sk_recv(fd: i32, buf: usize, len: i32, flags: i32): i32 {
-  let s = fdLookup(fd); if (s < 0) return s;
-  return sysRecv(<u32>s, len);
+  let s = sockLookup(fd); if (s < 0) return s;
+  if (!inMemory(buf, len)) return -Errno.EFAULT;
+  return sysRecv(<u32>s, buf, len, flags, 0, 0);
+}
+
+/** recvfrom(): also writes the source address of a datagram (addr may be 0). */
+export function sk_recvfrom(fd: i32, buf: usize, len: i32, flags: i32, addr: usize, lenPtr: usize): i32 {
+  let s = sockLookup(fd); if (s < 0) return s;
+  if (!inMemory(buf, len) || !validOut(addr, lenPtr)) return -Errno.EFAULT;
+  return sysRecv(<u32>s, buf, len, flags, addr, lenPtr);
+}
+
+/** msg_flags of the last recv (MSG_TRUNC = 0x20 when a message was cut). */
+export function sk_msg_flags(): i32 { return msgFlags(); }
+
+/** poll(fds, n, 0): struct pollfd[n] (i32 fd, i16 events, i16 revents). */
+export function sk_poll(fds: usize, n: i32): i32 {
+  if (n < 0 || !inMemory(fds, n << 3)) return -Errno.EFAULT;
+  return sysPoll(fds, n);
+}
+
+export function sk_epoll_create(flags: i32): i32 { return sysEpollCreate(flags); }
+
+function epollLookup(epfd: i32): i32 {
+  let e = fdLookup(epfd);
+  if (e == -Errno.ENOTSOCK) return -Errno.EINVAL;
+  if (e < 0) return e;
+  return getU8(<u32>e, Off.DOMAIN) == EPOLL_DOMAIN ? e : -Errno.EINVAL;
+}
+
+/** epoll_ctl(epfd, op, fd, ev): ev points at 12 bytes (u32 events, u64 data), unused for DEL. */
+export function sk_epoll_ctl(epfd: i32, op: i32, fd: i32, ev: usize): i32 {
+  let e = epollLookup(epfd); if (e < 0) return e;
+  if (op != 2 && !inMemory(ev, 12)) return -Errno.EFAULT;
+  return sysEpollCtl(<u32>e, op, fd, ev);
+}
+
+/** epoll_wait(epfd, out, max, 0): ready events (12 bytes each) into out. */
+export function sk_epoll_wait(epfd: i32, out: usize, max: i32): i32 {
+  let e = epollLookup(epfd); if (e < 0) return e;
+  if (max > 0 && !inMemory(out, max * 12)) return -Errno.EFAULT;
+  return sysEpollWait(<u32>e, out, max);
 }
 
 // ---- batched calls: one host crossing for many system calls -----------------------
@@ -194,7 +263,7 @@ export function sk_connect_batch(n: i32, domain: i32, type: i32, addr: usize, le
 /** Accepts up to max connections into out[] (fds, no addresses); returns how many, or -errno if none could be. */
 export function sk_accept_batch(fd: i32, out: usize, max: i32, flags: i32): i32 {
   if ((flags & ~(0o4000 | 0o2000000)) != 0) return -Errno.EINVAL;
-  let s = fdLookup(fd); if (s < 0) return s;
+  let s = sockLookup(fd); if (s < 0) return s;
   if (max < 0 || out + (<usize>max << 2) > <usize>memory.size() << 16) return -Errno.EFAULT;
   let n = 0;
   while (n < max) {
@@ -206,11 +275,20 @@ export function sk_accept_batch(fd: i32, out: usize, max: i32, flags: i32): i32 
   return n;
 }
 
-/** close() of n descriptors from fds[]; returns how many closed (bad ones are skipped). */
-export function sk_close_batch(fds: usize, n: i32): i32 {
+/**
+ * close() of n descriptors from fds[]; returns how many closed (bad ones are skipped).
+ * flags 1: abortive close, as if SO_LINGER {1, 0} were set on each (a reset, no
+ * TIME_WAIT), which is what the real-kernel benchmark does.
+ */
+export function sk_close_batch(fds: usize, n: i32, flags: i32): i32 {
   if (n < 0 || fds + (<usize>n << 2) > <usize>memory.size() << 16) return -Errno.EFAULT;
+  if ((flags & ~1) != 0) return -Errno.EINVAL;
   let closed = 0;
-  for (let i = 0; i < n; i++) if (sk_close(load<i32>(fds + (<usize>i << 2))) == 0) closed++;
+  for (let i = 0; i < n; i++) {
+    let fd = load<i32>(fds + (<usize>i << 2));
+    if (flags != 0) { let s = sockLookup(fd); if (s >= 0) setFlag(<u32>s, Flag.LINGER0); }
+    if (sk_close(fd) == 0) closed++;
+  }
   return closed;
 }
 
@@ -251,7 +329,7 @@ export function sk_sock_row(cursor: i32): i32 {
   let hw = <i32>socketsHighWater();
   for (let s = cursor; s < hw; s++) {
     let st = getState(<u32>s);
-    if (st == SocketState.FREE || st == SocketState.SYN_RECEIVED) continue;
+    if (st == SocketState.FREE || st == SocketState.SYN_RECEIVED || getU8(<u32>s, Off.DOMAIN) == EPOLL_DOMAIN) continue;
     let out = scratch;
     memory.fill(out, 0, 256);
     store<i32>(out, <i32>getU32(<u32>s, Off.FD));
@@ -293,6 +371,7 @@ export function sk_mem(what: i32): i64 {
     case 7: return <i64>socketsLive();
     case 8: return <i64>fdsUsed();
     case 9: return <i64>pending();
+    case 10: return <i64>timeWaitSockets();
     default: return -Errno.EINVAL;
   }
 }

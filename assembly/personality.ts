@@ -22,6 +22,8 @@ export enum Tunable {
   MaxFds,                   // RLIMIT_NOFILE
   Privileged,               // CAP_NET_BIND_SERVICE: 1 lets any port be bound
   LinkDelayUs,              // ours: one-way packet delay in simulated microseconds (0: loopback, instant)
+  TcpMaxTwBuckets,          // net.ipv4.tcp_max_tw_buckets
+  TcpFinTimeoutUs,          // net.ipv4.tcp_fin_timeout, in microseconds
   Count
 }
 
@@ -47,6 +49,8 @@ export function setDefaults(p: Personality): void {
   tunables[Tunable.MaxFds] = 1024;           // the usual soft RLIMIT_NOFILE
   tunables[Tunable.Privileged] = 0;
   tunables[Tunable.LinkDelayUs] = 0;
+  tunables[Tunable.TcpMaxTwBuckets] = 131072;   // as read on the reference machine
+  tunables[Tunable.TcpFinTimeoutUs] = 60000000;  // tcp_fin_timeout = 60 s
 }
 
 export function getPersonality(): Personality { return personality; }
@@ -76,7 +80,10 @@ export function setTunable(t: i32, v: i64): i32 {
     case Tunable.MaxFds:
       if (v < 3 || v > (1 << 24)) return -22; break;
     case Tunable.LinkDelayUs:
+    case Tunable.TcpFinTimeoutUs:
       if (v < 0 || v > 3600000000) return -22; break;
+    case Tunable.TcpMaxTwBuckets:
+      if (v < 0 || v > 0x7fffffff) return -22; break;
     default:
       if (v < 0 || v > 1) return -22;
   }

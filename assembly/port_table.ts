@@ -275,3 +275,30 @@ export function chooseConnectPort(proto: u32, src: u32, dst: u32, dport: u32, s:
 }
 
 export function portTableBytes(): usize { return PORTS * 20 + PERTURB * 4; }
+
+/**
+ * The UDP socket a datagram for (dst, dport) from (src, sport) reaches, or -1
+ * (net/ipv4/udp.c compute_score: bound address and connected peer must match; the
+ * more specific socket wins).
+ */
+export function findUdpReceiver(dst: u32, dport: u32, src: u32, sport: u32): i32 {
+  let n = load<u32>(headPtr(1, dport));
+  let best = -1, bestScore = 0;
+  let v4dst = isV4(dst);
+  while (n != 0) {
+    let s = n - 1;
+    let sc: i32 = 0;
+    let a = getU16(s, Off.LADDR);
+    let v6sock = getU8(s, Off.DOMAIN) == <u32>AF_INET6;
+    if (a == dst) sc = 4;
+    else if (v4dst && (a == ANY4 || (a == ANY6 && !hasFlag(s, Flag.V6ONLY)))) sc = 2;
+    else if (!v4dst && v6sock && a == ANY6) sc = 2;
+    if (sc != 0 && v4dst && v6sock && hasFlag(s, Flag.V6ONLY)) sc = 0;
+    if (sc != 0 && getU8(s, Off.STATE) == <u32>SocketState.ESTABLISHED) {
+      if (getU16(s, Off.PADDR) != src || getU16(s, Off.PPORT) != sport) sc = 0; else sc += 4;
+    }
+    if (sc > bestScore) { bestScore = sc; best = <i32>s; }
+    n = getU32(s, Off.BNEXT);
+  }
+  return best;
+}

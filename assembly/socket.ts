@@ -1,4 +1,4 @@
-// The socket table: fixed 64-byte records in linear memory, in chunks of 1024 so that
+// The socket table: fixed 80-byte records in linear memory, in chunks of 1024 so that
 // growing never moves a socket and never copies the table.
 //
 // A socket is named by its slot number (u32). Links between sockets store slot+1 so
@@ -32,8 +32,12 @@
 //  57  u8   reserved
 //  58  u16  reserved
 //  60  u32  uname      AF_UNIX: local name id+1 (unix_names.ts)
+//  64  u32  rx         receive queue block (ring.ts), 0 when nothing is queued
+//  68  u32  watch      first epoll item watching this socket (epoll.ts)+1, 0 when none
+//  72  u32  sndbuf     SO_SNDBUF in bytes, 0 for the default of the socket's kind
+//  76  u32  rcvbuf     SO_RCVBUF in bytes, 0 for the default
 
-export const SOCK_SIZE: u32 = 64;
+export const SOCK_SIZE: u32 = 80;
 const CHUNK_SHIFT: u32 = 10;
 const CHUNK_MASK: u32 = (1 << CHUNK_SHIFT) - 1;
 const MAX_CHUNKS: u32 = 1 << 14; // 16 M sockets
@@ -87,6 +91,14 @@ export namespace Off {
   @inline export const RETRIES: u32 = 56;
   // @ts-ignore: decorator
   @inline export const UNAME: u32 = 60;
+  // @ts-ignore: decorator
+  @inline export const RX: u32 = 64;
+  // @ts-ignore: decorator
+  @inline export const WATCH: u32 = 68;
+  // @ts-ignore: decorator
+  @inline export const SNDBUF: u32 = 72;
+  // @ts-ignore: decorator
+  @inline export const RCVBUF: u32 = 76;
 }
 
 /** Bits of the flags field. */
@@ -131,6 +143,12 @@ export namespace Flag {
   /** Has ever been connected (recv on a CLOSED socket gives EOF, not ENOTCONN). */
   // @ts-ignore: decorator
   @inline export const WASCONN: u32 = 1 << 12;
+  /** SO_LINGER on with a zero timeout: close() resets instead of sending a FIN. */
+  // @ts-ignore: decorator
+  @inline export const LINGER0: u32 = 1 << 14;
+  /** The user has closed it: an orphan finishing its FIN handshake or in TIME_WAIT. */
+  // @ts-ignore: decorator
+  @inline export const ORPHAN: u32 = 1 << 15;
 }
 
 let chunks: usize = 0;      // u32[MAX_CHUNKS]: chunk base pointers
@@ -147,7 +165,7 @@ export function socketsInit(): void {
 
 // @ts-ignore: decorator
 @inline export function sockPtr(s: u32): usize {
-  return load<u32>(chunks + ((s >> CHUNK_SHIFT) << 2)) + ((s & CHUNK_MASK) << 6);
+  return load<u32>(chunks + ((s >> CHUNK_SHIFT) << 2)) + (s & CHUNK_MASK) * SOCK_SIZE;
 }
 
 /** Takes a slot from the free list (or a new one); NONE when memory is exhausted. */
@@ -160,7 +178,7 @@ export function sockAlloc(): u32 {
     s = highWater;
     if ((s >> CHUNK_SHIFT) >= nchunks) {
       if (nchunks >= MAX_CHUNKS) return NONE;
-      store<u32>(chunks + (nchunks << 2), <u32>heap.alloc(SOCK_SIZE << CHUNK_SHIFT));
+      store<u32>(chunks + (nchunks << 2), <u32>heap.alloc(SOCK_SIZE * (1 << CHUNK_SHIFT)));
       nchunks++;
     }
     highWater++;
@@ -187,7 +205,7 @@ export function sockFree(s: u32): void {
 
 export function socketsLive(): u32 { return live; }
 export function socketsHighWater(): u32 { return highWater; }
-export function socketsBytes(): usize { return <usize>nchunks * (SOCK_SIZE << CHUNK_SHIFT); }
+export function socketsBytes(): usize { return <usize>nchunks * SOCK_SIZE * (1 << CHUNK_SHIFT); }
 
 // ---- field access -------------------------------------------------------
 

@@ -5,7 +5,8 @@
 import { Errno } from "./errno";
 import { AF_UNIX, AF_INET6, SOL_SOCKET, SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_REUSEPORT, SO_ACCEPTCONN,
   SO_PROTOCOL, SO_DOMAIN, IPPROTO_IPV6, IPV6_V6ONLY, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC,
-  O_RDWR, O_NONBLOCK, SOCK_DGRAM } from "./constants";
+  O_RDWR, O_NONBLOCK, SOCK_DGRAM, SO_SNDBUF, SO_RCVBUF, SO_LINGER } from "./constants";
+import { sndbufOf, rcvbufOf, setSndbuf, setRcvbuf } from "./buffers";
 import { Off, Flag, getU8, getU16, getU32, hasFlag, setFlag, clearFlag } from "./socket";
 import { SocketState, getState } from "./state";
 import { takeError } from "./connect";
@@ -15,8 +16,20 @@ export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr:
   let len = load<i32>(lenPtr);
   if (len < 0) return -Errno.EINVAL; // "if (len < 0) return -EINVAL;"
   let v: i32 = 0;
+  if (level == SOL_SOCKET && name == SO_LINGER) {
+    // struct linger { int l_onoff; int l_linger; }: only the zero-timeout form changes close() here.
+    let on = hasFlag(s, Flag.LINGER0) ? 1 : 0;
+    let n = len < 8 ? len : 8;
+    let tmp = memory.data(8);
+    store<i32>(tmp, on); store<i32>(tmp, 0, 4);
+    memory.copy(val, tmp, <usize>n);
+    store<i32>(lenPtr, n);
+    return 0;
+  }
   if (level == SOL_SOCKET) {
     switch (name) {
+      case SO_SNDBUF: v = <i32>sndbufOf(s); break;
+      case SO_RCVBUF: v = <i32>rcvbufOf(s); break;
       case SO_ACCEPTCONN: v = getState(s) == SocketState.LISTEN ? 1 : 0; break;
       case SO_ERROR: v = takeError(s); break;
       case SO_TYPE: v = <i32>getU8(s, Off.TYPE); break;
@@ -45,6 +58,13 @@ export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i3
     let on = load<i32>(val) != 0;
     let f: u32;
     switch (name) {
+      case SO_SNDBUF: setSndbuf(s, load<i32>(val)); return 0;
+      case SO_RCVBUF: setRcvbuf(s, load<i32>(val)); return 0;
+      case SO_LINGER:
+        // "if (optlen < sizeof(ling)) { ret = -EINVAL; break; }"
+        if (len < 8) return -Errno.EINVAL;
+        if (on && load<i32>(val, 4) == 0) setFlag(s, Flag.LINGER0); else clearFlag(s, Flag.LINGER0);
+        return 0;
       case SO_REUSEADDR: f = Flag.REUSEADDR; break;
       case SO_REUSEPORT: f = Flag.REUSEPORT; break;
       default: return -Errno.ENOPROTOOPT;
@@ -91,21 +111,4 @@ export function sysFcntl(s: u32, cmd: i32, arg: i32): i32 {
     case F_SETFD: if (arg & FD_CLOEXEC) setFlag(s, Flag.CLOEXEC); else clearFlag(s, Flag.CLOEXEC); return 0;
     default: return -Errno.EINVAL;
   }
-}
-
-/**
- * recv() without a data path yet: the order of tcp_recvmsg_locked's checks when no
- * bytes are queued -- a pending error (ECONNRESET, ECONNREFUSED) first, then end of
- * file after a FIN or reset, ENOTCONN on a socket never connected, else EAGAIN.
- */
-export function sysRecv(s: u32, len: i32): i32 {
-  if (len < 0) return -Errno.EINVAL;
-  let e = takeError(s);
-  if (e != 0) return -e;
-  if (hasFlag(s, Flag.RCV_SHUT)) return 0;
-  let st = getState(s);
-  if (getU8(s, Off.TYPE) != <u32>SOCK_DGRAM &&
-      (st == SocketState.LISTEN || st == SocketState.UNBOUND || st == SocketState.BOUND ||
-       (st == SocketState.CLOSED && !hasFlag(s, Flag.WASCONN)))) return -Errno.ENOTCONN;
-  return -Errno.EAGAIN;
 }

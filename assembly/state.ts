@@ -59,6 +59,7 @@ export function isLegal(from: SocketState, to: SocketState): bool {
 }
 
 import { sockPtr, Off } from "./socket";
+import { wake } from "./epoll";
 
 // @ts-ignore: decorator
 @inline export function getState(s: u32): SocketState {
@@ -76,4 +77,6 @@ export function setState(s: u32, to: SocketState): void {
     assert(isLegal(from, to), "illegal socket state transition");
   }
   store<u8>(p, <u8>to, Off.STATE);
+  // Every state change may change readiness; epoll items watching s are queued (O(watchers)).
+  if (load<u32>(p, Off.WATCH) != 0) wake(s);
 }

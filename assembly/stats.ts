@@ -22,6 +22,13 @@ export enum Stat {
   ConnectRefused,        // ours: connect() found no listener (ECONNREFUSED)
   ConnectTimedOut,       // ours: connect() ended in ETIMEDOUT
   UnixRefusedFull,       // ours: AF_UNIX connect refused or EAGAIN because the backlog was full
+  TCPAbortOnClose,       // TcpExt: close() with unread data: reset sent
+  TCPAbortOnData,        // TcpExt: data for a closed socket, or close() with SO_LINGER 0: reset
+  TCPTimeWaitOverflow,   // TcpExt: TIME_WAIT skipped, tcp_max_tw_buckets reached
+  UdpNoPorts,            // Udp: datagrams to a port nobody listens on (ICMP port unreachable)
+  UdpRcvbufErrors,       // Udp: datagrams dropped because the receive buffer was full
+  TCPDeferAcceptDrop,    // TcpExt: final ACKs without data held back by TCP_DEFER_ACCEPT
+  AcceptFilterDrops,     // ours: FreeBSD accept filter: oldest pending connection dropped (listen(2))
   Count
 }
 

@@ -21,6 +21,8 @@ import { connRemove, tupleKey } from "./conn_table";
 import { isProven, markProven } from "./address";
 import { lrLimit, aqLen, aqPush, synqAdd, synqRemove, synqLen, lrCountDrop } from "./accept_queue";
 import { Errno } from "./errno";
+import { rxDeliver, rxFree } from "./ring";
+import { wake, unwatchAll } from "./epoll";
 import { protoIndex } from "./socket_create";
 
 export const EV_SYN: u32 = 1;          // a = client
@@ -33,6 +35,15 @@ export const EV_RST_REQ: u32 = 7;      // a = request that receives the reset
 export const EV_FIN: u32 = 8;          // a = peer that receives the FIN
 export const EV_SYN_RTO: u32 = 9;      // a = client (timer)
 export const EV_SYNACK_RTO: u32 = 10;  // a = request (timer)
+export const EV_DATA: u32 = 11;        // a = receiver, b = bytes, bGen = records: they arrive
+export const EV_FIN_ACK: u32 = 12;     // a = the socket whose FIN is acknowledged
+export const EV_CLOSE_TIMER: u32 = 13; // a = TIME_WAIT or orphaned FIN_WAIT_2 socket (timer)
+
+/** TCP_TIMEWAIT_LEN (include/net/tcp.h): 60 s. */
+const TIMEWAIT_US: i64 = 60000000;
+let timeWaitCount: u32 = 0;
+export function timeWaitSockets(): u32 { return timeWaitCount; }
+export function resetTimeWaitCount(): void { timeWaitCount = 0; }
 
 /** TCP_TIMEOUT_INIT (include/net/tcp.h): 1 s. */
 const TIMEOUT_INIT_US: i64 = 1000000;
@@ -147,11 +158,151 @@ function onRst(s: u32): void {
     // tcp_rcv_synsent_state_process -> tcp_reset: ECONNREFUSED.
     bump(Stat.AttemptFails); bump(Stat.ConnectRefused);
     connectionEnds(s, Errno.ECONNREFUSED);
-  } else if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
-    bump(Stat.EstabResets);
-    setU32(s, Off.AUX, 0);
-    connectionEnds(s, st == SocketState.CLOSE_WAIT ? Errno.EPIPE : Errno.ECONNRESET);
+    return;
   }
+  if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) bump(Stat.EstabResets);
+  if (st == SocketState.TIME_WAIT) {
+    // tcp_timewait_state_process: a reset kills TIME_WAIT (tcp_rfc1337 = 0).
+    finish(s);
+    return;
+  }
+  if (st >= SocketState.ESTABLISHED && st <= SocketState.LAST_ACK) {
+    // tcp_reset: "case TCP_CLOSE_WAIT: err = EPIPE; ... default: err = ECONNRESET;"
+    setU32(s, Off.AUX, 0);
+    if (hasFlag(s, Flag.ORPHAN)) { freeConnected(s); return; }
+    connectionEnds(s, st == SocketState.CLOSE_WAIT ? Errno.EPIPE : Errno.ECONNRESET);
+    wake(s);
+  }
+}
+
+// ---- the end of a connection: FIN, its ACK, TIME_WAIT ---------------------------
+
+/** Frees a socket no descriptor names (an orphan, or a queued child): every table lets go. */
+export function freeConnected(s: u32): void {
+  if (getState(s) == SocketState.TIME_WAIT) timeWaitCount--;
+  if (hasFlag(s, Flag.TUPLED)) {
+    connRemove(tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT)));
+    clearFlag(s, Flag.TUPLED);
+  }
+  unhashBind(s, proto(s));
+  rxFree(s);
+  unwatchAll(s);
+  setState(s, SocketState.FREE);
+  sockFree(s);
+}
+
+/** The connection is over for good: an orphan is freed, a socket the user holds becomes CLOSED. */
+function finish(s: u32): void {
+  if (hasFlag(s, Flag.ORPHAN)) { freeConnected(s); return; }
+  if (getState(s) == SocketState.TIME_WAIT) timeWaitCount--;
+  setU32(s, Off.TIMER, 0);
+  setU32(s, Off.AUX, 0);
+  setFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
+  setState(s, SocketState.CLOSED);
+}
+
+/**
+ * Enters TIME_WAIT for 2MSL (60 s on Linux), keeping the port and the 4-tuple; past
+ * tcp_max_tw_buckets the socket is dropped at once ("TCP: time wait bucket table
+ * overflow", TCPTimeWaitOverflow).
+ */
+function enterTimeWait(s: u32): void {
+  if (timeWaitCount >= <u32>tunable(Tunable.TcpMaxTwBuckets)) {
+    bump(Stat.TCPTimeWaitOverflow);
+    finish(s);
+    return;
+  }
+  timeWaitCount++;
+  setState(s, SocketState.TIME_WAIT);
+  armTimer(s, EV_CLOSE_TIMER, TIMEWAIT_US);
+}
+
+/** A FIN reaches s (tcp_fin): EOF after the queued bytes, and the next state. */
+function onFin(s: u32, from: u32, fromGen: u32): void {
+  let st = getState(s);
+  if (st == SocketState.ESTABLISHED) {
+    setFlag(s, Flag.RCV_SHUT);
+    setState(s, SocketState.CLOSE_WAIT);
+  } else if (st == SocketState.FIN_WAIT_1) {
+    setFlag(s, Flag.RCV_SHUT);
+    setState(s, SocketState.CLOSING);              // simultaneous close
+  } else if (st == SocketState.FIN_WAIT_2) {
+    setFlag(s, Flag.RCV_SHUT);
+    enterTimeWait(s);
+  } else {
+    return;
+  }
+  wake(s);
+  send(EV_FIN_ACK, from, fromGen, 0, 0);
+}
+
+/** Our FIN is acknowledged. */
+function onFinAck(s: u32): void {
+  let st = getState(s);
+  if (st == SocketState.FIN_WAIT_1) {
+    setState(s, SocketState.FIN_WAIT_2);
+    // tcp_fin_timeout: an orphan does not wait in FIN_WAIT_2 for ever.
+    if (hasFlag(s, Flag.ORPHAN)) armTimer(s, EV_CLOSE_TIMER, tunable(Tunable.TcpFinTimeoutUs));
+  } else if (st == SocketState.CLOSING) {
+    enterTimeWait(s);
+  } else if (st == SocketState.LAST_ACK) {
+    finish(s);
+    return;
+  } else {
+    return;
+  }
+  wake(s);
+}
+
+/** A socket sends its FIN (close or shutdown(SHUT_WR)): ESTABLISHED -> FIN_WAIT_1, CLOSE_WAIT -> LAST_ACK. */
+export function sendFin(s: u32): void {
+  let st = getState(s);
+  if (st == SocketState.ESTABLISHED) setState(s, SocketState.FIN_WAIT_1);
+  else if (st == SocketState.CLOSE_WAIT) setState(s, SocketState.LAST_ACK);
+  else return;
+  wake(s);
+  let p = getU32(s, Off.AUX);
+  if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) {
+    // Nobody on the other side any more: nothing acknowledges, the connection ends.
+    finish(s);
+    return;
+  }
+  send(EV_FIN, p - 1, getU32(s, Off.PEERGEN), s, getGen(s));
+}
+
+/** An orphan left in FIN_WAIT_2 gives up after tcp_fin_timeout. */
+export function armOrphanTimer(s: u32): void { armTimer(s, EV_CLOSE_TIMER, tunable(Tunable.TcpFinTimeoutUs)); }
+
+/** Sends a reset to s's peer and forgets it (close with unread data, SO_LINGER 0). */
+export function abortConnection(s: u32): void {
+  resetPeer(s);
+  setU32(s, Off.AUX, 0);
+}
+
+/** Data reached a socket whose user has closed it: it resets (TCPAbortOnData) and so does the sender. */
+export function abortOnData(peer: u32, sender: u32): void {
+  bump(Stat.TCPAbortOnData);
+  bump(Stat.OutRsts);
+  freeConnected(peer);
+  send(EV_RST, sender, getGen(sender), 0, 0);
+}
+
+/** Bytes on the wire for `r` (link delay > 0). */
+export function scheduleData(r: u32, bytes: u32, records: u32): void {
+  schedule(tunable(Tunable.LinkDelayUs), EV_DATA, r, getGen(r), bytes, records);
+}
+
+/**
+ * Data reached a request still in the SYN queue (its final ACK was dropped): a data
+ * segment carries the ACK too, so the handshake completes now if the queue has room.
+ */
+export function dataArrivedAtRequest(r: u32, now: bool): void {
+  if (!now) return;
+  let l = getU32(r, Off.PARENT) - 1;
+  let id = listenerId(l);
+  if (acceptQueueFull(aqLen(id), lrLimit(id))) return;
+  let c = getU32(r, Off.AUX) - 1;
+  promote(r, l, c);
 }
 
 // ---- listener side -------------------------------------------------------------
@@ -167,7 +318,9 @@ function initServerSide(s: u32, l: u32, c: u32): void {
   store<u32>(sp + Off.PARENT, l + 1);
   store<u32>(sp + Off.AUX, c + 1);
   store<u32>(sp + Off.PEERGEN, load<u32>(cp + Off.GEN));
-  store<u16>(sp + Off.FLAGS, load<u16>(sp + Off.FLAGS) | <u16>(Flag.WASCONN | Flag.BINDLOCK));
+  // sk_clone_lock copies sk_reuse/sk_reuseport: a TIME_WAIT child keeps them for bind().
+  let inherited = load<u16>(lp + Off.FLAGS) & <u16>(Flag.REUSEADDR | Flag.REUSEPORT);
+  store<u16>(sp + Off.FLAGS, load<u16>(sp + Off.FLAGS) | <u16>(Flag.WASCONN | Flag.BINDLOCK) | inherited);
   // __inet_inherit_port: the child joins the listener's bind bucket.
   hashBind(s, 0, getU16(l, Off.LPORT), false);
 }
@@ -244,6 +397,7 @@ function onSyn(c: u32, cGen: u32): void {
     setU32(c, Off.PEERGEN, getGen(ch));
     setState(c, SocketState.ESTABLISHED);
     aqPush(id, ch);
+    wake(l);
     bump(Stat.PassiveOpens);
     markProven(getU16(c, Off.LADDR));
     return;
@@ -283,6 +437,7 @@ function promote(r: u32, l: u32, c: u32): void {
   clearFlag(r, Flag.ACKED);
   setState(r, SocketState.ESTABLISHED);
   aqPush(id, r);
+  wake(l);
   bump(Stat.PassiveOpens);
   markProven(getU16(c, Off.LADDR));
 }
@@ -345,6 +500,7 @@ function onAckCookie(l: u32, lGen: u32, c: u32, cGen: u32): void {
   setU32(c, Off.AUX, ch + 1);
   setU32(c, Off.PEERGEN, getGen(ch));
   aqPush(id, ch);
+  wake(l);
   bump(Stat.PassiveOpens);
 }
 
@@ -365,15 +521,6 @@ function onSynackRto(r: u32): void {
   send(EV_SYNACK, c, getU32(r, Off.PEERGEN), r, getGen(r));
 }
 
-function onFin(s: u32): void {
-  let st = getState(s);
-  if (st == SocketState.ESTABLISHED) {
-    setFlag(s, Flag.RCV_SHUT);
-    setU32(s, Off.AUX, 0);
-    setState(s, SocketState.CLOSE_WAIT);
-  }
-}
-
 /** Dispatches one packet or timer. `seq` is the event's seq (0 for loopback packets). */
 function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void {
   switch (kind) {
@@ -390,18 +537,20 @@ function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void
         dropRequest(a);
       }
       break;
-    case EV_FIN: if (isAlive(a, aGen)) onFin(a); break;
+    case EV_FIN: if (isAlive(a, aGen)) onFin(a, b, bGen); break;
+    case EV_FIN_ACK: if (isAlive(a, aGen)) onFinAck(a); break;
+    case EV_DATA: if (isAlive(a, aGen)) { rxDeliver(a, b, bGen); wake(a); } break;
+    case EV_CLOSE_TIMER:
+      if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) {
+        let st = getState(a);
+        if (st == SocketState.TIME_WAIT || (st == SocketState.FIN_WAIT_2 && hasFlag(a, Flag.ORPHAN))) finish(a);
+      }
+      break;
     case EV_SYN_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynRto(a); break;
     case EV_SYNACK_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynackRto(a); break;
   }
 }
 
-/** Sends a FIN to the peer of a closing connected socket. */
-export function sendFin(s: u32): void {
-  let p = getU32(s, Off.AUX);
-  if (p == 0) return;
-  send(EV_FIN, p - 1, getU32(s, Off.PEERGEN), 0, 0);
-}
 
 /**
  * Moves the clock forward by `us` microseconds, firing every event due on the way in

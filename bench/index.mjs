@@ -15,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import { createKernel, Kernel, kernelModule, AF_INET, SOCK_STREAM, SOCK_NONBLOCK } from 'socket-kernel';
+import { createKernel, Kernel, kernelModule, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET, SO_LINGER } from 'socket-kernel';
 import { tsModelSetup, tsModelCycle, tsModelHeapBytes } from './ts_model/cycles.mjs';
 import { nodeNetCycles, nodeNetSocketHeapBytes } from './node_net.mjs';
 
@@ -80,31 +80,37 @@ const raw = rawKernel();
 const tsNB = tsModelSetup({ nonblocking: true });
 const tsB = tsModelSetup({ nonblocking: false });
 
+// Every cycle closes as bench/c/cycle.c does: SO_LINGER {1, 0} on the client, client
+// first, so the close is a reset and no TIME_WAIT piles up (on either kernel).
+const LINGER0 = { onoff: 1, linger: 0 };
 function cyclePerCall({ k, l }, type) {
   for (let i = 0; i < INNER; i++) {
     const c = k.socket(AF_INET, type);
+    k.setsockopt(c, SOL_SOCKET, SO_LINGER, LINGER0);
     try { k.connect(c, ADDR); } catch (e) { if (e.code !== 'EINPROGRESS') throw e; }
     const a = k.accept(l);
-    k.close(a.fd);
     k.close(c);
+    k.close(a.fd);
   }
 }
 function cycleSys({ k, l }) {
   const sys = k.sys;
   for (let i = 0; i < INNER; i++) {
     const c = sys.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    k.setsockopt(c, SOL_SOCKET, SO_LINGER, LINGER0);
     const r = sys.connect(c, ADDR);
     if (r !== 0 && r !== -115) throw new Error(`connect: errno ${r}`);
-    sys.close(sys.accept(l));
+    const a = sys.accept(l);
     sys.close(c);
+    sys.close(a);
   }
 }
 function cycleBatched({ k, l }) {
   for (let done = 0; done < INNER; done += BATCH) {
     const c = k.connectBatch(BATCH, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, ADDR);
     const a = k.acceptBatch(l, BATCH);
+    k.closeBatch(c, { reset: true });
     k.closeBatch(a);
-    k.closeBatch(c);
   }
 }
 
@@ -116,15 +122,17 @@ function rawKernel() {
   mem = x.memory; x._initialize(); x.sk_init(0, 1n); x.sk_sysctl_set(10, 1n << 22n);
   const s = x.sk_scratch(), v = new DataView(mem.buffer);
   v.setUint16(s, 2, true); v.setUint16(s + 2, 8080, false); v.setUint32(s + 4, 0x0100007f, true);
+  v.setInt32(s + 64, 1, true); v.setInt32(s + 68, 0, true); // struct linger {1, 0}
   const l = x.sk_socket(2, 1, 0); x.sk_bind(l, s, 16); x.sk_listen(l, 4096);
   return { x, s, l };
 }
 function cycleRaw({ x, s, l }) {
   for (let i = 0; i < INNER; i++) {
     const c = x.sk_socket(2, 1 | 2048, 0);
+    x.sk_setsockopt(c, 1, 13, s + 64, 8);
     x.sk_connect(c, s, 16);
     const a = x.sk_accept4(l, 0, 0, 0);
-    x.sk_close(a); x.sk_close(c);
+    x.sk_close(c); x.sk_close(a);
   }
 }
 function cycleTs({ k, listener, type }) { for (let i = 0; i < INNER; i++) tsModelCycle(k, listener, type); }

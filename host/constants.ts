@@ -22,6 +22,9 @@ export const SO_REUSEADDR = 2;
 export const SO_TYPE = 3;
 export const SO_ERROR = 4;
 export const SO_REUSEPORT = 15;
+export const SO_SNDBUF = 7;
+export const SO_RCVBUF = 8;
+export const SO_LINGER = 13;
 export const SO_ACCEPTCONN = 30;
 export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;
@@ -30,6 +33,34 @@ export const IPV6_V6ONLY = 26;
 export const SHUT_RD = 0;
 export const SHUT_WR = 1;
 export const SHUT_RDWR = 2;
+
+export const MSG_PEEK = 0x2;
+export const MSG_TRUNC = 0x20;
+export const MSG_DONTWAIT = 0x40;
+export const MSG_WAITALL = 0x100;
+export const MSG_NOSIGNAL = 0x4000;
+
+export const POLLIN = 0x1;
+export const POLLPRI = 0x2;
+export const POLLOUT = 0x4;
+export const POLLERR = 0x8;
+export const POLLHUP = 0x10;
+export const POLLNVAL = 0x20;
+export const POLLRDNORM = 0x40;
+export const POLLWRNORM = 0x100;
+export const POLLRDHUP = 0x2000;
+
+export const EPOLLIN = 0x1;
+export const EPOLLOUT = 0x4;
+export const EPOLLERR = 0x8;
+export const EPOLLHUP = 0x10;
+export const EPOLLRDHUP = 0x2000;
+export const EPOLLONESHOT = 1 << 30;
+export const EPOLLET = -0x80000000; // 1 << 31, as a signed int
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+export const EPOLL_CTL_MOD = 3;
+export const EPOLL_CLOEXEC = 0o2000000;
 
 export const F_GETFD = 1;
 export const F_SETFD = 2;
@@ -50,7 +81,8 @@ export const STAT_NAMES = [
   'ListenOverflows', 'ListenDrops', 'TCPReqQFullDrop', 'TCPReqQFullDoCookies', 'SyncookiesSent',
   'SyncookiesRecv', 'EmbryonicRsts', 'TCPSynRetrans', 'TCPTimeouts', 'ActiveOpens', 'PassiveOpens',
   'AttemptFails', 'EstabResets', 'OutRsts', 'ReqDropped', 'AcceptQueueResets', 'ConnectRefused',
-  'ConnectTimedOut', 'UnixRefusedFull',
+  'ConnectTimedOut', 'UnixRefusedFull', 'TCPAbortOnClose', 'TCPAbortOnData', 'TCPTimeWaitOverflow',
+  'UdpNoPorts', 'UdpRcvbufErrors', 'TCPDeferAcceptDrop', 'AcceptFilterDrops',
 ] as const;
 export type StatName = (typeof STAT_NAMES)[number];
 
@@ -58,5 +90,5 @@ export type StatName = (typeof STAT_NAMES)[number];
 export const TUNABLES = [
   'somaxconn', 'tcpMaxSynBacklog', 'tcpSyncookies', 'tcpSynRetries', 'tcpSynackRetries',
   'tcpSynLinearTimeouts', 'tcpAbortOnOverflow', 'ipLocalPortRangeLow', 'ipLocalPortRangeHigh',
-  'ipUnprivilegedPortStart', 'maxFds', 'privileged', 'linkDelayUs',
+  'ipUnprivilegedPortStart', 'maxFds', 'privileged', 'linkDelayUs', 'tcpMaxTwBuckets', 'tcpFinTimeoutUs',
 ] as const;

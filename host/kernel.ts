@@ -35,12 +35,16 @@ export interface KernelOptions {
   privileged?: boolean;
   /** One-way packet delay in simulated milliseconds; 0 (default) is loopback. */
   linkDelay?: number;
+  /** net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets kept at most (default 131072). */
+  tcpMaxTwBuckets?: number;
+  /** net.ipv4.tcp_fin_timeout in seconds: how long an orphan waits in FIN_WAIT_2 (default 60). */
+  tcpFinTimeout?: number;
 }
 
 const OPTION_KEYS = new Set([
   'personality', 'seed', 'somaxconn', 'tcpMaxSynBacklog', 'tcpSyncookies', 'tcpSynRetries',
   'tcpSynackRetries', 'tcpSynLinearTimeouts', 'tcpAbortOnOverflow', 'ipLocalPortRange',
-  'ipUnprivilegedPortStart', 'maxFds', 'privileged', 'linkDelay', 'wasm',
+  'ipUnprivilegedPortStart', 'maxFds', 'privileged', 'linkDelay', 'tcpMaxTwBuckets', 'tcpFinTimeout', 'wasm',
 ]);
 
 export interface AcceptResult { fd: number; address: SocketAddress }
@@ -73,7 +77,7 @@ interface Exports {
   sk_buffer(bytes: number): number;
   sk_connect_batch(n: number, d: number, t: number, a: number, l: number, out: number): number;
   sk_accept_batch(fd: number, out: number, max: number, flags: number): number;
-  sk_close_batch(fds: number, n: number): number;
+  sk_close_batch(fds: number, n: number, flags: number): number;
   sk_domain(fd: number): number;
   sk_bind(fd: number, a: number, l: number): number;
   sk_listen(fd: number, b: number): number;
@@ -88,6 +92,14 @@ interface Exports {
   sk_setsockopt(fd: number, lvl: number, n: number, v: number, l: number): number;
   sk_fcntl(fd: number, cmd: number, arg: number): number;
   sk_recv(fd: number, b: number, l: number, f: number): number;
+  sk_send(fd: number, b: number, l: number, f: number): number;
+  sk_sendto(fd: number, b: number, l: number, f: number, a: number, al: number): number;
+  sk_recvfrom(fd: number, b: number, l: number, f: number, a: number, lp: number): number;
+  sk_msg_flags(): number;
+  sk_poll(fds: number, n: number): number;
+  sk_epoll_create(flags: number): number;
+  sk_epoll_ctl(ep: number, op: number, fd: number, ev: number): number;
+  sk_epoll_wait(ep: number, out: number, max: number): number;
   sk_unlink(p: number, l: number): number;
   sk_add_address(p: number, l: number): number;
   sk_advance(us: bigint): number;
@@ -215,6 +227,8 @@ export class Kernel {
     set('ipUnprivilegedPortStart', options.ipUnprivilegedPortStart, 0, 65535);
     set('maxFds', options.maxFds, 3, 1 << 24);
     set('privileged', options.privileged, 0, 1);
+    set('tcpMaxTwBuckets', options.tcpMaxTwBuckets, 0, 0x7fffffff);
+    if (options.tcpFinTimeout !== undefined) this.#sysctl('tcpFinTimeoutUs', checkInt('tcpFinTimeout', options.tcpFinTimeout, 0, 3600) * 1_000_000);
     if (options.ipLocalPortRange !== undefined) {
       const r = options.ipLocalPortRange;
       if (!Array.isArray(r) || r.length !== 2) {
@@ -362,24 +376,116 @@ export class Kernel {
     return this.#view().getInt32(s, true);
   }
 
-  setsockopt(fd: number, level: number, name: number, value: number | boolean): void {
-    const s = this.#scratch;
-    this.#view().setInt32(s, typeof value === 'boolean' ? Number(value) : checkInt('value', value), true);
-    this.#check(this.#x.sk_setsockopt(checkInt('fd', fd), checkInt('level', level), checkInt('name', name), s, 4), 'setsockopt');
+  /** Integer options, or SO_LINGER as { onoff, linger } (struct linger). */
+  setsockopt(fd: number, level: number, name: number, value: number | boolean | { onoff: number | boolean; linger: number }): void {
+    const s = this.#scratch, v = this.#view();
+    let len = 4;
+    if (typeof value === 'object' && value !== null) {
+      v.setInt32(s, Number(value.onoff), true);
+      v.setInt32(s + 4, checkInt('linger', value.linger), true);
+      len = 8;
+    } else {
+      v.setInt32(s, typeof value === 'boolean' ? Number(value) : checkInt('value', value), true);
+    }
+    this.#check(this.#x.sk_setsockopt(checkInt('fd', fd), checkInt('level', level), checkInt('name', name), s, len), 'setsockopt');
   }
 
   fcntl(fd: number, cmd: number, arg = 0): number {
     return this.#check(this.#x.sk_fcntl(checkInt('fd', fd), checkInt('cmd', cmd), checkInt('arg', arg)), 'fcntl');
   }
 
+  /** Bytes as the kernel takes them: strings are UTF-8. */
+  #bytes(data: Uint8Array | ArrayBufferView | ArrayBuffer | string): Uint8Array {
+    if (typeof data === 'string') return new TextEncoder().encode(data);
+    if (data instanceof Uint8Array) return data;
+    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (data instanceof ArrayBuffer) return new Uint8Array(data);
+    throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'The "data" argument must be a string, an ArrayBuffer or a view of one');
+  }
+
   /**
-   * Receives bytes. Until the data path lands this reports what a socket without
-   * queued data reports: an empty array at end of file, or throws (ECONNRESET,
-   * ECONNREFUSED, ENOTCONN, EAGAIN).
+   * send(): copies `data` into the peer's receive queue. Returns the bytes taken: a
+   * stream socket may take fewer (a partial write); throws EAGAIN when none fit.
    */
-  recv(fd: number, size = 65536): Uint8Array {
-    const n = this.#check(this.#x.sk_recv(checkInt('fd', fd), this.#scratch, checkInt('size', size, 0), 0), 'recv');
-    return new Uint8Array(n);
+  send(fd: number, data: Uint8Array | ArrayBufferView | ArrayBuffer | string, flags = 0): number {
+    checkInt('fd', fd); checkInt('flags', flags);
+    const bytes = this.#bytes(data);
+    const buf = this.#x.sk_buffer(bytes.length);
+    new Uint8Array(this.#x.memory.buffer, buf, bytes.length).set(bytes);
+    return this.#check(this.#x.sk_send(fd, buf, bytes.length, flags), 'send');
+  }
+
+  /** sendto(): a datagram to `addr` (or to the connected peer when addr is omitted). */
+  sendto(fd: number, data: Uint8Array | ArrayBufferView | ArrayBuffer | string, addr?: AddressInput, flags = 0): number {
+    checkInt('fd', fd); checkInt('flags', flags);
+    const bytes = this.#bytes(data);
+    const buf = this.#x.sk_buffer(bytes.length + 128);
+    new Uint8Array(this.#x.memory.buffer, buf + 128, bytes.length).set(bytes);
+    let alen = 0;
+    if (addr !== undefined) alen = encodeSockaddr(this.#domainOf(fd), addr, this.#view(), buf);
+    return this.#check(this.#x.sk_sendto(fd, buf + 128, bytes.length, flags, addr === undefined ? 0 : buf, alen), 'sendto', addr);
+  }
+
+  /**
+   * recv(): up to `size` bytes as a new Uint8Array (empty at end of file). Throws
+   * EAGAIN when nothing is queued, or the pending error (ECONNRESET, ECONNREFUSED...).
+   * For a message socket, `truncated` in recvfrom tells whether the message was cut.
+   */
+  recv(fd: number, size = 65536, flags = 0): Uint8Array {
+    checkInt('fd', fd); checkInt('size', size, 0); checkInt('flags', flags);
+    const buf = this.#x.sk_buffer(size);
+    const n = this.#check(this.#x.sk_recv(fd, buf, size, flags), 'recv');
+    return new Uint8Array(this.#x.memory.buffer, buf, Math.min(n, size)).slice();
+  }
+
+  /** recvfrom(): the data, the sender's address (datagrams), and whether the message was truncated. */
+  recvfrom(fd: number, size = 65536, flags = 0): { data: Uint8Array; address: SocketAddress | null; truncated: boolean; length: number } {
+    checkInt('fd', fd); checkInt('size', size, 0); checkInt('flags', flags);
+    const buf = this.#x.sk_buffer(size + 128);
+    const v0 = this.#view();
+    v0.setInt32(buf + 112, 112, true);
+    const n = this.#check(this.#x.sk_recvfrom(fd, buf + 128, size, flags, buf, buf + 112), 'recvfrom');
+    const v = this.#view();
+    const alen = v.getInt32(buf + 112, true);
+    return {
+      data: new Uint8Array(this.#x.memory.buffer, buf + 128, Math.min(n, size)).slice(),
+      address: alen > 0 ? decodeSockaddr(v, buf, alen) : null,
+      truncated: (this.#x.sk_msg_flags() & 0x20) !== 0,
+      length: n,
+    };
+  }
+
+  /** poll() with timeout 0: the revents of each { fd, events }. */
+  poll(fds: { fd: number; events: number }[]): number[] {
+    const n = fds.length;
+    const buf = this.#x.sk_buffer(n * 8);
+    const v = this.#view();
+    fds.forEach(({ fd, events }, i) => { v.setInt32(buf + i * 8, checkInt('fd', fd), true); v.setInt16(buf + i * 8 + 4, events, true); });
+    this.#check(this.#x.sk_poll(buf, n), 'poll');
+    const w = this.#view();
+    return fds.map((_, i) => w.getUint16(buf + i * 8 + 6, true));
+  }
+
+  /** epoll_create1(): a descriptor for an epoll instance. */
+  epollCreate(flags = 0): number { return this.#check(this.#x.sk_epoll_create(checkInt('flags', flags)), 'epoll_create1'); }
+
+  /** epoll_ctl(): `data` is the number handed back by epollWait (defaults to fd). */
+  epollCtl(epfd: number, op: number, fd: number, events = 0, data: number = fd): void {
+    const s = this.#scratch, v = this.#view();
+    v.setUint32(s, events >>> 0, true);
+    v.setBigUint64(s + 4, BigInt.asUintN(64, BigInt(Math.trunc(data))), true);
+    this.#check(this.#x.sk_epoll_ctl(checkInt('epfd', epfd), checkInt('op', op), checkInt('fd', fd), s), 'epoll_ctl');
+  }
+
+  /** epoll_wait() with timeout 0: the ready { events, data } (only the ready sockets are visited). */
+  epollWait(epfd: number, maxEvents = 64): { events: number; data: number }[] {
+    checkInt('maxEvents', maxEvents, 1, 1 << 20);
+    const buf = this.#x.sk_buffer(maxEvents * 12);
+    const n = this.#check(this.#x.sk_epoll_wait(checkInt('epfd', epfd), buf, maxEvents), 'epoll_wait');
+    const v = this.#view();
+    const out = new Array<{ events: number; data: number }>(n);
+    for (let i = 0; i < n; i++) out[i] = { events: v.getUint32(buf + i * 12, true), data: Number(v.getBigInt64(buf + i * 12 + 4, true)) };
+    return out;
   }
 
   /** unlink(2) of an AF_UNIX socket file. */
@@ -422,12 +528,16 @@ export class Kernel {
     return new Int32Array(this.#x.memory.buffer, out, n).slice();
   }
 
-  /** Closes every descriptor in `fds`; returns how many were open. */
-  closeBatch(fds: Int32Array | number[]): number {
+  /**
+   * Closes every descriptor in `fds`; returns how many were open. `reset: true` closes
+   * abortively, as with SO_LINGER { onoff: 1, linger: 0 }: a reset instead of a FIN, so
+   * no TIME_WAIT is left behind.
+   */
+  closeBatch(fds: Int32Array | number[], { reset = false }: { reset?: boolean } = {}): number {
     const n = fds.length;
     const out = this.#x.sk_buffer(n * 4);
     new Int32Array(this.#x.memory.buffer, out, n).set(fds);
-    return this.#x.sk_close_batch(out, n);
+    return this.#x.sk_close_batch(out, n, reset ? 1 : 0);
   }
 
   // ---- time ---------------------------------------------------------------------
@@ -493,11 +603,11 @@ export class Kernel {
   }
 
   /** Linear-memory accounting in bytes, and live object counts. */
-  memoryUsage(): { total: number; sockets: number; fdTable: number; ports: number; tuples: number; listeners: number; timers: number; liveSockets: number; fds: number; pendingEvents: number } {
+  memoryUsage(): { total: number; sockets: number; fdTable: number; ports: number; tuples: number; listeners: number; timers: number; liveSockets: number; fds: number; pendingEvents: number; timeWait: number } {
     const m = (i: number) => Number(this.#x.sk_mem(i));
     return {
       total: m(0), sockets: m(1), fdTable: m(2), ports: m(3), tuples: m(4), listeners: m(5),
-      timers: m(6), liveSockets: m(7), fds: m(8), pendingEvents: m(9),
+      timers: m(6), liveSockets: m(7), fds: m(8), pendingEvents: m(9), timeWait: m(10),
     };
   }
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   createKernel, SocketError, KernelPanic, AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, SOCK_DGRAM,
-  SOCK_SEQPACKET, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, SO_ERROR,
+  SOCK_SEQPACKET, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, SO_ERROR, SO_LINGER,
 } from 'socket-kernel';
 import { kernel, listening, connecting } from './helpers.mjs';
 
@@ -63,7 +63,9 @@ describe('batched calls', () => {
     assert.deepEqual(k.getpeername(accepted[0]), k.getsockname(fds[0]), 'FIFO');
     assert.equal(k.acceptBatch(l.fd, 10).length, 0, 'empty queue: no descriptors, no error');
     assert.equal(k.closeBatch([...accepted, ...fds, 99]), 9, 'the bad descriptor is skipped');
-    assert.equal(k.memoryUsage().liveSockets, 1);
+    assert.equal(k.memoryUsage().timeWait, 3, 'the accepted sides closed first: they wait in TIME_WAIT');
+    k.advance(60_000);
+    assert.equal(k.memoryUsage().liveSockets, 1, 'after 2MSL only the listener is left');
   });
   test('a failed connect in a batch reports -errno and closes that socket', async () => {
     const k = await kernel();
@@ -75,18 +77,50 @@ describe('batched calls', () => {
 });
 
 describe('memory stays flat', () => {
-  test('loopback handshake cycles leave no timers, sockets or 4-tuples behind', async () => {
+  test('loopback handshake cycles leave only TIME_WAIT behind, and it expires after 60 s', async () => {
     const k = await kernel({ maxFds: 64 });
     const l = listening(k, 16);
     for (let i = 0; i < 5000; i++) {
       const c = connecting(k, l.port).fd;
+      k.close(k.accept(l.fd).fd);   // the server closes first: its side enters TIME_WAIT
+      k.close(c);
+    }
+    let m = k.memoryUsage();
+    assert.equal(m.timeWait, 5000);
+    // One TIME_WAIT timer each, plus the orphan FIN_WAIT_2 timer it replaced: timers are
+    // cancelled lazily and leave the heap when due. A loopback handshake arms none.
+    assert.equal(m.pendingEvents, 10000);
+    k.advance(60_000);
+    m = k.memoryUsage();
+    assert.equal(m.timeWait, 0);
+    assert.equal(m.pendingEvents, 0);
+    assert.equal(m.liveSockets, 1, 'only the listener');
+    assert.ok(m.total < 8 << 20, `linear memory ${m.total} bytes`);
+  });
+  test('tcp_max_tw_buckets caps TIME_WAIT; the rest are counted as TCPTimeWaitOverflow', async () => {
+    const k = await kernel({ maxFds: 64, tcpMaxTwBuckets: 100 });
+    const l = listening(k, 16);
+    for (let i = 0; i < 1000; i++) {
+      const c = connecting(k, l.port).fd;
       k.close(k.accept(l.fd).fd);
       k.close(c);
     }
+    assert.equal(k.memoryUsage().timeWait, 100);
+    assert.equal(k.stats().TCPTimeWaitOverflow, 900);
+  });
+  test('an abortive close (SO_LINGER 0) leaves nothing at all', async () => {
+    const k = await kernel({ maxFds: 64 });
+    const l = listening(k, 16);
+    for (let i = 0; i < 1000; i++) {
+      const c = connecting(k, l.port).fd;
+      const a = k.accept(l.fd).fd;
+      k.setsockopt(c, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 });
+      k.close(c);
+      k.close(a);
+    }
     const m = k.memoryUsage();
-    assert.equal(m.pendingEvents, 0, 'a handshake that completes at once arms no timer');
-    assert.equal(m.liveSockets, 1, 'only the listener');
-    assert.ok(m.total < 4 << 20, `linear memory ${m.total} bytes`);
+    assert.deepEqual([m.liveSockets, m.timeWait, m.pendingEvents], [1, 0, 0]);
+    assert.equal(k.stats().TCPAbortOnData, 1000);
   });
 });
 
