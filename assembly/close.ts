@@ -83,7 +83,8 @@ function destroy(s: u32): void {
         bump(Stat.TCPAbortOnData);
         abortConnection(s);
       } else {
-        setFlag(s, Flag.ORPHAN);
+        // __tcp_close: "WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);" then tcp_send_fin.
+        setFlag(s, Flag.ORPHAN | Flag.RCV_SHUT | Flag.SEND_SHUT);
         rxFree(s);
         sendFin(s);
         return;
@@ -93,7 +94,7 @@ function destroy(s: u32): void {
       abortConnection(s);
     } else {
       // Already closing (shutdown(SHUT_WR) came first): the connection finishes on its own.
-      setFlag(s, Flag.ORPHAN);
+      setFlag(s, Flag.ORPHAN | Flag.RCV_SHUT | Flag.SEND_SHUT);
       rxFree(s);
       if (st == SocketState.FIN_WAIT_2) armOrphanTimer(s);
       return;

@@ -16,6 +16,8 @@ export namespace Errno {
   // @ts-ignore: decorator
   @inline export const EFAULT: i32 = 14;
   // @ts-ignore: decorator
+  @inline export const EEXIST: i32 = 17;
+  // @ts-ignore: decorator
   @inline export const EINVAL: i32 = 22;
   // @ts-ignore: decorator
   @inline export const EMFILE: i32 = 24;

@@ -143,7 +143,7 @@ export function sysEpollCtl(ep: u32, op: i32, fd: i32, ev: usize): i32 {
   let data = op == EPOLL_CTL_DEL ? 0 : load<u64>(ev + 4);
   switch (op) {
     case EPOLL_CTL_ADD:
-      if (it >= 0) return -17; // EEXIST
+      if (it >= 0) return -Errno.EEXIST;
       itemAdd(n, s, getGen(s), fd, events | POLLERR | POLLHUP, data);
       return 0;
     case EPOLL_CTL_MOD:

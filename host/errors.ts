@@ -10,6 +10,7 @@ const ERRNO: Record<number, [string, string]> = {
   12: ['ENOMEM', 'not enough memory'],
   13: ['EACCES', 'permission denied'],
   14: ['EFAULT', 'bad address in system call argument'],
+  17: ['EEXIST', 'file already exists'],
   22: ['EINVAL', 'invalid argument'],
   24: ['EMFILE', 'too many open files'],
   28: ['ENOSPC', 'no space left on device'],
