@@ -12,12 +12,16 @@
 //  28 u32 synqHead  first request (slot+1), linked through the requests' qnext/qprev
 //  32 u32 next      free-list link
 //  36 u32 drops     connections this listener turned away (overflow or SYN queue full)
-//  40 u32 reserved
-//  44 u32 reserved
+//  40 u32 incqHead  FreeBSD accept filter: first waiting connection (slot+1), linked
+//  44 u32 incqTail  through qnext/qprev, oldest first (sol_incomp)
+//  48 u32 incqLen   (sol_incqlen)
+//  52 u32 filter    accept filter: 0 none, 1 dataready, 2 httpready
+//  56 u32 reserved
+//  60 u32 reserved
 
 import { Off, getU32, setU32 } from "./socket";
 
-const REC: u32 = 48;
+const REC: u32 = 64;
 const INITIAL_RING: u32 = 8;
 
 let recs: usize = 0;
@@ -134,4 +138,31 @@ export function aqPushFront(id: u32, child: u32): void {
   store<u32>(<usize>load<u32>(r, 4) + (<usize>head << 2), child);
   store<u32>(r, head, 12);
   store<u32>(r, qlen + 1, 16);
+}
+
+// ---- FreeBSD accept filters: the incomplete queue (sol_incomp) --------------------
+
+export function lrFilter(id: u32): u32 { return load<u32>(rp(id), 52); }
+export function lrSetFilter(id: u32, f: u32): void { store<u32>(rp(id), f, 52); }
+export function incqLen(id: u32): u32 { return load<u32>(rp(id), 48); }
+export function incqFirst(id: u32): u32 { return load<u32>(rp(id), 40); }
+
+/** Appends a connection to the incomplete queue (newest last). */
+export function incqAppend(id: u32, s: u32): void {
+  let r = rp(id);
+  let tail = load<u32>(r, 44);
+  setU32(s, Off.QNEXT, 0);
+  setU32(s, Off.QPREV, tail);
+  if (tail != 0) setU32(tail - 1, Off.QNEXT, s + 1); else store<u32>(r, s + 1, 40);
+  store<u32>(r, s + 1, 44);
+  store<u32>(r, load<u32>(r, 48) + 1, 48);
+}
+
+export function incqRemove(id: u32, s: u32): void {
+  let r = rp(id);
+  let next = getU32(s, Off.QNEXT), prev = getU32(s, Off.QPREV);
+  if (prev != 0) setU32(prev - 1, Off.QNEXT, next); else store<u32>(r, next, 40);
+  if (next != 0) setU32(next - 1, Off.QPREV, prev); else store<u32>(r, prev, 44);
+  setU32(s, Off.QNEXT, 0); setU32(s, Off.QPREV, 0);
+  store<u32>(r, load<u32>(r, 48) - 1, 48);
 }

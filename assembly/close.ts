@@ -7,7 +7,7 @@ import { Off, Flag, sockFree, getU8, setU8, getU16, setU16, getU32, setU32, hasF
   clearFlag, isAlive } from "./socket";
 import { SocketState, SockLayer, getState, setState } from "./state";
 import { fdRelease } from "./fd_table";
-import { aqPop, lrFree, synqFirst } from "./accept_queue";
+import { aqPop, lrFree, synqFirst, incqFirst, incqRemove } from "./accept_queue";
 import { unhashBind, unhashListen } from "./port_table";
 import { connRemove, tupleKey } from "./conn_table";
 import { dropRequest, resetPeer, sendFin, connectionEnds, abortConnection, armOrphanTimer, freeConnected } from "./tcp";
@@ -37,6 +37,14 @@ function unixResetPeer(s: u32, err: i32): void {
  */
 function listenStop(s: u32): void {
   let id = getU32(s, Off.AUX) - 1;
+  // Connections waiting for an accept filter are aborted like the queued ones.
+  while (incqFirst(id) != 0) {
+    let w = incqFirst(id) - 1;
+    incqRemove(id, w);
+    bump(Stat.AcceptQueueResets);
+    resetPeer(w);
+    freeSocket(w);
+  }
   let r = synqFirst(id);
   while (r != 0) {
     let next = getU32(r - 1, Off.QNEXT);

@@ -15,7 +15,7 @@ import { rxAppend, rxAppendRecord, rxRead, rxNextRecord, rxReadRecord, rxLen, rx
 import { sndbufOf, rcvbufOf } from "./buffers";
 import { wake } from "./epoll";
 import { takeError } from "./connect";
-import { scheduleData, abortOnData, dataArrivedAtRequest } from "./tcp";
+import { scheduleData, abortOnData, dataArrivedAtRequest, filterCheck } from "./tcp";
 import { parseInet, NOT_LOCAL, connectTarget, sourceFor, isWildcard, formatInet } from "./address";
 import { findUdpReceiver, chooseBindPort, hashBind } from "./port_table";
 import { parseUnix, unixFind, unixOwner, unixOwnerGen, formatUnix } from "./unix_names";
@@ -90,6 +90,7 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
     }
     if (getState(peer) == SocketState.SYN_RECEIVED) dataArrivedAtRequest(peer, delay == 0);
     if (delay != 0) scheduleData(peer, n, 0);
+    else filterCheck(peer);
   }
   wake(peer);
   return <i32>n;

@@ -29,8 +29,9 @@
 //  48  u32  qprev      previous request (slot+1)
 //  52  u32  timer      token of the armed retransmit timer, 0 when none
 //  56  u8   retries    SYN or SYN-ACK retransmissions so far
-//  57  u8   reserved
-//  58  u16  reserved
+//  57  u8   defer      TCP_DEFER_ACCEPT, as a count of SYN-ACK retransmits (secs_to_retrans)
+//  58  u8   flags2     Flag2.* below
+//  59  u8   reserved
 //  60  u32  uname      AF_UNIX: local name id+1 (unix_names.ts)
 //  64  u32  rx         receive queue block (ring.ts), 0 when nothing is queued
 //  68  u32  watch      first epoll item watching this socket (epoll.ts)+1, 0 when none
@@ -89,6 +90,10 @@ export namespace Off {
   @inline export const TIMER: u32 = 52;
   // @ts-ignore: decorator
   @inline export const RETRIES: u32 = 56;
+  // @ts-ignore: decorator
+  @inline export const DEFER: u32 = 57;
+  // @ts-ignore: decorator
+  @inline export const FLAGS2: u32 = 58;
   // @ts-ignore: decorator
   @inline export const UNAME: u32 = 60;
   // @ts-ignore: decorator
@@ -149,6 +154,13 @@ export namespace Flag {
   /** The user has closed it: an orphan finishing its FIN handshake or in TIME_WAIT. */
   // @ts-ignore: decorator
   @inline export const ORPHAN: u32 = 1 << 15;
+}
+
+/** Bits of the flags2 byte. */
+export namespace Flag2 {
+  /** Waiting in its listener's accept-filter queue (FreeBSD sol_incomp). */
+  // @ts-ignore: decorator
+  @inline export const FILTERED: u32 = 1 << 0;
 }
 
 let chunks: usize = 0;      // u32[MAX_CHUNKS]: chunk base pointers

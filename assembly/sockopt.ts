@@ -7,6 +7,10 @@ import { AF_UNIX, AF_INET6, SOL_SOCKET, SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_REUS
   SO_PROTOCOL, SO_DOMAIN, IPPROTO_IPV6, IPV6_V6ONLY, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC,
   O_RDWR, O_NONBLOCK, SOCK_DGRAM, SO_SNDBUF, SO_RCVBUF, SO_LINGER } from "./constants";
 import { sndbufOf, rcvbufOf, setSndbuf, setRcvbuf } from "./buffers";
+import { IPPROTO_TCP } from "./constants";
+import { Personality, getPersonality } from "./personality";
+import { lrSetFilter } from "./accept_queue";
+import { setU8 } from "./socket";
 import { Off, Flag, getU8, getU16, getU32, hasFlag, setFlag, clearFlag } from "./socket";
 import { SocketState, getState } from "./state";
 import { takeError } from "./connect";
@@ -16,6 +20,13 @@ export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr:
   let len = load<i32>(lenPtr);
   if (len < 0) return -Errno.EINVAL; // "if (len < 0) return -EINVAL;"
   let v: i32 = 0;
+  if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT && isTcp(s)) {
+    v = retransToSecs(getU8(s, Off.DEFER));
+    let n = len < 4 ? len : 4;
+    for (let i = 0; i < n; i++) store<u8>(val + i, <u8>(v >> (i * 8)));
+    store<i32>(lenPtr, n);
+    return 0;
+  }
   if (level == SOL_SOCKET && name == SO_LINGER) {
     // struct linger { int l_onoff; int l_linger; }: only the zero-timeout form changes close() here.
     let on = hasFlag(s, Flag.LINGER0) ? 1 : 0;
@@ -51,7 +62,51 @@ export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr:
   return 0;
 }
 
+/** include/uapi/linux/tcp.h */
+const TCP_DEFER_ACCEPT: i32 = 9;
+/** FreeBSD sys/sys/socket.h: SO_ACCEPTFILTER, struct accept_filter_arg { char af_name[16]; char af_arg[240]; } */
+const SO_ACCEPTFILTER: i32 = 0x1000;
+
+/** net/ipv4/tcp.c secs_to_retrans: seconds -> SYN-ACK retransmits that cover them. */
+function secsToRetrans(seconds: i32): u32 {
+  if (seconds <= 0) return 0;
+  let timeout = 1, period = 1, res: u32 = 1;
+  while (seconds > period && res < 255) {
+    res++;
+    timeout <<= 1;
+    if (timeout > 120) timeout = 120;
+    period += timeout;
+  }
+  return res;
+}
+/** retrans_to_secs: what getsockopt(TCP_DEFER_ACCEPT) reports. */
+function retransToSecs(retrans: u32): i32 {
+  if (retrans == 0) return 0;
+  let timeout = 1, period = 1;
+  while (--retrans > 0) { timeout <<= 1; if (timeout > 120) timeout = 120; period += timeout; }
+  return period;
+}
+
+function isTcp(s: u32): bool { return getU8(s, Off.DOMAIN) != <u32>AF_UNIX && getU8(s, Off.TYPE) == 1; }
+
 export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i32): i32 {
+  if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT) {
+    if (!isTcp(s)) return -Errno.EOPNOTSUPP;
+    if (len < 4) return -Errno.EINVAL;
+    setU8(s, Off.DEFER, secsToRetrans(load<i32>(val)));
+    return 0;
+  }
+  if (level == SOL_SOCKET && name == SO_ACCEPTFILTER && getPersonality() == Personality.FreeBSD) {
+    // accept_filt_setopt: the socket must listen; a NULL value removes the filter.
+    if (getState(s) != SocketState.LISTEN) return -Errno.EINVAL;
+    let id = getU32(s, Off.AUX) - 1;
+    if (val == 0 || len == 0) { lrSetFilter(id, 0); return 0; }
+    if (len < 16) return -Errno.EINVAL;
+    let f: u32 = nameIs(val, "dataready") ? 1 : nameIs(val, "httpready") ? 2 : 0;
+    if (f == 0) return -Errno.ENOENT; // "accept filter not found"
+    lrSetFilter(id, f);
+    return 0;
+  }
   // "if (optlen < sizeof(int)) return -EINVAL;"
   if (level == SOL_SOCKET) {
     if (len < 4) return -Errno.EINVAL;
@@ -111,4 +166,10 @@ export function sysFcntl(s: u32, cmd: i32, arg: i32): i32 {
     case F_SETFD: if (arg & FD_CLOEXEC) setFlag(s, Flag.CLOEXEC); else clearFlag(s, Flag.CLOEXEC); return 0;
     default: return -Errno.EINVAL;
   }
+}
+
+function nameIs(p: usize, name: string): bool {
+  let n = name.length;
+  for (let i = 0; i < n; i++) if (<i32>load<u8>(p + i) != name.charCodeAt(i)) return false;
+  return load<u8>(p + n) == 0;
 }

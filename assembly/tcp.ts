@@ -10,7 +10,7 @@
 // final ACK follows net/ipv4/tcp_minisocks.c tcp_check_req() and
 // tcp_v4_syn_recv_sock(); timers follow net/ipv4/tcp_timer.c.
 
-import { Off, Flag, NONE, sockPtr, sockAlloc, sockFree, getU8, setU8, getU16, setU16, getU32, setU32,
+import { Off, Flag, Flag2, NONE, sockPtr, sockAlloc, sockFree, getU8, setU8, getU16, setU16, getU32, setU32,
   hasFlag, setFlag, clearFlag, getGen, isAlive } from "./socket";
 import { SocketState, getState, setState } from "./state";
 import { Stat, bump } from "./stats";
@@ -19,9 +19,10 @@ import { schedule, popped, pop, nextTime, nowUs, setNow } from "./timers";
 import { findListener, unhashBind, hashBind } from "./port_table";
 import { connRemove, tupleKey } from "./conn_table";
 import { isProven, markProven } from "./address";
-import { lrLimit, aqLen, aqPush, synqAdd, synqRemove, synqLen, lrCountDrop } from "./accept_queue";
+import { lrLimit, aqLen, aqPush, synqAdd, synqRemove, synqLen, lrCountDrop, lrFilter, lrSetFilter, incqAppend,
+  incqRemove, incqLen, incqFirst } from "./accept_queue";
 import { Errno } from "./errno";
-import { rxDeliver, rxFree } from "./ring";
+import { rxDeliver, rxFree, rxVisible, rxRead } from "./ring";
 import { wake, unwatchAll } from "./epoll";
 import { protoIndex } from "./socket_create";
 
@@ -287,6 +288,70 @@ export function abortOnData(peer: u32, sender: u32): void {
   send(EV_RST, sender, getGen(sender), 0, 0);
 }
 
+/**
+ * FreeBSD accept filter: a completed connection waits in the incomplete queue until its
+ * data satisfies the filter. listen(2): "if the queue is full, the oldest entry is
+ * dropped" (solisten_enqueue: "while (head->sol_incqlen > head->sol_qlimit)" soabort
+ * of the first).
+ */
+function filterEnqueue(id: u32, s: u32): void {
+  setU8(s, Off.FLAGS2, getU8(s, Off.FLAGS2) | Flag2.FILTERED);
+  incqAppend(id, s);
+  while (incqLen(id) > lrLimit(id)) {
+    let old = incqFirst(id) - 1;
+    incqRemove(id, old);
+    bump(Stat.AcceptFilterDrops);
+    lrCountDrop(id);
+    resetPeer(old);
+    freeConnected(old);
+  }
+  filterCheck(s);
+}
+
+/** Does the queued data pass the filter? dataready: any byte; httpready: a whole request head. */
+export function filterCheck(s: u32): void {
+  if ((getU8(s, Off.FLAGS2) & Flag2.FILTERED) == 0) return;
+  let l = getU32(s, Off.PARENT) - 1;
+  let id = listenerId(l);
+  let f = lrFilter(id);
+  let n = rxVisible(s);
+  let pass = false;
+  if (f == 1) pass = n > 0;
+  else if (n > 0) {
+    // sys/netinet/accf_http.c: not "GET "/"HEAD " -> pass at once; else wait for the
+    // blank line that ends the headers.
+    let cap = min(n, <u32>4096);
+    let buf = heap.alloc(cap);
+    rxRead(s, buf, cap, true);
+    if (startsWith(buf, cap, "GET ") || startsWith(buf, cap, "HEAD ")) {
+      for (let i: u32 = 0; i + 3 < cap; i++) if (load<u32>(buf + i) == 0x0a0d0a0d) { pass = true; break; } // "\r\n\r\n"
+    } else {
+      // Not (yet) a GET or HEAD: pass once the bytes cannot become one.
+      pass = !prefixOf(buf, cap, "GET ") && !prefixOf(buf, cap, "HEAD ");
+    }
+    heap.free(buf);
+  }
+  if (!pass) return;
+  setU8(s, Off.FLAGS2, getU8(s, Off.FLAGS2) & ~Flag2.FILTERED);
+  incqRemove(id, s);
+  aqPush(id, s);
+  wake(l);
+}
+
+function startsWith(buf: usize, n: u32, word: string): bool {
+  let w = <u32>word.length;
+  if (n < w) return false;
+  for (let i: u32 = 0; i < w; i++) if (<u32>load<u8>(buf + i) != <u32>word.charCodeAt(i)) return false;
+  return true;
+}
+/** Whether the n bytes are a proper prefix of word (more bytes could still make it). */
+function prefixOf(buf: usize, n: u32, word: string): bool {
+  let w = <u32>word.length;
+  if (n >= w) return false;
+  for (let i: u32 = 0; i < n; i++) if (<u32>load<u8>(buf + i) != <u32>word.charCodeAt(i)) return false;
+  return true;
+}
+
 /** Bytes on the wire for `r` (link delay > 0). */
 export function scheduleData(r: u32, bytes: u32, records: u32): void {
   schedule(tunable(Tunable.LinkDelayUs), EV_DATA, r, getGen(r), bytes, records);
@@ -382,7 +447,7 @@ function onSyn(c: u32, cGen: u32): void {
     send(EV_SYNACK_COOKIE, c, cGen, l, getGen(l));
     return;
   }
-  if (tunable(Tunable.LinkDelayUs) == 0 && personality != Personality.FreeBSD) {
+  if (tunable(Tunable.LinkDelayUs) == 0 && personality != Personality.FreeBSD && getU8(l, Off.DEFER) == 0) {
     // Loopback: SYN-ACK and ACK would be handled inside this call, so the request
     // would enter and leave the SYN queue at once, and the accept queue, checked just
     // above, still has room when the ACK arrives. Build the child directly: the same
@@ -436,8 +501,12 @@ function promote(r: u32, l: u32, c: u32): void {
   setU32(r, Off.TIMER, 0);
   clearFlag(r, Flag.ACKED);
   setState(r, SocketState.ESTABLISHED);
-  aqPush(id, r);
-  wake(l);
+  if (lrFilter(id) != 0) {
+    filterEnqueue(id, r);
+  } else {
+    aqPush(id, r);
+    wake(l);
+  }
   bump(Stat.PassiveOpens);
   markProven(getU16(c, Off.LADDR));
 }
@@ -452,6 +521,13 @@ function onAck(r: u32, rGen: u32, c: u32, cGen: u32): void {
   }
   let l = getU32(r, Off.PARENT) - 1;
   let id = listenerId(l);
+  // tcp_check_req: "While TCP_DEFER_ACCEPT is active, drop bare ACK."
+  // "if (req->num_timeout < rskq_defer_accept && end_seq == rcv_isn + 1) { acked = 1; TCPDEFERACCEPTDROP; return NULL; }"
+  if (<u32>getU8(r, Off.RETRIES) < <u32>getU8(l, Off.DEFER)) {
+    setFlag(r, Flag.ACKED);
+    bump(Stat.TCPDeferAcceptDrop);
+    return;
+  }
   if (acceptQueueFull(aqLen(id), lrLimit(id))) {
     // tcp_v4_syn_recv_sock: "if (sk_acceptq_is_full(sk)) goto exit_overflow;" ->
     // LISTENOVERFLOWS and tcp_listendrop. tcp_check_req then either marks the request
@@ -509,14 +585,24 @@ function onSynackRto(r: u32): void {
   if (getState(r) != SocketState.SYN_RECEIVED) return;
   let n = <u32>getU8(r, Off.RETRIES);
   bump(Stat.TCPTimeouts);
-  if (n >= <u32>tunable(Tunable.TcpSynackRetries)) {
+  // syn_ack_recalc: with TCP_DEFER_ACCEPT an acked request waits for data without
+  // SYN-ACKs until the last deferred period, and lives until the deferral is over.
+  let defer = <u32>getU8(getU32(r, Off.PARENT) - 1, Off.DEFER);
+  let acked = hasFlag(r, Flag.ACKED);
+  let maxRetries = <u32>tunable(Tunable.TcpSynackRetries);
+  let expire = defer == 0 ? n >= maxRetries : n >= maxRetries && (!acked || n >= defer);
+  let resend = defer == 0 || !acked || n + 1 >= defer;
+  if (expire) {
     bump(Stat.ReqDropped);
     dropRequest(r);
     return;
   }
+  // num_timeout is counted before the retransmitted SYN-ACK is answered: on loopback
+  // the client's ACK is processed after the timer handler returns.
   setU8(r, Off.RETRIES, n + 1);
   let d = TIMEOUT_INIT_US << (n + 1);
   armTimer(r, EV_SYNACK_RTO, d > RTO_MAX_US ? RTO_MAX_US : d);
+  if (!resend) return;
   let c = getU32(r, Off.AUX) - 1;
   send(EV_SYNACK, c, getU32(r, Off.PEERGEN), r, getGen(r));
 }
@@ -539,7 +625,7 @@ function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void
       break;
     case EV_FIN: if (isAlive(a, aGen)) onFin(a, b, bGen); break;
     case EV_FIN_ACK: if (isAlive(a, aGen)) onFinAck(a); break;
-    case EV_DATA: if (isAlive(a, aGen)) { rxDeliver(a, b, bGen); wake(a); } break;
+    case EV_DATA: if (isAlive(a, aGen)) { rxDeliver(a, b, bGen); wake(a); filterCheck(a); } break;
     case EV_CLOSE_TIMER:
       if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) {
         let st = getState(a);

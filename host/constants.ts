@@ -25,6 +25,9 @@ export const SO_REUSEPORT = 15;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_LINGER = 13;
+/** FreeBSD: struct accept_filter_arg (16-byte name, 240-byte argument). */
+export const SO_ACCEPTFILTER = 0x1000;
+export const TCP_DEFER_ACCEPT = 9;
 export const SO_ACCEPTCONN = 30;
 export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;

@@ -376,11 +376,25 @@ export class Kernel {
     return this.#view().getInt32(s, true);
   }
 
-  /** Integer options, or SO_LINGER as { onoff, linger } (struct linger). */
-  setsockopt(fd: number, level: number, name: number, value: number | boolean | { onoff: number | boolean; linger: number }): void {
+  /**
+   * Integer options; SO_LINGER as { onoff, linger } (struct linger); FreeBSD's
+   * SO_ACCEPTFILTER as { name: 'dataready' | 'httpready' } or null to remove it.
+   */
+  setsockopt(fd: number, level: number, name: number, value: number | boolean | { onoff: number | boolean; linger: number } | { name: string } | null): void {
     const s = this.#scratch, v = this.#view();
     let len = 4;
-    if (typeof value === 'object' && value !== null) {
+    if (value === null) {
+      this.#check(this.#x.sk_setsockopt(checkInt('fd', fd), checkInt('level', level), checkInt('name', name), 0, 0), 'setsockopt');
+      return;
+    }
+    if (typeof value === 'object' && 'name' in value) {
+      const bytes = new TextEncoder().encode(value.name);
+      if (bytes.length > 15) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `accept filter name too long: ${value.name}`);
+      new Uint8Array(this.#x.memory.buffer, s, 256).fill(0).set(bytes);
+      this.#check(this.#x.sk_setsockopt(checkInt('fd', fd), checkInt('level', level), checkInt('name', name), s, 256), 'setsockopt');
+      return;
+    }
+    if (typeof value === 'object') {
       v.setInt32(s, Number(value.onoff), true);
       v.setInt32(s + 4, checkInt('linger', value.linger), true);
       len = 8;
