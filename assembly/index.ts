@@ -28,6 +28,7 @@ import { sysSend, sysRecv, sysSendto, msgFlags } from "./data";
 import { sysPoll, sysEpollCreate, sysEpollCtl, sysEpollWait } from "./readiness";
 import { epollInit, EPOLL_DOMAIN } from "./epoll";
 import { resetTimeWaitCount, timeWaitSockets } from "./tcp";
+import { rxHeldBytes, rxResetAccounting } from "./ring";
 import { acceptQueueCapacity } from "./personality";
 
 const SCRATCH_SIZE: i32 = 4096;
@@ -46,7 +47,7 @@ export function sk_init(personality: i32, seedValue: i64): i32 {
   seed(<u64>seedValue);
   if (scratch == 0) scratch = heap.alloc(SCRATCH_SIZE);
   socketsInit(); fdInit(); addressesInit(); portsInit(); connInit(); unixInit();
-  listenersInit(); timersInit(); resetStats(); epollInit(); resetTimeWaitCount();
+  listenersInit(); timersInit(); resetStats(); epollInit(); resetTimeWaitCount(); rxResetAccounting();
   return 0;
 }
 
@@ -358,7 +359,8 @@ export function sk_sock_row(cursor: i32): i32 {
 }
 
 /** Memory accounting: 0 total linear memory bytes, 1 socket table, 2 fd table, 3 port
- * tables, 4 4-tuple table, 5 listeners, 6 timers, 7 live sockets, 8 fds in use, 9 pending events. */
+ * tables, 4 4-tuple table, 5 listeners, 6 timers, 7 live sockets, 8 fds in use, 9 pending events,
+ * 10 sockets in TIME_WAIT, 11 bytes held by receive queues. */
 export function sk_mem(what: i32): i64 {
   switch (what) {
     case 0: return <i64>memory.size() << 16;
@@ -372,6 +374,7 @@ export function sk_mem(what: i32): i64 {
     case 8: return <i64>fdsUsed();
     case 9: return <i64>pending();
     case 10: return <i64>timeWaitSockets();
+    case 11: return <i64>rxHeldBytes();
     default: return -Errno.EINVAL;
   }
 }

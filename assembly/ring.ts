@@ -21,9 +21,14 @@
 import { Off, getU32, setU32 } from "./socket";
 
 const HDR: u32 = 32;
-const MIN_CAP: u32 = 4096;
+const MIN_CAP: u32 = 256;   // small first: a 100-byte message costs ~300 bytes, not a page
 export const REC_HDR: u32 = 8;
 const hdrBuf = memory.data(8);
+
+/** Bytes held by receive queues right now (headers and rings), for memory accounting. */
+let heldBytes: usize = 0;
+export function rxHeldBytes(): usize { return heldBytes; }
+export function rxResetAccounting(): void { heldBytes = 0; }
 
 // @ts-ignore: decorator
 @inline function cap(b: usize): u32 { return load<u32>(b); }
@@ -44,6 +49,7 @@ function reserve(s: u32, need: u32): bool {
   let ncap: u32 = c == 0 ? MIN_CAP : c;
   while (ncap < len + need) ncap <<= 1;
   let nb = heap.alloc(<usize>HDR + <usize>ncap);
+  heldBytes += <usize>HDR + <usize>ncap - (b == 0 ? 0 : <usize>HDR + <usize>c);
   if (b == 0) {
     memory.fill(nb, 0, HDR);
   } else {
@@ -83,7 +89,7 @@ function peek(b: usize, skip: u32, dst: usize, n: u32): void {
 /** Drops n bytes from the head; frees the block when it is empty. */
 function drop(s: u32, b: usize, n: u32): void {
   let len = load<u32>(b, 8) - n;
-  if (len == 0) { heap.free(b); setU32(s, Off.RX, 0); return; }
+  if (len == 0) { heldBytes -= <usize>HDR + <usize>cap(b); heap.free(b); setU32(s, Off.RX, 0); return; }
   store<u32>(b, (load<u32>(b, 4) + n) & (cap(b) - 1), 4);
   store<u32>(b, len, 8);
   store<u32>(b, load<u32>(b, 12) - n, 12);
@@ -157,6 +163,7 @@ export function rxFree(s: u32): u32 {
   let b = <usize>getU32(s, Off.RX);
   if (b == 0) return 0;
   let unread = load<u32>(b, 8);
+  heldBytes -= <usize>HDR + <usize>cap(b);
   heap.free(b);
   setU32(s, Off.RX, 0);
   return unread;

@@ -222,6 +222,45 @@ if (!opt['no-scale']) {
 results.memory.tsModelBytesPerPair = tsModelHeapBytes(Q ? 5000 : 200000).bytesPerPair;
 if (!opt['no-external']) results.memory.nodeNetBytesPerPair = await nodeNetSocketHeapBytes(Q ? 200 : 2000);
 
+// ---- 4. data path ---------------------------------------------------------------------
+//
+// send + recv of one message over a connected pair, bytes/s. Copies per byte: through
+// the host API 4 (JS -> wasm I/O buffer, buffer -> receive ring, ring -> buffer,
+// buffer -> a new JS array); through the exports with wasm-resident buffers 2 (into the
+// ring and out of it), which is the kernel's own cost.
+{
+  const { k, l } = await kernelWithListener();
+  const c = k.socket(AF_INET, SOCK_STREAM);
+  k.connect(c, ADDR);
+  const a = k.accept(l).fd;
+  const x = raw.x;
+  const rc = x.sk_socket(2, 1, 0);
+  x.sk_connect(rc, raw.s, 16);
+  const ra = x.sk_accept4(raw.l, 0, 0, 0);
+  const big = new Uint8Array(65536).fill(1), small = new Uint8Array(100).fill(2);
+  const rawBuf = x.sk_buffer(65536 * 2);
+  const REPS = Q ? 20 : 200;
+  const r = await measure({
+    '64 KiB, host API': () => { for (let i = 0; i < REPS; i++) { k.send(c, big); k.recv(a, 65536); } },
+    '64 KiB, exports': () => { for (let i = 0; i < REPS; i++) { x.sk_send(rc, rawBuf, 65536, 0); x.sk_recv(ra, rawBuf + 65536, 65536, 0); } },
+    '100 B, host API': () => { for (let i = 0; i < REPS; i++) { k.send(c, small); k.recv(a, 100); } },
+    '100 B, exports': () => { for (let i = 0; i < REPS; i++) { x.sk_send(rc, rawBuf, 100, 0); x.sk_recv(ra, rawBuf + 65536, 100, 0); } },
+  }, REPS);
+  const bytes = { '64 KiB, host API': 65536, '64 KiB, exports': 65536, '100 B, host API': 100, '100 B, exports': 100 };
+  results.data = Object.fromEntries(Object.entries(r).map(([name, m]) => [name, {
+    bytesPerSec: m.median * bytes[name], p25: m.p25 * bytes[name], p75: m.p75 * bytes[name], messagesPerSec: m.median,
+    copiesPerByte: name.endsWith('host API') ? 4 : 2,
+  }]));
+  // Memory per established pair with and without queued data.
+  const pairs = [];
+  for (let i = 0; i < 1000; i++) { const cc = k.socket(AF_INET, SOCK_STREAM); k.connect(cc, ADDR); pairs.push([cc, k.accept(l).fd]); }
+  const q0 = k.memoryUsage().queuedBytes;
+  for (const [cc, aa] of pairs) { k.send(cc, small); k.send(aa, small); }
+  results.memory.queueBytesPerPairWith100BEachWay = (k.memoryUsage().queuedBytes - q0) / 1000;
+  for (const [cc, aa] of pairs) { k.recv(cc); k.recv(aa); }
+  results.memory.queueBytesPerPairAfterReading = (k.memoryUsage().queuedBytes - q0) / 1000;
+}
+
 // ---- 5. size and start-up ------------------------------------------------------------
 
 const wasm = readFileSync(new URL('build/kernel.wasm', root));
@@ -271,6 +310,9 @@ if (opt.json) {
   }
   console.log('3. Memory per established pair, bytes');
   console.table({ 'socket-kernel (linear memory)': results.memory.wasmBytesPerPair?.toFixed(0), 'plain JS model (heap)': results.memory.tsModelBytesPerPair?.toFixed(0), 'Node net (heap + external)': results.memory.nodeNetBytesPerPair?.toFixed(0) });
+  console.log('4. Data path: one send + one recv per message');
+  console.table(Object.fromEntries(Object.entries(results.data).map(([k2, d]) => [k2, { 'bytes/s': `${(d.bytesPerSec / 1e9).toFixed(2)} GB/s`, 'messages/s': M(d.messagesPerSec), 'copies per byte': d.copiesPerByte }])));
+  console.log(`   receive-queue memory per pair: ${results.memory.queueBytesPerPairWith100BEachWay} B with 100 B queued each way, ${results.memory.queueBytesPerPairAfterReading} B once read`);
   console.log('5. Size and start-up');
   console.table({ '.wasm bytes': results.size.wasmBytes, '.wasm gzip bytes': results.size.wasmGzipBytes, 'compile ms': results.size.compileMs.toFixed(2), 'instantiate + init ms': results.size.instantiateMs.toFixed(3) });
   console.log('Ratios (same run)');

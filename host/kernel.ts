@@ -617,11 +617,11 @@ export class Kernel {
   }
 
   /** Linear-memory accounting in bytes, and live object counts. */
-  memoryUsage(): { total: number; sockets: number; fdTable: number; ports: number; tuples: number; listeners: number; timers: number; liveSockets: number; fds: number; pendingEvents: number; timeWait: number } {
+  memoryUsage(): { total: number; sockets: number; fdTable: number; ports: number; tuples: number; listeners: number; timers: number; liveSockets: number; fds: number; pendingEvents: number; timeWait: number; queuedBytes: number } {
     const m = (i: number) => Number(this.#x.sk_mem(i));
     return {
       total: m(0), sockets: m(1), fdTable: m(2), ports: m(3), tuples: m(4), listeners: m(5),
-      timers: m(6), liveSockets: m(7), fds: m(8), pendingEvents: m(9), timeWait: m(10),
+      timers: m(6), liveSockets: m(7), fds: m(8), pendingEvents: m(9), timeWait: m(10), queuedBytes: m(11),
     };
   }
 }
