@@ -22,12 +22,12 @@ export function rcvbufOf(s: u32): u32 { let v = getU32(s, Off.RCVBUF); return v 
 
 /** "val = min_t(u32, val, sysctl_wmem_max); sk->sk_sndbuf = max_t(int, val * 2, SOCK_MIN_SNDBUF);" */
 export function setSndbuf(s: u32, v: i32): void {
-  let x = <u32>max(v, 0);
+  let x = <u32>v; // "min_t(u32, val, sysctl_wmem_max)": -1 is the maximum
   if (x > BUF_MAX) x = BUF_MAX;
   setU32(s, Off.SNDBUF, max(x * 2, MIN_SNDBUF));
 }
 export function setRcvbuf(s: u32, v: i32): void {
-  let x = <u32>max(v, 0);
+  let x = <u32>v;
   if (x > BUF_MAX) x = BUF_MAX;
   setU32(s, Off.RCVBUF, max(x * 2, MIN_RCVBUF));
 }

@@ -4,7 +4,7 @@
 
 import { Errno } from "./errno";
 import { AF_UNIX, AF_INET, AF_INET6, SOCK_DGRAM } from "./constants";
-import { Off, Flag, NONE, sockAlloc, getU8, setU8, getU16, setU16, getU32, setU32, hasFlag, setFlag,
+import { Off, Flag, Flag2, NONE, sockAlloc, getU8, setU8, getU16, setU16, getU32, setU32, hasFlag, setFlag,
   clearFlag, getGen, isAlive } from "./socket";
 import { SocketState, SockLayer, getState, setState } from "./state";
 import { parseInet, NOT_LOCAL, isWildcard, isV4, sourceFor, connectTarget } from "./address";
@@ -87,6 +87,7 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   setU8(s, Off.SOERROR, 0);
   setFlag(s, Flag.WASCONN);
   clearFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
+  setU8(s, Off.FLAGS2, getU8(s, Off.FLAGS2) & ~Flag2.DONE);
   setState(s, SocketState.SYN_SENT);
   setU8(s, Off.SSLAYER, SockLayer.SS_CONNECTING);
   startHandshake(s);
@@ -177,6 +178,8 @@ function unixConnect(s: u32, addr: usize, len: i32): i32 {
   setU8(ch, Off.SSLAYER, SockLayer.SS_CONNECTED);
   setU32(ch, Off.UNAME, getU32(l, Off.UNAME)); // "unix_sk(newsk)->addr = otheru->addr" (not the owner)
   setU32(ch, Off.PARENT, l + 1);
+  setU32(ch, Off.SNDBUF, getU32(l, Off.SNDBUF));
+  setU32(ch, Off.RCVBUF, getU32(l, Off.RCVBUF));
   setU32(ch, Off.AUX, s + 1);
   setU32(ch, Off.PEERGEN, getGen(s));
   setFlag(ch, Flag.WASCONN);

@@ -8,10 +8,10 @@
 
 import { Errno } from "./errno";
 import { AF_UNIX, AF_INET6, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, MSG_PEEK } from "./constants";
-import { Off, Flag, getU8, setU8, getU16, setU16, getU32, hasFlag, setFlag, isAlive, getGen } from "./socket";
+import { Off, Flag, Flag2, getU8, setU8, getU16, setU16, getU32, setU32, hasFlag, setFlag, isAlive, getGen } from "./socket";
 import { SocketState, getState } from "./state";
 import { Tunable, tunable } from "./personality";
-import { rxAppend, rxAppendRecord, rxRead, rxNextRecord, rxReadRecord, rxLen, rxQueuedRecords, REC_HDR } from "./ring";
+import { rxAppend, rxAppendRecord, rxRead, rxNextRecord, rxReadRecord, rxLen, rxQueuedRecords, rxVisible, REC_HDR } from "./ring";
 import { sndbufOf, rcvbufOf } from "./buffers";
 import { wake } from "./epoll";
 import { takeError } from "./connect";
@@ -55,8 +55,11 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
   let unix = getU8(s, Off.DOMAIN) == <u32>AF_UNIX;
   let st = getState(s);
   // "if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) goto do_error;" -> the error, else EPIPE
-  let e = takeError(s);
-  if (e != 0) return -e;
+  if (!unix) {
+    let e = takeError(s);
+    if (e != 0) return -e;
+  }
+  // unix_stream_sendmsg checks SEND_SHUTDOWN and the peer, never sk_err (recv reports it).
   if (hasFlag(s, Flag.SEND_SHUT)) return -Errno.EPIPE;
   if (!isConnectedState(st)) {
     if (unix) return st == SocketState.LISTEN ? -Errno.ENOTCONN : -Errno.ENOTCONN;
@@ -105,14 +108,17 @@ export function sysRecv(s: u32, buf: usize, len: i32, flags: i32, addr: usize, l
   let st = getState(s);
   let peekOnly = (flags & MSG_PEEK) != 0;
   if (type == <u32>SOCK_STREAM) {
+    // unix_stream_read_generic: "if (unlikely(READ_ONCE(sk->sk_state) != TCP_ESTABLISHED)) { err = -EINVAL; goto out; }"
+    if (getU8(s, Off.DOMAIN) == <u32>AF_UNIX && st != SocketState.ESTABLISHED) return -Errno.EINVAL;
     if (st == SocketState.LISTEN) return -Errno.ENOTCONN;
+    // tcp_recvmsg: the target is at least one byte, so len 0 reads 0 only when data waits.
+    if (len == 0 && rxVisible(s) != 0) return 0;
     let n = rxRead(s, buf, <u32>len, peekOnly);
     if (n > 0) {
       if (!peekOnly) { let p = peerOf(s); if (p >= 0) wake(<u32>p); }
       if (addr != 0) store<i32>(lenPtr, 0);
       return <i32>n;
     }
-    if (len == 0 && isConnectedState(st)) return 0;
     return noData(s, st);
   }
   let rec = rxNextRecord(s);
@@ -132,8 +138,9 @@ export function sysRecv(s: u32, buf: usize, len: i32, flags: i32, addr: usize, l
   if (mlen > <u32>len) lastMsgFlags |= MSG_TRUNC;
   if (!peekOnly && type == <u32>SOCK_SEQPACKET) { let p = peerOf(s); if (p >= 0) wake(<u32>p); }
   if (addr != 0) {
+    // unix_copy_addr: an unnamed sender leaves msg_namelen at 0.
     let n = getU8(s, Off.DOMAIN) == <u32>AF_UNIX
-      ? formatUnix(<i32>from - 1, scratchName)
+      ? (from == 0 ? 0 : formatUnix(<i32>from - 1, scratchName))
       : formatInet(from >> 16, from & 0xffff, <i32>getU8(s, Off.DOMAIN), scratchName);
     if (type == <u32>SOCK_SEQPACKET) n = 0;
     let room = load<i32>(lenPtr);
@@ -148,6 +155,9 @@ const scratchName = memory.data(112);
 
 /** No bytes queued: a pending error first, then end of file, then ENOTCONN or EAGAIN. */
 function noData(s: u32, st: SocketState): i32 {
+  // tcp_recvmsg_locked: "if (sock_flag(sk, SOCK_DONE)) break;" comes before sk_err:
+  // after a FIN, end of file; a later reset's error waits for the next send.
+  if ((getU8(s, Off.FLAGS2) & Flag2.DONE) != 0) return 0;
   let e = takeError(s);
   if (e != 0) return -e;
   if (hasFlag(s, Flag.RCV_SHUT)) return 0;
@@ -242,7 +252,11 @@ function unixDgramSend(s: u32, buf: usize, len: i32, addr: usize, alen: i32): i3
   } else {
     other = peerOf(s);
     if (getU32(s, Off.AUX) == 0) return -Errno.ENOTCONN;
-    if (other < 0) return -Errno.ECONNREFUSED; // the peer went away
+    if (other < 0) {
+      // The peer is gone: "unix_peer(sk) = NULL; ... err = -ECONNREFUSED" -- once; then ENOTCONN.
+      setU32(s, Off.AUX, 0);
+      return -Errno.ECONNREFUSED;
+    }
   }
   let o = <u32>other;
   if (hasFlag(o, Flag.RCV_SHUT)) return -Errno.EPIPE;

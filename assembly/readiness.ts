@@ -7,7 +7,7 @@ import { AF_UNIX, SOCK_DGRAM } from "./constants";
 import { Off, Flag, getU8, getU32, hasFlag, isAlive, getGen, sockAlloc, sockFree, setU8, setU32, NONE } from "./socket";
 import { SocketState, getState, setState } from "./state";
 import { aqLen } from "./accept_queue";
-import { rxVisible, rxRecords, rxLen } from "./ring";
+import { rxVisible, rxRecords, rxLen, rxQueuedRecords } from "./ring";
 import { sndbufOf, rcvbufOf } from "./buffers";
 import { fdAlloc, fdLookup } from "./fd_table";
 import { Tunable, tunable } from "./personality";
@@ -61,6 +61,12 @@ export function pollMask(s: u32): u32 {
     if (rd) m |= POLLRDHUP | POLLIN | POLLRDNORM;
     if (rd && wr) m |= POLLHUP;
     if (rxRecords(s) != 0) m |= POLLIN | POLLRDNORM;
+    // unix_dgram_poll: "if (other && unix_peer(other) != sk && unix_recvq_full_lockless(other)) writable = 0;"
+    if (domain == <u32>AF_UNIX) {
+      let p = getU32(s, Off.AUX);
+      if (p != 0 && isAlive(p - 1, getU32(s, Off.PEERGEN)) && getU32(p - 1, Off.AUX) != s + 1 &&
+          rxQueuedRecords(p - 1) > 10) return m;
+    }
     m |= POLLOUT | POLLWRNORM | POLLWRBAND;
     return m;
   }

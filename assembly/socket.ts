@@ -31,7 +31,7 @@
 //  56  u8   retries    SYN or SYN-ACK retransmissions so far
 //  57  u8   defer      TCP_DEFER_ACCEPT, as a count of SYN-ACK retransmits (secs_to_retrans)
 //  58  u8   flags2     Flag2.* below
-//  59  u8   reserved
+//  59  u8   linger     SO_LINGER l_linger in seconds (at most 255 kept; only 0 changes close())
 //  60  u32  uname      AF_UNIX: local name id+1 (unix_names.ts)
 //  64  u32  rx         receive queue block (ring.ts), 0 when nothing is queued
 //  68  u32  watch      first epoll item watching this socket (epoll.ts)+1, 0 when none
@@ -94,6 +94,8 @@ export namespace Off {
   @inline export const DEFER: u32 = 57;
   // @ts-ignore: decorator
   @inline export const FLAGS2: u32 = 58;
+  // @ts-ignore: decorator
+  @inline export const LINGER: u32 = 59;
   // @ts-ignore: decorator
   @inline export const UNAME: u32 = 60;
   // @ts-ignore: decorator
@@ -161,6 +163,12 @@ export namespace Flag2 {
   /** Waiting in its listener's accept-filter queue (FreeBSD sol_incomp). */
   // @ts-ignore: decorator
   @inline export const FILTERED: u32 = 1 << 0;
+  /** A FIN was received (Linux SOCK_DONE): recv() says end of file before any pending error. */
+  // @ts-ignore: decorator
+  @inline export const DONE: u32 = 1 << 1;
+  /** SO_LINGER l_onoff. */
+  // @ts-ignore: decorator
+  @inline export const LINGER: u32 = 1 << 2;
 }
 
 let chunks: usize = 0;      // u32[MAX_CHUNKS]: chunk base pointers

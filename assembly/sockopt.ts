@@ -11,7 +11,7 @@ import { IPPROTO_TCP } from "./constants";
 import { Personality, getPersonality } from "./personality";
 import { lrSetFilter } from "./accept_queue";
 import { setU8 } from "./socket";
-import { Off, Flag, getU8, getU16, getU32, hasFlag, setFlag, clearFlag } from "./socket";
+import { Off, Flag, Flag2, getU8, getU16, getU32, hasFlag, setFlag, clearFlag } from "./socket";
 import { SocketState, getState } from "./state";
 import { takeError } from "./connect";
 import { copyName, formatName, nameBuffer } from "./accept";
@@ -29,10 +29,10 @@ export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr:
   }
   if (level == SOL_SOCKET && name == SO_LINGER) {
     // struct linger { int l_onoff; int l_linger; }: only the zero-timeout form changes close() here.
-    let on = hasFlag(s, Flag.LINGER0) ? 1 : 0;
+    let on = (getU8(s, Off.FLAGS2) & Flag2.LINGER) != 0 ? 1 : 0;
     let n = len < 8 ? len : 8;
     let tmp = memory.data(8);
-    store<i32>(tmp, on); store<i32>(tmp, 0, 4);
+    store<i32>(tmp, on); store<i32>(tmp, <i32>getU8(s, Off.LINGER), 4);
     memory.copy(val, tmp, <usize>n);
     store<i32>(lenPtr, n);
     return 0;
@@ -119,6 +119,11 @@ export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i3
         // "if (optlen < sizeof(ling)) { ret = -EINVAL; break; }"
         if (len < 8) return -Errno.EINVAL;
         if (on && load<i32>(val, 4) == 0) setFlag(s, Flag.LINGER0); else clearFlag(s, Flag.LINGER0);
+        // Only l_linger == 0 changes close() here (close never blocks); the time is kept
+        // for getsockopt, up to 255 s (docs/personalities.md).
+        let secs = load<i32>(val, 4);
+        setU8(s, Off.LINGER, secs < 0 ? 0 : secs > 255 ? 255 : <u32>secs);
+        setU8(s, Off.FLAGS2, on ? getU8(s, Off.FLAGS2) | Flag2.LINGER : getU8(s, Off.FLAGS2) & ~Flag2.LINGER);
         return 0;
       case SO_REUSEADDR: f = Flag.REUSEADDR; break;
       case SO_REUSEPORT: f = Flag.REUSEPORT; break;

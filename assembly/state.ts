@@ -38,7 +38,7 @@ export enum SockLayer {
 
 /** Legal next states, indexed by the current state. */
 const LEGAL: StaticArray<u32> = [
-  /* FREE */         bit(SocketState.UNBOUND) | bit(SocketState.SYN_RECEIVED) | bit(SocketState.ESTABLISHED),
+  /* FREE */         bit(SocketState.UNBOUND) | bit(SocketState.SYN_RECEIVED) | bit(SocketState.ESTABLISHED) | bit(SocketState.TIME_WAIT),
   /* UNBOUND */      bit(SocketState.FREE) | bit(SocketState.BOUND) | bit(SocketState.LISTEN) | bit(SocketState.SYN_SENT) | bit(SocketState.ESTABLISHED),
   /* BOUND */        bit(SocketState.FREE) | bit(SocketState.UNBOUND) | bit(SocketState.LISTEN) | bit(SocketState.SYN_SENT) | bit(SocketState.ESTABLISHED),
   /* CLOSED */       bit(SocketState.FREE) | bit(SocketState.UNBOUND) | bit(SocketState.BOUND) | bit(SocketState.LISTEN) | bit(SocketState.SYN_SENT) | bit(SocketState.ESTABLISHED),

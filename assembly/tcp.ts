@@ -10,14 +10,14 @@
 // final ACK follows net/ipv4/tcp_minisocks.c tcp_check_req() and
 // tcp_v4_syn_recv_sock(); timers follow net/ipv4/tcp_timer.c.
 
-import { Off, Flag, Flag2, NONE, sockPtr, sockAlloc, sockFree, getU8, setU8, getU16, setU16, getU32, setU32,
+import { SOCK_SIZE, Off, Flag, Flag2, NONE, sockPtr, sockAlloc, sockFree, getU8, setU8, getU16, setU16, getU32, setU32,
   hasFlag, setFlag, clearFlag, getGen, isAlive } from "./socket";
 import { SocketState, getState, setState } from "./state";
 import { Stat, bump } from "./stats";
 import { Personality, getPersonality, Tunable, tunable, acceptQueueFull, synBacklogReservesProven } from "./personality";
 import { schedule, popped, pop, nextTime, nowUs, setNow } from "./timers";
 import { findListener, unhashBind, hashBind } from "./port_table";
-import { connRemove, tupleKey } from "./conn_table";
+import { connRemove, connInsert, tupleKey } from "./conn_table";
 import { isProven, markProven } from "./address";
 import { lrLimit, aqLen, aqPush, synqAdd, synqRemove, synqLen, lrCountDrop, lrFilter, lrSetFilter, incqAppend,
   incqRemove, incqLen, incqFirst } from "./accept_queue";
@@ -213,6 +213,33 @@ function enterTimeWait(s: u32): void {
     finish(s);
     return;
   }
+  if (!hasFlag(s, Flag.ORPHAN)) {
+    // tcp_time_wait: a timewait socket takes over the port and the 4-tuple, and the
+    // user's own socket is done (tcp_done: CLOSED), as ss and TCP_INFO show on Linux.
+    let tw = sockAlloc();
+    if (tw == NONE) { finish(s); return; }
+    let gen = getGen(tw);
+    memory.copy(sockPtr(tw), sockPtr(s), SOCK_SIZE);
+    setU32(tw, Off.GEN, gen);
+    setU32(tw, Off.FD, 0xffffffff);
+    setU32(tw, Off.RX, 0); setU32(tw, Off.WATCH, 0); setU32(tw, Off.TIMER, 0);
+    setU32(tw, Off.BNEXT, 0); setU32(tw, Off.BPREV, 0);
+    clearFlag(tw, Flag.HASHED | Flag.CONNBOUND | Flag.TUPLED);
+    setU8(tw, Off.STATE, 0); // a fresh slot: FREE until setState below
+    if (hasFlag(s, Flag.TUPLED)) {
+      let key = tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT));
+      connRemove(key); clearFlag(s, Flag.TUPLED);
+      connInsert(key, tw); setFlag(tw, Flag.TUPLED);
+    }
+    if (hasFlag(s, Flag.HASHED)) {
+      let byConnect = hasFlag(s, Flag.CONNBOUND);
+      unhashBind(s, proto(s));
+      hashBind(tw, proto(tw), getU16(tw, Off.LPORT), byConnect);
+    }
+    setFlag(tw, Flag.ORPHAN);
+    finish(s);
+    s = tw;
+  }
   timeWaitCount++;
   setState(s, SocketState.TIME_WAIT);
   armTimer(s, EV_CLOSE_TIMER, TIMEWAIT_US);
@@ -221,6 +248,9 @@ function enterTimeWait(s: u32): void {
 /** A FIN reaches s (tcp_fin): EOF after the queued bytes, and the next state. */
 function onFin(s: u32, from: u32, fromGen: u32): void {
   let st = getState(s);
+  if (st == SocketState.ESTABLISHED || st == SocketState.FIN_WAIT_1 || st == SocketState.FIN_WAIT_2) {
+    setU8(s, Off.FLAGS2, getU8(s, Off.FLAGS2) | Flag2.DONE); // tcp_fin: sock_set_flag(sk, SOCK_DONE)
+  }
   if (st == SocketState.ESTABLISHED) {
     setFlag(s, Flag.RCV_SHUT);
     setState(s, SocketState.CLOSE_WAIT);
@@ -383,6 +413,8 @@ function initServerSide(s: u32, l: u32, c: u32): void {
   store<u32>(sp + Off.PARENT, l + 1);
   store<u32>(sp + Off.AUX, c + 1);
   store<u32>(sp + Off.PEERGEN, load<u32>(cp + Off.GEN));
+  store<u32>(sp + Off.SNDBUF, load<u32>(lp + Off.SNDBUF));     // sk_clone_lock copies the buffers
+  store<u32>(sp + Off.RCVBUF, load<u32>(lp + Off.RCVBUF));
   // sk_clone_lock copies sk_reuse/sk_reuseport: a TIME_WAIT child keeps them for bind().
   let inherited = load<u16>(lp + Off.FLAGS) & <u16>(Flag.REUSEADDR | Flag.REUSEPORT);
   store<u16>(sp + Off.FLAGS, load<u16>(sp + Off.FLAGS) | <u16>(Flag.WASCONN | Flag.BINDLOCK) | inherited);

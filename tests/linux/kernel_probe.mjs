@@ -26,6 +26,8 @@ import {
   IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IPV6, IPV6_V6ONLY,
   SOL_SOCKET, SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_REUSEPORT, SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN,
   SHUT_RD, SHUT_WR, SHUT_RDWR, F_GETFD, F_GETFL, FD_CLOEXEC, O_NONBLOCK,
+  SO_SNDBUF, SO_RCVBUF, SO_LINGER, MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT, MSG_NOSIGNAL,
+  POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDHUP,
 } from 'socket-kernel';
 
 /** probe.c CAP: the most connections tried when measuring a capacity. */
@@ -34,6 +36,13 @@ const CAP = 40;
 const CONNECT_WAIT = 50;
 /** accept4() flags probe.c passes: 0x1234 and O_APPEND (Linux 02000). */
 const O_APPEND = 0o2000;
+/** probe.c SEND_FLAGS: every send of the data facts. */
+const SEND_FLAGS = MSG_NOSIGNAL | MSG_DONTWAIT;
+
+/** probe.c evstr(): revents as "POLLIN|POLLOUT", in probe.c's bit order ("" = nothing). */
+const EV_NAMES = [[POLLIN, 'POLLIN'], [POLLPRI, 'POLLPRI'], [POLLOUT, 'POLLOUT'], [POLLERR, 'POLLERR'],
+  [POLLHUP, 'POLLHUP'], [POLLNVAL, 'POLLNVAL'], [POLLRDHUP, 'POLLRDHUP']];
+function evstr(r) { return EV_NAMES.filter(([bit]) => (r & bit) !== 0).map(([, name]) => name).join('|'); }
 
 /**
  * Keys of probe.c's output that this probe does not produce, by fact, each with
@@ -100,6 +109,9 @@ export const OMITTED = {
   },
   ipv6: {
     bindv6only: 'no net.ipv6.bindv6only tunable: the kernel always behaves as bindv6only = 0 (v6only_default asks that)',
+  },
+  data_unix_dgram: {
+    max_dgram_qlen: 'no net.unix.max_dgram_qlen tunable: the limit is the constant MAX_DGRAM_QLEN (10) in assembly/data.ts; unconnected_sent_until_error and connected_sent_until_error check its effect',
   },
   syn_retransmit_schedule: {
     tcp_fin_timeout: 'no FIN_WAIT_2 timer: connection teardown after close() is not simulated',
@@ -196,6 +208,19 @@ class AbiTwin {
     const r = flags < 0 ? this.x.sk_accept(fd, ptr, this.s + AbiTwin.LEN)
       : this.x.sk_accept4(fd, ptr, this.s + AbiTwin.LEN, flags);
     return { r, len: this.#view().getInt32(this.s + AbiTwin.LEN, true), name: this.#out() };
+  }
+
+  setsockopt(fd, level, name, bytes) {
+    this.#put(bytes);
+    return this.x.sk_setsockopt(fd, level, name, this.s + AbiTwin.IN, bytes.length);
+  }
+
+  /** getsockopt with a `len`-byte buffer: { r, len written back, bytes }. */
+  getsockopt(fd, level, name, len) {
+    new Uint8Array(this.x.memory.buffer, this.s + AbiTwin.OUT, 128).fill(0xff);
+    this.#view().setInt32(this.s + AbiTwin.LEN, len, true);
+    const r = this.x.sk_getsockopt(fd, level, name, this.s + AbiTwin.OUT, this.s + AbiTwin.LEN);
+    return { r, len: this.#view().getInt32(this.s + AbiTwin.LEN, true), bytes: this.#out().slice(0, len) };
   }
 
   getsockname(fd) { return this.#name(fd, this.x.sk_getsockname); }
@@ -404,6 +429,115 @@ class KernelProbe {
 
   ubind(fd, path) { return this.rc(() => this.k.bind(fd, { path })); }
   uconnect(fd, path) { return this.rc(() => this.k.connect(fd, { path })); }
+
+  // -- the data path ----------------------------------------------------------------
+
+  /** probe.c send_rc(): send(MSG_NOSIGNAL | MSG_DONTWAIT), bytes taken or an errno name. */
+  sendRc(fd, data) { return this.rc(() => this.k.send(fd, data, SEND_FLAGS)); }
+
+  /** probe.c recv_rc(): recv(MSG_DONTWAIT) of at most n bytes, the count or an errno name. */
+  recvRc(fd, n = 64, flags = 0) { return this.rc(() => this.k.recv(fd, n, flags | MSG_DONTWAIT).length); }
+
+  /**
+   * probe.c recvmsg_rc(): { rc, trunc, data }. recvfrom() is the host call that
+   * returns recv()'s own result (the real length under MSG_TRUNC) and msg_flags.
+   */
+  recvmsg(fd, n, flags = 0) {
+    try {
+      const r = this.k.recvfrom(fd, n, flags | MSG_DONTWAIT);
+      return { rc: r.length, trunc: r.truncated, data: r.data, address: r.address };
+    } catch (e) {
+      if (e instanceof SocketError) return { rc: e.code, trunc: false, data: new Uint8Array(0), address: null };
+      throw e;
+    }
+  }
+
+  sendtoPort(fd, fam, data, port) { return this.rc(() => this.k.sendto(fd, data, { address: this.loopback(fam), port }, SEND_FLAGS)); }
+  usendto(fd, data, path) { return this.rc(() => this.k.sendto(fd, data, { path }, SEND_FLAGS)); }
+  udpSock(fam) { return this.k.socket(fam, SOCK_DGRAM | SOCK_NONBLOCK, 0); }
+
+  /** probe.c closed_udp_port(): a loopback UDP port nobody holds (bound, then released). */
+  closedUdpPort(fam) {
+    const t = this.udpSock(fam);
+    this.doBind(t, fam, null, 0);
+    const p = this.localPort(t);
+    this.k.close(t);
+    return p;
+  }
+
+  /**
+   * probe.c tcp_pair(): a connected loopback TCP pair, the listener closed again.
+   * probe.c sets TCP_NODELAY on both ends; the kernel has no Nagle (every send is
+   * delivered at once), so there is nothing to set.
+   */
+  tcpPair() {
+    const l = this.listener(AF_INET, 4);
+    const c = this.client(AF_INET, this.localPort(l)).fd;
+    this.connectedWithin(c, CONNECT_WAIT);
+    const a = this.acceptNb(l);
+    this.k.close(l);
+    return { c, a };
+  }
+
+  /** probe.c unix_pair(): a connected AF_UNIX pair of `type` through an abstract listener. */
+  unixPair(type) {
+    const k = this.k, name = this.unixPath(true);
+    const l = k.socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+    this.ubind(l, name);
+    k.listen(l, 4);
+    const c = k.socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+    this.uconnect(c, name);
+    const a = this.acceptNb(l);
+    k.close(l);
+    return { c, a };
+  }
+
+  /** poll() of one descriptor with timeout 0. */
+  pollOne(fd, events) { return this.k.poll([{ fd, events }])[0]; }
+
+  /** probe.c ev_now(): revents for POLLIN | POLLOUT | POLLRDHUP, as a string. */
+  evNow(fd) { return evstr(this.pollOne(fd, POLLIN | POLLOUT | POLLRDHUP)); }
+
+  /** probe.c wait_ev(): poll() with a timeout on the simulated clock; the revents or 0. */
+  waitEv(fd, events, ms) {
+    let r = 0;
+    this.waitFor(() => (r = this.pollOne(fd, events)) !== 0, ms);
+    return r;
+  }
+
+  /** probe.c state_by_fd() (TCP_INFO): Linux calls every unconnected TCP socket TCP_CLOSE. */
+  stateByFd(fd) {
+    const r = this.k.sockets().find((s) => s.fd === fd);
+    if (!r) return 'none';
+    return r.state === 'UNBOUND' || r.state === 'BOUND' ? 'CLOSED' : r.state;
+  }
+
+  /**
+   * probe.c state_by_ports() (/proc/net/tcp): the IPv4 connection lport -> rport,
+   * held or orphaned. /proc/net/tcp lists hashed sockets only: a CLOSED one is not there.
+   * k.sockets() gives a peer only in ESTABLISHED and CLOSE_WAIT (sk_sock_row in
+   * assembly/index.ts), so a row without one matches on the local port alone; the
+   * probe has one connection per local port at a time, and LISTEN rows are skipped.
+   */
+  stateByPorts(lp, rp) {
+    const r = this.k.sockets().find((s) => s.family === 'IPv4' && s.type === 'stream' &&
+      s.local.port === lp && (s.peer === null || s.peer.port === rp) &&
+      !['CLOSED', 'UNBOUND', 'BOUND', 'LISTEN'].includes(s.state));
+    return r ? r.state : 'none';
+  }
+
+  /** probe.c settled(): waits (at most 300 ms) until the state has left FIN_WAIT_1. */
+  settled(get) {
+    const ms = this.waitFor(() => get() !== 'FIN_WAIT_1', 300);
+    return { state: get(), ms: ms < 0 ? 300 : ms };
+  }
+
+  /** The length probe.c's recvfrom() writes for an AF_UNIX source (0 when there is none). */
+  unixAddrLen(a) {
+    if (a === null) return 0;
+    const n = new TextEncoder().encode(a.path).length;
+    return n === 0 || a.path[0] === '\0' ? 2 + n : 3 + n;
+  }
 
   // -- facts ------------------------------------------------------------------------
 
@@ -1560,6 +1694,751 @@ class KernelProbe {
     return len;
   }
 
+  dataBasic() {
+    const k = this.k, v = {};
+    const text = (d) => new TextDecoder().decode(d);
+
+    // TCP: bytes both ways.
+    let { c, a } = this.tcpPair();
+    v.send_5 = this.sendRc(c, 'hello');
+    this.waitEv(a, POLLIN, CONNECT_WAIT);
+    let r = this.recvmsg(a, 64);
+    v.recv = r.rc;
+    v.content_equal = r.rc === 5 && text(r.data) === 'hello';
+    v.recv_nothing_queued = this.recvRc(a);
+    v.recv_len_0_nothing_queued = this.recvRc(a, 0);
+    v.send_0_bytes = this.sendRc(c, '');
+    v.server_send = this.sendRc(a, 'xyz');
+    this.waitEv(c, POLLIN, CONNECT_WAIT);
+    v.client_recv = this.recvRc(c);
+    // A stream: two sends, one recv; a short buffer leaves the rest queued.
+    this.sendRc(c, 'ab');
+    this.sendRc(c, 'cd');
+    v.two_sends_one_recv = this.recvRc(a);
+    this.sendRc(c, '0123456789');
+    v.recv_4_of_10 = this.recvRc(a, 4);
+    v.recv_rest_of_10 = this.recvRc(a);
+    // MSG_PEEK.
+    this.sendRc(c, 'abc');
+    v.recv_len_0_with_data = this.recvRc(a, 0);
+    v.peek_2 = this.recvRc(a, 2, MSG_PEEK);
+    v.peek_all = this.recvRc(a, 64, MSG_PEEK);
+    r = this.recvmsg(a, 64);
+    v.recv_after_peek = r.rc;
+    v.recv_after_peek_content_equal = r.rc === 3 && text(r.data) === 'abc';
+    // shutdown(SHUT_WR): queued bytes, then end of file; the other way still works.
+    this.sendRc(c, 'bye');
+    v.shutdown_wr = this.rc(() => k.shutdown(c, SHUT_WR));
+    v.send_after_shut_wr = this.sendRc(c, 'x');
+    v.send_after_shut_wr_again = this.sendRc(c, 'x');
+    this.waitEv(a, POLLRDHUP, CONNECT_WAIT);
+    v.peer_recv_queued_before_eof = this.recvRc(a);
+    v.peer_recv_eof = this.recvRc(a);
+    v.peer_recv_eof_again = this.recvRc(a);
+    v.peer_send_to_half_closed = this.sendRc(a, 'back');
+    this.waitEv(c, POLLIN, CONNECT_WAIT);
+    v.half_closed_recv = this.recvRc(c);
+    k.close(a);
+    k.close(c);
+
+    // shutdown(SHUT_RD): queued bytes stay readable, then 0; later bytes are still taken.
+    ({ c, a } = this.tcpPair());
+    {
+      const o = {};
+      this.sendRc(c, 'abc');
+      o.shutdown_rd = this.rc(() => k.shutdown(a, SHUT_RD));
+      o.recv_queued = this.recvRc(a);
+      o.recv_after = this.recvRc(a);
+      o.own_send = this.sendRc(a, 'x');
+      o.peer_send = this.sendRc(c, 'y');
+      this.sleep(5);
+      o.recv_after_peer_send = this.recvRc(a);
+      v.shut_rd = o;
+    }
+    k.close(a);
+    k.close(c);
+
+    // Not connected.
+    let s = this.tcpSock(AF_INET);
+    v.send_unconnected_tcp = this.sendRc(s, 'x');
+    v.recv_unconnected_tcp = this.recvRc(s);
+    this.doBind(s, AF_INET, null, 0);
+    v.send_bound_tcp = this.sendRc(s, 'x');
+    v.recv_bound_tcp = this.recvRc(s);
+    k.listen(s, 4);
+    v.send_listener = this.sendRc(s, 'x');
+    v.recv_listener = this.recvRc(s);
+    k.close(s);
+    s = k.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    v.send_unconnected_unix_stream = this.sendRc(s, 'x');
+    v.recv_unconnected_unix_stream = this.recvRc(s);
+    k.close(s);
+    s = k.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+    v.send_unconnected_unix_seqpacket = this.sendRc(s, 'x');
+    v.recv_unconnected_unix_seqpacket = this.recvRc(s);
+    k.close(s);
+    for (const [type, key] of [[SOCK_STREAM, 'unix_stream'], [SOCK_SEQPACKET, 'unix_seqpacket']]) {
+      s = k.socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+      this.ubind(s, this.unixPath(true));
+      k.listen(s, 4);
+      v[`send_${key}_listener`] = this.sendRc(s, 'x');
+      v[`recv_${key}_listener`] = this.recvRc(s);
+      k.close(s);
+    }
+
+    // AF_UNIX stream: bytes, then the peer closes.
+    {
+      const o = {};
+      ({ c, a } = this.unixPair(SOCK_STREAM));
+      o.send_5 = this.sendRc(c, 'hello');
+      r = this.recvmsg(a, 64);
+      o.recv = r.rc;
+      o.content_equal = r.rc === 5 && text(r.data) === 'hello';
+      o.recv_nothing_queued = this.recvRc(a);
+      this.sendRc(c, 'bye');
+      k.close(c);
+      o.recv_after_peer_close = this.recvRc(a);
+      o.recv_eof = this.recvRc(a);
+      o.send_after_peer_close = this.sendRc(a, 'x');
+      o.send_after_peer_close_again = this.sendRc(a, 'x');
+      k.close(a);
+      v.unix_stream = o;
+    }
+
+    // AF_UNIX stream: the peer closes with bytes it did not read.
+    {
+      const o = {};
+      ({ c, a } = this.unixPair(SOCK_STREAM));
+      this.sendRc(a, 'unread');
+      k.close(c);
+      o.send_1 = this.sendRc(a, 'x');
+      o.send_2 = this.sendRc(a, 'x');
+      o.recv_1 = this.recvRc(a);
+      o.recv_2 = this.recvRc(a);
+      k.close(a);
+      v.unix_stream_unread_close = o;
+    }
+    return v;
+  }
+
+  dataClose() {
+    const k = this.k, v = {};
+    let c, a, cp, sp;
+    const pair = () => {
+      ({ c, a } = this.tcpPair());
+      cp = this.localPort(c);
+      sp = this.localPort(a);
+    };
+
+    // (a) The client closes with bytes it did not read: a reset.
+    {
+      const o = {};
+      pair();
+      this.sendRc(a, 'x');
+      this.waitEv(c, POLLIN, CONNECT_WAIT);
+      k.close(c);
+      this.waitEv(a, 0, CONNECT_WAIT);
+      o.server_state = this.stateByFd(a);
+      o.client_state = this.stateByPorts(cp, sp);
+      o.server_send_1 = this.sendRc(a, 'y');
+      o.server_send_2 = this.sendRc(a, 'y');
+      o.server_recv = this.recvRc(a);
+      k.close(a);
+      v.unread_close = o;
+    }
+    {
+      const o = {};
+      pair();
+      this.sendRc(a, 'x');
+      this.waitEv(c, POLLIN, CONNECT_WAIT);
+      k.close(c);
+      this.waitEv(a, 0, CONNECT_WAIT);
+      o.server_recv_1 = this.recvRc(a);
+      o.server_recv_2 = this.recvRc(a);
+      o.server_send = this.sendRc(a, 'y');
+      k.close(a);
+      v.unread_close_recv_first = o;
+    }
+
+    // (b) The client closes with nothing unread: FIN; the server (CLOSE_WAIT) writes to
+    // an orphan, which answers with a reset.
+    {
+      const o = {};
+      pair();
+      k.close(c);
+      this.waitEv(a, POLLRDHUP, CONNECT_WAIT);
+      o.server_state = this.stateByFd(a);
+      const st = this.settled(() => this.stateByPorts(cp, sp));
+      o.client_state = st.state;
+      o.client_fin_wait_1_ms = st.ms;
+      o.server_send_1 = this.sendRc(a, 'y');
+      this.waitEv(a, 0, CONNECT_WAIT);
+      o.server_state_after_send = this.stateByFd(a);
+      o.client_state_after_send = this.stateByPorts(cp, sp);
+      o.server_send_2 = this.sendRc(a, 'y');
+      o.server_send_3 = this.sendRc(a, 'y');
+      o.server_recv_1 = this.recvRc(a);
+      o.server_recv_2 = this.recvRc(a);
+      k.close(a);
+      v.graceful_close = o;
+    }
+    {
+      const o = {};
+      pair();
+      k.close(c);
+      this.waitEv(a, POLLRDHUP, CONNECT_WAIT);
+      o.server_send_1 = this.sendRc(a, 'y');
+      this.waitEv(a, 0, CONNECT_WAIT);
+      o.server_recv_1 = this.recvRc(a);
+      o.server_recv_2 = this.recvRc(a);
+      o.server_send_2 = this.sendRc(a, 'y');
+      o.server_so_error = this.soError(a);
+      k.close(a);
+      v.graceful_close_recv_first = o;
+    }
+
+    // (c) SO_LINGER {1, 0}: close() resets.
+    {
+      const o = {};
+      pair();
+      o.setsockopt = this.rc(() => k.setsockopt(c, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 }));
+      k.close(c);
+      this.waitEv(a, 0, CONNECT_WAIT);
+      o.closer_state = this.stateByPorts(cp, sp);
+      o.peer_state = this.stateByFd(a);
+      o.peer_recv_1 = this.recvRc(a);
+      o.peer_recv_2 = this.recvRc(a);
+      o.peer_send = this.sendRc(a, 'y');
+      k.close(a);
+      v.linger_0 = o;
+    }
+    {
+      const o = {};
+      pair();
+      this.sendRc(c, 'abc');
+      this.waitEv(a, POLLIN, CONNECT_WAIT);
+      k.setsockopt(c, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 });
+      k.close(c);
+      this.waitEv(a, 0, CONNECT_WAIT);
+      o.peer_recv_1 = this.recvRc(a);
+      o.peer_recv_2 = this.recvRc(a);
+      o.peer_recv_3 = this.recvRc(a);
+      k.close(a);
+      v.linger_0_after_send = o;
+    }
+
+    // SO_LINGER as getsockopt reads it back: struct linger is two ints, which the host
+    // API's getsockopt (one int) cannot return, so the raw-ABI twin asks.
+    v.so_linger_getsockopt = this.twinLinger();
+
+    // (d) States: the server closes first and keeps the TIME_WAIT.
+    {
+      const o = {};
+      pair();
+      k.close(a);
+      this.waitEv(c, POLLRDHUP, CONNECT_WAIT);
+      const st = this.settled(() => this.stateByPorts(sp, cp));
+      o.server_after_server_close = st.state;
+      o.server_fin_wait_1_ms = st.ms;
+      o.client_after_server_close = this.stateByFd(c);
+      o.client_recv = this.recvRc(c);
+      k.close(c);
+      this.sleep(5);
+      o.server_after_client_close = this.stateByPorts(sp, cp);
+      o.client_after_client_close = this.stateByPorts(cp, sp);
+      v.server_closes_first = o;
+    }
+    // The client writes to the server's orphan instead: a reset, no TIME_WAIT.
+    {
+      const o = {};
+      pair();
+      k.close(a);
+      this.waitEv(c, POLLRDHUP, CONNECT_WAIT);
+      o.client_send_1 = this.sendRc(c, 'x');
+      this.waitEv(c, POLLHUP, CONNECT_WAIT);
+      o.server_state = this.stateByPorts(sp, cp);
+      o.client_state = this.stateByFd(c);
+      o.client_recv = this.recvRc(c);
+      o.client_send_2 = this.sendRc(c, 'x');
+      k.close(c);
+      v.client_writes_after_server_close = o;
+    }
+    // The client half-closes first, then both close: the client keeps the TIME_WAIT.
+    {
+      const o = {};
+      pair();
+      k.shutdown(c, SHUT_WR);
+      this.waitEv(a, POLLRDHUP, CONNECT_WAIT);
+      const st = this.settled(() => this.stateByFd(c));
+      o.client_after_shut_wr = st.state;
+      o.client_fin_wait_1_ms = st.ms;
+      o.server_after_shut_wr = this.stateByFd(a);
+      k.close(a);
+      this.waitEv(c, POLLHUP, CONNECT_WAIT);
+      o.client_after_server_close = this.stateByFd(c);
+      o.server_after_server_close = this.stateByPorts(sp, cp);
+      o.client_recv = this.recvRc(c);
+      k.close(c);
+      o.client_after_client_close = this.stateByPorts(cp, sp);
+      v.client_shut_wr_then_both_close = o;
+    }
+    return v;
+  }
+
+  /** probe.c's so_linger_getsockopt on the raw-ABI twin (struct linger, two ints). */
+  twinLinger() {
+    const t = this.twin, o = {};
+    const linger = (onoff, secs) => {
+      const b = new Uint8Array(8), dv = new DataView(b.buffer);
+      dv.setInt32(0, onoff, true);
+      dv.setInt32(4, secs, true);
+      return b;
+    };
+    const fd = t.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    const read = () => {
+      const g = t.getsockopt(fd, SOL_SOCKET, SO_LINGER, 8);
+      const dv = new DataView(g.bytes.buffer);
+      return { onoff: dv.getInt32(0, true), linger: dv.getInt32(4, true), len: g.len };
+    };
+    let g = read();
+    o.default_onoff = g.onoff;
+    o.default_linger = g.linger;
+    o.default_len = g.len;
+    t.setsockopt(fd, SOL_SOCKET, SO_LINGER, linger(1, 5));
+    g = read();
+    o.after_1_5_onoff = g.onoff;
+    o.after_1_5_linger = g.linger;
+    t.setsockopt(fd, SOL_SOCKET, SO_LINGER, linger(1, 0));
+    g = read();
+    o.after_1_0_onoff = g.onoff;
+    o.after_1_0_linger = g.linger;
+    o.set_short_optlen_4 = rawRc(t.setsockopt(fd, SOL_SOCKET, SO_LINGER, linger(1, 0).subarray(0, 4)));
+    t.close(fd);
+    return o;
+  }
+
+  dataPoll() {
+    const k = this.k, v = {};
+    let { c, a } = this.tcpPair();
+    v.tcp_connected_idle = this.evNow(c);
+    this.sendRc(a, 'x');
+    this.waitEv(c, POLLIN, CONNECT_WAIT);
+    v.tcp_after_peer_sent_1_byte = this.evNow(c);
+    this.recvRc(c, 8);
+    v.tcp_after_reading_it = this.evNow(c);
+    this.sendRc(a, 'y');
+    k.shutdown(a, SHUT_WR);
+    this.waitEv(c, POLLRDHUP, CONNECT_WAIT);
+    v.tcp_after_peer_shut_wr_data_unread = this.evNow(c);
+    this.recvRc(c, 8);
+    v.tcp_after_peer_shut_wr_data_read = this.evNow(c);
+    v.tcp_peer_after_own_shut_wr = this.evNow(a);
+    k.shutdown(c, SHUT_WR);
+    this.waitEv(a, POLLRDHUP, CONNECT_WAIT);
+    v.tcp_after_both_shut_wr = this.evNow(c);
+    k.close(a);
+    k.close(c);
+
+    ({ c, a } = this.tcpPair());
+    k.shutdown(c, SHUT_RD);
+    v.tcp_after_own_shut_rd = this.evNow(c);
+    k.close(a);
+    k.close(c);
+
+    ({ c, a } = this.tcpPair());
+    k.setsockopt(a, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 });
+    k.close(a);
+    this.waitEv(c, 0, CONNECT_WAIT);
+    v.tcp_after_peer_reset = this.evNow(c);
+    v.tcp_after_peer_reset_events_0 = evstr(this.waitEv(c, 0, 0));
+    this.recvRc(c, 8);
+    v.tcp_after_peer_reset_error_read = this.evNow(c);
+    k.close(c);
+
+    ({ c, a } = this.tcpPair());
+    k.close(c);
+    this.waitEv(a, POLLRDHUP, CONNECT_WAIT);
+    v.tcp_after_peer_close = this.evNow(a);
+    k.close(a);
+
+    // A sender that met EAGAIN; the byte count depends on Linux autotuning
+    // (tests/linux/known-differences.json).
+    {
+      const o = {}, chunk = new Uint8Array(65536);
+      ({ c, a } = this.tcpPair());
+      let total = 0, r = 0;
+      while (total < 64 * 1024 * 1024) {
+        r = this.sendRc(c, chunk);
+        if (typeof r !== 'number') break;
+        total += r;
+      }
+      o.bytes_until_eagain = total;
+      o.stopped_by = r;
+      o.sender_revents = this.evNow(c);
+      o.receiver_revents = this.evNow(a);
+      k.close(c);
+      k.close(a);
+      v.tcp_fill = o;
+    }
+
+    // UDP.
+    {
+      const r = this.udpSock(AF_INET);
+      let s = this.udpSock(AF_INET);
+      this.doBind(r, AF_INET, null, 0);
+      v.udp_bound_idle = this.evNow(r);
+      this.sendtoPort(s, AF_INET, 'd', this.localPort(r));
+      this.waitEv(r, POLLIN, CONNECT_WAIT);
+      v.udp_datagram_queued = this.evNow(r);
+      this.recvRc(r, 8);
+      v.udp_after_reading_it = this.evNow(r);
+      v.udp_sender = this.evNow(s);
+      k.close(s);
+      s = this.udpSock(AF_INET);
+      this.doConnect(s, AF_INET, null, this.closedUdpPort(AF_INET));
+      this.sendRc(s, 'x');
+      this.waitEv(s, 0, CONNECT_WAIT);
+      v.udp_connected_after_icmp = this.evNow(s);
+      this.recvRc(s, 8);
+      v.udp_connected_after_error_read = this.evNow(s);
+      k.close(s);
+      k.close(r);
+    }
+
+    // AF_UNIX.
+    ({ c, a } = this.unixPair(SOCK_STREAM));
+    v.unix_stream_idle = this.evNow(c);
+    this.sendRc(a, 'x');
+    v.unix_stream_after_peer_sent_1_byte = this.evNow(c);
+    k.shutdown(a, SHUT_WR);
+    v.unix_stream_after_peer_shut_wr = this.evNow(c);
+    k.close(a);
+    v.unix_stream_after_peer_close_data_unread = this.evNow(c);
+    this.recvRc(c, 8);
+    v.unix_stream_after_peer_close_data_read = this.evNow(c);
+    k.close(c);
+
+    ({ c, a } = this.unixPair(SOCK_STREAM));
+    this.sendRc(a, 'x');
+    k.close(c);
+    v.unix_stream_after_peer_closed_unread = this.evNow(a);
+    k.close(a);
+
+    ({ c, a } = this.unixPair(SOCK_SEQPACKET));
+    v.unix_seqpacket_idle = this.evNow(c);
+    this.sendRc(a, 'm');
+    v.unix_seqpacket_message_queued = this.evNow(c);
+    k.close(a);
+    this.recvRc(c, 8);
+    v.unix_seqpacket_after_peer_close = this.evNow(c);
+    k.close(c);
+
+    {
+      const name = this.unixPath(true);
+      const r = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+      const s = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+      this.ubind(r, name);
+      v.unix_dgram_bound_idle = this.evNow(r);
+      this.usendto(s, 'd', name);
+      v.unix_dgram_queued = this.evNow(r);
+      v.unix_dgram_unconnected_sender = this.evNow(s);
+      this.uconnect(s, name);
+      for (let n = 0; n < CAP * 25 && typeof this.sendRc(s, 'd') === 'number'; n++);
+      v.unix_dgram_connected_sender_peer_full = this.evNow(s);
+      k.close(r);
+      v.unix_dgram_connected_sender_peer_closed = this.evNow(s);
+      k.close(s);
+    }
+
+    // A descriptor number that is not open.
+    const t = k.socket(AF_INET, SOCK_STREAM, 0);
+    k.close(t);
+    v.closed_fd = this.evNow(t);
+    return v;
+  }
+
+  dataSeqpacket() {
+    const k = this.k, v = {};
+    const text = (d) => new TextDecoder().decode(d);
+    let { c, a } = this.unixPair(SOCK_SEQPACKET);
+    v.send_first = this.sendRc(c, 'first');
+    v.send_second = this.sendRc(c, 'second message');
+    v.send_third = this.sendRc(c, 'third');
+    let r = this.recvmsg(a, 6);
+    v.recv_6_first = { result: r.rc, msg_trunc: r.trunc };
+    r = this.recvmsg(a, 6);
+    v.recv_6_second_message = { result: r.rc, msg_trunc: r.trunc, content_is_second: r.rc === 6 && text(r.data) === 'second' };
+    r = this.recvmsg(a, 64);
+    v.next_recv = { result: r.rc, msg_trunc: r.trunc, content_is_third: r.rc === 5 && text(r.data) === 'third' };
+    v.send_12 = this.sendRc(c, 'twelve bytes');
+    r = this.recvmsg(a, 3, MSG_TRUNC);
+    v.recv_3_of_12_flag_MSG_TRUNC = { result: r.rc, msg_trunc: r.trunc };
+    v.recv_nothing_queued = this.recvRc(a);
+
+    this.sendRc(c, 'peekaboo');
+    r = this.recvmsg(a, 4, MSG_PEEK);
+    v.peek_4_of_8 = { result: r.rc, msg_trunc: r.trunc };
+    v.recv_after_peek = this.recvRc(a);
+
+    v.send_empty = this.sendRc(c, '');
+    v.recv_empty_message = this.recvRc(a);
+    v.recv_after_empty_message = this.recvRc(a);
+
+    v.send_sndbuf_minus_32 = this.sendRc(c, new Uint8Array(212992 - 32));
+    v.send_sndbuf_minus_31 = this.sendRc(c, new Uint8Array(212992 - 31));
+    v.recv_big_with_64_byte_buffer = this.recvRc(a);
+
+    this.sendRc(c, 'last');
+    k.close(c);
+    v.recv_after_peer_close = this.recvRc(a);
+    v.recv_eof = this.recvRc(a);
+    v.send_after_peer_close = this.sendRc(a, 'x');
+    k.close(a);
+    return v;
+  }
+
+  dataUdp() {
+    const k = this.k, v = {};
+    const big = new Uint8Array(65536);
+    let s = this.udpSock(AF_INET);
+    v.send_unconnected_no_addr = this.sendRc(s, 'x');
+    v.recv_unbound = this.recvRc(s);
+    let port = this.closedUdpPort(AF_INET);
+    v.sendto_port_0 = this.sendtoPort(s, AF_INET, 'x', 0);
+    v.sendto_65508_closed_port = this.sendtoPort(s, AF_INET, big.subarray(0, 65508), port);
+    v.sendto_65507_closed_port = this.sendtoPort(s, AF_INET, big.subarray(0, 65507), port);
+    v.sendto_0_bytes_closed_port = this.sendtoPort(s, AF_INET, big.subarray(0, 0), port);
+    this.sleep(5);
+    v.unconnected_so_error_after_icmp = this.soError(s);
+    v.unconnected_send_after_icmp = this.sendtoPort(s, AF_INET, 'x', port);
+    k.close(s);
+
+    s = this.udpSock(AF_INET6);
+    port = this.closedUdpPort(AF_INET6);
+    v.udp6_sendto_65528_closed_port = this.sendtoPort(s, AF_INET6, big.subarray(0, 65528), port);
+    v.udp6_sendto_65527_closed_port = this.sendtoPort(s, AF_INET6, big.subarray(0, 65527), port);
+    k.close(s);
+
+    // Connected to a closed port: ICMP port unreachable -> ECONNREFUSED, once. Linux
+    // reports it when the ICMP message arrives; here it is known at once.
+    {
+      const o = {};
+      s = this.udpSock(AF_INET);
+      o.connect = this.doConnect(s, AF_INET, null, this.closedUdpPort(AF_INET));
+      o.send_1 = this.sendRc(s, 'a');
+      this.waitEv(s, 0, CONNECT_WAIT);
+      o.send_2 = this.sendRc(s, 'b');
+      o.send_3 = this.sendRc(s, 'c');
+      this.waitEv(s, 0, CONNECT_WAIT);
+      o.recv_after_icmp = this.recvRc(s);
+      o.recv_again = this.recvRc(s);
+      o.so_error_after = this.soError(s);
+      k.close(s);
+      v.connected_closed_port = o;
+    }
+
+    // The source address recvfrom() reports.
+    const r = this.udpSock(AF_INET);
+    this.doBind(r, AF_INET, null, 0);
+    const rport = this.localPort(r);
+    s = this.udpSock(AF_INET);
+    v.sendto_receiver = this.sendtoPort(s, AF_INET, 'hello', rport);
+    this.waitEv(r, POLLIN, CONNECT_WAIT);
+    let m = this.recvmsg(r, 64);
+    v.recvfrom = m.rc;
+    v.recvfrom_content_equal = m.rc === 5 && new TextDecoder().decode(m.data) === 'hello';
+    v.recvfrom_source_family_inet = m.address?.family === 'IPv4';
+    v.recvfrom_source_ip = m.address?.family === 'IPv4' ? m.address.address : '0.0.0.0';
+    v.recvfrom_source_port_is_sender_sockname = m.address?.port === this.localPort(s);
+
+    // Boundaries, truncation, empty datagrams.
+    this.sendtoPort(s, AF_INET, 'ab', rport);
+    this.sendtoPort(s, AF_INET, 'cd', rport);
+    this.waitEv(r, POLLIN, CONNECT_WAIT);
+    this.sleep(1);
+    v.two_datagrams_first_recv = this.recvRc(r);
+    v.two_datagrams_second_recv = this.recvRc(r);
+    this.sendtoPort(s, AF_INET, '0123456789', rport);
+    this.waitEv(r, POLLIN, CONNECT_WAIT);
+    m = this.recvmsg(r, 4);
+    v.recv_4_of_10 = { result: m.rc, msg_trunc: m.trunc };
+    v.recv_after_truncated = this.recvRc(r);
+    this.sendtoPort(s, AF_INET, '0123456789', rport);
+    this.waitEv(r, POLLIN, CONNECT_WAIT);
+    m = this.recvmsg(r, 4, MSG_TRUNC);
+    v.recv_4_of_10_flag_MSG_TRUNC = { result: m.rc, msg_trunc: m.trunc };
+    v.sendto_empty = this.sendtoPort(s, AF_INET, '', rport);
+    this.waitEv(r, POLLIN, CONNECT_WAIT);
+    v.recv_empty_datagram = this.recvRc(r);
+    v.recv_nothing_queued = this.recvRc(r);
+    k.close(s);
+    k.close(r);
+    return v;
+  }
+
+  dataUnixDgram() {
+    const k = this.k, v = {};
+    // max_dgram_qlen is OMITTED: the kernel's limit is a constant, not a tunable.
+
+    // An unconnected, unbound sender.
+    let r = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    let name = this.unixPath(true);
+    this.ubind(r, name);
+    let s = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    let n = 0, rc = 0;
+    for (; n < CAP * 25; n++) {
+      rc = this.usendto(s, 'abcd', name);
+      if (typeof rc !== 'number') break;
+    }
+    v.unconnected_sent_until_error = n;
+    v.unconnected_stopped_by = rc;
+    let m = this.recvmsg(r, 64);
+    v.recvfrom = m.rc;
+    v.recvfrom_source_addrlen = this.unixAddrLen(m.address);
+    v.sendto_after_one_read = this.usendto(s, 'abcd', name);
+    v.sendto_full_again = this.usendto(s, 'abcd', name);
+    k.close(s);
+    v.recv_after_sender_closed = this.recvRc(r);
+    k.close(r);
+
+    // A connected, bound sender.
+    r = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    name = this.unixPath(true);
+    this.ubind(r, name);
+    s = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    const sname = this.unixPath(true);
+    this.ubind(s, sname);
+    v.connect = this.uconnect(s, name);
+    for (n = 0; n < CAP * 25; n++) {
+      rc = this.sendRc(s, 'abcd');
+      if (typeof rc !== 'number') break;
+    }
+    v.connected_sent_until_error = n;
+    v.connected_stopped_by = rc;
+    const b = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    v.third_party_sendto_full_receiver = this.usendto(b, 'abcd', name);
+    m = this.recvmsg(r, 64);
+    v.connected_recvfrom = m.rc;
+    v.recvfrom_source_is_sender_name = m.address?.path === sname;
+    // The receiver goes away.
+    k.close(r);
+    v.connected_send_after_receiver_closed = this.sendRc(s, 'x');
+    v.connected_send_after_receiver_closed_again = this.sendRc(s, 'x');
+    v.sendto_closed_abstract_name = this.usendto(b, 'x', name);
+    k.close(b);
+    k.close(s);
+
+    // Names that lead nowhere.
+    s = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    v.send_unconnected = this.sendRc(s, 'x');
+    v.recv_unbound = this.recvRc(s);
+    v.sendto_missing_path = this.usendto(s, 'x', this.unixPath(false));
+    name = this.unixPath(true);
+    v.sendto_missing_abstract = this.usendto(s, 'x', name);
+    v.sendto_sndbuf_minus_31_missing_abstract = this.usendto(s, new Uint8Array(212992 - 31), name);
+    const l = k.socket(AF_UNIX, SOCK_STREAM, 0);
+    const path = this.unixPath(false);
+    this.ubind(l, path);
+    k.listen(l, 1);
+    v.sendto_stream_listener_path = this.usendto(s, 'x', path);
+    k.close(l);
+    v.sendto_stale_path = this.usendto(s, 'x', path);
+    k.unlink(path);
+    k.close(s);
+    return v;
+  }
+
+  dataBuffers() {
+    const k = this.k, v = {};
+    const sizes = (fd) => ({
+      SO_SNDBUF: this.getInt(fd, SOL_SOCKET, SO_SNDBUF),
+      SO_RCVBUF: this.getInt(fd, SOL_SOCKET, SO_RCVBUF),
+    });
+    const fresh = (d, t) => {
+      const fd = k.socket(d, t, 0);
+      const o = sizes(fd);
+      k.close(fd);
+      return o;
+    };
+    /** probe.c buf_set(): setsockopt(opt, value), then getsockopt(opt). */
+    const set = (fd, opt, value) => {
+      this.rc(() => k.setsockopt(fd, SOL_SOCKET, opt, value));
+      return this.getInt(fd, SOL_SOCKET, opt);
+    };
+    v.tcp_fresh = fresh(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    v.tcp6_fresh = fresh(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK);
+    v.udp_fresh = fresh(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK);
+    v.unix_stream_fresh = fresh(AF_UNIX, SOCK_STREAM);
+    v.unix_seqpacket_fresh = fresh(AF_UNIX, SOCK_SEQPACKET);
+    v.unix_dgram_fresh = fresh(AF_UNIX, SOCK_DGRAM);
+    let { c, a } = this.tcpPair();
+    v.tcp_connected_client = sizes(c);
+    v.tcp_accepted = sizes(a);
+    k.close(c);
+    k.close(a);
+    ({ c, a } = this.unixPair(SOCK_STREAM));
+    v.unix_stream_connected_client = sizes(c);
+    v.unix_stream_accepted = sizes(a);
+    k.close(c);
+    k.close(a);
+
+    {
+      const fd = this.tcpSock(AF_INET), o = {};
+      o.rcvbuf_10000 = set(fd, SO_RCVBUF, 10000);
+      o.sndbuf_10000 = set(fd, SO_SNDBUF, 10000);
+      o.rcvbuf_1 = set(fd, SO_RCVBUF, 1);
+      o.sndbuf_1 = set(fd, SO_SNDBUF, 1);
+      o.rcvbuf_0 = set(fd, SO_RCVBUF, 0);
+      o.sndbuf_0 = set(fd, SO_SNDBUF, 0);
+      o['rcvbuf_-1'] = set(fd, SO_RCVBUF, -1);
+      o['sndbuf_-1'] = set(fd, SO_SNDBUF, -1);
+      o.rcvbuf_1G = set(fd, SO_RCVBUF, 1 << 30);
+      o.sndbuf_1G = set(fd, SO_SNDBUF, 1 << 30);
+      // A 2-byte option value: only the raw-ABI twin can pass one.
+      o.set_rcvbuf_optlen_2 = this.twinShortRcvbuf();
+      k.close(fd);
+      v.tcp_set = o;
+    }
+    {
+      const fd = this.udpSock(AF_INET);
+      v.udp_set = { rcvbuf_10000: set(fd, SO_RCVBUF, 10000), sndbuf_1: set(fd, SO_SNDBUF, 1) };
+      k.close(fd);
+    }
+    {
+      const fd = k.socket(AF_UNIX, SOCK_STREAM, 0);
+      v.unix_stream_set = { rcvbuf_10000: set(fd, SO_RCVBUF, 10000), sndbuf_1: set(fd, SO_SNDBUF, 1) };
+      k.close(fd);
+    }
+
+    // Set before connect() / listen(): kept, and copied to accepted sockets.
+    const l = this.tcpSock(AF_INET);
+    k.setsockopt(l, SOL_SOCKET, SO_RCVBUF, 10000);
+    k.setsockopt(l, SOL_SOCKET, SO_SNDBUF, 10000);
+    this.doBind(l, AF_INET, null, 0);
+    k.listen(l, 4);
+    v.listener_set_10000 = sizes(l);
+    c = this.tcpSock(AF_INET);
+    k.setsockopt(c, SOL_SOCKET, SO_SNDBUF, 10000);
+    this.doConnect(c, AF_INET, null, this.localPort(l));
+    this.connectedWithin(c, CONNECT_WAIT);
+    v.client_set_sndbuf_10000_connected = sizes(c);
+    a = this.acceptNb(l);
+    v.accepted_from_listener_set_10000 = sizes(a);
+    k.close(a);
+    k.close(c);
+    k.close(l);
+    return v;
+  }
+
+  /** setsockopt(SO_RCVBUF) with a 2-byte value, on the raw-ABI twin. */
+  twinShortRcvbuf() {
+    const t = this.twin;
+    const fd = t.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    const r = rawRc(t.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, new Uint8Array([100, 0])));
+    t.close(fd);
+    return r;
+  }
+
   synRetransmitSchedule() {
     const k = this.k;
     return {
@@ -1615,6 +2494,13 @@ export async function probeKernel(options = {}) {
     ['sockopts', () => p.sockopts()],
     ['unix', () => p.unix()],
     ['ipv6', () => p.ipv6()],
+    ['data_basic', () => p.dataBasic()],
+    ['data_close', () => p.dataClose()],
+    ['data_poll', () => p.dataPoll()],
+    ['data_seqpacket', () => p.dataSeqpacket()],
+    ['data_udp', () => p.dataUdp()],
+    ['data_unix_dgram', () => p.dataUnixDgram()],
+    ['data_buffers', () => p.dataBuffers()],
     ['syn_retransmit_schedule', () => p.synRetransmitSchedule()],
     ['probe_selfcheck', () => p.selfcheck(t0, fds0)],
   ];

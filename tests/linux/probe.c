@@ -1,5 +1,6 @@
 /*
- * probe.c - ask the real Linux kernel how listen/accept/connect behave.
+ * probe.c - ask the real Linux kernel how listen/accept/connect and the data
+ * path (send/recv, close, poll, datagrams, buffer sizes) behave.
  *
  * Loopback only (127.0.0.1, ::1, AF_UNIX abstract names and /tmp paths).
  * Every socket is nonblocking or has a send timeout, every wait is a poll()
@@ -25,6 +26,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -34,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -1733,6 +1736,989 @@ static void fact_ipv6(void)
     fact_end();
 }
 
+/* ------------------------------------------------------------------ */
+/* the data path                                                        */
+/* ------------------------------------------------------------------ */
+
+/* every send: no SIGPIPE, never blocks */
+#define SEND_FLAGS (MSG_NOSIGNAL | MSG_DONTWAIT)
+
+static long send_rc(int fd, const void *p, size_t n) { return R(send(fd, p, n, SEND_FLAGS)); }
+
+/* recv() of at most n bytes (n <= 256) into a scratch buffer */
+static long recv_rc(int fd, size_t n)
+{
+    char buf[256];
+    return R(recv(fd, buf, n < sizeof buf ? n : sizeof buf, MSG_DONTWAIT));
+}
+
+/* recvmsg() into buf[len]; *trunc = MSG_TRUNC in msg_flags */
+static long recvmsg_rc(int fd, char *buf, size_t len, int flags, int *trunc)
+{
+    struct iovec iov = { buf, len };
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    long n = R(recvmsg(fd, &m, flags | MSG_DONTWAIT));
+    *trunc = n >= 0 && (m.msg_flags & MSG_TRUNC) != 0;
+    return n;
+}
+
+static long sendto_port(int fd, int fam, const void *p, size_t n, int port)
+{
+    struct sockaddr_storage ss;
+    socklen_t l = mkaddr(fam, NULL, port, &ss);
+    return R(sendto(fd, p, n, SEND_FLAGS, (struct sockaddr *)&ss, l));
+}
+
+static long usendto(int fd, const void *p, size_t n, struct sockaddr_un *a, socklen_t l)
+{
+    return R(sendto(fd, p, n, SEND_FLAGS, (struct sockaddr *)a, l));
+}
+
+static int udp_sock(int fam) { return socket(fam, SOCK_DGRAM | SOCK_NONBLOCK, 0); }
+
+/* a loopback UDP port nobody holds: bound, then released */
+static int closed_udp_port(int fam)
+{
+    int t = udp_sock(fam);
+    do_bind(t, fam, NULL, 0);
+    int p = local_port(t);
+    close(t);
+    return p;
+}
+
+/*
+ * A connected loopback TCP pair, both nonblocking; the listener is closed again.
+ * TCP_NODELAY on both ends: without it Nagle holds a second small write until the
+ * first is acknowledged, and the probe would measure ACK timing, not the data path.
+ */
+static void tcp_pair(int *c, int *a)
+{
+    int l = listener(AF_INET, 4);
+    *c = client(AF_INET, local_port(l), NULL);
+    connected_within(*c, CONNECT_WAIT);
+    *a = accept_nb(l);
+    close(l);
+    set_int(*c, IPPROTO_TCP, TCP_NODELAY, 1);
+    set_int(*a, IPPROTO_TCP, TCP_NODELAY, 1);
+}
+
+/* poll until at least n bytes are queued on fd (bounded: 200 ms) */
+static void wait_bytes(int fd, int n)
+{
+    char buf[256];
+    long t0 = now_ms();
+    while (recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT) < n && now_ms() - t0 < 200)
+        sleep_ms(1);
+}
+
+/* a connected AF_UNIX pair of `type` through an abstract listener, both nonblocking */
+static void unix_pair(int type, int *c, int *a)
+{
+    struct sockaddr_un ua;
+    socklen_t ul = unix_path(&ua, 1);
+    int l = socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+    ubind(l, &ua, ul);
+    listen(l, 4);
+    *c = socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+    uconnect(*c, &ua, ul);
+    *a = accept_nb(l);
+    close(l);
+}
+
+/* TCP states by the names socket-kernel uses; "none": no such connection */
+static const char *tcp_state_name(int st)
+{
+    static const char *n[] = {
+        "none", "ESTABLISHED", "SYN_SENT", "SYN_RECEIVED", "FIN_WAIT_1", "FIN_WAIT_2",
+        "TIME_WAIT", "CLOSED", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+    };
+    return st > 0 && st < (int)(sizeof n / sizeof n[0]) ? n[st] : "none";
+}
+
+/* the state of a socket we hold (TCP_INFO) */
+static const char *state_by_fd(int fd)
+{
+    struct tcp_info ti;
+    socklen_t l = sizeof ti;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &l) < 0)
+        return "none";
+    return tcp_state_name(ti.tcpi_state);
+}
+
+/* the state of the IPv4 connection lport -> rport, held or not (/proc/net/tcp) */
+static const char *state_by_ports(int lport, int rport)
+{
+    char line[256];
+    int st = 0;
+    FILE *f = fopen("/proc/net/tcp", "r");
+    if (!f)
+        return "none";
+    while (fgets(line, sizeof line, f)) {
+        unsigned la, lp, ra, rp, s;
+        if (sscanf(line, " %*u: %x:%x %x:%x %x", &la, &lp, &ra, &rp, &s) == 5 &&
+            (int)lp == lport && (int)rp == rport) {
+            st = (int)s;
+            break;
+        }
+    }
+    fclose(f);
+    return tcp_state_name(st);
+}
+
+/*
+ * Linux acknowledges a FIN with a delayed ACK (tcp_fin -> inet_csk_enter_pingpong_mode),
+ * so the closer sits in FIN_WAIT_1 for a delayed-ACK timeout (~40 ms on loopback).
+ * Waits (at most 300 ms) until the connection has left FIN_WAIT_1; *ms = how long.
+ */
+static const char *settled(const char *(*get)(int, int), int x, int y, long *ms)
+{
+    long t0 = now_ms();
+    const char *st = get(x, y);
+    while (strcmp(st, "FIN_WAIT_1") == 0 && now_ms() - t0 < 300) {
+        sleep_ms(2);
+        st = get(x, y);
+    }
+    *ms = now_ms() - t0;
+    return st;
+}
+
+static const char *state_of_fd(int fd, int unused) { (void)unused; return state_by_fd(fd); }
+
+static void fact_data_basic(void)
+{
+    char buf[64];
+    int c, a, s;
+    long n;
+    fact_begin("data_basic");
+
+    /* TCP: bytes both ways */
+    tcp_pair(&c, &a);
+    J_rc("send_5", send_rc(c, "hello", 5));
+    wait_ev(a, POLLIN, CONNECT_WAIT);
+    n = R(recv(a, buf, sizeof buf, MSG_DONTWAIT));
+    J_rc("recv", n);
+    J_bool("content_equal", n == 5 && memcmp(buf, "hello", 5) == 0);
+    J_rc("recv_nothing_queued", recv_rc(a, 64));
+    J_rc("recv_len_0_nothing_queued", R(recv(a, buf, 0, MSG_DONTWAIT)));
+    J_rc("send_0_bytes", send_rc(c, "", 0));
+    J_rc("server_send", send_rc(a, "xyz", 3));
+    wait_ev(c, POLLIN, CONNECT_WAIT);
+    J_rc("client_recv", recv_rc(c, 64));
+    /* a stream: two sends, one recv; a short buffer leaves the rest queued */
+    send_rc(c, "ab", 2);
+    send_rc(c, "cd", 2);
+    wait_bytes(a, 4);
+    J_rc("two_sends_one_recv", recv_rc(a, 64));
+    send_rc(c, "0123456789", 10);
+    wait_bytes(a, 10);
+    J_rc("recv_4_of_10", recv_rc(a, 4));
+    J_rc("recv_rest_of_10", recv_rc(a, 64));
+    /* MSG_PEEK */
+    send_rc(c, "abc", 3);
+    wait_bytes(a, 3);
+    J_rc("recv_len_0_with_data", R(recv(a, buf, 0, MSG_DONTWAIT)));
+    J_rc("peek_2", R(recv(a, buf, 2, MSG_PEEK | MSG_DONTWAIT)));
+    J_rc("peek_all", R(recv(a, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT)));
+    memset(buf, 0, sizeof buf);
+    n = R(recv(a, buf, sizeof buf, MSG_DONTWAIT));
+    J_rc("recv_after_peek", n);
+    J_bool("recv_after_peek_content_equal", n == 3 && memcmp(buf, "abc", 3) == 0);
+    /* shutdown(SHUT_WR): queued bytes, then end of file; the other way still works */
+    send_rc(c, "bye", 3);
+    J_rc("shutdown_wr", R(shutdown(c, SHUT_WR)));
+    J_rc("send_after_shut_wr", send_rc(c, "x", 1));
+    J_rc("send_after_shut_wr_again", send_rc(c, "x", 1));
+    wait_ev(a, POLLRDHUP, CONNECT_WAIT);
+    wait_bytes(a, 3);
+    J_rc("peer_recv_queued_before_eof", recv_rc(a, 64));
+    J_rc("peer_recv_eof", recv_rc(a, 64));
+    J_rc("peer_recv_eof_again", recv_rc(a, 64));
+    J_rc("peer_send_to_half_closed", send_rc(a, "back", 4));
+    wait_ev(c, POLLIN, CONNECT_WAIT);
+    J_rc("half_closed_recv", recv_rc(c, 64));
+    close(a);
+    close(c);
+
+    /* shutdown(SHUT_RD): queued bytes stay readable, then 0; later bytes are still taken */
+    J_obj("shut_rd");
+    tcp_pair(&c, &a);
+    send_rc(c, "abc", 3);
+    wait_ev(a, POLLIN, CONNECT_WAIT);
+    J_rc("shutdown_rd", R(shutdown(a, SHUT_RD)));
+    J_rc("recv_queued", recv_rc(a, 64));
+    J_rc("recv_after", recv_rc(a, 64));
+    J_rc("own_send", send_rc(a, "x", 1));
+    J_rc("peer_send", send_rc(c, "y", 1));
+    sleep_ms(5);
+    J_rc("recv_after_peer_send", recv_rc(a, 64));
+    J_end();
+    close(a);
+    close(c);
+
+    /* not connected */
+    s = tcp_sock(AF_INET);
+    J_rc("send_unconnected_tcp", send_rc(s, "x", 1));
+    J_rc("recv_unconnected_tcp", recv_rc(s, 64));
+    do_bind(s, AF_INET, NULL, 0);
+    J_rc("send_bound_tcp", send_rc(s, "x", 1));
+    J_rc("recv_bound_tcp", recv_rc(s, 64));
+    listen(s, 4);
+    J_rc("send_listener", send_rc(s, "x", 1));
+    J_rc("recv_listener", recv_rc(s, 64));
+    close(s);
+    s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    J_rc("send_unconnected_unix_stream", send_rc(s, "x", 1));
+    J_rc("recv_unconnected_unix_stream", recv_rc(s, 64));
+    close(s);
+    s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+    J_rc("send_unconnected_unix_seqpacket", send_rc(s, "x", 1));
+    J_rc("recv_unconnected_unix_seqpacket", recv_rc(s, 64));
+    close(s);
+    {
+        struct sockaddr_un ua;
+        socklen_t ul = unix_path(&ua, 1);
+        s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        ubind(s, &ua, ul);
+        listen(s, 4);
+        J_rc("send_unix_stream_listener", send_rc(s, "x", 1));
+        J_rc("recv_unix_stream_listener", recv_rc(s, 64));
+        close(s);
+        ul = unix_path(&ua, 1);
+        s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+        ubind(s, &ua, ul);
+        listen(s, 4);
+        J_rc("send_unix_seqpacket_listener", send_rc(s, "x", 1));
+        J_rc("recv_unix_seqpacket_listener", recv_rc(s, 64));
+        close(s);
+    }
+
+    /* AF_UNIX stream: bytes, then the peer closes */
+    J_obj("unix_stream");
+    unix_pair(SOCK_STREAM, &c, &a);
+    J_rc("send_5", send_rc(c, "hello", 5));
+    n = R(recv(a, buf, sizeof buf, MSG_DONTWAIT));
+    J_rc("recv", n);
+    J_bool("content_equal", n == 5 && memcmp(buf, "hello", 5) == 0);
+    J_rc("recv_nothing_queued", recv_rc(a, 64));
+    send_rc(c, "bye", 3);
+    close(c);
+    J_rc("recv_after_peer_close", recv_rc(a, 64));
+    J_rc("recv_eof", recv_rc(a, 64));
+    J_rc("send_after_peer_close", send_rc(a, "x", 1));
+    J_rc("send_after_peer_close_again", send_rc(a, "x", 1));
+    close(a);
+    J_end();
+
+    /* AF_UNIX stream: the peer closes with bytes it did not read */
+    J_obj("unix_stream_unread_close");
+    unix_pair(SOCK_STREAM, &c, &a);
+    send_rc(a, "unread", 6);
+    close(c);
+    J_rc("send_1", send_rc(a, "x", 1));
+    J_rc("send_2", send_rc(a, "x", 1));
+    J_rc("recv_1", recv_rc(a, 64));
+    J_rc("recv_2", recv_rc(a, 64));
+    close(a);
+    J_end();
+    fact_end();
+}
+
+static void fact_data_close(void)
+{
+    int c, a, cp, sp;
+    fact_begin("data_close");
+
+    /* (a) the client closes with bytes it did not read: a reset */
+    J_obj("unread_close");
+    tcp_pair(&c, &a);
+    cp = local_port(c);
+    sp = local_port(a);
+    send_rc(a, "x", 1);
+    wait_ev(c, POLLIN, CONNECT_WAIT);
+    close(c);
+    wait_ev(a, 0, CONNECT_WAIT);
+    J_str("server_state", state_by_fd(a));
+    J_str("client_state", state_by_ports(cp, sp));
+    J_rc("server_send_1", send_rc(a, "y", 1));
+    J_rc("server_send_2", send_rc(a, "y", 1));
+    J_rc("server_recv", recv_rc(a, 64));
+    close(a);
+    J_end();
+
+    J_obj("unread_close_recv_first");
+    tcp_pair(&c, &a);
+    send_rc(a, "x", 1);
+    wait_ev(c, POLLIN, CONNECT_WAIT);
+    close(c);
+    wait_ev(a, 0, CONNECT_WAIT);
+    J_rc("server_recv_1", recv_rc(a, 64));
+    J_rc("server_recv_2", recv_rc(a, 64));
+    J_rc("server_send", send_rc(a, "y", 1));
+    close(a);
+    J_end();
+
+    /* (b) the client closes with nothing unread: FIN; the server (CLOSE_WAIT) writes
+     * to an orphan, which answers with a reset */
+    J_obj("graceful_close");
+    tcp_pair(&c, &a);
+    cp = local_port(c);
+    sp = local_port(a);
+    close(c);
+    wait_ev(a, POLLRDHUP, CONNECT_WAIT);
+    {
+        long ms;
+        J_str("server_state", state_by_fd(a));
+        J_str("client_state", settled(state_by_ports, cp, sp, &ms));
+        J_int("client_fin_wait_1_ms", ms);
+    }
+    J_rc("server_send_1", send_rc(a, "y", 1));
+    wait_ev(a, 0, CONNECT_WAIT);
+    J_str("server_state_after_send", state_by_fd(a));
+    J_str("client_state_after_send", state_by_ports(cp, sp));
+    J_rc("server_send_2", send_rc(a, "y", 1));
+    J_rc("server_send_3", send_rc(a, "y", 1));
+    J_rc("server_recv_1", recv_rc(a, 64));
+    J_rc("server_recv_2", recv_rc(a, 64));
+    close(a);
+    J_end();
+
+    J_obj("graceful_close_recv_first");
+    tcp_pair(&c, &a);
+    close(c);
+    wait_ev(a, POLLRDHUP, CONNECT_WAIT);
+    J_rc("server_send_1", send_rc(a, "y", 1));
+    wait_ev(a, 0, CONNECT_WAIT);
+    J_rc("server_recv_1", recv_rc(a, 64));
+    J_rc("server_recv_2", recv_rc(a, 64));
+    J_rc("server_send_2", send_rc(a, "y", 1));
+    J_err("server_so_error", so_error(a));
+    close(a);
+    J_end();
+
+    /* (c) SO_LINGER {1, 0}: close() resets */
+    J_obj("linger_0");
+    tcp_pair(&c, &a);
+    cp = local_port(c);
+    sp = local_port(a);
+    {
+        struct linger lg = { 1, 0 };
+        J_rc("setsockopt", R(setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg)));
+    }
+    close(c);
+    wait_ev(a, 0, CONNECT_WAIT);
+    J_str("closer_state", state_by_ports(cp, sp));
+    J_str("peer_state", state_by_fd(a));
+    J_rc("peer_recv_1", recv_rc(a, 64));
+    J_rc("peer_recv_2", recv_rc(a, 64));
+    J_rc("peer_send", send_rc(a, "y", 1));
+    close(a);
+    J_end();
+
+    /* SO_LINGER {1, 0} after sending: bytes that arrived before the reset */
+    J_obj("linger_0_after_send");
+    tcp_pair(&c, &a);
+    send_rc(c, "abc", 3);
+    wait_ev(a, POLLIN, CONNECT_WAIT);
+    {
+        struct linger lg = { 1, 0 };
+        setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    }
+    close(c);
+    wait_ev(a, 0, CONNECT_WAIT);
+    J_rc("peer_recv_1", recv_rc(a, 64));
+    J_rc("peer_recv_2", recv_rc(a, 64));
+    J_rc("peer_recv_3", recv_rc(a, 64));
+    close(a);
+    J_end();
+
+    /* SO_LINGER as getsockopt reads it back */
+    J_obj("so_linger_getsockopt");
+    {
+        int fd = tcp_sock(AF_INET);
+        struct linger lg = { -1, -1 };
+        socklen_t l = sizeof lg;
+        getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &l);
+        J_int("default_onoff", lg.l_onoff);
+        J_int("default_linger", lg.l_linger);
+        J_int("default_len", l);
+        lg.l_onoff = 1;
+        lg.l_linger = 5;
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        l = sizeof lg;
+        getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &l);
+        J_int("after_1_5_onoff", lg.l_onoff);
+        J_int("after_1_5_linger", lg.l_linger);
+        lg.l_onoff = 1;
+        lg.l_linger = 0;
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        l = sizeof lg;
+        getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &l);
+        J_int("after_1_0_onoff", lg.l_onoff);
+        J_int("after_1_0_linger", lg.l_linger);
+        J_rc("set_short_optlen_4", R(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, 4)));
+        close(fd);
+    }
+    J_end();
+
+    /* (d) states: the server closes first and keeps the TIME_WAIT */
+    J_obj("server_closes_first");
+    tcp_pair(&c, &a);
+    cp = local_port(c);
+    sp = local_port(a);
+    close(a);
+    wait_ev(c, POLLRDHUP, CONNECT_WAIT);
+    {
+        long ms;
+        J_str("server_after_server_close", settled(state_by_ports, sp, cp, &ms));
+        J_int("server_fin_wait_1_ms", ms);
+    }
+    J_str("client_after_server_close", state_by_fd(c));
+    J_rc("client_recv", recv_rc(c, 64));
+    close(c);
+    sleep_ms(5);
+    J_str("server_after_client_close", state_by_ports(sp, cp));
+    J_str("client_after_client_close", state_by_ports(cp, sp));
+    J_end();
+
+    /* the client writes to the server's orphan instead: a reset, no TIME_WAIT */
+    J_obj("client_writes_after_server_close");
+    tcp_pair(&c, &a);
+    cp = local_port(c);
+    sp = local_port(a);
+    close(a);
+    wait_ev(c, POLLRDHUP, CONNECT_WAIT);
+    J_rc("client_send_1", send_rc(c, "x", 1));
+    wait_ev(c, POLLHUP, CONNECT_WAIT);
+    J_str("server_state", state_by_ports(sp, cp));
+    J_str("client_state", state_by_fd(c));
+    J_rc("client_recv", recv_rc(c, 64));
+    J_rc("client_send_2", send_rc(c, "x", 1));
+    close(c);
+    J_end();
+
+    /* the client half-closes first, then both close: the client keeps the TIME_WAIT */
+    J_obj("client_shut_wr_then_both_close");
+    tcp_pair(&c, &a);
+    cp = local_port(c);
+    sp = local_port(a);
+    shutdown(c, SHUT_WR);
+    wait_ev(a, POLLRDHUP, CONNECT_WAIT);
+    {
+        long ms;
+        J_str("client_after_shut_wr", settled(state_of_fd, c, 0, &ms));
+        J_int("client_fin_wait_1_ms", ms);
+    }
+    J_str("server_after_shut_wr", state_by_fd(a));
+    close(a);
+    wait_ev(c, POLLHUP, CONNECT_WAIT);
+    J_str("client_after_server_close", state_by_fd(c));
+    J_str("server_after_server_close", state_by_ports(sp, cp));
+    J_rc("client_recv", recv_rc(c, 64));
+    close(c);
+    J_str("client_after_client_close", state_by_ports(cp, sp));
+    J_end();
+    fact_end();
+}
+
+static void fact_data_poll(void)
+{
+    static char chunk[65536];
+    int c, a, t;
+    fact_begin("data_poll");
+
+    tcp_pair(&c, &a);
+    J_str("tcp_connected_idle", ev_now(c));
+    send_rc(a, "x", 1);
+    wait_ev(c, POLLIN, CONNECT_WAIT);
+    J_str("tcp_after_peer_sent_1_byte", ev_now(c));
+    recv_rc(c, 8);
+    J_str("tcp_after_reading_it", ev_now(c));
+    send_rc(a, "y", 1);
+    shutdown(a, SHUT_WR);
+    wait_ev(c, POLLRDHUP, CONNECT_WAIT);
+    J_str("tcp_after_peer_shut_wr_data_unread", ev_now(c));
+    recv_rc(c, 8);
+    J_str("tcp_after_peer_shut_wr_data_read", ev_now(c));
+    J_str("tcp_peer_after_own_shut_wr", ev_now(a));
+    shutdown(c, SHUT_WR);
+    wait_ev(a, POLLRDHUP, CONNECT_WAIT);
+    J_str("tcp_after_both_shut_wr", ev_now(c));
+    close(a);
+    close(c);
+
+    tcp_pair(&c, &a);
+    shutdown(c, SHUT_RD);
+    J_str("tcp_after_own_shut_rd", ev_now(c));
+    close(a);
+    close(c);
+
+    tcp_pair(&c, &a);
+    {
+        struct linger lg = { 1, 0 };
+        setsockopt(a, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    }
+    close(a);
+    wait_ev(c, 0, CONNECT_WAIT);
+    J_str("tcp_after_peer_reset", ev_now(c));
+    J_str("tcp_after_peer_reset_events_0", evstr(wait_ev(c, 0, 0)));
+    recv_rc(c, 8);
+    J_str("tcp_after_peer_reset_error_read", ev_now(c));
+    close(c);
+
+    tcp_pair(&c, &a);
+    close(c);
+    wait_ev(a, POLLRDHUP, CONNECT_WAIT);
+    J_str("tcp_after_peer_close", ev_now(a));
+    close(a);
+
+    /* a sender that met EAGAIN; the byte count depends on Linux autotuning */
+    J_obj("tcp_fill");
+    {
+        long total = 0, r = 0;
+        tcp_pair(&c, &a);
+        while (total < (64L << 20)) {
+            r = send_rc(c, chunk, sizeof chunk);
+            if (r < 0)
+                break;
+            total += r;
+        }
+        J_int("bytes_until_eagain", total);
+        J_rc("stopped_by", r);
+        J_str("sender_revents", ev_now(c));
+        J_str("receiver_revents", ev_now(a));
+        close(c);
+        close(a);
+    }
+    J_end();
+
+    /* UDP */
+    {
+        int r = udp_sock(AF_INET), s = udp_sock(AF_INET);
+        do_bind(r, AF_INET, NULL, 0);
+        J_str("udp_bound_idle", ev_now(r));
+        sendto_port(s, AF_INET, "d", 1, local_port(r));
+        wait_ev(r, POLLIN, CONNECT_WAIT);
+        J_str("udp_datagram_queued", ev_now(r));
+        recv_rc(r, 8);
+        J_str("udp_after_reading_it", ev_now(r));
+        J_str("udp_sender", ev_now(s));
+        close(s);
+        s = udp_sock(AF_INET);
+        do_connect(s, AF_INET, NULL, closed_udp_port(AF_INET));
+        send_rc(s, "x", 1);
+        wait_ev(s, 0, CONNECT_WAIT);
+        J_str("udp_connected_after_icmp", ev_now(s));
+        recv_rc(s, 8);
+        J_str("udp_connected_after_error_read", ev_now(s));
+        close(s);
+        close(r);
+    }
+
+    /* AF_UNIX */
+    unix_pair(SOCK_STREAM, &c, &a);
+    J_str("unix_stream_idle", ev_now(c));
+    send_rc(a, "x", 1);
+    J_str("unix_stream_after_peer_sent_1_byte", ev_now(c));
+    shutdown(a, SHUT_WR);
+    J_str("unix_stream_after_peer_shut_wr", ev_now(c));
+    close(a);
+    J_str("unix_stream_after_peer_close_data_unread", ev_now(c));
+    recv_rc(c, 8);
+    J_str("unix_stream_after_peer_close_data_read", ev_now(c));
+    close(c);
+
+    unix_pair(SOCK_STREAM, &c, &a);
+    send_rc(a, "x", 1);
+    close(c);
+    J_str("unix_stream_after_peer_closed_unread", ev_now(a));
+    close(a);
+
+    unix_pair(SOCK_SEQPACKET, &c, &a);
+    J_str("unix_seqpacket_idle", ev_now(c));
+    send_rc(a, "m", 1);
+    J_str("unix_seqpacket_message_queued", ev_now(c));
+    close(a);
+    recv_rc(c, 8);
+    J_str("unix_seqpacket_after_peer_close", ev_now(c));
+    close(c);
+
+    {
+        struct sockaddr_un ua;
+        socklen_t ul = unix_path(&ua, 1);
+        int r = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        ubind(r, &ua, ul);
+        J_str("unix_dgram_bound_idle", ev_now(r));
+        usendto(s, "d", 1, &ua, ul);
+        J_str("unix_dgram_queued", ev_now(r));
+        J_str("unix_dgram_unconnected_sender", ev_now(s));
+        uconnect(s, &ua, ul);
+        for (int n = 0; n < CAP * 25 && send_rc(s, "d", 1) >= 0; n++)
+            ;
+        J_str("unix_dgram_connected_sender_peer_full", ev_now(s));
+        close(r);
+        J_str("unix_dgram_connected_sender_peer_closed", ev_now(s));
+        close(s);
+    }
+
+    /* a descriptor number that is not open */
+    t = socket(AF_INET, SOCK_STREAM, 0);
+    close(t);
+    J_str("closed_fd", ev_now(t));
+    fact_end();
+}
+
+static void fact_data_seqpacket(void)
+{
+    static char big[212992];
+    char buf[64];
+    int c, a, t;
+    long n;
+    fact_begin("data_seqpacket");
+    unix_pair(SOCK_SEQPACKET, &c, &a);
+    J_rc("send_first", send_rc(c, "first", 5));
+    J_rc("send_second", send_rc(c, "second message", 14));
+    J_rc("send_third", send_rc(c, "third", 5));
+
+    J_obj("recv_6_first");
+    n = recvmsg_rc(a, buf, 6, 0, &t);
+    J_rc("result", n);
+    J_bool("msg_trunc", t);
+    J_end();
+
+    J_obj("recv_6_second_message");
+    memset(buf, 0, sizeof buf);
+    n = recvmsg_rc(a, buf, 6, 0, &t);
+    J_rc("result", n);
+    J_bool("msg_trunc", t);
+    J_bool("content_is_second", n == 6 && memcmp(buf, "second", 6) == 0);
+    J_end();
+
+    J_obj("next_recv");
+    memset(buf, 0, sizeof buf);
+    n = recvmsg_rc(a, buf, sizeof buf, 0, &t);
+    J_rc("result", n);
+    J_bool("msg_trunc", t);
+    J_bool("content_is_third", n == 5 && memcmp(buf, "third", 5) == 0);
+    J_end();
+
+    J_rc("send_12", send_rc(c, "twelve bytes", 12));
+    J_obj("recv_3_of_12_flag_MSG_TRUNC");
+    n = recvmsg_rc(a, buf, 3, MSG_TRUNC, &t);
+    J_rc("result", n);
+    J_bool("msg_trunc", t);
+    J_end();
+    J_rc("recv_nothing_queued", recv_rc(a, 64));
+
+    send_rc(c, "peekaboo", 8);
+    J_obj("peek_4_of_8");
+    n = recvmsg_rc(a, buf, 4, MSG_PEEK, &t);
+    J_rc("result", n);
+    J_bool("msg_trunc", t);
+    J_end();
+    J_rc("recv_after_peek", recv_rc(a, 64));
+
+    J_rc("send_empty", send_rc(c, "", 0));
+    J_rc("recv_empty_message", recv_rc(a, 64));
+    J_rc("recv_after_empty_message", recv_rc(a, 64));
+
+    J_rc("send_sndbuf_minus_32", send_rc(c, big, sizeof big - 32));
+    J_rc("send_sndbuf_minus_31", send_rc(c, big, sizeof big - 31));
+    J_rc("recv_big_with_64_byte_buffer", recv_rc(a, 64));
+
+    send_rc(c, "last", 4);
+    close(c);
+    J_rc("recv_after_peer_close", recv_rc(a, 64));
+    J_rc("recv_eof", recv_rc(a, 64));
+    J_rc("send_after_peer_close", send_rc(a, "x", 1));
+    close(a);
+    fact_end();
+}
+
+static void fact_data_udp(void)
+{
+    static char big[65536];
+    char buf[64];
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int s, r, t, port;
+    long n;
+    fact_begin("data_udp");
+
+    s = udp_sock(AF_INET);
+    J_rc("send_unconnected_no_addr", send_rc(s, "x", 1));
+    J_rc("recv_unbound", recv_rc(s, 64));
+    port = closed_udp_port(AF_INET);
+    J_rc("sendto_port_0", sendto_port(s, AF_INET, "x", 1, 0));
+    J_rc("sendto_65508_closed_port", sendto_port(s, AF_INET, big, 65508, port));
+    J_rc("sendto_65507_closed_port", sendto_port(s, AF_INET, big, 65507, port));
+    J_rc("sendto_0_bytes_closed_port", sendto_port(s, AF_INET, big, 0, port));
+    sleep_ms(5);
+    J_err("unconnected_so_error_after_icmp", so_error(s));
+    J_rc("unconnected_send_after_icmp", sendto_port(s, AF_INET, "x", 1, port));
+    close(s);
+
+    s = udp_sock(AF_INET6);
+    port = closed_udp_port(AF_INET6);
+    J_rc("udp6_sendto_65528_closed_port", sendto_port(s, AF_INET6, big, 65528, port));
+    J_rc("udp6_sendto_65527_closed_port", sendto_port(s, AF_INET6, big, 65527, port));
+    close(s);
+
+    /* connected to a closed port: ICMP port unreachable -> ECONNREFUSED, once */
+    J_obj("connected_closed_port");
+    s = udp_sock(AF_INET);
+    J_rc("connect", do_connect(s, AF_INET, NULL, closed_udp_port(AF_INET)));
+    J_rc("send_1", send_rc(s, "a", 1));
+    wait_ev(s, 0, CONNECT_WAIT);
+    J_rc("send_2", send_rc(s, "b", 1));
+    J_rc("send_3", send_rc(s, "c", 1));
+    wait_ev(s, 0, CONNECT_WAIT);
+    J_rc("recv_after_icmp", recv_rc(s, 64));
+    J_rc("recv_again", recv_rc(s, 64));
+    J_err("so_error_after", so_error(s));
+    close(s);
+    J_end();
+
+    /* the source address recvfrom() reports */
+    r = udp_sock(AF_INET);
+    do_bind(r, AF_INET, NULL, 0);
+    s = udp_sock(AF_INET);
+    J_rc("sendto_receiver", sendto_port(s, AF_INET, "hello", 5, local_port(r)));
+    wait_ev(r, POLLIN, CONNECT_WAIT);
+    sl = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    n = R(recvfrom(r, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&ss, &sl));
+    J_rc("recvfrom", n);
+    J_bool("recvfrom_content_equal", n == 5 && memcmp(buf, "hello", 5) == 0);
+    J_bool("recvfrom_source_family_inet", ss.ss_family == AF_INET);
+    {
+        char ip[INET_ADDRSTRLEN] = "";
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip, sizeof ip);
+        J_str("recvfrom_source_ip", ip);
+    }
+    J_bool("recvfrom_source_port_is_sender_sockname", ss_port(&ss) == local_port(s));
+
+    /* boundaries, truncation, empty datagrams */
+    sendto_port(s, AF_INET, "ab", 2, local_port(r));
+    sendto_port(s, AF_INET, "cd", 2, local_port(r));
+    wait_ev(r, POLLIN, CONNECT_WAIT);
+    sleep_ms(1);
+    J_rc("two_datagrams_first_recv", recv_rc(r, 64));
+    J_rc("two_datagrams_second_recv", recv_rc(r, 64));
+    sendto_port(s, AF_INET, "0123456789", 10, local_port(r));
+    wait_ev(r, POLLIN, CONNECT_WAIT);
+    J_obj("recv_4_of_10");
+    n = recvmsg_rc(r, buf, 4, 0, &t);
+    J_rc("result", n);
+    J_bool("msg_trunc", t);
+    J_end();
+    J_rc("recv_after_truncated", recv_rc(r, 64));
+    sendto_port(s, AF_INET, "0123456789", 10, local_port(r));
+    wait_ev(r, POLLIN, CONNECT_WAIT);
+    J_obj("recv_4_of_10_flag_MSG_TRUNC");
+    n = recvmsg_rc(r, buf, 4, MSG_TRUNC, &t);
+    J_rc("result", n);
+    J_bool("msg_trunc", t);
+    J_end();
+    J_rc("sendto_empty", sendto_port(s, AF_INET, "", 0, local_port(r)));
+    wait_ev(r, POLLIN, CONNECT_WAIT);
+    J_rc("recv_empty_datagram", recv_rc(r, 64));
+    J_rc("recv_nothing_queued", recv_rc(r, 64));
+    close(s);
+    close(r);
+    fact_end();
+}
+
+static void fact_data_unix_dgram(void)
+{
+    static char big[212992];
+    struct sockaddr_un ua, ub, uc;
+    socklen_t ul, ubl, ucl;
+    char buf[64];
+    int r, s, b, l, n;
+    long rc = 0;
+    fact_begin("data_unix_dgram");
+    J_sysctl("max_dgram_qlen", "/proc/sys/net/unix/max_dgram_qlen");
+
+    /* an unconnected, unbound sender */
+    r = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    ul = unix_path(&ua, 1);
+    ubind(r, &ua, ul);
+    s = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    for (n = 0; n < CAP * 25; n++) {
+        rc = usendto(s, "abcd", 4, &ua, ul);
+        if (rc < 0)
+            break;
+    }
+    J_int("unconnected_sent_until_error", n);
+    J_rc("unconnected_stopped_by", rc);
+    ucl = sizeof uc;
+    memset(&uc, 0xff, sizeof uc);
+    rc = R(recvfrom(r, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&uc, &ucl));
+    J_rc("recvfrom", rc);
+    J_int("recvfrom_source_addrlen", ucl);
+    J_rc("sendto_after_one_read", usendto(s, "abcd", 4, &ua, ul));
+    J_rc("sendto_full_again", usendto(s, "abcd", 4, &ua, ul));
+    close(s);
+    J_rc("recv_after_sender_closed", recv_rc(r, 64));
+    close(r);
+
+    /* a connected, bound sender */
+    r = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    ul = unix_path(&ua, 1);
+    ubind(r, &ua, ul);
+    s = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    ubl = unix_path(&ub, 1);
+    ubind(s, &ub, ubl);
+    J_rc("connect", uconnect(s, &ua, ul));
+    for (n = 0; n < CAP * 25; n++) {
+        rc = send_rc(s, "abcd", 4);
+        if (rc < 0)
+            break;
+    }
+    J_int("connected_sent_until_error", n);
+    J_rc("connected_stopped_by", rc);
+    b = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    J_rc("third_party_sendto_full_receiver", usendto(b, "abcd", 4, &ua, ul));
+    ucl = sizeof uc;
+    memset(&uc, 0, sizeof uc);
+    rc = R(recvfrom(r, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&uc, &ucl));
+    J_rc("connected_recvfrom", rc);
+    J_bool("recvfrom_source_is_sender_name", ucl == ubl && memcmp(&uc, &ub, ubl) == 0);
+    /* the receiver goes away */
+    close(r);
+    J_rc("connected_send_after_receiver_closed", send_rc(s, "x", 1));
+    J_rc("connected_send_after_receiver_closed_again", send_rc(s, "x", 1));
+    J_rc("sendto_closed_abstract_name", usendto(b, "x", 1, &ua, ul));
+    close(b);
+    close(s);
+
+    /* names that lead nowhere */
+    s = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    J_rc("send_unconnected", send_rc(s, "x", 1));
+    J_rc("recv_unbound", recv_rc(s, 64));
+    ul = unix_path(&ua, 0);
+    J_rc("sendto_missing_path", usendto(s, "x", 1, &ua, ul));
+    ul = unix_path(&ua, 1);
+    J_rc("sendto_missing_abstract", usendto(s, "x", 1, &ua, ul));
+    J_rc("sendto_sndbuf_minus_31_missing_abstract", usendto(s, big, sizeof big - 31, &ua, ul));
+    l = socket(AF_UNIX, SOCK_STREAM, 0);
+    ul = unix_path(&ua, 0);
+    ubind(l, &ua, ul);
+    listen(l, 1);
+    J_rc("sendto_stream_listener_path", usendto(s, "x", 1, &ua, ul));
+    close(l);
+    J_rc("sendto_stale_path", usendto(s, "x", 1, &ua, ul));
+    unlink(ua.sun_path);
+    close(s);
+    fact_end();
+}
+
+static void buf_sizes(const char *key, int fd)
+{
+    J_obj(key);
+    J_int("SO_SNDBUF", get_int(fd, SOL_SOCKET, SO_SNDBUF));
+    J_int("SO_RCVBUF", get_int(fd, SOL_SOCKET, SO_RCVBUF));
+    J_end();
+}
+
+/* setsockopt(opt, v) then getsockopt(opt) */
+static void buf_set(const char *key, int fd, int opt, int v)
+{
+    set_int(fd, SOL_SOCKET, opt, v);
+    J_int(key, get_int(fd, SOL_SOCKET, opt));
+}
+
+static void fact_data_buffers(void)
+{
+    int fd, c, a, l;
+    fact_begin("data_buffers");
+
+    fd = tcp_sock(AF_INET);
+    buf_sizes("tcp_fresh", fd);
+    close(fd);
+    fd = tcp_sock(AF_INET6);
+    buf_sizes("tcp6_fresh", fd);
+    close(fd);
+    fd = udp_sock(AF_INET);
+    buf_sizes("udp_fresh", fd);
+    close(fd);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    buf_sizes("unix_stream_fresh", fd);
+    close(fd);
+    fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    buf_sizes("unix_seqpacket_fresh", fd);
+    close(fd);
+    fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    buf_sizes("unix_dgram_fresh", fd);
+    close(fd);
+    tcp_pair(&c, &a);
+    buf_sizes("tcp_connected_client", c);
+    buf_sizes("tcp_accepted", a);
+    close(c);
+    close(a);
+    unix_pair(SOCK_STREAM, &c, &a);
+    buf_sizes("unix_stream_connected_client", c);
+    buf_sizes("unix_stream_accepted", a);
+    close(c);
+    close(a);
+
+    J_obj("tcp_set");
+    fd = tcp_sock(AF_INET);
+    buf_set("rcvbuf_10000", fd, SO_RCVBUF, 10000);
+    buf_set("sndbuf_10000", fd, SO_SNDBUF, 10000);
+    buf_set("rcvbuf_1", fd, SO_RCVBUF, 1);
+    buf_set("sndbuf_1", fd, SO_SNDBUF, 1);
+    buf_set("rcvbuf_0", fd, SO_RCVBUF, 0);
+    buf_set("sndbuf_0", fd, SO_SNDBUF, 0);
+    buf_set("rcvbuf_-1", fd, SO_RCVBUF, -1);
+    buf_set("sndbuf_-1", fd, SO_SNDBUF, -1);
+    buf_set("rcvbuf_1G", fd, SO_RCVBUF, 1 << 30);
+    buf_set("sndbuf_1G", fd, SO_SNDBUF, 1 << 30);
+    {
+        short v = 100;
+        J_rc("set_rcvbuf_optlen_2", R(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v)));
+    }
+    close(fd);
+    J_end();
+
+    J_obj("udp_set");
+    fd = udp_sock(AF_INET);
+    buf_set("rcvbuf_10000", fd, SO_RCVBUF, 10000);
+    buf_set("sndbuf_1", fd, SO_SNDBUF, 1);
+    close(fd);
+    J_end();
+
+    J_obj("unix_stream_set");
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    buf_set("rcvbuf_10000", fd, SO_RCVBUF, 10000);
+    buf_set("sndbuf_1", fd, SO_SNDBUF, 1);
+    close(fd);
+    J_end();
+
+    /* set before connect() / listen(): kept, and copied to accepted sockets */
+    l = tcp_sock(AF_INET);
+    set_int(l, SOL_SOCKET, SO_RCVBUF, 10000);
+    set_int(l, SOL_SOCKET, SO_SNDBUF, 10000);
+    do_bind(l, AF_INET, NULL, 0);
+    listen(l, 4);
+    buf_sizes("listener_set_10000", l);
+    c = tcp_sock(AF_INET);
+    set_int(c, SOL_SOCKET, SO_SNDBUF, 10000);
+    do_connect(c, AF_INET, NULL, local_port(l));
+    connected_within(c, CONNECT_WAIT);
+    buf_sizes("client_set_sndbuf_10000_connected", c);
+    a = accept_nb(l);
+    buf_sizes("accepted_from_listener_set_10000", a);
+    close(a);
+    close(c);
+    close(l);
+    fact_end();
+}
+
 static void fact_syn_retransmit_schedule(void)
 {
     static const char *names[] = {
@@ -1778,6 +2764,8 @@ int main(void)
 {
     long t0 = now_ms();
     int fds0 = count_fds();
+    /* every send passes MSG_NOSIGNAL; this is the safety net */
+    signal(SIGPIPE, SIG_IGN);
     fact_socket_errors();
     fact_listen_errors();
     fact_backlog_capacity();
@@ -1793,6 +2781,13 @@ int main(void)
     fact_sockopts();
     fact_unix();
     fact_ipv6();
+    fact_data_basic();
+    fact_data_close();
+    fact_data_poll();
+    fact_data_seqpacket();
+    fact_data_udp();
+    fact_data_unix_dgram();
+    fact_data_buffers();
     fact_syn_retransmit_schedule();
     fact_selfcheck(t0, fds0);
     return 0;
