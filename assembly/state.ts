@@ -70,7 +70,8 @@ import { wake } from "./epoll";
  * The one door through which a socket changes state (smoltcp's set_state). Debug
  * builds check every transition against LEGAL.
  */
-export function setState(s: u32, to: SocketState): void {
+// @ts-ignore: decorator
+@inline export function setState(s: u32, to: SocketState): void {
   let p = sockPtr(s);
   if (!ASC_NO_ASSERT) {
     let from = <SocketState>load<u8>(p, Off.STATE);
