@@ -83,14 +83,18 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
   let n = used >= room ? 0 : min(<u32>len, room - used);
   if (n == 0) return len == 0 ? 0 : -Errno.EAGAIN;
   let delay = unix ? 0 : tunable(Tunable.LinkDelayUs);
-  rxAppend(peer, buf, n, delay == 0);
   if (!unix) {
-    if (hasFlag(peer, Flag.ORPHAN) && hasFlag(peer, Flag.RCV_SHUT)) {
-      // The peer's user has closed it: data for a closed socket is answered with a
-      // reset (tcp_rcv_state_process, FIN_WAIT: TCPAbortOnData + tcp_reset).
+    let pst = getState(peer);
+    if ((pst == SocketState.FIN_WAIT_1 || pst == SocketState.FIN_WAIT_2) && hasFlag(peer, Flag.RCV_SHUT)) {
+      // The peer no longer reads (its user closed it or shut it down for reading): the
+      // segment is answered with a reset, not queued (tcp_rcv_state_process,
+      // FIN_WAIT states: TCPAbortOnData + tcp_reset).
       abortOnData(peer, s);
       return <i32>n;
     }
+  }
+  rxAppend(peer, buf, n, delay == 0);
+  if (!unix) {
     if (getState(peer) == SocketState.SYN_RECEIVED) dataArrivedAtRequest(peer, delay == 0);
     if (delay != 0) scheduleData(peer, n, 0);
     else filterCheck(peer);

@@ -310,11 +310,26 @@ export function abortConnection(s: u32): void {
   setU32(s, Off.AUX, 0);
 }
 
-/** Data reached a socket whose user has closed it: it resets (TCPAbortOnData) and so does the sender. */
+/**
+ * tcp_rcv_state_process, TCP_SYN_RECV: "if (sk->sk_shutdown & SEND_SHUTDOWN)
+ * tcp_shutdown(sk, SEND_SHUTDOWN);" -- a child cloned from a listener that was shut
+ * down for writing sends its FIN as soon as it is established.
+ */
+function finOnEstablish(s: u32): void {
+  if (hasFlag(s, Flag.SEND_SHUT) && getState(s) == SocketState.ESTABLISHED) sendFin(s);
+}
+
+/**
+ * Data reached a socket in FIN_WAIT that no longer reads (its user closed it, or shut
+ * it down for reading): tcp_rcv_state_process "if (sk->sk_shutdown & RCV_SHUTDOWN)
+ * { NET_INC_STATS(..., LINUX_MIB_TCPABORTONDATA); tcp_reset(sk, skb); }" -- it resets,
+ * and answers the sender with a reset.
+ */
 export function abortOnData(peer: u32, sender: u32): void {
   bump(Stat.TCPAbortOnData);
   bump(Stat.OutRsts);
-  freeConnected(peer);
+  if (hasFlag(peer, Flag.ORPHAN)) freeConnected(peer);
+  else { setU32(peer, Off.AUX, 0); connectionEnds(peer, Errno.ECONNRESET); wake(peer); }
   send(EV_RST, sender, getGen(sender), 0, 0);
 }
 
@@ -415,8 +430,9 @@ function initServerSide(s: u32, l: u32, c: u32): void {
   store<u32>(sp + Off.PEERGEN, load<u32>(cp + Off.GEN));
   store<u32>(sp + Off.SNDBUF, load<u32>(lp + Off.SNDBUF));     // sk_clone_lock copies the buffers
   store<u32>(sp + Off.RCVBUF, load<u32>(lp + Off.RCVBUF));
-  // sk_clone_lock copies sk_reuse/sk_reuseport: a TIME_WAIT child keeps them for bind().
-  let inherited = load<u16>(lp + Off.FLAGS) & <u16>(Flag.REUSEADDR | Flag.REUSEPORT);
+  // sk_clone_lock copies sk_reuse/sk_reuseport (a TIME_WAIT child keeps them for bind())
+  // and sk_shutdown (a listener shut down before listen() passes it on).
+  let inherited = load<u16>(lp + Off.FLAGS) & <u16>(Flag.REUSEADDR | Flag.REUSEPORT | Flag.RCV_SHUT | Flag.SEND_SHUT);
   store<u16>(sp + Off.FLAGS, load<u16>(sp + Off.FLAGS) | <u16>(Flag.WASCONN | Flag.BINDLOCK) | inherited);
   // __inet_inherit_port: the child joins the listener's bind bucket.
   hashBind(s, 0, getU16(l, Off.LPORT), false);
@@ -495,6 +511,7 @@ function onSyn(c: u32, cGen: u32): void {
     setState(c, SocketState.ESTABLISHED);
     aqPush(id, ch);
     wake(l);
+    finOnEstablish(ch);
     bump(Stat.PassiveOpens);
     markProven(getU16(c, Off.LADDR));
     return;
@@ -539,6 +556,7 @@ function promote(r: u32, l: u32, c: u32): void {
     aqPush(id, r);
     wake(l);
   }
+  finOnEstablish(r);
   bump(Stat.PassiveOpens);
   markProven(getU16(c, Off.LADDR));
 }

@@ -5,6 +5,19 @@ import { compileOnce, createKernelWith, fetchModule, parseUrl } from './load.js'
 import type { EntryName } from './api.js';
 
 export * from './api.js';
+import { Kernel } from './kernel.js';
+import { createNetFacade, type NetFacade } from './net.js';
+
+// The `net` facade needs node:events and node:stream, so only the Node entry installs it.
+const facades = new WeakMap<Kernel, NetFacade>();
+Object.defineProperty(Kernel.prototype, 'net', {
+  configurable: true,
+  get(this: Kernel): NetFacade {
+    let f = facades.get(this);
+    if (!f) { f = createNetFacade(this); facades.set(this, f); }
+    return f;
+  },
+});
 
 export const entry: EntryName = 'node';
 

@@ -10,6 +10,8 @@ import {
 } from './constants.js';
 import { ArgumentError, socketError } from './errors.js';
 import { decodeSockaddr, encodeSockaddr, type AddressInput, type SocketAddress } from './sockaddr.js';
+import { Reactor, type ClockName } from './async.js';
+import { PlatformError } from './load.js';
 
 export type PersonalityName = 'linux' | 'freebsd' | 'posix';
 const PERSONALITIES: Record<PersonalityName, number> = { linux: 0, freebsd: 1, posix: 2 };
@@ -39,12 +41,18 @@ export interface KernelOptions {
   tcpMaxTwBuckets?: number;
   /** net.ipv4.tcp_fin_timeout in seconds: how long an orphan waits in FIN_WAIT_2 (default 60). */
   tcpFinTimeout?: number;
+  /**
+   * What moves time for the async calls: 'manual' (default: simulated time moves when
+   * you call advance), 'auto' (simulated: when awaited calls can go no further, time
+   * jumps to the next kernel event), 'real' (kernel timers follow the wall clock).
+   */
+  clock?: ClockName;
 }
 
 const OPTION_KEYS = new Set([
   'personality', 'seed', 'somaxconn', 'tcpMaxSynBacklog', 'tcpSyncookies', 'tcpSynRetries',
   'tcpSynackRetries', 'tcpSynLinearTimeouts', 'tcpAbortOnOverflow', 'ipLocalPortRange',
-  'ipUnprivilegedPortStart', 'maxFds', 'privileged', 'linkDelay', 'tcpMaxTwBuckets', 'tcpFinTimeout', 'wasm',
+  'ipUnprivilegedPortStart', 'maxFds', 'privileged', 'linkDelay', 'tcpMaxTwBuckets', 'tcpFinTimeout', 'clock', 'wasm',
 ]);
 
 export interface AcceptResult { fd: number; address: SocketAddress }
@@ -175,6 +183,8 @@ export class Kernel {
   #x: Exports;
   #scratch: number;
   #dv: DataView;
+  #reactor: Reactor | undefined;
+  #clock: ClockName;
 
   constructor(module: WebAssembly.Module, options: KernelOptions = {}) {
     if (options === null || typeof options !== 'object') {
@@ -188,6 +198,11 @@ export class Kernel {
       throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"personality" must be 'linux', 'freebsd' or 'posix'. Received ${String(personality)}`);
     }
     this.personality = personality;
+    const clock = options.clock ?? 'manual';
+    if (clock !== 'manual' && clock !== 'auto' && clock !== 'real') {
+      throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"clock" must be 'manual', 'auto' or 'real'. Received ${String(clock)}`);
+    }
+    this.#clock = clock;
     let memory: WebAssembly.Memory | undefined;
     const instance = new WebAssembly.Instance(module, kernelImports(() => memory!));
     this.#x = instance.exports as unknown as Exports;
@@ -202,15 +217,17 @@ export class Kernel {
     this.#scratch = this.#x.sk_scratch();
     this.#dv = new DataView(this.#x.memory.buffer);
     const x = this.#x, scratch = this.#scratch;
+    // Calls that can change readiness tell the async layer (a no-op without one).
+    const seen = (r: number) => { this.#reactor?.changed(); return r; };
     this.sys = {
       socket: (d, t, p = 0) => x.sk_socket(checkInt('domain', d), checkInt('type', t), checkInt('protocol', p)),
       bind: (fd, addr) => x.sk_bind(checkInt('fd', fd), scratch, this.#putAddr(fd, addr)),
-      listen: (fd, b) => x.sk_listen(checkInt('fd', fd), checkInt('backlog', b)),
-      connect: (fd, addr) => x.sk_connect(checkInt('fd', fd), scratch, this.#putAddr(fd, addr)),
-      accept: (fd) => x.sk_accept(checkInt('fd', fd), 0, 0),
-      accept4: (fd, flags) => x.sk_accept4(checkInt('fd', fd), 0, 0, checkInt('flags', flags)),
-      close: (fd) => x.sk_close(checkInt('fd', fd)),
-      shutdown: (fd, how) => x.sk_shutdown(checkInt('fd', fd), checkInt('how', how)),
+      listen: (fd, b) => seen(x.sk_listen(checkInt('fd', fd), checkInt('backlog', b))),
+      connect: (fd, addr) => seen(x.sk_connect(checkInt('fd', fd), scratch, this.#putAddr(fd, addr))),
+      accept: (fd) => seen(x.sk_accept(checkInt('fd', fd), 0, 0)),
+      accept4: (fd, flags) => seen(x.sk_accept4(checkInt('fd', fd), 0, 0, checkInt('flags', flags))),
+      close: (fd) => { const r = seen(x.sk_close(checkInt('fd', fd))); this.#reactor?.closed(fd); return r; },
+      shutdown: (fd, how) => seen(x.sk_shutdown(checkInt('fd', fd), checkInt('how', how))),
     };
     const set = (name: string, v: unknown, min: number, max: number) => {
       if (v === undefined) return;
@@ -275,7 +292,11 @@ export class Kernel {
     return this.#dv;
   }
 
+  /** Readiness may have changed: the async layer, if any, looks (in a microtask). */
+  #changed(): void { this.#reactor?.changed(); }
+
   #check(r: number, syscall: string, addr?: AddressInput | SocketAddress): number {
+    this.#reactor?.changed();
     if (r >= 0) return r;
     if (addr) {
       if ('path' in addr) throw socketError(r, syscall, addr.path);
@@ -349,7 +370,10 @@ export class Kernel {
     return this.#accept((a, lp) => this.#x.sk_accept4(fd, a, lp, flags), 'accept4');
   }
 
-  close(fd: number): void { this.#check(this.#x.sk_close(checkInt('fd', fd)), 'close'); }
+  close(fd: number): void {
+    this.#check(this.#x.sk_close(checkInt('fd', fd)), 'close');
+    this.#reactor?.closed(fd);
+  }
 
   shutdown(fd: number, how: number): void {
     this.#check(this.#x.sk_shutdown(checkInt('fd', fd), checkInt('how', how)), 'shutdown');
@@ -409,6 +433,7 @@ export class Kernel {
   }
 
   /** Bytes as the kernel takes them: strings are UTF-8. */
+  // (also used by sendAsync)
   #bytes(data: Uint8Array | ArrayBufferView | ArrayBuffer | string): Uint8Array {
     if (typeof data === 'string') return new TextEncoder().encode(data);
     if (data instanceof Uint8Array) return data;
@@ -516,6 +541,73 @@ export class Kernel {
     this.#check(this.#x.sk_add_address(this.#scratch, len), 'addAddress', { address, port: 0 });
   }
 
+  // ---- the async layer ------------------------------------------------------------
+
+  /**
+   * The `net`-compatible facade (createServer, connect, Socket as a stream.Duplex).
+   * Node-only: the Node entry installs it; elsewhere this says so.
+   */
+  get net(): import('./net.js').NetFacade {
+    throw new PlatformError('kernel.net (the node:net facade) is available in Node.js only: it is built on node:stream and node:events. Use the async calls (acceptAsync, connectAsync, recvAsync, sendAsync) elsewhere.');
+  }
+
+  /** The reactor behind the async calls (created on first use). */
+  get reactor(): Reactor { return (this.#reactor ??= new Reactor(this, this.#clock)); }
+
+  #wouldBlock(e: unknown): boolean {
+    const c = (e as { code?: string }).code;
+    return c === 'EAGAIN' || c === 'EINPROGRESS' || c === 'EALREADY';
+  }
+
+  /** accept() that waits for a connection; cancel with `signal` (AbortError). */
+  async acceptAsync(fd: number, { signal }: { signal?: AbortSignal } = {}): Promise<AcceptResult> {
+    for (;;) {
+      try { return this.accept(fd); } catch (e) { if (!this.#wouldBlock(e)) throw e; }
+      await this.reactor.wait(fd, 0x1, signal);
+    }
+  }
+
+  /** connect() that resolves once the handshake completes, or rejects with the error (ECONNREFUSED, ETIMEDOUT...). */
+  async connectAsync(fd: number, addr: AddressInput, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
+    try { this.connect(fd, addr); return; } catch (e) { if (!this.#wouldBlock(e)) throw e; }
+    for (;;) {
+      await this.reactor.wait(fd, 0x4, signal);
+      try { this.connect(fd, addr); return; } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code === 'EISCONN') return;
+        if (code !== 'EALREADY' && code !== 'EINPROGRESS') throw e;
+      }
+    }
+  }
+
+  /** recv() that waits for bytes (or end of file: an empty array). */
+  async recvAsync(fd: number, size = 65536, { signal }: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    for (;;) {
+      try { return this.recv(fd, size); } catch (e) { if (!this.#wouldBlock(e)) throw e; }
+      await this.reactor.wait(fd, 0x1 | 0x2000, signal);
+    }
+  }
+
+  /** send() of all of `data`, waiting for room as needed. Resolves with the byte count. */
+  async sendAsync(fd: number, data: Uint8Array | ArrayBufferView | ArrayBuffer | string, { signal }: { signal?: AbortSignal } = {}): Promise<number> {
+    const bytes = this.#bytes(data);
+    let off = 0;
+    while (off < bytes.length || bytes.length === 0) {
+      try {
+        off += this.send(fd, bytes.subarray(off));
+        if (bytes.length === 0) break;
+        continue;
+      } catch (e) { if (!this.#wouldBlock(e)) throw e; }
+      await this.reactor.wait(fd, 0x4, signal);
+    }
+    return off;
+  }
+
+  /** The listener's connections as an async iterable: `for await (const conn of k.connections(fd))`. */
+  async *connections(fd: number, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<AcceptResult> {
+    for (;;) yield await this.acceptAsync(fd, { signal });
+  }
+
   // ---- batched calls ------------------------------------------------------------
 
   /**
@@ -561,7 +653,9 @@ export class Kernel {
     if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
       throw new ArgumentError('ERR_OUT_OF_RANGE', `"ms" must be a finite number >= 0. Received ${String(ms)}`);
     }
-    return this.#x.sk_advance(BigInt(Math.round(ms * 1000)));
+    const n = this.#x.sk_advance(BigInt(Math.round(ms * 1000)));
+    this.#changed();
+    return n;
   }
 
   /** Simulated time in milliseconds since the kernel started. */

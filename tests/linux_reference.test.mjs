@@ -6,8 +6,8 @@
 // (ports, descriptor numbers) or a duration (real milliseconds against simulated
 // ones, within TOLERANCE_MS). Any other difference fails, unless
 // tests/linux/known-differences.json lists it with the value the kernel gives and a
-// reason. Keys the kernel probe cannot ask (no poll, no data path yet) are listed
-// with reasons in OMITTED in kernel_probe.mjs.
+// reason. The few keys the kernel probe cannot ask (a user id, sysctls the kernel
+// has no tunable for) are listed with reasons in OMITTED in kernel_probe.mjs.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

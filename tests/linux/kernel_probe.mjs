@@ -5,13 +5,13 @@
 //   - a failed call is its errno name ("EINVAL"); a successful one is its return
 //     value, 0 for calls that return 0 or a descriptor (socket(), accept());
 //   - SO_ERROR-style values are 0 or an errno name;
+//   - poll revents are strings like "POLLOUT|POLLHUP" ("" = nothing), from k.poll();
 //   - sysctls are read from the kernel's tunables (k.sysctl), not from /proc.
 //
 // Where probe.c waits in real time (poll() with a timeout, nanosleep), this file
-// moves the simulated clock (k.advance) and reports simulated milliseconds. The
-// kernel has no poll() yet: "is it connected / readable" is read from the socket
-// table (k.sockets()), event by event on the simulated clock, and the keys that
-// report poll revents are left out (OMITTED below says which and why).
+// moves the simulated clock (k.advance) event by event, asking k.poll() after each
+// step, and reports simulated milliseconds. The few keys it still cannot ask (a user
+// id, sysctls the kernel has no tunable for) are in OMITTED below, each with why.
 //
 // A few questions need arguments the host API cannot pass (a short or negative
 // address length, a pointer outside memory, bind() with addrlen 2) or return what
@@ -49,63 +49,8 @@ function evstr(r) { return EV_NAMES.filter(([bit]) => (r & bit) !== 0).map(([, n
  * the reason. The comparison test fails on any other missing key.
  */
 export const OMITTED = {
-  listen_errors: {
-    'tcp_after_shutdown_rdwr_unbound.listener_revents': 'poll revents: the kernel has no poll() yet',
-    'tcp_after_shutdown_rdwr_unbound.accepted_revents': 'poll revents: the kernel has no poll() yet',
-    'tcp_after_shutdown_rdwr_unbound.client_revents_before_send': 'poll revents: the kernel has no poll() yet',
-    'tcp_after_shutdown_rdwr_unbound.client_send': 'send(): the kernel has no data path yet',
-    'tcp_after_shutdown_rdwr_unbound.client_revents_after_send': 'poll revents after send(): no poll() and no data path yet',
-    'tcp_after_shutdown_rdwr_unbound.accepted_recv': 'answers the byte client_send sent: no data path yet',
-    'tcp_after_shutdown_rdwr_unbound.accepted_send': 'send(): the kernel has no data path yet',
-  },
-  nonblocking_connect: {
-    client_revents_immediately: 'poll revents: the kernel has no poll() yet',
-  },
-  connect_refused: {
-    revents_immediately: 'poll revents: the kernel has no poll() yet',
-    poll_revents: 'poll revents: the kernel has no poll() yet (poll_ms is kept: it is read from the socket state)',
-  },
-  connect_ealready: {
-    revents_after_200ms: 'poll revents: the kernel has no poll() yet (the 200 ms still pass on the simulated clock)',
-    revents: 'poll revents: the kernel has no poll() yet',
-  },
-  accept_errors: {
-    'accept_addrlen_negative.client_revents': 'poll revents: the kernel has no poll() yet',
-    'accept_bad_addr_pointer.client_revents': 'poll revents: the kernel has no poll() yet',
-  },
-  listener_close: {
-    'queued_client_a.revents': 'poll revents: the kernel has no poll() yet',
-    'queued_client_a.send': 'send(): the kernel has no data path yet',
-    'queued_client_b.send': 'send(): the kernel has no data path yet',
-    'syn_sent_client.revents_right_after_close': 'poll revents: the kernel has no poll() yet',
-    'syn_sent_client.revents': 'poll revents: the kernel has no poll() yet',
-  },
-  listener_shutdown_rd: {
-    listener_revents: 'poll revents: the kernel has no poll() yet',
-    queued_client_revents: 'poll revents: the kernel has no poll() yet',
-  },
   reuse_rules: {
     euid: 'the kernel has no user ids; its CAP_NET_BIND_SERVICE is the "privileged" option, which the caller sets from this euid',
-  },
-  sockopts: {
-    revents_fresh_tcp: 'poll revents: the kernel has no poll() yet',
-    revents_bound_tcp: 'poll revents: the kernel has no poll() yet',
-    revents_listener_empty: 'poll revents: the kernel has no poll() yet',
-    revents_client_just_connected: 'poll revents: the kernel has no poll() yet',
-    revents_listener_with_queued: 'poll revents: the kernel has no poll() yet',
-    revents_client_connected: 'poll revents: the kernel has no poll() yet',
-    revents_fresh_unix_stream: 'poll revents: the kernel has no poll() yet',
-    revents_fresh_udp: 'poll revents: the kernel has no poll() yet',
-  },
-  unix: {
-    'abstract.client_revents_unaccepted': 'poll revents: the kernel has no poll() yet',
-    'abstract.client_send_unaccepted': 'send(): the kernel has no data path yet',
-    'abstract.listener_revents': 'poll revents: the kernel has no poll() yet',
-    'abstract.accepted_recv': 'receives the 2 bytes client_send_unaccepted sent: no data path yet',
-    'full_listener.queued_client_revents_after_listener_close': 'poll revents: the kernel has no poll() yet',
-    'full_listener.queued_client_send': 'send(): the kernel has no data path yet',
-    'listener_shutdown_rd.listener_revents': 'poll revents: the kernel has no poll() yet',
-    'listener_shutdown_rd.queued_client_revents': 'poll revents: the kernel has no poll() yet',
   },
   ipv6: {
     bindv6only: 'no net.ipv6.bindv6only tunable: the kernel always behaves as bindv6only = 0 (v6only_default asks that)',
@@ -114,9 +59,8 @@ export const OMITTED = {
     max_dgram_qlen: 'no net.unix.max_dgram_qlen tunable: the limit is the constant MAX_DGRAM_QLEN (10) in assembly/data.ts; unconnected_sent_until_error and connected_sent_until_error check its effect',
   },
   syn_retransmit_schedule: {
-    tcp_fin_timeout: 'no FIN_WAIT_2 timer: connection teardown after close() is not simulated',
-    tcp_tw_reuse: 'no TIME_WAIT: connection teardown after close() is not simulated',
-    tcp_rto_min_us: 'no RTT-based RTO: handshake retransmits use the fixed TCP_TIMEOUT_INIT (1 s)',
+    tcp_tw_reuse: 'no net.ipv4.tcp_tw_reuse tunable: connect() never takes a 4-tuple a TIME_WAIT socket holds (connInsert in assembly/port_table.ts chooseConnectPort and assembly/connect.ts), which is tcp_tw_reuse = 0',
+    tcp_rto_min_us: 'no net.ipv4.tcp_rto_min_us tunable: there is no RTT-based RTO (nothing is lost in flight, so only SYN and SYN-ACK are retransmitted, on the fixed TCP_TIMEOUT_INIT of 1 s in assembly/tcp.ts)',
   },
 };
 
@@ -172,11 +116,13 @@ function rawSsStr(b, len) {
  * (>= 0 or a negative errno), sockaddrs are bytes with an explicit length.
  */
 class AbiTwin {
-  // Scratch layout: input sockaddr at +0 (256 bytes), output sockaddr at +512
-  // (128 bytes), the in/out socklen_t at +1024.
+  // Scratch layout: input sockaddr or send() bytes at +0 (256 bytes), output
+  // sockaddr or recv() bytes at +512 (128 bytes), the in/out socklen_t at +1024, one
+  // struct pollfd (i32 fd, i16 events, i16 revents) at +1032.
   static IN = 0;
   static OUT = 512;
   static LEN = 1024;
+  static POLLFD = 1032;
 
   constructor(module) {
     let memory;
@@ -197,7 +143,32 @@ class AbiTwin {
   socket(d, t, p = 0) { return this.x.sk_socket(d, t, p); }
   listen(fd, backlog) { return this.x.sk_listen(fd, backlog); }
   close(fd) { return this.x.sk_close(fd); }
-  recv(fd) { return this.x.sk_recv(fd, this.s + AbiTwin.OUT, 64, 0); }
+  /** recv(MSG_DONTWAIT) into a `len`-byte buffer (probe.c's sizes: 4 or 8). */
+  recv(fd, len) { return this.x.sk_recv(fd, this.s + AbiTwin.OUT, len, MSG_DONTWAIT); }
+  send(fd, bytes, flags) { this.#put(bytes); return this.x.sk_send(fd, this.s + AbiTwin.IN, bytes.length, flags); }
+
+  /** poll() of one descriptor with timeout 0: its revents. */
+  poll(fd, events) {
+    const v = this.#view(), p = this.s + AbiTwin.POLLFD;
+    v.setInt32(p, fd, true);
+    v.setInt16(p + 4, events, true);
+    v.setUint16(p + 6, 0, true);
+    if (this.x.sk_poll(p, 1) < 0) throw new Error('AbiTwin: sk_poll failed');
+    return this.#view().getUint16(p + 6, true);
+  }
+
+  /** probe.c wait_ev() on the twin's own simulated clock: the revents, or 0 after `ms`. */
+  waitEv(fd, events, ms) {
+    const end = this.x.sk_now() + BigInt(ms * 1000);
+    for (;;) {
+      const r = this.poll(fd, events);
+      if (r !== 0) return r;
+      const left = end - this.x.sk_now();
+      if (left <= 0n) return 0;
+      const next = this.x.sk_next_timer();
+      this.x.sk_advance(next < 0n || next > left ? left : next);
+    }
+  }
   bind(fd, sa, len = sa.length) { this.#put(sa); return this.x.sk_bind(fd, this.s + AbiTwin.IN, len); }
   connect(fd, sa, len = sa.length) { this.#put(sa); return this.x.sk_connect(fd, this.s + AbiTwin.IN, len); }
 
@@ -295,9 +266,6 @@ class KernelProbe {
 
   isNonblock(fd) { return (this.k.fcntl(fd, F_GETFL) & O_NONBLOCK) !== 0; }
 
-  /** recv(MSG_DONTWAIT): bytes received (0 at end of file) or an errno name. */
-  recv(fd) { return this.rc(() => this.k.recv(fd).length); }
-
   localPort(fd) {
     try {
       const a = this.k.getsockname(fd);
@@ -364,12 +332,6 @@ class KernelProbe {
 
   // -- poll() on the simulated clock --------------------------------------------
 
-  row(fd) {
-    const r = this.k.sockets().find((s) => s.fd === fd);
-    if (!r) throw new Error(`kernel_probe: fd ${fd} is not in the socket table`);
-    return r;
-  }
-
   /**
    * poll() with a timeout: moves the clock event by event until ready() holds or
    * maxMs have passed. Returns the simulated ms waited, or -1 when nothing happened
@@ -386,25 +348,30 @@ class KernelProbe {
     }
   }
 
-  /** POLLOUT (or POLLERR/POLLHUP) on a connecting socket: the handshake has ended. */
-  waitWritable(fd, maxMs) { return this.waitFor(() => this.row(fd).state !== 'SYN_SENT', maxMs); }
+  /** poll() of one descriptor with timeout 0. */
+  pollOne(fd, events) { return this.k.poll([{ fd, events }])[0]; }
 
-  /**
-   * POLLIN without a data path: end of file or an error (CLOSE_WAIT, CLOSED), or a
-   * listener with a connection queued.
-   */
-  waitReadable(fd, maxMs) {
-    return this.waitFor(() => {
-      const r = this.row(fd);
-      return r.state === 'CLOSE_WAIT' || r.state === 'CLOSED' || (r.state === 'LISTEN' && r.recvQ > 0);
-    }, maxMs);
+  /** probe.c ev_now(): revents for POLLIN | POLLOUT | POLLRDHUP, as a string. */
+  evNow(fd) { return evstr(this.pollOne(fd, POLLIN | POLLOUT | POLLRDHUP)); }
+
+  /** probe.c wait_ev(): poll() with a timeout on the simulated clock; the revents or 0. */
+  waitEv(fd, events, ms) {
+    let r = 0;
+    this.waitFor(() => (r = this.pollOne(fd, events)) !== 0, ms);
+    return r;
+  }
+
+  /** probe.c wait_elapsed(): { ms, rev }, ms the simulated time until revents, or -1. */
+  waitElapsed(fd, events, maxMs) {
+    let rev = 0;
+    const ms = this.waitFor(() => (rev = this.pollOne(fd, events)) !== 0, maxMs);
+    return { ms, rev };
   }
 
   /** probe.c connected_within(): POLLOUT without POLLERR/POLLHUP, then SO_ERROR == 0. */
   connectedWithin(fd, ms) {
-    if (this.waitWritable(fd, ms) < 0) return false;
-    const st = this.row(fd).state;
-    return (st === 'ESTABLISHED' || st === 'CLOSE_WAIT') && this.getInt(fd, SOL_SOCKET, SO_ERROR) === 0;
+    const r = this.waitEv(fd, POLLOUT, ms);
+    return (r & POLLOUT) !== 0 && (r & (POLLERR | POLLHUP)) === 0 && this.getInt(fd, SOL_SOCKET, SO_ERROR) === 0;
   }
 
   /**
@@ -490,19 +457,6 @@ class KernelProbe {
     const a = this.acceptNb(l);
     k.close(l);
     return { c, a };
-  }
-
-  /** poll() of one descriptor with timeout 0. */
-  pollOne(fd, events) { return this.k.poll([{ fd, events }])[0]; }
-
-  /** probe.c ev_now(): revents for POLLIN | POLLOUT | POLLRDHUP, as a string. */
-  evNow(fd) { return evstr(this.pollOne(fd, POLLIN | POLLOUT | POLLRDHUP)); }
-
-  /** probe.c wait_ev(): poll() with a timeout on the simulated clock; the revents or 0. */
-  waitEv(fd, events, ms) {
-    let r = 0;
-    this.waitFor(() => (r = this.pollOne(fd, events)) !== 0, ms);
-    return r;
   }
 
   /** probe.c state_by_fd() (TCP_INFO): Linux calls every unconnected TCP socket TCP_CLOSE. */
@@ -635,15 +589,22 @@ class KernelProbe {
       o.listen = this.rc(() => k.listen(fd, 4));
       o.acceptconn = this.getInt(fd, SOL_SOCKET, SO_ACCEPTCONN);
       o.port_nonzero = this.localPort(fd) > 0 ? 1 : 0;
+      o.listener_revents = this.evNow(fd);
       const cfd = this.client(AF_INET, this.localPort(fd)).fd;
       o.client_connected = this.connectedWithin(cfd, CONNECT_WAIT);
       const { fd: afd, rc: arc } = this.tryAcceptNb(fd);
       o.accept = arc;
       if (afd >= 0) {
+        o.accepted_revents = this.evNow(afd);
         o.accepted_so_error = this.soError(afd);
-        // probe.c sends a byte here, sleeps 5 ms and waits for it on the accepted
-        // side; without a data path only the sleep is kept.
+        o.client_revents_before_send = this.evNow(cfd);
+        // probe.c: send(MSG_NOSIGNAL) on the nonblocking client.
+        o.client_send = this.rc(() => k.send(cfd, 'x', MSG_NOSIGNAL));
         this.sleep(5);
+        o.client_revents_after_send = this.evNow(cfd);
+        this.waitEv(afd, POLLIN, CONNECT_WAIT);
+        o.accepted_recv = this.recvRc(afd, 8);
+        o.accepted_send = this.sendRc(afd, 'y');
         k.close(afd);
       }
       k.close(cfd);
@@ -775,6 +736,7 @@ class KernelProbe {
     v.connect = rc;
     let { fd: a, rc: arc } = this.tryAcceptNb(l);
     v.immediate_accept = arc;
+    v.client_revents_immediately = this.evNow(c);
     this.connectedWithin(c, CONNECT_WAIT);
     if (a < 0) a = this.tryAcceptNb(l).fd;
     v.so_error = this.soError(c);
@@ -825,26 +787,29 @@ class KernelProbe {
 
     let { fd: c, rc } = this.client(AF_INET, port);
     v.connect = rc;
-    v.poll_ms = this.waitWritable(c, 500);
+    v.revents_immediately = this.evNow(c);
+    const w = this.waitElapsed(c, POLLOUT, 500);
+    v.poll_ms = w.ms;
+    v.poll_revents = evstr(w.rev);
     v.so_error_1 = this.soError(c);
     v.so_error_2 = this.soError(c);
     v.connect_again_after_so_error_read = this.doConnect(c, AF_INET, null, port);
     v.so_error_after = this.soError(c);
     v.third_connect = this.doConnect(c, AF_INET, null, port);
-    this.waitWritable(c, 500);
+    this.waitEv(c, POLLOUT, 500);
     v.third_connect_so_error = this.soError(c);
     k.close(c);
 
     c = this.client(AF_INET, port).fd;
-    this.waitWritable(c, 500);
+    this.waitEv(c, POLLOUT, 500);
     v.connect_again_without_so_error_read = this.doConnect(c, AF_INET, null, port);
     v.so_error_after_that = this.soError(c);
     k.close(c);
 
     c = this.client(AF_INET, port).fd;
-    this.waitWritable(c, 500);
-    v.recv_after_refused = this.recv(c);
-    v.recv_after_refused_2 = this.recv(c);
+    this.waitEv(c, POLLOUT, 500);
+    v.recv_after_refused = this.recvRc(c, 4);
+    v.recv_after_refused_2 = this.recvRc(c, 4);
     k.close(c);
 
     // Blocking connect (probe.c: SO_SNDTIMEO 1 s; see nonblockingConnect).
@@ -869,13 +834,14 @@ class KernelProbe {
     v.second_connect = this.doConnect(c, AF_INET, null, port);
     v.connect_other_port_while_syn_sent = this.doConnect(c, AF_INET, null, port + 1);
     v.so_error_while_syn_sent = this.soError(c);
-    this.waitWritable(c, 200); // probe.c: revents_after_200ms
+    v.revents_after_200ms = evstr(this.waitEv(c, POLLOUT, 200));
     v.getpeername_while_syn_sent = this.rc(() => k.getpeername(c));
     const { fd: a, rc: arc } = this.tryAcceptNb(l);
     v.accept_one = arc;
-    const ms = this.waitWritable(c, 2500);
+    const { ms, rev } = this.waitElapsed(c, POLLOUT, 2500);
     v.ms_after_accept_until_connected = ms;
     v.ms_since_connect_until_connected = ms < 0 ? -1 : Math.round(k.now() - t0);
+    v.revents = evstr(rev);
     v.so_error = this.soError(c);
     v.connect_after_established = this.doConnect(c, AF_INET, null, port);
     const { fd: a2, rc: a2rc } = this.tryAcceptNb(l);
@@ -923,9 +889,8 @@ class KernelProbe {
     this.connectedWithin(c, CONNECT_WAIT);
     v.accept4_flags_0x1234 = this.rc(() => k.accept4(l, 0x1234));
     v.accept4_flags_O_APPEND = this.rc(() => k.accept4(l, O_APPEND));
-    // probe.c asks poll(POLLIN) on the listener, which is "the accept queue is not
-    // empty": read here from the listener's Recv-Q. 1 is POLLIN.
-    v.accept4_after_bad_flags_still_queued = this.row(l).recvQ > 0 ? 1 : 0;
+    // probe.c reports poll(POLLIN)'s revents as a number (1 is POLLIN).
+    v.accept4_after_bad_flags_still_queued = this.pollOne(l, POLLIN);
 
     // Bad addrlen / bad address pointer: the host API cannot pass either, so the
     // raw-ABI twin replays listener + client and asks. The twin's pointer is the
@@ -1006,8 +971,9 @@ class KernelProbe {
       // of file only if the failed accept() itself closed the connection.
       const after = t.accept(l, { flags: SOCK_NONBLOCK, addr: null });
       o.accept_after = rawFdrc(after.r);
-      // Loopback: a FIN from a closed server side has arrived already.
-      o.client_recv = rawRc(t.recv(c));
+      t.waitEv(c, POLLIN, CONNECT_WAIT);
+      o.client_revents = evstr(t.poll(c, POLLIN | POLLOUT | POLLRDHUP));
+      o.client_recv = rawRc(t.recv(c, 4));
       if (after.r >= 0) t.close(after.r);
       t.close(c);
       out[key] = o;
@@ -1043,20 +1009,25 @@ class KernelProbe {
 
     if (fds.length >= 2) {
       v.queued_client_a = {
-        recv_1: this.recv(fds[0]),
-        recv_2: this.recv(fds[0]),
+        revents: this.evNow(fds[0]),
+        recv_1: this.recvRc(fds[0], 8),
+        recv_2: this.recvRc(fds[0], 8),
         so_error: this.soError(fds[0]),
+        send: this.sendRc(fds[0], 'x'),
       };
       v.queued_client_b = {
         so_error_first: this.soError(fds[1]),
-        recv_1: this.recv(fds[1]),
+        recv_1: this.recvRc(fds[1], 8),
+        send: this.sendRc(fds[1], 'x'),
       };
     }
     if (stuck >= 0) {
       const o = {};
-      const ms = this.waitWritable(stuck, 2500);
+      o.revents_right_after_close = this.evNow(stuck);
+      const { ms, rev } = this.waitElapsed(stuck, POLLOUT, 2500);
       o.ms_until_event = ms;
       o.ms_since_listener_close = ms < 0 ? -1 : Math.round(k.now() - t0);
+      o.revents = evstr(rev);
       o.so_error = this.soError(stuck);
       v.syn_sent_client = o;
       k.close(stuck);
@@ -1079,9 +1050,11 @@ class KernelProbe {
     v.accept = stale.rc;
     if (stale.fd >= 0) k.close(stale.fd);
     v.acceptconn = this.getInt(l, SOL_SOCKET, SO_ACCEPTCONN);
+    v.listener_revents = this.evNow(l);
     this.sleep(5);
-    v.queued_client_recv = this.recv(c);
-    v.queued_client_recv_2 = this.recv(c);
+    v.queued_client_revents = this.evNow(c);
+    v.queued_client_recv = this.recvRc(c, 8);
+    v.queued_client_recv_2 = this.recvRc(c, 8);
     k.close(c);
     {
       const c2 = this.client(AF_INET, p1).fd;
@@ -1182,7 +1155,7 @@ class KernelProbe {
     this.connectedWithin(cl, CONNECT_WAIT);
     const s = this.acceptNb(l);
     k.close(s);                          // server: active close
-    this.waitReadable(cl, CONNECT_WAIT); // client sees FIN
+    this.waitEv(cl, POLLIN, CONNECT_WAIT); // client sees FIN
     k.close(cl);
     this.sleep(10);
     k.close(l);
@@ -1377,19 +1350,25 @@ class KernelProbe {
     v.unix_dgram = triple(AF_UNIX, SOCK_DGRAM);
     v.unix_raw = triple(AF_UNIX, SOCK_RAW);
 
-    const fd = this.tcpSock(AF_INET);
+    let fd = this.tcpSock(AF_INET);
     v.acceptconn_before_listen = this.getInt(fd, SOL_SOCKET, SO_ACCEPTCONN);
     v.so_error_fresh = this.soError(fd);
+    v.revents_fresh_tcp = this.evNow(fd);
     v.getpeername_unconnected = this.rc(() => k.getpeername(fd));
     // The lengths getsockname() writes back: from the raw-ABI twin.
     Object.assign(v, this.twinUnboundInetNames());
     this.doBind(fd, AF_INET, null, 0);
+    v.revents_bound_tcp = this.evNow(fd);
     this.rc(() => k.listen(fd, 4));
     v.acceptconn_after_listen = this.getInt(fd, SOL_SOCKET, SO_ACCEPTCONN);
+    v.revents_listener_empty = this.evNow(fd);
     v.getpeername_listener = this.rc(() => k.getpeername(fd));
     {
       const c = this.client(AF_INET, this.localPort(fd)).fd;
+      v.revents_client_just_connected = this.evNow(c);
       this.connectedWithin(c, CONNECT_WAIT);
+      v.revents_listener_with_queued = this.evNow(fd);
+      v.revents_client_connected = this.evNow(c);
       k.close(c);
     }
     k.close(fd);
@@ -1397,6 +1376,10 @@ class KernelProbe {
     // AF_UNIX names: lengths, and autobind via bind(addrlen = sizeof(sa_family_t)),
     // which the host API cannot pass: the raw-ABI twin.
     Object.assign(v, this.twinUnixNames());
+
+    fd = k.socket(AF_INET, SOCK_DGRAM, 0);
+    v.revents_fresh_udp = this.evNow(fd);
+    k.close(fd);
     return v;
   }
 
@@ -1426,6 +1409,7 @@ class KernelProbe {
     v.getsockname_unbound_unix_len = n.len;
     v.getsockname_unbound_unix_family = new DataView(n.name.buffer).getUint16(0, true);
     v.getpeername_unconnected_unix = rawRc(t.getpeername(fd).r);
+    v.revents_fresh_unix_stream = evstr(t.poll(fd, POLLIN | POLLOUT | POLLRDHUP));
     v.unix_autobind = rawRc(t.bind(fd, sockaddrUn(''), 2));
     n = t.getsockname(fd);
     v.unix_autobind_len = n.len;
@@ -1578,8 +1562,10 @@ class KernelProbe {
         const q2 = k.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
         o.connect_after_queued_clients_closed = this.uconnect(q2, name);
         k.close(l);
-        o.queued_client_recv_1 = this.recv(q);
-        o.queued_client_recv_2 = this.recv(q);
+        o.queued_client_revents_after_listener_close = this.evNow(q);
+        o.queued_client_recv_1 = this.recvRc(q, 8);
+        o.queued_client_recv_2 = this.recvRc(q, 8);
+        o.queued_client_send = this.sendRc(q, 'x');
         k.close(q2);
       }
       k.close(q);
@@ -1597,6 +1583,8 @@ class KernelProbe {
       const o = {};
       o.shutdown = this.rc(() => k.shutdown(l, SHUT_RD));
       o.acceptconn = this.getInt(l, SOL_SOCKET, SO_ACCEPTCONN);
+      o.listener_revents = this.evNow(l);
+      o.queued_client_revents = this.evNow(q);
       c = k.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
       o.connect_after = this.uconnect(c, name);
       k.close(c);
@@ -1624,14 +1612,18 @@ class KernelProbe {
     o.listen = rawRc(t.listen(l, 4));
     const c = t.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK);
     o.connect = rawRc(t.connect(c, ua));
+    o.client_revents_unaccepted = evstr(t.poll(c, POLLIN | POLLOUT | POLLRDHUP));
+    o.client_send_unaccepted = rawRc(t.send(c, new TextEncoder().encode('hi'), MSG_NOSIGNAL));
     const peer = t.getpeername(c);
     o.client_getpeername_unaccepted = rawRc(peer.r);
     o.client_peer_is_listener_name = same(peer);
     o.client_sockname_len = t.getsockname(c).len;
+    o.listener_revents = evstr(t.poll(l, POLLIN | POLLOUT | POLLRDHUP));
     const acc = t.accept(l, { flags: SOCK_NONBLOCK });
     o.accept = rawFdrc(acc.r);
     o.accept_addrlen = acc.len;
     o.getsockname_matches = same(t.getsockname(l));
+    o.accepted_recv = acc.r >= 0 ? rawRc(t.recv(acc.r, 8)) : 'EBADF';
     o.accept_empty = rawFdrc(t.accept(l, { addr: null }).r);
     o.listen_on_connected_client = rawRc(t.listen(c, 4));
     o.connect_again_connected = rawRc(t.connect(c, ua));
@@ -2448,6 +2440,8 @@ class KernelProbe {
       tcp_max_syn_backlog: k.sysctl('tcpMaxSynBacklog'),
       tcp_syncookies: k.sysctl('tcpSyncookies'),
       tcp_abort_on_overflow: k.sysctl('tcpAbortOnOverflow'),
+      // The tunable is kept in microseconds; /proc shows seconds.
+      tcp_fin_timeout: k.sysctl('tcpFinTimeoutUs') / 1_000_000,
     };
   }
 

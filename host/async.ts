@@ -1,0 +1,165 @@
+// The async layer: blocking semantics on the kernel's readiness interface. One epoll
+// instance per kernel watches the descriptors someone is waiting on; after every call
+// that can change readiness, one microtask collects the ready ones (O(ready)) and wakes
+// their waiters. No polling loop, no timer that spins.
+//
+// Clocks: 'manual' (simulated time moves only when the user advances it), 'auto'
+// (simulated; when waiters remain and nothing else is queued, time jumps to the next
+// kernel event), 'real' (the kernel's timers are driven by setTimeout).
+
+import type { Kernel } from './kernel.js';
+
+export type ClockName = 'manual' | 'auto' | 'real';
+
+/** Rejection for a cancelled wait, shaped like Node's AbortError. */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
+}
+
+interface Waiter { events: number; resolve: (revents: number) => void; reject: (e: unknown) => void; cleanup: () => void }
+
+const EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000;
+const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+
+export class Reactor {
+  readonly clock: ClockName;
+  #k: Kernel;
+  #ep = -1;
+  #waiters = new Map<number, Waiter[]>();
+  #registered = new Map<number, number>(); // fd -> events registered
+  #scheduled = false;
+  #inside = false; // the reactor's own epoll calls change nothing worth a pump
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #realStart = 0;
+  #simStart = 0;
+
+  constructor(k: Kernel, clock: ClockName) {
+    this.#k = k;
+    this.clock = clock;
+  }
+
+  get pending(): number { let n = 0; for (const w of this.#waiters.values()) n += w.length; return n; }
+
+  /** Readiness may have changed: collect it in a microtask (coalesced). */
+  changed(): void {
+    if (this.#scheduled || this.#inside || this.#waiters.size === 0) return;
+    this.#scheduled = true;
+    queueMicrotask(() => this.#pump());
+  }
+
+  /** Resolves with the revents once fd is ready for any of `events` (errors and hang-ups always count). */
+  wait(fd: number, events: number, signal?: AbortSignal): Promise<number> {
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    return new Promise<number>((resolve, reject) => {
+      const onAbort = () => { this.#remove(fd, w); reject(new AbortError(undefined, { cause: signal?.reason })); };
+      const w: Waiter = { events, resolve, reject, cleanup: () => signal?.removeEventListener('abort', onAbort) };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const list = this.#waiters.get(fd);
+      if (list) list.push(w); else this.#waiters.set(fd, [w]);
+      this.#register(fd);
+      this.changed();
+    });
+  }
+
+  /** Wakes every waiter of fd with an error (the descriptor was closed under them). */
+  closed(fd: number): void {
+    const list = this.#waiters.get(fd);
+    if (!list) return;
+    this.#waiters.delete(fd);
+    this.#registered.delete(fd);
+    for (const w of list) { w.cleanup(); w.resolve(EPOLLERR | EPOLLHUP); }
+  }
+
+  #epfd(): number {
+    if (this.#ep < 0) this.#quiet(() => { this.#ep = this.#k.epollCreate(); });
+    return this.#ep;
+  }
+
+  #quiet<T>(fn: () => T): T {
+    const was = this.#inside;
+    this.#inside = true;
+    try { return fn(); } finally { this.#inside = was; }
+  }
+
+  #register(fd: number): void {
+    let want = EPOLLRDHUP;
+    for (const w of this.#waiters.get(fd) ?? []) want |= w.events;
+    const had = this.#registered.get(fd);
+    if (had === want) return;
+    try {
+      const ep = this.#epfd();
+      this.#quiet(() => this.#k.epollCtl(ep, had === undefined ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, want, fd));
+      this.#registered.set(fd, want);
+    } catch (e) {
+      // Not a socket (closed meanwhile): wake the waiters with the error.
+      const list = this.#waiters.get(fd) ?? [];
+      this.#waiters.delete(fd);
+      for (const w of list) { w.cleanup(); w.reject(e); }
+    }
+  }
+
+  #remove(fd: number, w: Waiter): void {
+    const list = this.#waiters.get(fd);
+    if (!list) return;
+    const i = list.indexOf(w);
+    if (i >= 0) list.splice(i, 1);
+    w.cleanup();
+    if (list.length === 0) this.#unregister(fd);
+  }
+
+  #unregister(fd: number): void {
+    this.#waiters.delete(fd);
+    if (this.#registered.delete(fd)) {
+      const ep = this.#epfd();
+      try { this.#quiet(() => this.#k.epollCtl(ep, EPOLL_CTL_DEL, fd)); } catch { /* already closed */ }
+    }
+  }
+
+  #pump(): void {
+    this.#scheduled = false;
+    if (this.#waiters.size === 0) return;
+    for (let round = 0; round < 64; round++) {
+      const ep = this.#epfd();
+      const ready = this.#quiet(() => this.#k.epollWait(ep, 1024));
+      let woke = 0;
+      for (const { events, data: fd } of ready) {
+        const list = this.#waiters.get(fd);
+        if (!list) { this.#unregister(fd); continue; }
+        const keep: Waiter[] = [];
+        for (const w of list) {
+          if ((events & (w.events | EPOLLERR | EPOLLHUP)) !== 0) { w.cleanup(); w.resolve(events); woke++; }
+          else keep.push(w);
+        }
+        if (keep.length) this.#waiters.set(fd, keep); else this.#unregister(fd);
+      }
+      if (ready.length < 1024) break;
+      if (woke === 0) break;
+    }
+    this.#arm();
+  }
+
+  /** Moves time for the 'auto' and 'real' clocks when waiters remain. */
+  #arm(): void {
+    if (this.#waiters.size === 0 || this.clock === 'manual') return;
+    const next = this.#k.nextTimer();
+    if (next === null) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.clock === 'auto') {
+      // After everything already queued has run, jump to the next kernel event.
+      this.#timer = setTimeout(() => { this.#timer = undefined; if (this.#waiters.size) this.#k.advance(this.#k.nextTimer() ?? 0); }, 0);
+      return;
+    }
+    if (this.#realStart === 0) { this.#realStart = performance.now(); this.#simStart = this.#k.now(); }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const target = this.#simStart + (performance.now() - this.#realStart);
+      if (target > this.#k.now()) this.#k.advance(target - this.#k.now());
+      this.changed();
+      this.#arm();
+    }, Math.max(0, next));
+  }
+}
