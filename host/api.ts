@@ -18,6 +18,7 @@ export type { KernelOptions, AcceptResult, SocketInfo, PersonalityName, SysCalls
 export { Reactor, AbortError } from './async.js';
 export type { ClockName } from './async.js';
 export type { NetFacade, Socket as NetSocket, Server as NetServer } from './net.js';
+export type { StreamsFacade, StreamSocket, StreamListener } from './streams.js';
 export type { SocketAddress, InetAddress, UnixAddress, AddressInput } from './sockaddr.js';
 export { PlatformError, WasmLoadError } from './load.js';
 export type { CreateKernelOptions } from './load.js';

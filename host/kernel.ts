@@ -12,6 +12,7 @@ import { ArgumentError, socketError } from './errors.js';
 import { decodeSockaddr, encodeSockaddr, type AddressInput, type SocketAddress } from './sockaddr.js';
 import { Reactor, type ClockName } from './async.js';
 import { PlatformError } from './load.js';
+import { createStreams } from './streams.js';
 
 export type PersonalityName = 'linux' | 'freebsd' | 'posix';
 const PERSONALITIES: Record<PersonalityName, number> = { linux: 0, freebsd: 1, posix: 2 };
@@ -550,6 +551,10 @@ export class Kernel {
   get net(): import('./net.js').NetFacade {
     throw new PlatformError('kernel.net (the node:net facade) is available in Node.js only: it is built on node:stream and node:events. Use the async calls (acceptAsync, connectAsync, recvAsync, sendAsync) elsewhere.');
   }
+
+  #streams: import('./streams.js').StreamsFacade | undefined;
+  /** Connections as WHATWG streams (browsers, workers and Node): k.streams.connect / listen. */
+  get streams(): import('./streams.js').StreamsFacade { return (this.#streams ??= createStreams(this)); }
 
   /** The reactor behind the async calls (created on first use). */
   get reactor(): Reactor { return (this.#reactor ??= new Reactor(this, this.#clock)); }

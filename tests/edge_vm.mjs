@@ -17,11 +17,17 @@ const root = new URL('..', import.meta.url);
 const wasmBytes = await readFile(new URL('build/kernel.wasm', root));
 
 // All the worker entry and the suite need besides the JavaScript built-ins (WebAssembly
-// among them): TextEncoder/TextDecoder (addresses, abort messages) and URL (options.url).
-// console is for debugging. Every edge runtime offers these and more; giving no more
-// proves nothing else is touched.
-const WEB_GLOBALS = { console, TextEncoder, TextDecoder, URL };
-const NODE_ONLY = ['process', 'require', 'module', 'Buffer', 'global', '__dirname', 'setImmediate', 'setTimeout', 'fetch', 'atob'];
+// among them): TextEncoder/TextDecoder (addresses, abort messages), URL (options.url),
+// and for the async layer queueMicrotask, setTimeout/clearTimeout (the 'auto' and
+// 'real' clocks), AbortController/AbortSignal/EventTarget (cancellation) and
+// ReadableStream/WritableStream (k.streams). console is for debugging. Every edge
+// runtime (Cloudflare Workers, Deno Deploy, Vercel Edge) offers these and more; giving
+// no more proves nothing else is touched.
+const WEB_GLOBALS = {
+  console, TextEncoder, TextDecoder, URL, queueMicrotask, setTimeout, clearTimeout,
+  AbortController, AbortSignal, EventTarget, Event, ReadableStream, WritableStream, performance,
+};
+const NODE_ONLY = ['process', 'require', 'module', 'Buffer', 'global', '__dirname', 'setImmediate', 'fetch', 'atob'];
 
 const FILES = {
   'socket-kernel': 'build/worker.js',

@@ -318,6 +318,80 @@ export const scenarios = [
     },
   },
   {
+    name: 'async: acceptAsync, connectAsync, recvAsync and sendAsync wait on readiness; an AbortSignal cancels with AbortError',
+    async run({ lib, createKernel, assert }) {
+      const k = await createKernel();
+      const l = listening(lib, k, 4);
+      const accepted = k.acceptAsync(l.fd);
+      const c = k.socket(lib.AF_INET, lib.SOCK_STREAM | lib.SOCK_NONBLOCK);
+      await k.connectAsync(c, { address: '127.0.0.1', port: l.port });
+      const { fd: a } = await accepted;
+      const got = k.recvAsync(a);
+      await k.sendAsync(c, 'over the kernel');
+      assert.equal(new TextDecoder().decode(await got), 'over the kernel');
+      const ac = new AbortController();
+      const waiting = k.recvAsync(a, 100, { signal: ac.signal });
+      ac.abort();
+      await assert.rejects(waiting, { name: 'AbortError', code: 'ABORT_ERR' });
+      const r = k.socket(lib.AF_INET, lib.SOCK_STREAM | lib.SOCK_NONBLOCK);
+      await assert.rejects(k.connectAsync(r, { address: '127.0.0.1', port: 9 }), { code: 'ECONNREFUSED' });
+    },
+  },
+  {
+    name: "async, clock 'auto': a dropped SYN is retransmitted on the simulated clock without anyone calling advance()",
+    async run({ lib, createKernel, assert }) {
+      const k = await createKernel({ clock: 'auto' });
+      const l = listening(lib, k, 0);
+      connecting(lib, k, l.port);                     // fills backlog 0
+      const c = k.socket(lib.AF_INET, lib.SOCK_STREAM | lib.SOCK_NONBLOCK);
+      const p = k.connectAsync(c, { address: '127.0.0.1', port: l.port });
+      k.accept(l.fd);
+      await p;
+      assert.equal(k.now(), 1000, 'the 1 s SYN retransmit, in simulated time');
+    },
+  },
+  {
+    name: 'streams: a connection as WHATWG ReadableStream/WritableStream (k.streams), listener as an async iterable',
+    async run({ createKernel, assert }) {
+      const k = await createKernel();
+      const server = k.streams.listen({ address: '127.0.0.1', port: 8080 });
+      const serving = (async () => {
+        for await (const conn of server) {
+          const reader = conn.readable.getReader();
+          const writer = conn.writable.getWriter();
+          let all = '';
+          for (;;) { const { value, done } = await reader.read(); if (done) break; all += new TextDecoder().decode(value); }
+          await writer.write(new TextEncoder().encode(all.toUpperCase()));
+          await writer.close();
+          return;
+        }
+      })();
+      const client = k.streams.connect({ address: '127.0.0.1', port: 8080 });
+      const { remoteAddress } = await client.opened;
+      assert.deepEqual(remoteAddress, { family: 'IPv4', address: '127.0.0.1', port: 8080 });
+      const w = client.writable.getWriter();
+      await w.write(new TextEncoder().encode('hello streams'));
+      await w.close();
+      let reply = '';
+      const r = client.readable.getReader();
+      for (;;) { const { value, done } = await r.read(); if (done) break; reply += new TextDecoder().decode(value); }
+      assert.equal(reply, 'HELLO STREAMS');
+      await serving;
+      await client.closed;
+    },
+  },
+  {
+    name: 'net facade: Node-only, and outside Node its error says so',
+    async run({ createKernel, assert, entry }) {
+      const k = await createKernel();
+      if (entry === 'node') {
+        assert.equal(typeof k.net.createServer, 'function');
+      } else {
+        assert.throws(() => k.net, { code: 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', message: /Node\.js only/ });
+      }
+    },
+  },
+  {
     name: 'loading: options.url is fetched and compiled while streaming; a 404 or a wrong content type is a WasmLoadError',
     async run({ lib, assert, urls, skip }) {
       if (!urls) skip('no HTTP server on this host (the vm context has no network); the url cases run in Node, the pages and the Web Worker');
