@@ -66,6 +66,19 @@ describe('async calls', () => {
     await pa;
     assert.equal(auto.now(), 1000, 'connected at the 1 s retransmit, in simulated time');
   });
+  test("'real' clock: the kernel's timers follow the wall clock (the SYN retransmit lands after about 1 s)", async () => {
+    const k = await kernel({ clock: 'real' });
+    const l = listening(k, 0);
+    k.connectBatch(1, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, { address: '127.0.0.1', port: l.port });
+    const c = k.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    const t0 = performance.now();
+    const p = k.connectAsync(c, { address: '127.0.0.1', port: l.port });
+    k.accept(l.fd);
+    await p;
+    const ms = performance.now() - t0;
+    assert.ok(ms >= 900 && ms < 3000, `connected after ${ms.toFixed(0)} ms of wall time`);
+    assert.ok(k.now() >= 1000);
+  });
 });
 
 describe('net facade', () => {
