@@ -9,7 +9,7 @@
 import { Errno } from "./errno";
 import { AF_UNIX, AF_INET6, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, MSG_PEEK } from "./constants";
 import { Off, Flag, Flag2, getU8, setU8, getU16, setU16, getU32, setU32, hasFlag, setFlag, isAlive, getGen } from "./socket";
-import { SocketState, getState } from "./state";
+import { SocketState, getState, setState } from "./state";
 import { Tunable, tunable } from "./personality";
 import { rxAppend, rxAppendRecord, rxRead, rxNextRecord, rxReadRecord, rxLen, rxQueuedRecords, rxVisible, REC_HDR } from "./ring";
 import { sndbufOf, rcvbufOf } from "./buffers";
@@ -210,7 +210,7 @@ export function sysSendto(s: u32, buf: usize, len: i32, flags: i32, addr: usize,
     if (p == 0) return -Errno.EAGAIN;
     setU16(s, Off.LPORT, p);
     hashBind(s, 1, p, false);
-    if (getState(s) == SocketState.UNBOUND) setStateBound(s);
+    if (getState(s) == SocketState.UNBOUND) setState(s, SocketState.BOUND);
   }
   let src = isWildcard(getU16(s, Off.LADDR)) ? sourceFor(dst) : getU16(s, Off.LADDR);
   let r = findUdpReceiver(dst, dport, src, getU16(s, Off.LPORT));
@@ -231,8 +231,6 @@ export function sysSendto(s: u32, buf: usize, len: i32, flags: i32, addr: usize,
   return len;
 }
 
-import { setState } from "./state";
-function setStateBound(s: u32): void { setState(s, SocketState.BOUND); }
 
 const abstractFlag = memory.data(4);
 
