@@ -97,7 +97,7 @@ function cycleSys({ k, l }) {
   const sys = k.sys;
   for (let i = 0; i < INNER; i++) {
     const c = sys.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
-    k.setsockopt(c, SOL_SOCKET, SO_LINGER, LINGER0);
+    sys.setsockopt(c, SOL_SOCKET, SO_LINGER, LINGER0);
     const r = sys.connect(c, ADDR);
     if (r !== 0 && r !== -115) throw new Error(`connect: errno ${r}`);
     const a = sys.accept(l);

@@ -175,6 +175,8 @@ export interface SysCalls {
   accept4(fd: number, flags: number): number;
   close(fd: number): number;
   shutdown(fd: number, how: number): number;
+  /** Integer options, or SO_LINGER as { onoff, linger }. */
+  setsockopt(fd: number, level: number, name: number, value: number | { onoff: number | boolean; linger: number }): number;
 }
 
 export class Kernel {
@@ -229,6 +231,16 @@ export class Kernel {
       accept4: (fd, flags) => seen(x.sk_accept4(checkInt('fd', fd), 0, 0, checkInt('flags', flags))),
       close: (fd) => { const r = seen(x.sk_close(checkInt('fd', fd))); this.#reactor?.closed(fd); return r; },
       shutdown: (fd, how) => seen(x.sk_shutdown(checkInt('fd', fd), checkInt('how', how))),
+      setsockopt: (fd, level, name, value) => {
+        const v = this.#view();
+        if (typeof value === 'object') {
+          v.setInt32(scratch, Number(value.onoff), true);
+          v.setInt32(scratch + 4, checkInt('linger', value.linger), true);
+          return x.sk_setsockopt(checkInt('fd', fd), checkInt('level', level), checkInt('name', name), scratch, 8);
+        }
+        v.setInt32(scratch, checkInt('value', value), true);
+        return x.sk_setsockopt(checkInt('fd', fd), checkInt('level', level), checkInt('name', name), scratch, 4);
+      },
     };
     const set = (name: string, v: unknown, min: number, max: number) => {
       if (v === undefined) return;

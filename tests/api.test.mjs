@@ -124,6 +124,23 @@ describe('memory stays flat', () => {
   });
 });
 
+describe('the errno API (k.sys)', () => {
+  test('returns -errno instead of throwing; setsockopt takes ints and SO_LINGER', async () => {
+    const k = await kernel();
+    const l = listening(k, 4);
+    const c = k.sys.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    assert.equal(k.sys.setsockopt(c, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 }), 0);
+    assert.equal(k.sys.connect(c, { address: '127.0.0.1', port: l.port }), -115, '-EINPROGRESS');
+    const a = k.sys.accept(l.fd);
+    assert.ok(a > 0);
+    assert.equal(k.sys.accept(l.fd), -11, '-EAGAIN');
+    assert.equal(k.sys.setsockopt(c, SOL_SOCKET, 12345, 1), -92, '-ENOPROTOOPT');
+    assert.equal(k.sys.close(c), 0);
+    assert.equal(code(() => k.recv(a)), 'ECONNRESET', 'the linger-0 close reset the peer');
+    assert.equal(k.sys.close(99), -9, '-EBADF');
+  });
+});
+
 describe('several kernels', () => {
   test('are fully independent: same port, separate fd tables and clocks', async () => {
     const a = await kernel(), b = await kernel();
