@@ -7,7 +7,7 @@ import {
   createKernel, SocketError, KernelPanic, AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, SOCK_DGRAM,
   SOCK_SEQPACKET, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, SO_ERROR, SO_LINGER,
 } from 'socket-kernel';
-import { kernel, listening, connecting } from './helpers.mjs';
+import { kernel, listening, connecting, code } from './helpers.mjs';
 
 describe('createKernel options', () => {
   test('unknown keys and bad values are rejected with Node-style codes', async () => {
