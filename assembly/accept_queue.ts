@@ -166,3 +166,10 @@ export function incqRemove(id: u32, s: u32): void {
   setU32(s, Off.QNEXT, 0); setU32(s, Off.QPREV, 0);
   store<u32>(r, load<u32>(r, 48) - 1, 48);
 }
+
+/** For the consistency check: the i-th queued connection (0 = oldest). */
+export function aqAt(id: u32, i: u32): u32 {
+  let r = rp(id);
+  let cap = load<u32>(r, 8);
+  return load<u32>(<usize>load<u32>(r, 4) + (<usize>((load<u32>(r, 12) + i) & (cap - 1)) << 2));
+}

@@ -104,3 +104,15 @@ export function connRemove(key: u64): void {
 
 export function connCount(): u32 { return count; }
 export function connBytes(): usize { return <usize>(mask + 1) << 4; }
+
+/** For the consistency check: the slot a tuple maps to, or -1. */
+export function connLookup(key: u64): i32 {
+  let b = bucketOf(key);
+  while (true) {
+    let e = table + (<usize>b << 4);
+    let v = load<u32>(e, 8);
+    if (v == 0) return -1;
+    if (load<u64>(e) == key) return <i32>(v - 1);
+    b = (b + 1) & mask;
+  }
+}

@@ -154,3 +154,7 @@ export function fdTableBytes(): usize {
   for (let k = 0; k < nlevels; k++) b += <usize>levelWords(k, cap) << 3;
   return b;
 }
+
+/** Raw entry of fd for the consistency check: 0 free, 1 stdio, slot+2. */
+export function fdEntry(fd: u32): u32 { return fd < ecap ? load<u32>(entries + (<usize>fd << 2)) : 0; }
+export function fdEntriesCap(): u32 { return ecap; }

@@ -29,6 +29,7 @@ import { sysPoll, sysEpollCreate, sysEpollCtl, sysEpollWait } from "./readiness"
 import { epollInit, EPOLL_DOMAIN } from "./epoll";
 import { resetTimeWaitCount, timeWaitSockets } from "./tcp";
 import { rxHeldBytes, rxResetAccounting } from "./ring";
+import { checkAll } from "./check";
 import { acceptQueueCapacity } from "./personality";
 
 const SCRATCH_SIZE: i32 = 4096;
@@ -357,6 +358,12 @@ export function sk_sock_row(cursor: i32): i32 {
   }
   return -1;
 }
+
+/**
+ * Checks every table's consistency (check.ts): 0, or the negative number of the first
+ * broken invariant. O(tables): for tests and debugging.
+ */
+export function sk_check(): i32 { return checkAll(); }
 
 /** Memory accounting: 0 total linear memory bytes, 1 socket table, 2 fd table, 3 port
  * tables, 4 4-tuple table, 5 listeners, 6 timers, 7 live sockets, 8 fds in use, 9 pending events,

@@ -302,3 +302,8 @@ export function findUdpReceiver(dst: u32, dport: u32, src: u32, sport: u32): i32
   }
   return best;
 }
+
+/** For the consistency check: heads and counts. */
+export function bindHeadOf(proto: u32, port: u32): u32 { return load<u32>(headPtr(proto, port)); }
+export function bindUsersOf(proto: u32, port: u32): u32 { return load<u32>(usersPtr(proto, port)); }
+export function listenHeadOf(port: u32): u32 { return load<u32>(listenHead + (port << 2)); }

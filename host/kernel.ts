@@ -117,6 +117,7 @@ interface Exports {
   sk_stat(i: number): bigint;
   sk_sock_row(c: number): number;
   sk_mem(w: number): bigint;
+  sk_check(): number;
 }
 
 /** Raised when the kernel aborts (a bug in the kernel, never bad input). */
@@ -725,6 +726,16 @@ export class Kernel {
       });
     }
     return rows;
+  }
+
+  /**
+   * Walks every kernel table and checks their invariants (descriptors, bind and listen
+   * lists, queues, 4-tuples, TIME_WAIT). Throws KernelPanic naming the broken one. For
+   * tests and debugging: it costs O(tables).
+   */
+  check(): void {
+    const r = this.#x.sk_check();
+    if (r !== 0) throw new KernelPanic(`socket-kernel consistency check failed: invariant ${-r} (assembly/check.ts)`);
   }
 
   /** Linear-memory accounting in bytes, and live object counts. */
