@@ -14,10 +14,9 @@
 //   node --expose-gc bench/node_net.mjs --heap-pairs 2000
 
 import net from 'node:net';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { findGc } from './gc.mjs';
 
 const HOST = '127.0.0.1';
 const BACKLOG = 4096;
@@ -100,16 +99,6 @@ export async function nodeNetCycles({ cycles, maxMs = 60_000 } = {}) {
   return { cycles: done, seconds, cyclesPerSec: done / seconds, resetAndDestroy: HAS_RESET };
 }
 
-/** A gc() function: global.gc under --expose-gc, else one made through v8/vm, else null. */
-function findGc() {
-  if (typeof globalThis.gc === 'function') return { gc: globalThis.gc, how: 'global' };
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc');
-    if (typeof gc === 'function') return { gc, how: 'vm' };
-  } catch { /* fall through */ }
-  return { gc: null, how: 'none' };
-}
 
 function heapNow(gc) {
   if (gc) { gc(); gc(); }

@@ -14,9 +14,8 @@
 // in this model and in the kernel alike (same __inet_hash_connect algorithm).
 
 import { pathToFileURL } from 'node:url';
+import { findGc } from '../gc.mjs';
 import { performance } from 'node:perf_hooks';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { TsKernel, AF_INET, SOCK_STREAM, SOCK_NONBLOCK } from './kernel.mjs';
 
 const ADDR = { address: '127.0.0.1', port: 8080 };
@@ -61,16 +60,6 @@ export function tsModelCycles({ cycles, maxMs = 60_000, nonblocking = false, ope
   return { cycles: done, seconds, cyclesPerSec: done / seconds, open, mode: nonblocking ? 'nonblocking' : 'blocking' };
 }
 
-/** A gc() function: global.gc under --expose-gc, else one made through v8/vm, else null. */
-function findGc() {
-  if (typeof globalThis.gc === 'function') return { gc: globalThis.gc, how: 'global' };
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc');
-    if (typeof gc === 'function') return { gc, how: 'vm' };
-  } catch { /* fall through */ }
-  return { gc: null, how: 'none' };
-}
 
 /**
  * JavaScript heap per established pair (client + accepted server side, no data):
