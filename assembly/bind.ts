@@ -2,6 +2,7 @@
 // __inet6_bind) and AF_UNIX (net/unix/af_unix.c unix_bind).
 
 import { Errno } from "./errno";
+import { Personality, getPersonality } from "./personality";
 import { AF_INET, AF_INET6, SOCK_DGRAM } from "./constants";
 import { Off, Flag, getU8, getU16, setU16, getU32, setU32, hasFlag, setFlag, getGen } from "./socket";
 import { SocketState, getState, setState } from "./state";
@@ -72,12 +73,18 @@ export function autobind(s: u32): i32 {
 function unixBind(s: u32, addr: usize, len: i32): i32 {
   // unix_bind: "if (addr_len == offsetof(struct sockaddr_un, sun_path) && sunaddr->sun_family == AF_UNIX) return unix_autobind(sk);"
   if (len == 2 && load<u16>(addr) == 1) {
+    // FreeBSD uipc_bindat: "namelen = soun->sun_len - offsetof(struct sockaddr_un, sun_path);
+    // if (namelen <= 0) return (EINVAL);" -- no autobind.
+    if (getPersonality() == Personality.FreeBSD) return -Errno.EINVAL;
     if (getU32(s, Off.UNAME) != 0) return -Errno.EINVAL;
     return unixAutobind(s);
   }
   let n = parseUnix(addr, len, abstractFlag);
   if (n < 0) return n;
   let abstract = load<u8>(abstractFlag) != 0;
+  // Abstract names are Linux's (unix(7)); FreeBSD reads sun_path as a C string, so a
+  // leading NUL is the empty path (namei: ENOENT).
+  if (abstract && getPersonality() == Personality.FreeBSD) return -Errno.ENOENT;
   if (!abstract && n == 0) return -Errno.ENOENT;
   if (getU32(s, Off.UNAME) != 0) return -Errno.EINVAL; // "if (u->addr) goto out_up;" EINVAL
   let name = addr + 2;

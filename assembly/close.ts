@@ -161,7 +161,7 @@ export function disconnect(s: u32): void {
     // tcp_disconnect: "if (tcp_need_reset(old_state) ...) { tcp_send_active_reset(...);
     // WRITE_ONCE(sk->sk_err, ECONNRESET); } else if (old_state == TCP_SYN_SENT)
     // WRITE_ONCE(sk->sk_err, ECONNRESET);"
-    connectionEnds(s, Errno.ECONNRESET);
+    connectionEnds(s, Errno.ECONNRESET, true);
     // tcp_disconnect leaves a socket that can bind, listen or connect afresh.
     clearFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT | Flag.WASCONN);
     setState(s, hasFlag(s, Flag.HASHED) ? SocketState.BOUND : SocketState.UNBOUND);

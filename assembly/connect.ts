@@ -3,6 +3,7 @@
 // AF_UNIX unix_stream_connect / unix_dgram_connect.
 
 import { Errno } from "./errno";
+import { Personality, getPersonality } from "./personality";
 import { AF_UNIX, AF_INET, AF_INET6, SOCK_DGRAM } from "./constants";
 import { Off, Flag, Flag2, NONE, sockAlloc, getU8, setU8, getU16, setU16, getU32, setU32, hasFlag, setFlag,
   clearFlag, getGen, isAlive } from "./socket";
@@ -134,6 +135,9 @@ function unixConnect(s: u32, addr: usize, len: i32): i32 {
   let n = parseUnix(addr, len, abstractFlag);
   if (n < 0) return n;
   let abstract = load<u8>(abstractFlag) != 0;
+  // Abstract names are Linux's (unix(7)); FreeBSD reads sun_path as a C string, so a
+  // leading NUL is the empty path (namei: ENOENT).
+  if (abstract && getPersonality() == Personality.FreeBSD) return -Errno.ENOENT;
   let type = getU8(s, Off.TYPE);
   let st = getState(s);
   if (type != <u32>SOCK_DGRAM) {

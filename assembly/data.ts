@@ -10,7 +10,7 @@ import { Errno } from "./errno";
 import { AF_UNIX, AF_INET6, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, MSG_PEEK } from "./constants";
 import { Off, Flag, Flag2, getU8, setU8, getU16, setU16, getU32, setU32, hasFlag, setFlag, isAlive, getGen } from "./socket";
 import { SocketState, getState, setState } from "./state";
-import { Tunable, tunable } from "./personality";
+import { Tunable, tunable, Personality, getPersonality } from "./personality";
 import { rxAppend, rxAppendRecord, rxRead, rxNextRecord, rxReadRecord, rxLen, rxQueuedRecords, rxVisible, REC_HDR } from "./ring";
 import { sndbufOf, rcvbufOf } from "./buffers";
 import { wake } from "./epoll";
@@ -245,6 +245,7 @@ function unixDgramSend(s: u32, buf: usize, len: i32, addr: usize, alen: i32): i3
     let n = parseUnix(addr, alen, abstractFlag);
     if (n < 0) return n;
     let abstract = load<u8>(abstractFlag) != 0;
+    if (abstract && getPersonality() == Personality.FreeBSD) return -Errno.ENOENT; // no abstract names
     let id = unixFind(addr + 2, <u32>n);
     if (id < 0) return abstract ? -Errno.ECONNREFUSED : -Errno.ENOENT;
     let owner = unixOwner(<u32>id);

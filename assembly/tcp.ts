@@ -66,22 +66,28 @@ function armTimer(s: u32, kind: u32, delay: i64): void {
 function proto(s: u32): u32 { return protoIndex(getU8(s, Off.TYPE)); }
 
 /** Linux tcp_set_state(TCP_CLOSE) -> inet_put_port: an autobound port goes back. */
-function releasePort(s: u32): void {
+function releasePort(s: u32, resetAddr: bool): void {
   if (hasFlag(s, Flag.TUPLED)) {
     connRemove(tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT)));
     clearFlag(s, Flag.TUPLED);
   }
   if (!hasFlag(s, Flag.BINDLOCK)) unhashBind(s, proto(s));
   // tcp_disconnect: "if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) inet_reset_saddr(sk);"
-  if (!hasFlag(s, Flag.ADDRLOCK)) setU16(s, Off.LADDR, getU8(s, Off.DOMAIN) == 10 ? 1 : 0);
+  if (resetAddr && !hasFlag(s, Flag.ADDRLOCK)) setU16(s, Off.LADDR, getU8(s, Off.DOMAIN) == 10 ? 1 : 0);
 }
 
-/** A connection attempt or a connection ends with `err` (tcp_done + sk_err). */
-export function connectionEnds(s: u32, err: i32): void {
+/**
+ * A connection attempt or a connection ends with `err` (tcp_done + sk_err). A failed
+ * attempt is also disconnected (__inet_stream_connect's error path calls tcp_disconnect,
+ * which forgets an address connect() chose); an established connection that is reset
+ * keeps its address for getsockname.
+ */
+export function connectionEnds(s: u32, err: i32, disconnecting: bool = false): void {
+  let wasConnecting = getState(s) == SocketState.SYN_SENT;
   setU32(s, Off.TIMER, 0);
   setU8(s, Off.SOERROR, <u32>err);
   setFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
-  releasePort(s);
+  releasePort(s, wasConnecting || disconnecting);
   setState(s, SocketState.CLOSED);
 }
 

@@ -130,6 +130,14 @@ describe('ending a connection', () => {
     // tcp_reset: "case TCP_CLOSE_WAIT: err = EPIPE"
     assert.equal(code(() => k.send(a, 'x')), 'EPIPE');
   });
+  test('a reset connection keeps its local address for getsockname (tcp_done does not reset it)', async () => {
+    const { k, c, a } = await pair();
+    const before = k.getsockname(c);
+    k.setsockopt(a, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 });
+    k.close(a);
+    assert.equal(code(() => k.recv(c)), 'ECONNRESET');
+    assert.equal(k.getsockname(c).address, before.address);
+  });
   test('recv after the connection is over reads EOF', async () => {
     const { k, c, a } = await pair();
     k.close(a);

@@ -98,6 +98,12 @@ describe('AF_UNIX names and connect errors (Linux)', () => {
     k.bind(fd, { path: '' });
     assert.match(k.getsockname(fd).path, /^\0[0-9a-f]{5}$/);
   });
+  test('freebsd: no abstract names (a leading NUL is the empty path: ENOENT) and no autobind (EINVAL)', async () => {
+    const k = await kernel({ personality: 'freebsd' });
+    assert.equal(code(() => k.bind(k.socket(AF_UNIX, SOCK_STREAM), { path: '\0svc' })), 'ENOENT');
+    assert.equal(unixConnect(k, '\0svc').code, 'ENOENT');
+    assert.equal(code(() => k.bind(k.socket(AF_UNIX, SOCK_STREAM), { path: '' })), 'EINVAL');
+  });
   test('closing a listener resets its unaccepted clients: ECONNRESET, then EOF', async () => {
     const k = await kernel();
     const l = unixListener(k, '/run/app.sock', 4);
