@@ -23,7 +23,7 @@ import {
   createKernel, kernelModule, kernelImports, SocketError, errnoName,
   AF_UNSPEC, AF_UNIX, AF_INET, AF_INET6,
   SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_NONBLOCK, SOCK_CLOEXEC,
-  IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IPV6, IPV6_V6ONLY,
+  IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IPV6, IPV6_V6ONLY, TCP_DEFER_ACCEPT,
   SOL_SOCKET, SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_REUSEPORT, SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN,
   SHUT_RD, SHUT_WR, SHUT_RDWR, F_GETFD, F_GETFL, FD_CLOEXEC, O_NONBLOCK,
   SO_SNDBUF, SO_RCVBUF, SO_LINGER, MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT, MSG_NOSIGNAL,
@@ -2431,6 +2431,75 @@ class KernelProbe {
     return r;
   }
 
+  /**
+   * probe.c fact_deferred_accept(): TCP_DEFER_ACCEPT's rounding, a connection held
+   * back until its first data, and one released by the SYN-ACK resent when the
+   * deferral ends. The kernel's TCPDeferAcceptDrop counter has no Linux
+   * counterpart probe.c reads, so it is not reported.
+   */
+  deferredAccept() {
+    const k = this.k, v = {};
+    const setDefer = (fd, secs) => this.rc(() => k.setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, secs));
+    const acceptAndClose = (l) => {
+      const { fd, rc } = this.tryAcceptNb(l);
+      if (fd >= 0) k.close(fd);
+      return rc;
+    };
+
+    // setsockopt(n), then getsockopt(): the value the kernel keeps.
+    let l = this.listener(AF_INET, 8);
+    v.getsockopt_after_set = {};
+    for (const secs of [0, 1, 2, 5, 30]) {
+      const rc = setDefer(l, secs);
+      v.getsockopt_after_set[`set_${secs}`] = typeof rc === 'number' ? this.getInt(l, IPPROTO_TCP, TCP_DEFER_ACCEPT) : rc;
+    }
+    k.close(l);
+
+    // 5 s (7 after rounding): the client's first data releases the connection.
+    {
+      const o = {};
+      l = this.listener(AF_INET, 8);
+      o.setsockopt_5 = setDefer(l, 5);
+      const { fd: c, rc } = this.client(AF_INET, this.localPort(l));
+      o.connect = rc;
+      o.client_connected = this.connectedWithin(c, CONNECT_WAIT);
+      o.accept_before_data = acceptAndClose(l);
+      o.client_send_1 = this.sendRc(c, 'x');
+      o.listener_revents = evstr(this.waitEv(l, POLLIN, 200));
+      const a = this.tryAcceptNb(l);
+      o.accept_after_data = a.rc;
+      o.recv_accepted = a.fd >= 0 ? this.recvRc(a.fd, 64) : 'EBADF';
+      if (a.fd >= 0) k.close(a.fd);
+      k.close(c);
+      k.close(l);
+      v.data_before_deferral_ends = o;
+    }
+
+    // 1 s: no data; the SYN-ACK resent after 1 s is answered and completes it.
+    // Simulated ms since connect(), moved timer by timer (waitElapsed).
+    {
+      const o = {};
+      l = this.listener(AF_INET, 8);
+      o.setsockopt_1 = setDefer(l, 1);
+      const t0 = k.now();
+      const { fd: c, rc } = this.client(AF_INET, this.localPort(l));
+      o.connect = rc;
+      o.client_connected = this.connectedWithin(c, CONNECT_WAIT);
+      o.accept_after_handshake = acceptAndClose(l);
+      const w = this.waitElapsed(l, POLLIN, 3000);
+      o.ms_since_connect_until_readable = w.ms < 0 ? -1 : Math.round(k.now() - t0);
+      o.listener_revents = evstr(w.rev);
+      const a = this.tryAcceptNb(l);
+      o.accept = a.rc;
+      o.recv_accepted = a.fd >= 0 ? this.recvRc(a.fd, 64) : 'EBADF';
+      if (a.fd >= 0) k.close(a.fd);
+      k.close(c);
+      k.close(l);
+      v.no_data = o;
+    }
+    return v;
+  }
+
   synRetransmitSchedule() {
     const k = this.k;
     return {
@@ -2495,6 +2564,7 @@ export async function probeKernel(options = {}) {
     ['data_udp', () => p.dataUdp()],
     ['data_unix_dgram', () => p.dataUnixDgram()],
     ['data_buffers', () => p.dataBuffers()],
+    ['deferred_accept', () => p.deferredAccept()],
     ['syn_retransmit_schedule', () => p.synRetransmitSchedule()],
     ['probe_selfcheck', () => p.selfcheck(t0, fds0)],
   ];

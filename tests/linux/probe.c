@@ -2719,6 +2719,84 @@ static void fact_data_buffers(void)
     fact_end();
 }
 
+/*
+ * TCP_DEFER_ACCEPT on a listener.  net/ipv4/tcp.c do_tcp_setsockopt keeps the
+ * seconds as SYN-ACK retransmits (secs_to_retrans) and getsockopt reports them
+ * back as whole periods (retrans_to_secs: 1, 1+2, 1+2+4, ...).
+ * net/ipv4/tcp_minisocks.c tcp_check_req drops the bare final ACK while the
+ * deferral lasts ("While TCP_DEFER_ACCEPT is active, drop bare ACK"), so the
+ * client is connected but accept() sees nothing until data arrives; without
+ * data, inet_connection_sock.c syn_ack_recalc resends the SYN-ACK at the end of
+ * the deferral and the client's ACK to it completes the connection.
+ */
+static void fact_deferred_accept(void)
+{
+    static const int secs[] = { 0, 1, 2, 5, 30 };
+    char key[16];
+    long rc;
+    short rev;
+    int l, c, a;
+    fact_begin("deferred_accept");
+
+    /* setsockopt(n), then getsockopt(): the value Linux keeps */
+    J_obj("getsockopt_after_set");
+    l = listener(AF_INET, 8);
+    for (size_t i = 0; i < sizeof secs / sizeof secs[0]; i++) {
+        snprintf(key, sizeof key, "set_%d", secs[i]);
+        rc = R(set_int(l, IPPROTO_TCP, TCP_DEFER_ACCEPT, secs[i]));
+        J_rc(key, rc < 0 ? rc : get_int(l, IPPROTO_TCP, TCP_DEFER_ACCEPT));
+    }
+    close(l);
+    J_end();
+
+    /* 5 s (7 after rounding): the client's first data releases the connection */
+    J_obj("data_before_deferral_ends");
+    l = listener(AF_INET, 8);
+    J_rc("setsockopt_5", R(set_int(l, IPPROTO_TCP, TCP_DEFER_ACCEPT, 5)));
+    c = client(AF_INET, local_port(l), &rc);
+    J_rc("connect", rc);
+    J_bool("client_connected", connected_within(c, CONNECT_WAIT));
+    a = accept_nb(l);
+    J_fdrc("accept_before_data", R(a));
+    if (a >= 0)
+        close(a);
+    J_rc("client_send_1", send_rc(c, "x", 1));
+    J_str("listener_revents", evstr(wait_ev(l, POLLIN, 200)));
+    a = accept_nb(l);
+    J_fdrc("accept_after_data", R(a));
+    J_rc("recv_accepted", a >= 0 ? recv_rc(a, 64) : -EBADF);
+    if (a >= 0)
+        close(a);
+    close(c);
+    close(l);
+    J_end();
+
+    /* 1 s: no data; the SYN-ACK resent after 1 s is answered and completes it */
+    J_obj("no_data");
+    l = listener(AF_INET, 8);
+    J_rc("setsockopt_1", R(set_int(l, IPPROTO_TCP, TCP_DEFER_ACCEPT, 1)));
+    long t0 = now_ms();
+    c = client(AF_INET, local_port(l), &rc);
+    J_rc("connect", rc);
+    J_bool("client_connected", connected_within(c, CONNECT_WAIT));
+    a = accept_nb(l);
+    J_fdrc("accept_after_handshake", R(a));
+    if (a >= 0)
+        close(a);
+    long ms = wait_elapsed(l, POLLIN, 3000, &rev);
+    J_int("ms_since_connect_until_readable", ms < 0 ? -1 : now_ms() - t0);
+    J_str("listener_revents", evstr(rev));
+    a = accept_nb(l);
+    J_fdrc("accept", R(a));
+    J_rc("recv_accepted", a >= 0 ? recv_rc(a, 64) : -EBADF);
+    if (a >= 0)
+        close(a);
+    close(c);
+    close(l);
+    J_end();
+    fact_end();
+}
+
 static void fact_syn_retransmit_schedule(void)
 {
     static const char *names[] = {
@@ -2788,6 +2866,7 @@ int main(void)
     fact_data_udp();
     fact_data_unix_dgram();
     fact_data_buffers();
+    fact_deferred_accept();
     fact_syn_retransmit_schedule();
     fact_selfcheck(t0, fds0);
     return 0;
