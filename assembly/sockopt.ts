@@ -19,7 +19,7 @@ export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr:
   let len = load<i32>(lenPtr);
   if (len < 0) return -Errno.EINVAL; // "if (len < 0) return -EINVAL;"
   let v: i32 = 0;
-  if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT && isTcp(s)) {
+  if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT && isTcp(s) && getPersonality() != Personality.FreeBSD) {
     v = retransToSecs(getU8(s, Off.DEFER));
     let n = len < 4 ? len : 4;
     for (let i = 0; i < n; i++) store<u8>(val + i, <u8>(v >> (i * 8)));
@@ -52,7 +52,7 @@ export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr:
   } else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && getU8(s, Off.DOMAIN) == <u32>AF_INET6) {
     v = hasFlag(s, Flag.V6ONLY) ? 1 : 0;
   } else {
-    return -Errno.ENOPROTOOPT;
+    return -unknownOption(s, level, true);
   }
   // sk_getsockopt: "if (len > lv) len = lv;" then copies len bytes of the int.
   let n = len < 4 ? len : 4;
@@ -89,8 +89,8 @@ function retransToSecs(retrans: u32): i32 {
 function isTcp(s: u32): bool { return getU8(s, Off.DOMAIN) != <u32>AF_UNIX && getU8(s, Off.TYPE) == 1; }
 
 export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i32): i32 {
-  if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT) {
-    if (!isTcp(s)) return -Errno.EOPNOTSUPP;
+  // TCP_DEFER_ACCEPT is Linux's: FreeBSD's tcp.h has no option 9 (accept filters do it).
+  if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT && isTcp(s) && getPersonality() != Personality.FreeBSD) {
     if (len < 4) return -Errno.EINVAL;
     setU8(s, Off.DEFER, secsToRetrans(load<i32>(val)));
     return 0;
@@ -138,7 +138,25 @@ export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i3
     if (load<i32>(val) != 0) setFlag(s, Flag.V6ONLY); else clearFlag(s, Flag.V6ONLY);
     return 0;
   }
-  return -Errno.ENOPROTOOPT;
+  return -unknownOption(s, level, false);
+}
+
+/**
+ * The errno for an option this kernel does not know, as the layer Linux hands it to
+ * answers: SOL_SOCKET (sk_setsockopt / sk_getsockopt default) ENOPROTOOPT; AF_UNIX has
+ * no protocol options (sock_no_setsockopt / sock_no_getsockopt) EOPNOTSUPP; TCP options
+ * ENOPROTOOPT (do_tcp_setsockopt default); any other level falls to the IP layer:
+ * ip_setsockopt "if (level != SOL_IP) return -ENOPROTOOPT", do_ip_getsockopt
+ * "if (level != SOL_IP) return -EOPNOTSUPP", and IPv6 ENOPROTOOPT both ways.
+ */
+function unknownOption(s: u32, level: i32, get: bool): i32 {
+  if (level == SOL_SOCKET) return Errno.ENOPROTOOPT;
+  let domain = <i32>getU8(s, Off.DOMAIN);
+  if (domain == AF_UNIX) return Errno.EOPNOTSUPP;
+  if (level == IPPROTO_TCP && isTcp(s)) return Errno.ENOPROTOOPT;
+  if (domain == AF_INET6) return Errno.ENOPROTOOPT;
+  if (level == 0 /* SOL_IP */) return Errno.ENOPROTOOPT;
+  return get ? Errno.EOPNOTSUPP : Errno.ENOPROTOOPT;
 }
 
 export function sysGetsockname(s: u32, addr: usize, lenPtr: usize): i32 {

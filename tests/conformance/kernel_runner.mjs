@@ -5,16 +5,18 @@
 //
 // Where runner.c polls or sleeps in real time, this runner moves the simulated clock
 // event by event (k.advance): "connected" waits up to SETTLE_MS as poll() does,
-// "wait" advances, "until" advances to the event and reports simulated ms. The kernel
-// has no poll() yet: readiness is read from the socket table (k.sockets()).
+// "wait" advances, "until" advances to the event and reports simulated ms. Readiness
+// is the kernel's own poll() (k.poll), as runner.c asks the real one.
 
 import {
   createKernel, SocketError, errnoName,
   AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_NONBLOCK, SOCK_CLOEXEC,
-  SOL_SOCKET, IPPROTO_IPV6, SO_REUSEADDR, SO_REUSEPORT, SO_ERROR, SO_ACCEPTCONN, SO_TYPE, SO_DOMAIN,
-  SO_PROTOCOL, IPV6_V6ONLY, SHUT_RD, SHUT_WR, SHUT_RDWR, F_GETFD, F_GETFL, FD_CLOEXEC, O_NONBLOCK,
+  SOL_SOCKET, IPPROTO_IPV6, IPPROTO_TCP, SO_REUSEADDR, SO_REUSEPORT, SO_ERROR, SO_ACCEPTCONN, SO_TYPE,
+  SO_DOMAIN, SO_PROTOCOL, SO_LINGER, IPV6_V6ONLY, TCP_DEFER_ACCEPT, SHUT_RD, SHUT_WR, SHUT_RDWR,
+  F_GETFD, F_GETFL, FD_CLOEXEC, O_NONBLOCK, MSG_DONTWAIT, MSG_NOSIGNAL,
+  POLLIN, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDHUP,
 } from 'socket-kernel';
-import { parseStep, normalizeStep } from './steps.mjs';
+import { parseStep, normalizeStep, pollString, RECV_SIZE } from './steps.mjs';
 
 /** runner.c SETTLE_MS: how long "connected" waits for a handshake. */
 const SETTLE_MS = 50;
@@ -34,7 +36,11 @@ const OPTION = {
   SO_DOMAIN: [SOL_SOCKET, SO_DOMAIN],
   SO_PROTOCOL: [SOL_SOCKET, SO_PROTOCOL],
   IPV6_V6ONLY: [IPPROTO_IPV6, IPV6_V6ONLY],
+  defer_accept: [IPPROTO_TCP, TCP_DEFER_ACCEPT],
 };
+/** runner.c POLL_EVENTS: what "poll NAME" asks for (POLLERR and POLLHUP come unasked). */
+const POLL_EVENTS = POLLIN | POLLOUT | POLLRDHUP;
+const utf8 = new TextDecoder();
 const HOW = { SHUT_RD, SHUT_WR, SHUT_RDWR };
 
 function parseFlags(f) {
@@ -137,25 +143,15 @@ class Run {
     }
   }
 
-  /** POLLOUT, POLLERR or POLLHUP on a connecting socket: the handshake has ended. */
-  writable(fd) {
-    const r = this.row(fd);
-    return r === null || (r.state !== 'SYN_SENT' && r.state !== 'LISTEN');
-  }
+  /** poll() with timeout 0: revents for `events` (POLLERR, POLLHUP, POLLNVAL always). 0 for fd -1, as poll() ignores it. */
+  revents(fd, events) { return fd < 0 ? 0 : this.k.poll([{ fd, events }])[0]; }
 
-  /** POLLIN without a data path: end of file or an error, or a listener with a connection queued. */
-  readable(fd) {
-    const r = this.row(fd);
-    return r === null || r.state === 'CLOSE_WAIT' || r.state === 'CLOSED' || (r.state === 'LISTEN' && r.recvQ > 0);
-  }
-
-  /** runner.c connected(): true, false (not within SETTLE_MS) or 'failed' (POLLERR / POLLHUP). */
+  /** runner.c connected(): true, false (not within SETTLE_MS) or 'failed' (POLLERR / POLLHUP / POLLNVAL). */
   connected(fd) {
-    this.waitFor(() => this.writable(fd), SETTLE_MS);
-    const r = this.row(fd);
-    if (r === null) return 'failed';
-    if (r.state === 'SYN_SENT' || r.state === 'LISTEN') return false;
-    return r.state === 'ESTABLISHED' || r.state === 'CLOSE_WAIT' ? true : 'failed';
+    let r = 0;
+    this.waitFor(() => (r = this.revents(fd, POLLOUT)) !== 0, SETTLE_MS);
+    if (r & (POLLERR | POLLHUP | POLLNVAL)) return 'failed';
+    return (r & POLLOUT) !== 0;
   }
 
   listenerRow(fd) {
@@ -174,6 +170,7 @@ class Run {
         return `fd#${r - FD_BASE}`;
       }
       case 'setsockopt': {
+        if (a[1] === 'linger0') return rc(() => k.setsockopt(this.fdOf(a[0]), SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 }));
         const [level, name] = OPTION[a[1]];
         return rc(() => k.setsockopt(this.fdOf(a[0]), level, name, Number(a[2])));
       }
@@ -215,7 +212,18 @@ class Run {
         }
         return this.format(addr);
       }
-      case 'recv': return rc(() => k.recv(this.fdOf(a[0]), 64).length);
+      case 'recv': {
+        let got;
+        try {
+          got = k.recv(this.fdOf(a[0]), a[1] === undefined ? RECV_SIZE : Number(a[1]), MSG_DONTWAIT);
+        } catch (e) {
+          if (e instanceof SocketError) return e.code;
+          throw e;
+        }
+        return got.length === 0 ? 0 : utf8.decode(got);
+      }
+      case 'send': return rc(() => k.send(this.fdOf(a[0]), a[1], MSG_NOSIGNAL | MSG_DONTWAIT));
+      case 'poll': return pollString(this.revents(this.fdOf(a[0]), POLL_EVENTS));
       case 'fdflags': {
         const fd = this.fdOf(a[0]);
         const fl = rc(() => k.fcntl(fd, F_GETFL)), fdf = rc(() => k.fcntl(fd, F_GETFD));
@@ -247,7 +255,8 @@ class Run {
       case 'wait': k.advance(Number(a[0])); return null;
       case 'until': {
         const fd = this.fdOf(a[0]);
-        const ms = this.waitFor(() => (a[1] === 'readable' ? this.readable(fd) : this.writable(fd)), Number(a[2]));
+        const ev = a[1] === 'readable' ? POLLIN : POLLOUT;
+        const ms = this.waitFor(() => this.revents(fd, ev) !== 0, Number(a[2]));
         return ms < 0 ? 'timeout' : { after: Math.round(ms) };
       }
       case 'fill': {

@@ -19,9 +19,15 @@
  *   socket NAME DOMAIN TYPE FLAGS    DOMAIN inet|inet6|unix, TYPE stream|dgram|seqpacket,
  *                                    FLAGS - or a comma list of nonblock,cloexec
  *   setsockopt NAME OPT VALUE        getsockopt NAME OPT
+ *                                    OPT: a name in OPTS, or defer_accept (TCP_DEFER_ACCEPT)
+ *   setsockopt NAME linger0          SO_LINGER { l_onoff 1, l_linger 0 }
  *   bind NAME ADDR                   connect NAME ADDR          disconnect NAME
  *   listen NAME BACKLOG              accept NAME AS             accept4 NAME AS FLAGS
- *   close NAME                       shutdown NAME HOW          recv NAME
+ *   close NAME                       shutdown NAME HOW
+ *   send NAME TEXT                   send(MSG_NOSIGNAL | MSG_DONTWAIT): bytes sent
+ *   recv NAME [SIZE]                 recv(MSG_DONTWAIT) of up to SIZE (RECV_SIZE) bytes:
+ *                                    the bytes as a string, 0 at end of file
+ *   poll NAME                        poll(POLL_EVENTS, 0): revents as "POLLIN|POLLOUT", "" for none
  *   getsockname NAME                 getpeername NAME           fdflags NAME
  *   queue NAME    accept-queue length of a listener (TCP_INFO / UNIX_DIAG_RQLEN)
  *   limit NAME    backlog in force (the same sources)
@@ -69,6 +75,9 @@
 #define SETTLE_MS 50       /* "connected?": how long a loopback handshake may take */
 #define BLOCK_MS 100       /* SO_RCVTIMEO / SO_SNDTIMEO of blocking sockets */
 #define RUN_LIMIT_S 30     /* alarm(): no run takes longer */
+#define RECV_SIZE 256      /* recv NAME: bytes asked for (steps.mjs RECV_SIZE) */
+#define RECV_MAX 1024      /* recv NAME SIZE: the largest SIZE (steps.mjs RECV_MAX) */
+#define POLL_EVENTS (POLLIN | POLLOUT | POLLRDHUP) /* poll NAME (kernel_runner.mjs POLL_EVENTS) */
 
 /* ---- errno names ------------------------------------------------------------ */
 
@@ -403,6 +412,7 @@ static const struct { const char *name; int level, opt; } OPTS[] = {
     { "SO_DOMAIN", SOL_SOCKET, SO_DOMAIN },
     { "SO_PROTOCOL", SOL_SOCKET, SO_PROTOCOL },
     { "IPV6_V6ONLY", IPPROTO_IPV6, IPV6_V6ONLY },
+    { "defer_accept", IPPROTO_TCP, TCP_DEFER_ACCEPT },
 };
 
 static int opt_index(const char *n)
@@ -427,6 +437,24 @@ static short poll_for(int fd, short ev, long ms)
         if (n == 0 || errno != EINTR)
             return 0;
     }
+}
+
+/* revents as "POLLIN|POLLOUT" ("" for none), in the order of steps.mjs POLL_NAMES. */
+static void put_revents(short r)
+{
+    static const struct { short bit; const char *name; } t[] = {
+        { POLLIN, "POLLIN" }, { POLLPRI, "POLLPRI" }, { POLLOUT, "POLLOUT" },
+        { POLLERR, "POLLERR" }, { POLLHUP, "POLLHUP" }, { POLLNVAL, "POLLNVAL" },
+        { POLLRDHUP, "POLLRDHUP" },
+    };
+    const char *sep = "";
+    put("\"");
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (r & t[i].bit) {
+            put("%s%s", sep, t[i].name);
+            sep = "|";
+        }
+    put("\"");
 }
 
 /* "connected?": 1 connected, 0 not (yet), -1 failed (POLLERR / POLLHUP). */
@@ -552,6 +580,9 @@ static void step(char **t, int nt)
             define(t[1], fd, dom);
             put("\"fd#%d\"", fd - fd_base);
         }
+    } else if (strcmp(op, "setsockopt") == 0 && nt == 3 && strcmp(t[2], "linger0") == 0) {
+        struct linger lg = { 1, 0 };
+        put_rc(R(setsockopt(fd_of(t[1]), SOL_SOCKET, SO_LINGER, &lg, sizeof lg)));
     } else if (strcmp(op, "setsockopt") == 0 && nt == 4) {
         int i = opt_index(t[2]), v = atoi(t[3]);
         put_rc(R(setsockopt(fd_of(t[1]), OPTS[i].level, OPTS[i].opt, &v, sizeof v)));
@@ -611,9 +642,31 @@ static void step(char **t, int nt)
             put_rc(rc);
         else
             put_addr(&ss, l);
-    } else if (strcmp(op, "recv") == 0 && nt == 2) {
-        char buf[64];
-        put_rc(R(recv(fd_of(t[1]), buf, sizeof buf, MSG_DONTWAIT)));
+    } else if (strcmp(op, "recv") == 0 && (nt == 2 || nt == 3)) {
+        char buf[RECV_MAX + 1];
+        long size = nt == 3 ? atol(t[2]) : RECV_SIZE;
+        if (size < 1 || size > RECV_MAX)
+            die("recv: SIZE %s out of range", t[2]);
+        long n = R(recv(fd_of(t[1]), buf, (size_t)size, MSG_DONTWAIT));
+        if (n > 0) {
+            buf[n] = 0;
+            if (strlen(buf) != (size_t)n)
+                die("recv: a NUL byte in the data");
+            put_str(buf);
+        } else {
+            put_rc(n);
+        }
+    } else if (strcmp(op, "send") == 0 && nt == 3) {
+        put_rc(R(send(fd_of(t[1]), t[2], strlen(t[2]), MSG_NOSIGNAL | MSG_DONTWAIT)));
+    } else if (strcmp(op, "poll") == 0 && nt == 2) {
+        struct pollfd p = { fd_of(t[1]), POLL_EVENTS, 0 };
+        int n;
+        while ((n = poll(&p, 1, 0)) < 0 && errno == EINTR)
+            ;
+        if (n < 0)
+            put_rc(-errno);
+        else
+            put_revents(n > 0 ? p.revents : 0);
     } else if (strcmp(op, "fdflags") == 0 && nt == 2) {
         int fd = fd_of(t[1]);
         int fl = fcntl(fd, F_GETFL), fdf = fcntl(fd, F_GETFD);

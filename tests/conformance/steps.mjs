@@ -32,7 +32,19 @@
 // port of the socket called srv. Results: a number, an errno name, "fd#N" (N counted
 // from the lowest free descriptor at the start), an address with "$name" ports,
 // true / false / "failed" (connected), null, or an object (accept, portinfo, until,
-// stats).
+// stats). The data path:
+//
+//   send NAME TEXT        send(TEXT, MSG_NOSIGNAL | MSG_DONTWAIT): bytes sent, or errno
+//   recv NAME [SIZE]      recv(SIZE, MSG_DONTWAIT), SIZE default RECV_SIZE: the bytes
+//                         read as a string, 0 at end of file, or errno
+//   poll NAME             poll(POLLIN | POLLOUT | POLLRDHUP, timeout 0): revents as
+//                         "POLLIN|POLLOUT" (names in POLL_NAMES order), "" for none
+//   setsockopt NAME linger0               SO_LINGER { l_onoff 1, l_linger 0 }
+//   setsockopt NAME defer_accept SECONDS  IPPROTO_TCP TCP_DEFER_ACCEPT
+//   getsockopt NAME defer_accept          (the seconds the kernel reports back)
+//
+// TEXT is one token of letters, digits and "_.,:-", and never looks like an errno
+// name, so a recv result reads one way only.
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,12 +53,27 @@ import { fileURLToPath } from 'node:url';
 /** Real milliseconds against simulated ones, for "until" results. */
 export const TOLERANCE_MS = 300;
 
+/** recv NAME without a SIZE reads up to this many bytes (runner.c RECV_SIZE). */
+export const RECV_SIZE = 256;
+/** The largest SIZE recv takes (runner.c RECV_MAX). */
+export const RECV_MAX = 1024;
+/** poll revents bits by name, in the order both runners print them (tests/linux/probe.c evstr). */
+export const POLL_NAMES = [
+  ['POLLIN', 0x1], ['POLLPRI', 0x2], ['POLLOUT', 0x4], ['POLLERR', 0x8], ['POLLHUP', 0x10],
+  ['POLLNVAL', 0x20], ['POLLRDHUP', 0x2000],
+];
+/** revents -> "POLLIN|POLLOUT" ("" for none). */
+export function pollString(revents) {
+  return POLL_NAMES.filter(([, bit]) => (revents & bit) !== 0).map(([name]) => name).join('|');
+}
+
 /**
  * Every step: its tokens after the op, and whether it is for socket-kernel only
  * (with the reason the real kernel cannot answer it).
  */
 export const OPS = {
   socket: { args: ['name', 'domain', 'type', 'flags'] },
+  // "setsockopt NAME linger0" takes no value (checkScenario knows).
   setsockopt: { args: ['name', 'option', 'value'] },
   getsockopt: { args: ['name', 'option'] },
   bind: { args: ['name', 'address'] },
@@ -59,7 +86,9 @@ export const OPS = {
   shutdown: { args: ['name', 'how'] },
   getsockname: { args: ['name'] },
   getpeername: { args: ['name'] },
-  recv: { args: ['name'] },
+  recv: { args: ['name'], optional: ['size'] },
+  send: { args: ['name', 'text'] },
+  poll: { args: ['name'] },
   fdflags: { args: ['name'] },
   queue: { args: ['listener'] },
   limit: { args: ['listener'] },
@@ -81,7 +110,12 @@ export const OPS = {
 
 const DOMAINS = new Set(['inet', 'inet6', 'unix']);
 const TYPES = new Set(['stream', 'dgram', 'seqpacket']);
-const OPTIONS = new Set(['SO_REUSEADDR', 'SO_REUSEPORT', 'SO_ERROR', 'SO_ACCEPTCONN', 'SO_TYPE', 'SO_DOMAIN', 'SO_PROTOCOL', 'IPV6_V6ONLY']);
+const OPTIONS = new Set(['SO_REUSEADDR', 'SO_REUSEPORT', 'SO_ERROR', 'SO_ACCEPTCONN', 'SO_TYPE', 'SO_DOMAIN', 'SO_PROTOCOL', 'IPV6_V6ONLY', 'defer_accept']);
+/** Options setsockopt takes without a value: SO_LINGER { 1, 0 }. */
+const VALUELESS_OPTIONS = new Set(['linger0']);
+/** A send TEXT: one token that no errno name can be mistaken for. */
+const TEXT = /^[\w.,:-]{1,200}$/;
+const ERRNO_LIKE = /^E[A-Z0-9]+$/;
 const PERSONALITIES = ['linux', 'freebsd', 'posix'];
 /** `area` and `file` are added by loadScenarios(). */
 const SCENARIO_KEYS = new Set(['area', 'file', 'name', 'about', 'kernelOnly', 'kernel', 'kernelFor', 'source', 'tolerance', 'skip', 'steps']);
@@ -134,9 +168,17 @@ export function checkScenario(s) {
     const { op, args } = parseStep(step.do);
     const spec = OPS[op];
     if (!spec) { problems.push(`${at}: unknown op "${op}"`); return; }
-    if (args.length !== spec.args.length) problems.push(`${at}: "${op}" takes ${spec.args.join(' ')}`);
+    const valueless = op === 'setsockopt' && VALUELESS_OPTIONS.has(args[1]);
+    const max = spec.args.length + (spec.optional?.length ?? 0);
+    if (valueless ? args.length !== 2 : args.length < spec.args.length || args.length > max) {
+      problems.push(`${at}: "${op}" takes ${valueless ? 'name linger0' : [...spec.args, ...(spec.optional ?? []).map((a) => `[${a}]`)].join(' ')}`);
+    }
     if (op === 'socket' && (!DOMAINS.has(args[1]) || !TYPES.has(args[2]))) problems.push(`${at}: socket domain/type`);
-    if ((op === 'setsockopt' || op === 'getsockopt') && !OPTIONS.has(args[1])) problems.push(`${at}: option "${args[1]}"`);
+    if ((op === 'setsockopt' || op === 'getsockopt') && !OPTIONS.has(args[1]) && !valueless) problems.push(`${at}: option "${args[1]}"`);
+    if (op === 'send' && (!TEXT.test(args[1] ?? '') || ERRNO_LIKE.test(args[1]))) problems.push(`${at}: send TEXT must match ${TEXT} and not look like an errno name`);
+    if (op === 'recv' && args[1] !== undefined && !(/^\d+$/.test(args[1]) && Number(args[1]) >= 1 && Number(args[1]) <= RECV_MAX)) {
+      problems.push(`${at}: recv SIZE must be 1 to ${RECV_MAX}`);
+    }
     if (['bind', 'connect'].includes(op)) checkAddress(args[1], problems, at);
     if (op === 'fill') checkAddress(args[3], problems, at);
     if (op === 'unlink' && !/^\.\/[\w.-]+$/.test(args[0])) problems.push(`${at}: unlink takes ./path`);
