@@ -141,6 +141,24 @@ describe('the errno API (k.sys)', () => {
   });
 });
 
+describe('would-block errors', () => {
+  test('EINPROGRESS and EAGAIN are full SocketErrors, made without a stack capture', async () => {
+    const k = await kernel();
+    const l = listening(k, 4);
+    const c = k.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    const e = (() => { try { k.connect(c, { address: '127.0.0.1', port: l.port }); } catch (x) { return x; } })();
+    assert.ok(e instanceof SocketError && e instanceof Error);
+    assert.deepEqual([e.name, e.code, e.errno, e.syscall, e.address, e.port], ['SocketError', 'EINPROGRESS', -115, 'connect', '127.0.0.1', l.port]);
+    assert.equal(e.message, `connect EINPROGRESS: operation in progress 127.0.0.1:${l.port}`);
+    assert.equal(e.stack, `SocketError: ${e.message}`);
+    k.accept(l.fd);
+    const again = (() => { try { k.accept(l.fd); } catch (x) { return x; } })();
+    assert.deepEqual([again.code, again.errno, again.message], ['EAGAIN', -11, 'accept EAGAIN: resource temporarily unavailable']);
+    const real = (() => { try { k.listen(99, 1); } catch (x) { return x; } })();
+    assert.match(real.stack, /\n\s+at /, 'other errors keep their stack');
+  });
+});
+
 describe('several kernels', () => {
   test('are fully independent: same port, separate fd tables and clocks', async () => {
     const a = await kernel(), b = await kernel();
