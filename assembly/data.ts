@@ -62,7 +62,7 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
   // unix_stream_sendmsg checks SEND_SHUTDOWN and the peer, never sk_err (recv reports it).
   if (hasFlag(s, Flag.SEND_SHUT)) return -Errno.EPIPE;
   if (!isConnectedState(st)) {
-    if (unix) return st == SocketState.LISTEN ? -Errno.ENOTCONN : -Errno.ENOTCONN;
+    if (unix) return -Errno.ENOTCONN;                    // "other = unix_peer(sk); if (!other) goto out_err;"
     // sk_stream_wait_connect: "if ((1 << sk->sk_state) & ~(TCPF_SYN_SENT | TCPF_SYN_RECV)) return -EPIPE; if (!*timeo_p) return -EAGAIN;"
     return st == SocketState.SYN_SENT ? -Errno.EAGAIN : -Errno.EPIPE;
   }
@@ -95,9 +95,11 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
   }
   rxAppend(peer, buf, n, delay == 0);
   if (!unix) {
-    if (getState(peer) == SocketState.SYN_RECEIVED) dataArrivedAtRequest(peer, delay == 0);
-    if (delay != 0) scheduleData(peer, n, 0);
-    else filterCheck(peer);
+    if (delay != 0) scheduleData(peer, n, 0);   // promotion and filters when it arrives
+    else {
+      if (getState(peer) == SocketState.SYN_RECEIVED) dataArrivedAtRequest(peer);
+      filterCheck(peer);
+    }
   }
   wake(peer);
   return <i32>n;

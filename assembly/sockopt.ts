@@ -19,13 +19,6 @@ export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr:
   let len = load<i32>(lenPtr);
   if (len < 0) return -Errno.EINVAL; // "if (len < 0) return -EINVAL;"
   let v: i32 = 0;
-  if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT && isTcp(s) && getPersonality() != Personality.FreeBSD) {
-    v = retransToSecs(getU8(s, Off.DEFER));
-    let n = len < 4 ? len : 4;
-    for (let i = 0; i < n; i++) store<u8>(val + i, <u8>(v >> (i * 8)));
-    store<i32>(lenPtr, n);
-    return 0;
-  }
   if (level == SOL_SOCKET && name == SO_LINGER) {
     // struct linger { int l_onoff; int l_linger; }: only the zero-timeout form changes close() here.
     let on = (getU8(s, Off.FLAGS2) & Flag2.LINGER) != 0 ? 1 : 0;
@@ -51,6 +44,8 @@ export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr:
     }
   } else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && getU8(s, Off.DOMAIN) == <u32>AF_INET6) {
     v = hasFlag(s, Flag.V6ONLY) ? 1 : 0;
+  } else if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT && isTcp(s) && getPersonality() != Personality.FreeBSD) {
+    v = retransToSecs(getU8(s, Off.DEFER));
   } else {
     return -unknownOption(s, level, true);
   }

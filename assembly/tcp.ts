@@ -19,7 +19,7 @@ import { schedule, popped, pop, nextTime, nowUs, setNow } from "./timers";
 import { findListener, unhashBind, hashBind } from "./port_table";
 import { connRemove, connInsert, tupleKey } from "./conn_table";
 import { isProven, markProven } from "./address";
-import { lrLimit, aqLen, aqPush, synqAdd, synqRemove, synqLen, lrCountDrop, lrFilter, lrSetFilter, incqAppend,
+import { lrLimit, aqLen, aqPush, synqAdd, synqRemove, synqLen, lrCountDrop, lrFilter, incqAppend,
   incqRemove, incqLen, incqFirst } from "./accept_queue";
 import { Errno } from "./errno";
 import { rxDeliver, rxFree, rxVisible, rxRead } from "./ring";
@@ -412,8 +412,7 @@ export function scheduleData(r: u32, bytes: u32, records: u32): void {
  * Data reached a request still in the SYN queue (its final ACK was dropped): a data
  * segment carries the ACK too, so the handshake completes now if the queue has room.
  */
-export function dataArrivedAtRequest(r: u32, now: bool): void {
-  if (!now) return;
+export function dataArrivedAtRequest(r: u32): void {
   let l = getU32(r, Off.PARENT) - 1;
   let id = listenerId(l);
   if (acceptQueueFull(aqLen(id), lrLimit(id))) return;
@@ -515,11 +514,7 @@ function onSyn(c: u32, cGen: u32): void {
     setU32(c, Off.AUX, ch + 1);
     setU32(c, Off.PEERGEN, getGen(ch));
     setState(c, SocketState.ESTABLISHED);
-    aqPush(id, ch);
-    wake(l);
-    finOnEstablish(ch);
-    bump(Stat.PassiveOpens);
-    markProven(getU16(c, Off.LADDR));
+    childReady(id, l, ch, c);
     return;
   }
   let r = sockAlloc();
@@ -556,13 +551,22 @@ function promote(r: u32, l: u32, c: u32): void {
   setU32(r, Off.TIMER, 0);
   clearFlag(r, Flag.ACKED);
   setState(r, SocketState.ESTABLISHED);
+  childReady(id, l, r, c);
+}
+
+/**
+ * A new ESTABLISHED child joins its listener, whichever way the handshake finished
+ * (loopback, the final ACK, a syncookie): the accept queue, or an accept filter's
+ * waiting queue; a FIN if the listener was shut down for writing; the counters.
+ */
+function childReady(id: u32, l: u32, ch: u32, c: u32): void {
   if (lrFilter(id) != 0) {
-    filterEnqueue(id, r);
+    filterEnqueue(id, ch);
   } else {
-    aqPush(id, r);
+    aqPush(id, ch);
     wake(l);
   }
-  finOnEstablish(r);
+  finOnEstablish(ch);
   bump(Stat.PassiveOpens);
   markProven(getU16(c, Off.LADDR));
 }
@@ -631,9 +635,7 @@ function onAckCookie(l: u32, lGen: u32, c: u32, cGen: u32): void {
   initServerSide(ch, l, c);
   setU32(c, Off.AUX, ch + 1);
   setU32(c, Off.PEERGEN, getGen(ch));
-  aqPush(id, ch);
-  wake(l);
-  bump(Stat.PassiveOpens);
+  childReady(id, l, ch, c);
 }
 
 /** reqsk_timer_handler: resend the SYN-ACK with backoff, drop after tcp_synack_retries. */
@@ -681,7 +683,14 @@ function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void
       break;
     case EV_FIN: if (isAlive(a, aGen)) onFin(a, b, bGen); break;
     case EV_FIN_ACK: if (isAlive(a, aGen)) onFinAck(a); break;
-    case EV_DATA: if (isAlive(a, aGen)) { rxDeliver(a, b, bGen); wake(a); filterCheck(a); } break;
+    case EV_DATA:
+      if (isAlive(a, aGen)) {
+        rxDeliver(a, b, bGen);
+        wake(a);
+        if (getState(a) == SocketState.SYN_RECEIVED) dataArrivedAtRequest(a);
+        filterCheck(a);
+      }
+      break;
     case EV_CLOSE_TIMER:
       if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) {
         let st = getState(a);

@@ -28,6 +28,18 @@ describe('linux: TCP_DEFER_ACCEPT', () => {
     const a = k.accept(l.fd).fd;
     assert.equal(text(k.recv(a)), 'GET / HTTP/1.0\r\n\r\n');
   });
+  test('with a link delay, the data that arrives later still releases the connection', async () => {
+    const k = await kernel({ linkDelay: 5 });
+    const l = listening(k, 8);
+    k.setsockopt(l.fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 5);
+    const c = connecting(k, l.port).fd;
+    k.advance(15);                       // SYN, SYN-ACK, the bare ACK (dropped)
+    assert.equal(k.stats().TCPDeferAcceptDrop, 1);
+    k.send(c, 'late data');
+    assert.equal(code(() => k.accept(l.fd)), 'EAGAIN', 'still on the wire');
+    k.advance(5);
+    assert.equal(text(k.recv(k.accept(l.fd).fd)), 'late data');
+  });
   test('without data the connection is accepted when the deferral ends (SYN-ACK at 1+2+4 s)', async () => {
     const k = await kernel();
     const l = listening(k, 8);
