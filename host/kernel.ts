@@ -310,7 +310,7 @@ export class Kernel {
   #changed(): void { this.#reactor?.changed(); }
 
   #check(r: number, syscall: string, addr?: AddressInput | SocketAddress): number {
-    this.#reactor?.changed();
+    this.#changed();
     if (r >= 0) return r;
     if (addr) {
       if ('path' in addr) throw socketError(r, syscall, addr.path);
@@ -446,8 +446,7 @@ export class Kernel {
     return this.#check(this.#x.sk_fcntl(checkInt('fd', fd), checkInt('cmd', cmd), checkInt('arg', arg)), 'fcntl');
   }
 
-  /** Bytes as the kernel takes them: strings are UTF-8. */
-  // (also used by sendAsync)
+  /** Bytes as the kernel takes them: strings are UTF-8 (send, sendto, sendAsync). */
   #bytes(data: Uint8Array | ArrayBufferView | ArrayBuffer | string): Uint8Array {
     if (typeof data === 'string') return new TextEncoder().encode(data);
     if (data instanceof Uint8Array) return data;
