@@ -111,18 +111,13 @@ function destroy(s: u32): void {
   freeSocket(s);
 }
 
+/** Frees a socket no descriptor names: inet sockets through tcp.ts freeConnected. */
 function freeSocket(s: u32): void {
+  if (!isUnix(s)) { freeConnected(s); return; }
+  let n = getU32(s, Off.UNAME);
+  if (n != 0 && unixOwner(n - 1) == s + 1) unixRelease(n - 1);
   rxFree(s);
   unwatchAll(s);
-  if (hasFlag(s, Flag.TUPLED)) {
-    connRemove(tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT)));
-  }
-  if (isUnix(s)) {
-    let n = getU32(s, Off.UNAME);
-    if (n != 0 && unixOwner(n - 1) == s + 1) unixRelease(n - 1);
-  } else {
-    unhashBind(s, protoIndex(getU8(s, Off.TYPE)));
-  }
   setState(s, SocketState.FREE);
   sockFree(s);
 }
