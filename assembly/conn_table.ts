@@ -1,7 +1,14 @@
 // Connected 4-tuples (Linux's established hash, ehash), so that connect() never
 // reuses (src, sport, dst, dport). Addresses are interned u16 indices, so a tuple is
-// one u64: src << 48 | sport << 32 | dst << 16 | dport. Open addressing with linear
-// probing and backward-shift deletion; 16-byte entries (key, slot+1, pad).
+// one u64: src << 48 | sport << 32 | dst << 16 | dport. A tuple always has a local
+// port (sport != 0), so the key 0 marks an empty entry and an entry is just its key:
+// 8 bytes, open addressing with linear probing, at most half full, backward-shift
+// deletion (no tombstones).
+//
+// Packets find their socket by (slot, generation), not by tuple, so the table keeps
+// no slot: it answers only "is this tuple taken?". (Against the earlier 16-byte
+// entries at <= 75 % load: the same cycle rate at 1 k open pairs, shorter probe runs,
+// and at most 16 bytes per tuple instead of 21.)
 
 import { mix64 } from "./prng";
 
@@ -12,8 +19,8 @@ let count: u32 = 0;
 export function connInit(): void {
   if (table != 0) heap.free(table);
   mask = 1023; count = 0;
-  table = heap.alloc(<usize>(mask + 1) << 4);
-  memory.fill(table, 0, <usize>(mask + 1) << 4);
+  table = heap.alloc(<usize>(mask + 1) << 3);
+  memory.fill(table, 0, <usize>(mask + 1) << 3);
 }
 
 // @ts-ignore: decorator
@@ -29,13 +36,15 @@ export function connInit(): void {
   return <u32>mix64(key) & mask;
 }
 
+// @ts-ignore: decorator
+@inline function at(b: u32): usize { return table + (<usize>b << 3); }
+
 export function connContains(key: u64): bool {
   let b = bucketOf(key);
   while (true) {
-    let e = table + (<usize>b << 4);
-    let v = load<u32>(e, 8);
-    if (v == 0) return false;
-    if (load<u64>(e) == key) return true;
+    let k = load<u64>(at(b));
+    if (k == 0) return false;
+    if (k == key) return true;
     b = (b + 1) & mask;
   }
 }
@@ -43,33 +52,32 @@ export function connContains(key: u64): bool {
 function grow(): void {
   let old = table, oldCap = mask + 1;
   mask = (oldCap << 1) - 1;
-  table = heap.alloc(<usize>(mask + 1) << 4);
-  memory.fill(table, 0, <usize>(mask + 1) << 4);
+  table = heap.alloc(<usize>(mask + 1) << 3);
+  memory.fill(table, 0, <usize>(mask + 1) << 3);
   for (let i: u32 = 0; i < oldCap; i++) {
-    let e = old + (<usize>i << 4);
-    let v = load<u32>(e, 8);
-    if (v == 0) continue;
-    let k = load<u64>(e);
+    let k = load<u64>(old + (<usize>i << 3));
+    if (k == 0) continue;
     let b = bucketOf(k);
-    while (load<u32>(table + (<usize>b << 4), 8) != 0) b = (b + 1) & mask;
-    store<u64>(table + (<usize>b << 4), k);
-    store<u32>(table + (<usize>b << 4), v, 8);
+    while (load<u64>(at(b)) != 0) b = (b + 1) & mask;
+    store<u64>(at(b), k);
   }
   heap.free(old);
 }
 
 /** Inserts; false when the tuple is taken. */
-export function connInsert(key: u64, slot: u32): bool {
-  if ((count + 1) * 4 > (mask + 1) * 3) grow();
+export function connInsert(key: u64): bool {
+  assert(key != 0, "a tuple has a local port");
+  if ((count + 1) * 2 > mask + 1) grow();
   let b = bucketOf(key);
   while (true) {
-    let e = table + (<usize>b << 4);
-    if (load<u32>(e, 8) == 0) {
-      store<u64>(e, key); store<u32>(e, slot + 1, 8);
+    let e = at(b);
+    let k = load<u64>(e);
+    if (k == 0) {
+      store<u64>(e, key);
       count++;
       return true;
     }
-    if (load<u64>(e) == key) return false;
+    if (k == key) return false;
     b = (b + 1) & mask;
   }
 }
@@ -77,42 +85,28 @@ export function connInsert(key: u64, slot: u32): bool {
 export function connRemove(key: u64): void {
   let b = bucketOf(key);
   while (true) {
-    let e = table + (<usize>b << 4);
-    if (load<u32>(e, 8) == 0) return;
-    if (load<u64>(e) == key) break;
+    let k = load<u64>(at(b));
+    if (k == 0) return;
+    if (k == key) break;
     b = (b + 1) & mask;
   }
   // Backward-shift deletion keeps probe chains intact without tombstones.
   let hole = b;
   let j = (b + 1) & mask;
   while (true) {
-    let e = table + (<usize>j << 4);
-    if (load<u32>(e, 8) == 0) break;
-    let home = bucketOf(load<u64>(e));
-    // Move e into the hole if its home is not in (hole, j].
+    let k = load<u64>(at(j));
+    if (k == 0) break;
+    let home = bucketOf(k);
+    // Move the entry into the hole if its home is not in (hole, j].
     if (((j - home) & mask) >= ((j - hole) & mask)) {
-      let h = table + (<usize>hole << 4);
-      store<u64>(h, load<u64>(e)); store<u32>(h, load<u32>(e, 8), 8);
+      store<u64>(at(hole), k);
       hole = j;
     }
     j = (j + 1) & mask;
   }
-  store<u64>(table + (<usize>hole << 4), 0);
-  store<u32>(table + (<usize>hole << 4), 0, 8);
+  store<u64>(at(hole), 0);
   count--;
 }
 
 export function connCount(): u32 { return count; }
-export function connBytes(): usize { return <usize>(mask + 1) << 4; }
-
-/** For the consistency check: the slot a tuple maps to, or -1. */
-export function connLookup(key: u64): i32 {
-  let b = bucketOf(key);
-  while (true) {
-    let e = table + (<usize>b << 4);
-    let v = load<u32>(e, 8);
-    if (v == 0) return -1;
-    if (load<u64>(e) == key) return <i32>(v - 1);
-    b = (b + 1) & mask;
-  }
-}
+export function connBytes(): usize { return <usize>(mask + 1) << 3; }

@@ -79,7 +79,7 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
     hashBind(s, 0, lport, true);
   } else {
     // __inet_check_established: the 4-tuple must be unused.
-    if (!connInsert(tupleKey(src, lport, dst, dport), s)) return -Errno.EADDRNOTAVAIL;
+    if (!connInsert(tupleKey(src, lport, dst, dport))) return -Errno.EADDRNOTAVAIL;
     setU16(s, Off.LADDR, src);
   }
   setFlag(s, Flag.TUPLED);

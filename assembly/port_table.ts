@@ -265,7 +265,7 @@ export function chooseConnectPort(proto: u32, src: u32, dst: u32, dport: u32, s:
     for (let i: u32 = 0; i < remaining; i += 2, port += 2) {
       if (port >= high) port -= remaining;
       if (load<u32>(usersPtr(proto, port)) != 0) continue;
-      if (!connInsert(tupleKey(src, port, dst, dport), s)) continue; // tuple taken
+      if (!connInsert(tupleKey(src, port, dst, dport))) continue; // tuple taken
       store<u32>(pp, load<u32>(pp) + i + 2);
       return port;
     }

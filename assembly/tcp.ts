@@ -235,7 +235,7 @@ function enterTimeWait(s: u32): void {
     if (hasFlag(s, Flag.TUPLED)) {
       let key = tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT));
       connRemove(key); clearFlag(s, Flag.TUPLED);
-      connInsert(key, tw); setFlag(tw, Flag.TUPLED);
+      connInsert(key); setFlag(tw, Flag.TUPLED);
     }
     if (hasFlag(s, Flag.HASHED)) {
       let byConnect = hasFlag(s, Flag.CONNBOUND);

@@ -316,21 +316,21 @@ describe("ephemeral port for connect()", () => {
     let c = unbound(AF_INET, LOOP4);
     setU16(c, Off.LPORT, 40000);
     hashBind(c, TCP, 40000, true);             // connect()'s autobind
-    connInsert(tupleKey(LOOP4, 40000, LOOP4, PORT + 1), c);
+    connInsert(tupleKey(LOOP4, 40000, LOOP4, PORT + 1));
     expect(chooseConnectPort(TCP, LOOP4, LOOP4, PORT, 0)).toBe(40000);
   });
 
   it("skips a port whose 4-tuple is in use and falls back to odd ports", () => {
     setPortRange(40000, 40003);
-    connInsert(tupleKey(LOOP4, 40000, LOOP4, PORT), 0);
-    connInsert(tupleKey(LOOP4, 40002, LOOP4, PORT), 0);
+    connInsert(tupleKey(LOOP4, 40000, LOOP4, PORT));
+    connInsert(tupleKey(LOOP4, 40002, LOOP4, PORT));
     let p = chooseConnectPort(TCP, LOOP4, LOOP4, PORT, 0);
     expect(p == 40001 || p == 40003).toBe(true);
   });
 
   it("returns 0 when every port is taken (connect() says EADDRNOTAVAIL)", () => {
     setPortRange(40000, 40003);
-    for (let p: u32 = 40000; p <= 40003; p++) connInsert(tupleKey(LOOP4, p, LOOP4, PORT), 0);
+    for (let p: u32 = 40000; p <= 40003; p++) connInsert(tupleKey(LOOP4, p, LOOP4, PORT));
     expect(chooseConnectPort(TCP, LOOP4, LOOP4, PORT, 0)).toBe(0);
   });
 });
