@@ -134,7 +134,11 @@ export function parseInet(ptr: usize, len: i32, domain: i32): i64 {
     if (len < SOCKADDR_IN_LEN) return -22;
     if (<i32>load<u16>(ptr) != AF_INET) return -97;
     let port = bswap<u16>(load<u16>(ptr + 2));
-    store<u32>(scratch, load<u32>(ptr + 4));
+    let a = load<u32>(ptr + 4);
+    // The fixed entries need no lookup: 0.0.0.0 and 127.0.0.1 are local from the start.
+    if (a == 0x0100007f) return (<i64>LOOP4 << 16) | port;
+    if (a == 0) return (<i64>ANY4 << 16) | port;
+    store<u32>(scratch, a);
     return (<i64>localIndex(4, scratch) << 16) | port;
   }
   // net/ipv6/af_inet6.c __inet6_bind: "if (addr_len < SIN6_LEN_RFC2133) return -EINVAL;" (24)
