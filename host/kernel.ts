@@ -187,6 +187,7 @@ export class Kernel {
   #x: Exports;
   #scratch: number;
   #dv: DataView;
+  #buf: ArrayBuffer;
   #reactor: Reactor | undefined;
   #clock: ClockName;
 
@@ -219,7 +220,8 @@ export class Kernel {
     }
     this.#x.sk_init(PERSONALITIES[personality], BigInt.asIntN(64, BigInt(seed)));
     this.#scratch = this.#x.sk_scratch();
-    this.#dv = new DataView(this.#x.memory.buffer);
+    this.#buf = this.#x.memory.buffer;
+    this.#dv = new DataView(this.#buf);
     const x = this.#x, scratch = this.#scratch;
     // Calls that can change readiness tell the async layer (a no-op without one).
     const seen = (r: number) => { this.#reactor?.changed(); return r; };
@@ -300,11 +302,15 @@ export class Kernel {
   }
 
   /** A view of memory, rebuilt when memory has grown (growth replaces the buffer). */
+  // The memory's ArrayBuffer, kept: WebAssembly.Memory's buffer getter costs ~15 ns
+  // (measured), more than some whole system calls. Growing the memory detaches the old
+  // buffer, whose byteLength then reads 0.
   #view(): DataView {
-    const buffer = this.#x.memory.buffer;
-    if (this.#dv.buffer !== buffer) this.#dv = new DataView(buffer);
+    if (this.#buf.byteLength === 0) { this.#buf = this.#x.memory.buffer; this.#dv = new DataView(this.#buf); }
     return this.#dv;
   }
+
+  #memory(): ArrayBuffer { return this.#view().buffer as ArrayBuffer; }
 
   /** Readiness may have changed: the async layer, if any, looks (in a microtask). */
   #changed(): void { this.#reactor?.changed(); }
@@ -428,7 +434,7 @@ export class Kernel {
     if (typeof value === 'object' && 'name' in value) {
       const bytes = new TextEncoder().encode(value.name);
       if (bytes.length > 15) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `accept filter name too long: ${value.name}`);
-      new Uint8Array(this.#x.memory.buffer, s, 256).fill(0).set(bytes);
+      new Uint8Array(this.#memory(), s, 256).fill(0).set(bytes);
       this.#check(this.#x.sk_setsockopt(checkInt('fd', fd), checkInt('level', level), checkInt('name', name), s, 256), 'setsockopt');
       return;
     }
@@ -463,7 +469,7 @@ export class Kernel {
     checkInt('fd', fd); checkInt('flags', flags);
     const bytes = this.#bytes(data);
     const buf = this.#x.sk_buffer(bytes.length);
-    new Uint8Array(this.#x.memory.buffer, buf, bytes.length).set(bytes);
+    new Uint8Array(this.#memory(), buf, bytes.length).set(bytes);
     return this.#check(this.#x.sk_send(fd, buf, bytes.length, flags), 'send');
   }
 
@@ -472,7 +478,7 @@ export class Kernel {
     checkInt('fd', fd); checkInt('flags', flags);
     const bytes = this.#bytes(data);
     const buf = this.#x.sk_buffer(bytes.length + 128);
-    new Uint8Array(this.#x.memory.buffer, buf + 128, bytes.length).set(bytes);
+    new Uint8Array(this.#memory(), buf + 128, bytes.length).set(bytes);
     let alen = 0;
     if (addr !== undefined) alen = encodeSockaddr(this.#domainOf(fd), addr, this.#view(), buf);
     return this.#check(this.#x.sk_sendto(fd, buf + 128, bytes.length, flags, addr === undefined ? 0 : buf, alen), 'sendto', addr);
@@ -487,7 +493,7 @@ export class Kernel {
     checkInt('fd', fd); checkInt('size', size, 0); checkInt('flags', flags);
     const buf = this.#x.sk_buffer(size);
     const n = this.#check(this.#x.sk_recv(fd, buf, size, flags), 'recv');
-    return new Uint8Array(this.#x.memory.buffer, buf, Math.min(n, size)).slice();
+    return new Uint8Array(this.#memory(), buf, Math.min(n, size)).slice();
   }
 
   /** recvfrom(): the data, the sender's address (datagrams), and whether the message was truncated. */
@@ -500,7 +506,7 @@ export class Kernel {
     const v = this.#view();
     const alen = v.getInt32(buf + 112, true);
     return {
-      data: new Uint8Array(this.#x.memory.buffer, buf + 128, Math.min(n, size)).slice(),
+      data: new Uint8Array(this.#memory(), buf + 128, Math.min(n, size)).slice(),
       address: alen > 0 ? decodeSockaddr(v, buf, alen) : null,
       truncated: (this.#x.sk_msg_flags() & 0x20) !== 0,
       length: n,
@@ -544,7 +550,7 @@ export class Kernel {
   unlink(path: string): void {
     const name = new TextEncoder().encode(path);
     if (name.length === 0 || name.length > 108) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"path" must be 1 to 108 bytes`);
-    new Uint8Array(this.#x.memory.buffer, this.#scratch, name.length).set(name);
+    new Uint8Array(this.#memory(), this.#scratch, name.length).set(name);
     this.#check(this.#x.sk_unlink(this.#scratch, name.length), 'unlink', { path });
   }
 
@@ -638,7 +644,7 @@ export class Kernel {
     const out = this.#x.sk_buffer(n * 4);
     if (out === 0) throw new ArgumentError('ERR_OUT_OF_RANGE', `"n" is too large: ${n}`);
     this.#check(this.#x.sk_connect_batch(n, checkInt('domain', domain), checkInt('type', type), this.#scratch, len, out), 'connect');
-    return new Int32Array(this.#x.memory.buffer, out, n).slice();
+    return new Int32Array(this.#memory(), out, n).slice();
   }
 
   /** Accepts up to `max` queued connections in one call; returns their fds (empty when none). */
@@ -648,7 +654,7 @@ export class Kernel {
     const n = this.#x.sk_accept_batch(checkInt('fd', fd), out, max, checkInt('flags', flags));
     if (n === -11) return new Int32Array(0);
     this.#check(n, 'accept');
-    return new Int32Array(this.#x.memory.buffer, out, n).slice();
+    return new Int32Array(this.#memory(), out, n).slice();
   }
 
   /**
@@ -659,7 +665,7 @@ export class Kernel {
   closeBatch(fds: Int32Array | number[], { reset = false }: { reset?: boolean } = {}): number {
     const n = fds.length;
     const out = this.#x.sk_buffer(n * 4);
-    new Int32Array(this.#x.memory.buffer, out, n).set(fds);
+    new Int32Array(this.#memory(), out, n).set(fds);
     return this.#x.sk_close_batch(out, n, reset ? 1 : 0);
   }
 

@@ -219,3 +219,21 @@ describe('datagrams', () => {
     assert.equal(code(() => k.sendto(cli, 'x', { path: '/run/none' })), 'ENOENT');
   });
 });
+
+test('the host keeps working when the kernel memory grows between calls (its cached view of memory is renewed)', async () => {
+  const { k, c, a } = await pair({ maxFds: 1 << 20, somaxconn: 65535 });
+  const before = k.memoryUsage().total;
+  // 64 KiB messages queued without reading: the receive ring grows, and linear memory with it.
+  const chunk = new Uint8Array(65536).fill(7);
+  let queued = 0;
+  for (let i = 0; i < 64; i++) { try { queued += k.send(c, chunk); } catch (e) { if (e.code !== 'EAGAIN') throw e; break; } }
+  const fds = k.connectBatch(10000, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, k.getsockname(a));
+  assert.ok(k.memoryUsage().total > before, 'linear memory grew');
+  assert.ok(fds.every((fd) => fd >= 0), 'every client socket was made');
+  // Calls that write arguments into memory and read results back still see the live buffer.
+  const got = k.recv(a, queued);
+  assert.equal(got.length, queued);
+  assert.ok(got.every((b) => b === 7));
+  assert.deepEqual(k.getsockname(c).address, '127.0.0.1');
+  assert.equal(k.sys.setsockopt(c, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 }), 0);
+});
