@@ -288,8 +288,11 @@ export function sk_close_batch(fds: usize, n: i32, flags: i32): i32 {
   let closed = 0;
   for (let i = 0; i < n; i++) {
     let fd = load<i32>(fds + (<usize>i << 2));
-    if (flags != 0) { let s = sockLookup(fd); if (s >= 0) setFlag(<u32>s, Flag.LINGER0); }
-    if (sk_close(fd) == 0) closed++;
+    let s = fdLookup(fd);                       // one lookup serves the flag and the close
+    if (s == -Errno.EBADF) continue;
+    if (flags != 0 && s >= 0 && getU8(<u32>s, Off.DOMAIN) != EPOLL_DOMAIN) setFlag(<u32>s, Flag.LINGER0);
+    sysClose(fd, s < 0 ? -1 : s);
+    closed++;
   }
   return closed;
 }
