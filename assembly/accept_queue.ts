@@ -1,7 +1,7 @@
 // Listener records: the accept queue (a ring of socket slots) and the SYN queue of
 // one listening socket. A LISTEN socket's aux field holds its record index+1.
 //
-// Record layout (48 bytes):
+// Record layout (64 bytes):
 //   0 u32 sock      the listening socket's slot
 //   4 u32 ring      pointer to u32[cap]: queued children's slots, FIFO
 //   8 u32 cap       ring capacity, a power of two, grown on demand (never above need)

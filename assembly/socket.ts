@@ -44,7 +44,9 @@
 
 export const SOCK_SIZE: u32 = 80;
 const MIN_CAPACITY: u32 = 1024;
-const MAX_SOCKETS: u32 = 1 << 24; // 16 M sockets (1.25 GiB of records)
+// At most 12 M sockets (960 MiB of records): one allocation of AssemblyScript's TLSF
+// may not exceed 1 GiB (BLOCK_MAXSIZE), and the last doubling stops here.
+const MAX_SOCKETS: u32 = 12 << 20;
 
 export const NONE: u32 = 0xffffffff;
 
@@ -200,7 +202,7 @@ export function sockAlloc(): u32 {
     s = highWater;
     if (s >= capacity) {
       if (capacity >= MAX_SOCKETS) return NONE;
-      let ncap = capacity == 0 ? MIN_CAPACITY : capacity << 1;
+      let ncap = capacity == 0 ? MIN_CAPACITY : min(capacity << 1, MAX_SOCKETS);
       base = base == 0 ? heap.alloc(<usize>ncap * SOCK_SIZE) : heap.realloc(base, <usize>ncap * SOCK_SIZE);
       capacity = ncap;
     }
