@@ -188,6 +188,7 @@ export class Kernel {
   #scratch: number;
   #dv: DataView;
   #buf: ArrayBuffer;
+  #i32: Int32Array;
   #reactor: Reactor | undefined;
   #clock: ClockName;
 
@@ -222,6 +223,7 @@ export class Kernel {
     this.#scratch = this.#x.sk_scratch();
     this.#buf = this.#x.memory.buffer;
     this.#dv = new DataView(this.#buf);
+    this.#i32 = new Int32Array(this.#buf);
     const x = this.#x, scratch = this.#scratch;
     // Calls that can change readiness tell the async layer (a no-op without one).
     const seen = (r: number) => { this.#reactor?.changed(); return r; };
@@ -306,8 +308,21 @@ export class Kernel {
   // (measured), more than some whole system calls. Growing the memory detaches the old
   // buffer, whose byteLength then reads 0.
   #view(): DataView {
-    if (this.#buf.byteLength === 0) { this.#buf = this.#x.memory.buffer; this.#dv = new DataView(this.#buf); }
+    if (this.#buf.byteLength === 0) this.#renew();
     return this.#dv;
+  }
+
+  /** All of memory as 32-bit integers (batched calls copy fd arrays through it without a view per call). */
+  #ints(): Int32Array {
+    if (this.#buf.byteLength === 0) this.#renew();
+    return this.#i32;
+  }
+
+  #renew(): void {
+    this.#buf = this.#x.memory.buffer;
+    this.#dv = new DataView(this.#buf);
+    this.#i32 = new Int32Array(this.#buf);
+    this.#i32 = new Int32Array(this.#buf);
   }
 
   #memory(): ArrayBuffer { return this.#view().buffer as ArrayBuffer; }
@@ -644,7 +659,7 @@ export class Kernel {
     const out = this.#x.sk_buffer(n * 4);
     if (out === 0) throw new ArgumentError('ERR_OUT_OF_RANGE', `"n" is too large: ${n}`);
     this.#check(this.#x.sk_connect_batch(n, checkInt('domain', domain), checkInt('type', type), this.#scratch, len, out), 'connect');
-    return new Int32Array(this.#memory(), out, n).slice();
+    return this.#ints().slice(out >> 2, (out >> 2) + n);
   }
 
   /** Accepts up to `max` queued connections in one call; returns their fds (empty when none). */
@@ -654,7 +669,7 @@ export class Kernel {
     const n = this.#x.sk_accept_batch(checkInt('fd', fd), out, max, checkInt('flags', flags));
     if (n === -11) return new Int32Array(0);
     this.#check(n, 'accept');
-    return new Int32Array(this.#memory(), out, n).slice();
+    return this.#ints().slice(out >> 2, (out >> 2) + n);
   }
 
   /**
@@ -665,7 +680,7 @@ export class Kernel {
   closeBatch(fds: Int32Array | number[], { reset = false }: { reset?: boolean } = {}): number {
     const n = fds.length;
     const out = this.#x.sk_buffer(n * 4);
-    new Int32Array(this.#memory(), out, n).set(fds);
+    this.#ints().set(fds, out >> 2);
     return this.#x.sk_close_batch(out, n, reset ? 1 : 0);
   }
 
