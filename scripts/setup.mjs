@@ -24,7 +24,8 @@ function newest(dir) {
 }
 const built = (f) => (existsSync(join(root, f)) ? statSync(join(root, f)).mtimeMs : 0);
 const force = process.argv.includes('--force');
-if (force || built('build/kernel.wasm') < newest('assembly') || built('build/kernel.debug.wasm') < newest('assembly')) run('npm run build:wasm --silent');
+const wasmSources = Math.max(newest('assembly'), built('scripts/optimize-wasm.mjs'), built('asconfig.json'));
+if (force || built('build/kernel.wasm') < wasmSources || built('build/kernel.debug.wasm') < wasmSources) run('npm run build:wasm --silent');
 if (force || built('build/host/index.js') < Math.max(newest('host'), built('tsconfig.json'))) run('npm run build:host --silent');
 // The bundles embed the host and (inline.js) the release .wasm.
 const bundleSources = Math.max(newest('host'), built('build/kernel.wasm'), built('scripts/bundle.mjs'));
