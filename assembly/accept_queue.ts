@@ -19,7 +19,7 @@
 //  56 u32 reserved
 //  60 u32 reserved
 
-import { Off, getU32, setU32 } from "./socket";
+import { Off, linkFirst, linkLast, unlink } from "./socket";
 
 const REC: u32 = 64;
 const INITIAL_RING: u32 = 8;
@@ -110,20 +110,13 @@ export function aqPop(id: u32): u32 {
 /** Links a request into the SYN queue. */
 export function synqAdd(id: u32, req: u32): void {
   let r = rp(id);
-  let first = load<u32>(r, 28);
-  setU32(req, Off.QNEXT, first);
-  setU32(req, Off.QPREV, 0);
-  if (first != 0) setU32(first - 1, Off.QPREV, req + 1);
-  store<u32>(r, req + 1, 28);
+  linkFirst(req, Off.QNEXT, r + 28);
   store<u32>(r, load<u32>(r, 24) + 1, 24);
 }
 
 export function synqRemove(id: u32, req: u32): void {
   let r = rp(id);
-  let next = getU32(req, Off.QNEXT), prev = getU32(req, Off.QPREV);
-  if (prev != 0) setU32(prev - 1, Off.QNEXT, next); else store<u32>(r, next, 28);
-  if (next != 0) setU32(next - 1, Off.QPREV, prev);
-  setU32(req, Off.QNEXT, 0); setU32(req, Off.QPREV, 0);
+  unlink(req, Off.QNEXT, r + 28, 0);
   store<u32>(r, load<u32>(r, 24) - 1, 24);
 }
 
@@ -150,20 +143,13 @@ export function incqFirst(id: u32): u32 { return load<u32>(rp(id), 40); }
 /** Appends a connection to the incomplete queue (newest last). */
 export function incqAppend(id: u32, s: u32): void {
   let r = rp(id);
-  let tail = load<u32>(r, 44);
-  setU32(s, Off.QNEXT, 0);
-  setU32(s, Off.QPREV, tail);
-  if (tail != 0) setU32(tail - 1, Off.QNEXT, s + 1); else store<u32>(r, s + 1, 40);
-  store<u32>(r, s + 1, 44);
+  linkLast(s, Off.QNEXT, r + 40, r + 44);
   store<u32>(r, load<u32>(r, 48) + 1, 48);
 }
 
 export function incqRemove(id: u32, s: u32): void {
   let r = rp(id);
-  let next = getU32(s, Off.QNEXT), prev = getU32(s, Off.QPREV);
-  if (prev != 0) setU32(prev - 1, Off.QNEXT, next); else store<u32>(r, next, 40);
-  if (next != 0) setU32(next - 1, Off.QPREV, prev); else store<u32>(r, prev, 44);
-  setU32(s, Off.QNEXT, 0); setU32(s, Off.QPREV, 0);
+  unlink(s, Off.QNEXT, r + 40, r + 44);
   store<u32>(r, load<u32>(r, 48) - 1, 48);
 }
 

@@ -119,7 +119,7 @@ export function sk_accept4(fd: i32, addr: usize, lenPtr: usize, flags: i32): i32
 export function sk_close(fd: i32): i32 {
   let s = fdLookup(fd);
   if (s == -Errno.EBADF) return s;
-  return sysClose(fd, s < 0 ? -1 : s); // stdio (ENOTSOCK) closes too: close(2) takes any fd
+  return sysClose(fd, s); // stdio (-ENOTSOCK) closes too: close(2) takes any fd
 }
 
 export function sk_shutdown(fd: i32, how: i32): i32 {
@@ -290,8 +290,8 @@ export function sk_close_batch(fds: usize, n: i32, flags: i32): i32 {
     let fd = load<i32>(fds + (<usize>i << 2));
     let s = fdLookup(fd);                       // one lookup serves the flag and the close
     if (s == -Errno.EBADF) continue;
-    if (flags != 0 && s >= 0 && getU8(<u32>s, Off.DOMAIN) != EPOLL_DOMAIN) setFlag(<u32>s, Flag.LINGER0);
-    sysClose(fd, s < 0 ? -1 : s);
+    if (flags != 0 && s >= 0) setFlag(<u32>s, Flag.LINGER0); // an epoll instance's close ignores it
+    sysClose(fd, s);
     closed++;
   }
   return closed;

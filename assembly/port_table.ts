@@ -9,7 +9,7 @@
 //                    through the listener's qnext/qprev (a listener has no SYN-queue links)
 // Memory: 5 arrays of 65536 u32 = 1.25 MiB, fixed.
 
-import { Off, Flag, getU8, getU16, getU32, setU32, hasFlag, setFlag, clearFlag } from "./socket";
+import { Off, Flag, getU8, getU16, getU32, hasFlag, setFlag, clearFlag, linkFirst, unlink } from "./socket";
 import { AF_INET6 } from "./constants";
 import { ANY4, ANY6, NOT_LOCAL, isV4 } from "./address";
 import { connInsert, tupleKey } from "./conn_table";
@@ -108,12 +108,7 @@ export function bindConflict(s: u32, proto: u32, port: u32, relax: bool): bool {
 
 /** Puts s on the port's bind list (its lport must be set). */
 export function hashBind(s: u32, proto: u32, port: u32, byConnect: bool): void {
-  let hp = headPtr(proto, port);
-  let first = load<u32>(hp);
-  setU32(s, Off.BNEXT, first);
-  setU32(s, Off.BPREV, 0);
-  if (first != 0) setU32(first - 1, Off.BPREV, s + 1);
-  store<u32>(hp, s + 1);
+  linkFirst(s, Off.BNEXT, headPtr(proto, port));
   setFlag(s, Flag.HASHED);
   if (byConnect) setFlag(s, Flag.CONNBOUND);
   else { let up = usersPtr(proto, port); store<u32>(up, load<u32>(up) + 1); }
@@ -122,9 +117,7 @@ export function hashBind(s: u32, proto: u32, port: u32, byConnect: bool): void {
 export function unhashBind(s: u32, proto: u32): void {
   if (!hasFlag(s, Flag.HASHED)) return;
   let port = getU16(s, Off.LPORT);
-  let next = getU32(s, Off.BNEXT), prev = getU32(s, Off.BPREV);
-  if (prev != 0) setU32(prev - 1, Off.BNEXT, next); else store<u32>(headPtr(proto, port), next);
-  if (next != 0) setU32(next - 1, Off.BPREV, prev);
+  unlink(s, Off.BNEXT, headPtr(proto, port), 0);
   if (!hasFlag(s, Flag.CONNBOUND)) { let up = usersPtr(proto, port); store<u32>(up, load<u32>(up) - 1); }
   clearFlag(s, Flag.HASHED | Flag.CONNBOUND);
 }
@@ -132,20 +125,11 @@ export function unhashBind(s: u32, proto: u32): void {
 // ---- listeners by port -----------------------------------------------------
 
 export function hashListen(s: u32, port: u32): void {
-  let hp = listenHead + (port << 2);
-  let first = load<u32>(hp);
-  setU32(s, Off.QNEXT, first);
-  setU32(s, Off.QPREV, 0);
-  if (first != 0) setU32(first - 1, Off.QPREV, s + 1);
-  store<u32>(hp, s + 1);
+  linkFirst(s, Off.QNEXT, listenHead + (port << 2));
 }
 
 export function unhashListen(s: u32): void {
-  let port = getU16(s, Off.LPORT);
-  let next = getU32(s, Off.QNEXT), prev = getU32(s, Off.QPREV);
-  if (prev != 0) setU32(prev - 1, Off.QNEXT, next); else store<u32>(listenHead + (port << 2), next);
-  if (next != 0) setU32(next - 1, Off.QPREV, prev);
-  setU32(s, Off.QNEXT, 0); setU32(s, Off.QPREV, 0);
+  unlink(s, Off.QNEXT, listenHead + (getU16(s, Off.LPORT) << 2), 0);
 }
 
 /** Whether another TCP socket already listens on s's address and port (for listen()'s EADDRINUSE). */
