@@ -186,9 +186,10 @@ export class Kernel {
   readonly sys: SysCalls;
   #x: Exports;
   #scratch: number;
-  #dv: DataView;
-  #buf: ArrayBuffer;
-  #i32: Int32Array;
+  // Set by #renew().
+  #dv!: DataView;
+  #buf!: ArrayBuffer;
+  #i32!: Int32Array;
   #reactor: Reactor | undefined;
   #clock: ClockName;
 
@@ -221,9 +222,7 @@ export class Kernel {
     }
     this.#x.sk_init(PERSONALITIES[personality], BigInt.asIntN(64, BigInt(seed)));
     this.#scratch = this.#x.sk_scratch();
-    this.#buf = this.#x.memory.buffer;
-    this.#dv = new DataView(this.#buf);
-    this.#i32 = new Int32Array(this.#buf);
+    this.#renew();
     const x = this.#x, scratch = this.#scratch;
     // Calls that can change readiness tell the async layer (a no-op without one).
     const seen = (r: number) => { this.#reactor?.changed(); return r; };
@@ -304,28 +303,24 @@ export class Kernel {
   }
 
   /** A view of memory, rebuilt when memory has grown (growth replaces the buffer). */
-  // The memory's ArrayBuffer, kept: WebAssembly.Memory's buffer getter costs ~15 ns
-  // (measured), more than some whole system calls. Growing the memory detaches the old
-  // buffer, whose byteLength then reads 0.
-  #view(): DataView {
+  // The memory's ArrayBuffer and two views of it, kept: WebAssembly.Memory's buffer
+  // getter costs ~15 ns (measured), more than some whole system calls. Growing the
+  // memory detaches the old buffer, whose byteLength then reads 0.
+  #memory(): ArrayBuffer {
     if (this.#buf.byteLength === 0) this.#renew();
-    return this.#dv;
+    return this.#buf;
   }
 
+  #view(): DataView { this.#memory(); return this.#dv; }
+
   /** All of memory as 32-bit integers (batched calls copy fd arrays through it without a view per call). */
-  #ints(): Int32Array {
-    if (this.#buf.byteLength === 0) this.#renew();
-    return this.#i32;
-  }
+  #ints(): Int32Array { this.#memory(); return this.#i32; }
 
   #renew(): void {
     this.#buf = this.#x.memory.buffer;
     this.#dv = new DataView(this.#buf);
     this.#i32 = new Int32Array(this.#buf);
-    this.#i32 = new Int32Array(this.#buf);
   }
-
-  #memory(): ArrayBuffer { return this.#view().buffer as ArrayBuffer; }
 
   /** Readiness may have changed: the async layer, if any, looks (in a microtask). */
   #changed(): void { this.#reactor?.changed(); }
