@@ -16,6 +16,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { findGc } from './gc.mjs';
 
 const HOST = '127.0.0.1';
@@ -144,12 +145,10 @@ export async function nodeNetSocketHeapBytes(n = 2000) {
 // ---- standalone ----------------------------------------------------------------
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const args = process.argv.slice(2);
-  const opt = (name, dflt) => {
-    const i = args.indexOf(name);
-    return i >= 0 && i + 1 < args.length ? Number(args[i + 1]) : dflt;
-  };
-  const cycles = opt('--cycles', 200_000), maxMs = opt('--max-ms', 20_000), pairs = opt('--heap-pairs', 2000);
+  const { values: v } = parseArgs({ options: {
+    cycles: { type: 'string', default: '200000' }, 'max-ms': { type: 'string', default: '20000' }, 'heap-pairs': { type: 'string', default: '2000' },
+  } });
+  const cycles = Number(v.cycles), maxMs = Number(v['max-ms']), pairs = Number(v['heap-pairs']);
   const warm = await nodeNetCycles({ cycles: Math.min(2000, cycles), maxMs });
   const run = await nodeNetCycles({ cycles, maxMs });
   console.log(JSON.stringify({ node: process.version, warmup: warm.cycles, ...run }));

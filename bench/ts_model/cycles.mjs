@@ -14,6 +14,7 @@
 // in this model and in the kernel alike (same __inet_hash_connect algorithm).
 
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { findGc } from '../gc.mjs';
 import { performance } from 'node:perf_hooks';
 import { TsKernel, AF_INET, SOCK_STREAM, SOCK_NONBLOCK } from './kernel.mjs';
@@ -91,14 +92,12 @@ export function tsModelHeapBytes(n = 100_000) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const args = process.argv.slice(2);
-  const opt = (name, dflt) => {
-    const i = args.indexOf(name);
-    return i >= 0 && i + 1 < args.length ? Number(args[i + 1]) : dflt;
-  };
-  const cycles = opt('--cycles', 200_000), maxMs = opt('--max-ms', 20_000), open = opt('--open', 0);
-  const nonblocking = args.includes('--nonblocking');
+  const { values: v } = parseArgs({ options: {
+    cycles: { type: 'string', default: '200000' }, 'max-ms': { type: 'string', default: '20000' }, open: { type: 'string', default: '0' },
+    nonblocking: { type: 'boolean', default: false }, 'heap-pairs': { type: 'string' },
+  } });
+  const cycles = Number(v.cycles), maxMs = Number(v['max-ms']), open = Number(v.open), nonblocking = v.nonblocking;
   tsModelCycles({ cycles: Math.min(20_000, cycles), maxMs, nonblocking, open });   // warm-up: let V8 optimise
   console.log(JSON.stringify(tsModelCycles({ cycles, maxMs, nonblocking, open })));
-  if (args.includes('--heap-pairs')) console.log(JSON.stringify(tsModelHeapBytes(opt('--heap-pairs', 100_000))));
+  if (v['heap-pairs'] !== undefined) console.log(JSON.stringify(tsModelHeapBytes(Number(v['heap-pairs']))));
 }
