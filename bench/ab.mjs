@@ -8,8 +8,8 @@
 // Workloads, through the exports (no host layer): the handshake cycle one call at a
 // time (SO_LINGER {1,0} as bench/c/cycle.c), the same cycle batched 64 at a time,
 // socket + close, and a connect refused by a closed port.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { rawKernel, rawCycles } from './raw_kernel.mjs';
 
 const { values: opt, positionals: files } = parseArgs({
   allowPositionals: true,
@@ -19,17 +19,10 @@ if (files.length !== 2) { console.error('usage: node bench/ab.mjs A.wasm B.wasm 
 const ROUNDS = Number(opt.rounds), N = Number(opt.cycles);
 
 function workloads(file) {
-  const mod = new WebAssembly.Module(readFileSync(file));
-  const x = new WebAssembly.Instance(mod, { wasi_snapshot_preview1: { fd_write: () => 0, proc_exit: () => { throw new Error('abort'); } } }).exports;
-  x._initialize(); x.sk_init(0, 1n); x.sk_sysctl_set(10, 1n << 22n); // Linux, maxFds 4 M
-  const s = x.sk_scratch(), v = new DataView(x.memory.buffer);
-  v.setUint16(s, 2, true); v.setUint16(s + 2, 8080, false); v.setUint32(s + 4, 0x0100007f, true);      // 127.0.0.1:8080
-  v.setUint16(s + 16, 2, true); v.setUint16(s + 18, 9999, false); v.setUint32(s + 20, 0x0100007f, true); // 127.0.0.1:9999 (closed)
-  v.setInt32(s + 64, 1, true); v.setInt32(s + 68, 0, true);                                              // struct linger {1, 0}
-  const l = x.sk_socket(2, 1, 0); x.sk_bind(l, s, 16); x.sk_listen(l, 4096);
+  const k = rawKernel(file), { x, s, l } = k;
   const B = 64, out = x.sk_buffer(B * 8);
   return {
-    'cycle, per call': () => { for (let i = 0; i < N; i++) { const c = x.sk_socket(2, 1 | 2048, 0); x.sk_setsockopt(c, 1, 13, s + 64, 8); x.sk_connect(c, s, 16); const a = x.sk_accept4(l, 0, 0, 0); x.sk_close(c); x.sk_close(a); } },
+    'cycle, per call': () => rawCycles(k, N),
     'cycle, batched 64': () => { for (let d = 0; d < N; d += B) { x.sk_connect_batch(B, 2, 1 | 2048, s, 16, out); x.sk_accept_batch(l, out + B * 4, B, 0); x.sk_close_batch(out, B, 1); x.sk_close_batch(out + B * 4, B, 0); } },
     'socket + close': () => { for (let i = 0; i < N; i++) x.sk_close(x.sk_socket(2, 1 | 2048, 0)); },
     'connect refused': () => { for (let i = 0; i < N; i++) { const c = x.sk_socket(2, 1 | 2048, 0); x.sk_connect(c, s + 16, 16); x.sk_close(c); } },

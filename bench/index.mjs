@@ -18,6 +18,7 @@ import { Bench } from 'tinybench';
 import { createKernel, Kernel, kernelModule, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET, SO_LINGER } from 'socket-kernel';
 import { tsModelSetup, tsModelCycle, tsModelHeapBytes } from './ts_model/cycles.mjs';
 import { nodeNetCycles, nodeNetSocketHeapBytes } from './node_net.mjs';
+import { rawKernel, rawCycles } from './raw_kernel.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -81,7 +82,7 @@ const perCallB = await kernelWithListener();
 const perCallSys = await kernelWithListener();
 const batched = await kernelWithListener();
 const batchedBig = await kernelWithListener();
-const raw = rawKernel();
+const raw = rawKernel(new URL('build/kernel.wasm', root));
 const tsNB = tsModelSetup({ nonblocking: true });
 const tsB = tsModelSetup({ nonblocking: false });
 
@@ -119,27 +120,6 @@ function cycleBatched({ k, l }, batch = BATCH) {
   }
 }
 
-/** The kernel's exports called directly: no host layer at all (for embedders). */
-function rawKernel() {
-  const mod = new WebAssembly.Module(readFileSync(new URL('build/kernel.wasm', root)));
-  let mem;
-  const x = new WebAssembly.Instance(mod, { wasi_snapshot_preview1: { fd_write: () => 0, proc_exit: () => { throw new Error('abort'); } } }).exports;
-  mem = x.memory; x._initialize(); x.sk_init(0, 1n); x.sk_sysctl_set(10, 1n << 22n);
-  const s = x.sk_scratch(), v = new DataView(mem.buffer);
-  v.setUint16(s, 2, true); v.setUint16(s + 2, 8080, false); v.setUint32(s + 4, 0x0100007f, true);
-  v.setInt32(s + 64, 1, true); v.setInt32(s + 68, 0, true); // struct linger {1, 0}
-  const l = x.sk_socket(2, 1, 0); x.sk_bind(l, s, 16); x.sk_listen(l, 4096);
-  return { x, s, l };
-}
-function cycleRaw({ x, s, l }) {
-  for (let i = 0; i < INNER; i++) {
-    const c = x.sk_socket(2, 1 | 2048, 0);
-    x.sk_setsockopt(c, 1, 13, s + 64, 8);
-    x.sk_connect(c, s, 16);
-    const a = x.sk_accept4(l, 0, 0, 0);
-    x.sk_close(c); x.sk_close(a);
-  }
-}
 function cycleTs({ k, listener, type }) { for (let i = 0; i < INNER; i++) tsModelCycle(k, listener, type); }
 
 results.cycle = await measure({
@@ -148,7 +128,7 @@ results.cycle = await measure({
   'wasm per-call, errno API (k.sys: -EINPROGRESS returned)': () => cycleSys(perCallSys),
   'wasm batched (connectBatch/acceptBatch/closeBatch)': () => cycleBatched(batched),
   'wasm batched, 1024 per call': () => cycleBatched(batchedBig, BIG_BATCH),
-  'wasm exports called directly': () => cycleRaw(raw),
+  'wasm exports called directly': () => rawCycles(raw, INNER),
   'plain JS model, nonblocking': () => cycleTs(tsNB),
   'plain JS model, blocking': () => cycleTs(tsB),
 }, INNER);
