@@ -46,45 +46,52 @@ export class Sys implements SysCalls {
   /** Set once the async layer exists. */
   listener: ReadinessListener | undefined;
   readonly #k: KernelInstance;
+  // Kept at hand: the hot path reads them on every call.
+  readonly #x: KernelInstance['x'];
+  readonly #s: number;
 
-  constructor(k: KernelInstance) { this.#k = k; }
+  constructor(k: KernelInstance) { this.#k = k; this.#x = k.x; this.#s = k.scratch; }
 
-  #changed(r: number): number { this.listener?.changed(); return r; }
+  #changed(r: number): number {
+    if (this.listener !== undefined) this.listener.changed();
+    return r;
+  }
 
   /** The socket's family, to encode an address as its calls expect (AF_INET if fd is bad: the call then fails on the fd). */
   domainOf(fd: number): number {
-    const d = this.#k.x.sk_domain(fd);
+    const d = this.#x.sk_domain(fd);
     return d < 0 ? AF_INET : d;
   }
 
   /** Encodes addr for fd's family into the scratch area; returns its length. */
   #putAddr(fd: number, addr: AddressInput): number {
-    return encodeSockaddr(this.domainOf(fd), addr, this.#k.view(), this.#k.scratch);
+    return encodeSockaddr(this.domainOf(fd), addr, this.#k.view(), this.#s);
   }
 
+  // socket() and bind() change no readiness anyone can wait on: no #changed.
   socket(domain: number, type: number, protocol = 0): number {
-    return this.#changed(this.#k.x.sk_socket(checkInt('domain', domain), checkInt('type', type), checkInt('protocol', protocol)));
+    return this.#x.sk_socket(checkInt('domain', domain), checkInt('type', type), checkInt('protocol', protocol));
   }
 
   bind(fd: number, addr: AddressInput): number {
     checkInt('fd', fd);
-    return this.#changed(this.#k.x.sk_bind(fd, this.#k.scratch, this.#putAddr(fd, addr)));
+    return this.#x.sk_bind(fd, this.#s, this.#putAddr(fd, addr));
   }
 
   listen(fd: number, backlog: number): number {
-    return this.#changed(this.#k.x.sk_listen(checkInt('fd', fd), checkInt('backlog', backlog)));
+    return this.#changed(this.#x.sk_listen(checkInt('fd', fd), checkInt('backlog', backlog)));
   }
 
   connect(fd: number, addr: AddressInput): number {
     checkInt('fd', fd);
-    return this.#changed(this.#k.x.sk_connect(fd, this.#k.scratch, this.#putAddr(fd, addr)));
+    return this.#changed(this.#x.sk_connect(fd, this.#s, this.#putAddr(fd, addr)));
   }
 
   /** connect() with AF_UNSPEC: disassociates the socket. */
   disconnect(fd: number): number {
     checkInt('fd', fd);
-    this.#k.view().setUint16(this.#k.scratch, 0, true);
-    return this.#changed(this.#k.x.sk_connect(fd, this.#k.scratch, 16));
+    this.#k.view().setUint16(this.#s, 0, true);
+    return this.#changed(this.#x.sk_connect(fd, this.#s, 16));
   }
 
   /**
@@ -93,10 +100,10 @@ export class Sys implements SysCalls {
    */
   acceptAt(fd: number, flags: number | null, address: boolean): number {
     checkInt('fd', fd);
-    const x = this.#k.x;
+    const x = this.#x;
     let a = 0, lp = 0;
     if (address) {
-      a = this.#k.scratch + ADDR_OUT; lp = this.#k.scratch + ADDR_LEN_OUT;
+      a = this.#s + ADDR_OUT; lp = this.#s + ADDR_LEN_OUT;
       this.#k.view().setInt32(lp, SOCKADDR_ROOM, true);
     }
     return this.#changed(flags === null ? x.sk_accept(fd, a, lp) : x.sk_accept4(fd, a, lp, checkInt('flags', flags)));
@@ -107,34 +114,35 @@ export class Sys implements SysCalls {
 
   /** close(); the async layer wakes whoever waited on fd (a descriptor's waits end with it). */
   close(fd: number): number {
-    const r = this.#changed(this.#k.x.sk_close(checkInt('fd', fd)));
+    const r = this.#changed(this.#x.sk_close(checkInt('fd', fd)));
     this.listener?.closed(fd);
     return r;
   }
 
   shutdown(fd: number, how: number): number {
-    return this.#changed(this.#k.x.sk_shutdown(checkInt('fd', fd), checkInt('how', how)));
+    return this.#changed(this.#x.sk_shutdown(checkInt('fd', fd), checkInt('how', how)));
   }
 
   setsockopt(fd: number, level: number, name: number, value: SockoptValue): number {
-    checkInt('fd', fd); checkInt('level', level); checkInt('name', name);
-    const s = this.#k.scratch;
+    const s = this.#s;
     let ptr = s, len = 4;
-    if (value === null) {
+    if (typeof value === 'object' && value !== null && (value as Linger).onoff !== undefined) {
+      const v = this.#k.view();
+      v.setInt32(s, Number((value as Linger).onoff), true);
+      v.setInt32(s + 4, checkInt('linger', (value as Linger).linger), true);
+      len = LINGER_SIZE;
+    } else if (typeof value !== 'object') {
+      this.#k.view().setInt32(s, typeof value === 'boolean' ? Number(value) : checkInt('value', value), true);
+    } else if (value === null) {
       ptr = 0; len = 0;
-    } else if (typeof value === 'object' && 'name' in value) {
-      const bytes = new TextEncoder().encode(value.name);
-      if (bytes.length > ACCEPT_FILTER_NAME_MAX) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `accept filter name too long: ${value.name}`);
+    } else if (typeof (value as AcceptFilter).name === 'string') {
+      const filter = (value as AcceptFilter).name, bytes = new TextEncoder().encode(filter);
+      if (bytes.length > ACCEPT_FILTER_NAME_MAX) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `accept filter name too long: ${filter}`);
       new Uint8Array(this.#k.memory(), s, ACCEPT_FILTER_ARG_SIZE).fill(0).set(bytes);
       len = ACCEPT_FILTER_ARG_SIZE;
-    } else if (typeof value === 'object') {
-      const v = this.#k.view();
-      v.setInt32(s, Number(value.onoff), true);
-      v.setInt32(s + 4, checkInt('linger', value.linger), true);
-      len = LINGER_SIZE;
     } else {
-      this.#k.view().setInt32(s, typeof value === 'boolean' ? Number(value) : checkInt('value', value), true);
+      throw new ArgumentError('ERR_INVALID_ARG_TYPE', '"value" must be an integer, a boolean, { onoff, linger }, { name } or null');
     }
-    return this.#changed(this.#k.x.sk_setsockopt(fd, level, name, ptr, len));
+    return this.#changed(this.#x.sk_setsockopt(checkInt('fd', fd), checkInt('level', level), checkInt('name', name), ptr, len));
   }
 }
