@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  EXPORTS, ABI_VERSIONS, STAT_NAMES, SOCKET_STATES, TUNABLES, TUNABLE_TABLE, kernelImports, createKernel,
+  EXPORTS, ABI_VERSIONS, STAT_NAMES, SOCKET_STATES, TUNABLES, TUNABLE_TABLE, Errno, kernelImports, createKernel,
 } from 'socket-kernel';
 
 const root = new URL('..', import.meta.url);
@@ -50,19 +50,24 @@ function exportedFunctions(bytes) {
   return new Map(exports.map(([nm, index]) => [nm, types[funcTypes[index]]]));
 }
 
-/** The members of `enum Name { ... }` wherever it is declared under assembly/ (the layout may change). */
-function assemblyEnum(enumName) {
+/** The kernel's sources (not its tests), wherever they sit under assembly/ (the layout may change). */
+function assemblySources() {
   const files = [];
   const walk = (dir) => {
     for (const f of readdirSync(dir)) {
       const path = join(dir, f);
       if (f === '__tests__') continue;
-      if (statSync(path).isDirectory()) walk(path); else if (f.endsWith('.ts')) files.push(path);
+      if (statSync(path).isDirectory()) walk(path); else if (f.endsWith('.ts')) files.push(readFileSync(path, 'utf8'));
     }
   };
   walk(new URL('assembly', root).pathname);
+  return files;
+}
+
+/** The members of `enum Name { ... }` wherever it is declared under assembly/. */
+function assemblyEnum(enumName) {
   const re = new RegExp(`export\\s+(?:const\\s+)?enum\\s+${enumName}\\s*\\{([^}]*)\\}`);
-  const found = files.map((f) => readFileSync(f, 'utf8').match(re)).filter(Boolean);
+  const found = assemblySources().map((text) => text.match(re)).filter(Boolean);
   assert.equal(found.length, 1, `enum ${enumName} is declared once under assembly/`);
   let next = 0;
   return found[0][1].replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '').split(',').map((m) => m.trim()).filter(Boolean)
@@ -145,6 +150,14 @@ describe("name lists: the host's match the kernel's", () => {
     assert.deepEqual([...TUNABLES], assemblyEnum('Tunable').map((m) => lower(m.name)));
     for (let id = 0; id < TUNABLES.length; id++) assert.ok(x.sk_sysctl_get(id) >= 0n, `tunable ${id} exists`);
     assert.equal(x.sk_sysctl_get(TUNABLES.length), BigInt(EINVAL), 'no tunable past the host\'s list');
+  });
+
+  test("errno: every number the kernel's Errno namespace can return is the host's Errno of the same name", () => {
+    const ns = assemblySources().map((text) => text.match(/export\s+namespace\s+Errno\s*\{([\s\S]*?)\n\}/)).filter(Boolean);
+    assert.equal(ns.length, 1, 'namespace Errno is declared once under assembly/');
+    const kernel = [...ns[0][1].matchAll(/const\s+(E[A-Z0-9]+)\s*:\s*i32\s*=\s*(\d+)/g)].map((m) => [m[1], Number(m[2])]);
+    assert.ok(kernel.length > 10);
+    for (const [name, value] of kernel) assert.equal(Errno[name], value, `host Errno.${name}`);
   });
 
   test('socket states: SOCKET_STATES[n] is the SocketState enum member of value n', () => {
