@@ -1,6 +1,7 @@
 // Makes `npm start` and `npm test` work on a fresh clone: installs the locked
 // dependencies when they are missing, then builds the kernel, the host (and the C
-// header build/socket_kernel.h) and the web bundles (build/browser.js, inline.js, worker.js) if the build is older than its sources.
+// header build/socket_kernel.h) and the web bundles (build/browser.js, inline.js,
+// worker.js) if the build is older than its sources.
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';

@@ -6,6 +6,9 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import {
   EXPORTS, ABI_VERSIONS, STAT_NAMES, SOCKET_STATES, TUNABLES, TUNABLE_TABLE, Errno, kernelImports, createKernel,
 } from 'socket-kernel';
@@ -134,6 +137,31 @@ describe('exports: the module, host/abi/exports.ts and docs/abi.md agree', () =>
     const h = read('build/socket_kernel.h').toString();
     for (const e of EXPORTS) assert.match(h, new RegExp(`\\b${e.name}\\(`), e.name);
     assert.match(h, new RegExp(`#define SK_ABI_VERSION\\s+${x.SK_ABI_VERSION.value}\\b`));
+  });
+
+  test('build/socket_kernel.h compiles as C99 with every warning, and says what the host says', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sk-header-'));
+    const C = { i32: 'int32_t', i64: 'int64_t', ptr: 'sk_ptr', void: 'void' };
+    const checks = [
+      '#define COUNT(result, name, params) + 1',
+      `typedef char export_count[(0 SK_EXPORTS(COUNT)) == ${EXPORTS.length} ? 1 : -1];`,
+      // Each prototype has the table's types: assigning it to a pointer of those types compiles.
+      ...EXPORTS.map((e) => `${C[e.result]} (*const p_${e.name})(${e.params.length ? e.params.map(([, t]) => C[t]).join(', ') : 'void'}) = ${e.name};`),
+      ...Object.entries(Errno).map(([name, n]) => `typedef char errno_${name}[SK_${name} == ${n} ? 1 : -1];`),
+      `typedef char stats[SK_STAT_COUNT == ${STAT_NAMES.length} ? 1 : -1];`,
+      `typedef char tunables[SK_TUNABLE_COUNT == ${TUNABLES.length} ? 1 : -1];`,
+      `typedef char version[SK_ABI_VERSION == ${x.SK_ABI_VERSION.value} ? 1 : -1];`,
+    ];
+    const file = join(dir, 'check.c');
+    writeFileSync(file, `#include "socket_kernel.h"\n${checks.join('\n')}\n`);
+    try {
+      execFileSync('gcc', ['-std=c99', '-Wall', '-Wextra', '-pedantic', '-Werror', '-Wno-unused-const-variable', '-Wno-unused-local-typedefs',
+        '-fsyntax-only', '-I', new URL('build', root).pathname, file], { stdio: 'pipe' });
+    } catch (e) {
+      assert.fail(`gcc rejected the header: ${e.stderr}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
