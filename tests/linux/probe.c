@@ -2859,6 +2859,16 @@ static const char *recvfrom_sender(int fd, const struct sockaddr_un **names,
     return "other";
 }
 
+/* a nonblocking AF_UNIX listener of `type` on a fresh abstract name (*a, *l) */
+static int unix_listener(int type, struct sockaddr_un *a, socklen_t *l)
+{
+    int fd = socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+    *l = unix_path(a, 1);
+    ubind(fd, a, *l);
+    listen(fd, 4);
+    return fd;
+}
+
 /* connect(AF_UNSPEC): dissolve the association */
 static long unspec_connect(int fd)
 {
@@ -2886,10 +2896,7 @@ static void fact_unix_corners(void)
     for (int i = 0; i < 2; i++) {
         for (int order = 0; order < 3; order++) {
             static const char *oname[3] = { "recv_first", "send_first", "so_error_first" };
-            l = socket(AF_UNIX, types[i] | SOCK_NONBLOCK, 0);
-            ll = unix_path(&la, 1);
-            ubind(l, &la, ll);
-            listen(l, 4);
+            l = unix_listener(types[i], &la, &ll);
             c = socket(AF_UNIX, types[i] | SOCK_NONBLOCK, 0);
             uconnect(c, &la, ll);
             close(l);
@@ -2915,10 +2922,7 @@ static void fact_unix_corners(void)
             static const char *hname[3] = { "unbound_client", "abstract_client", "path_client" };
             const struct sockaddr_un *names[2] = { &ca, &la };
             const char *labels[2] = { "client", "listener" };
-            l = socket(AF_UNIX, types[i] | SOCK_NONBLOCK, 0);
-            ll = unix_path(&la, 1);
-            ubind(l, &la, ll);
-            listen(l, 4);
+            l = unix_listener(types[i], &la, &ll);
             c = socket(AF_UNIX, types[i] | SOCK_NONBLOCK, 0);
             memset(&ca, 0, sizeof ca);
             if (how > 0) {
@@ -2943,10 +2947,7 @@ static void fact_unix_corners(void)
 
     /* sendto() with an address on connection-mode AF_UNIX sockets */
     for (int i = 0; i < 2; i++) {
-        l = socket(AF_UNIX, types[i] | SOCK_NONBLOCK, 0);
-        ll = unix_path(&la, 1);
-        ubind(l, &la, ll);
-        listen(l, 4);
+        l = unix_listener(types[i], &la, &ll);
         d = socket(AF_UNIX, types[i] | SOCK_NONBLOCK, 0);
         snprintf(key, sizeof key, "%s_unconnected_sendto_listener", tname[i]);
         J_rc(key, R(sendto(d, "x", 1, SEND_FLAGS, (struct sockaddr *)&la, ll)));
@@ -3043,10 +3044,7 @@ static void fact_unix_corners(void)
         close(r1);
         close(r2);
 
-        l = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        ll = unix_path(&la, 1);
-        ubind(l, &la, ll);
-        listen(l, 4);
+        l = unix_listener(SOCK_STREAM, &la, &ll);
         c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
         uconnect(c, &la, ll);
         J_rc("stream_disconnect", unspec_connect(c));
