@@ -418,6 +418,7 @@ static const struct { const char *name; int level, opt; } OPTS[] = {
     { "SO_PROTOCOL", SOL_SOCKET, SO_PROTOCOL },
     { "SO_SNDBUF", SOL_SOCKET, SO_SNDBUF },
     { "SO_RCVBUF", SOL_SOCKET, SO_RCVBUF },
+    { "SO_LINGER", SOL_SOCKET, SO_LINGER },   /* getsockopt: l_onoff (an int-sized read) */
     { "IPV6_V6ONLY", IPPROTO_IPV6, IPV6_V6ONLY },
     { "defer_accept", IPPROTO_TCP, TCP_DEFER_ACCEPT },
 };

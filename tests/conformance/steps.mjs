@@ -44,6 +44,7 @@
 //   setsockopt NAME linger0               SO_LINGER { l_onoff 1, l_linger 0 }
 //   setsockopt NAME defer_accept SECONDS  IPPROTO_TCP TCP_DEFER_ACCEPT
 //   getsockopt NAME defer_accept          (the seconds the kernel reports back)
+//   getsockopt NAME SO_LINGER             l_onoff (an int-sized read of struct linger)
 //   setsockopt NAME acceptfilter FILTER   FreeBSD SO_ACCEPTFILTER (0x1000) with
 //                                         struct accept_filter_arg { FILTER, "" };
 //                                         FILTER httpready | dataready | off (NULL)
@@ -117,7 +118,7 @@ export const OPS = {
 
 const DOMAINS = new Set(['inet', 'inet6', 'unix']);
 const TYPES = new Set(['stream', 'dgram', 'seqpacket']);
-const OPTIONS = new Set(['SO_REUSEADDR', 'SO_REUSEPORT', 'SO_ERROR', 'SO_ACCEPTCONN', 'SO_TYPE', 'SO_DOMAIN', 'SO_PROTOCOL', 'SO_SNDBUF', 'SO_RCVBUF', 'IPV6_V6ONLY', 'defer_accept', 'acceptfilter']);
+const OPTIONS = new Set(['SO_REUSEADDR', 'SO_REUSEPORT', 'SO_ERROR', 'SO_ACCEPTCONN', 'SO_TYPE', 'SO_DOMAIN', 'SO_PROTOCOL', 'SO_SNDBUF', 'SO_RCVBUF', 'SO_LINGER', 'IPV6_V6ONLY', 'defer_accept', 'acceptfilter']);
 /** setsockopt NAME acceptfilter FILTER: the FILTER names ("off" removes the filter). */
 export const ACCEPT_FILTERS = ['httpready', 'dataready', 'off'];
 /** Options setsockopt takes without a value: SO_LINGER { 1, 0 }. */
