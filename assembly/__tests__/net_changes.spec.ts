@@ -12,19 +12,19 @@ describe("staged changes", () => {
   it("take effect only when applied", () => {
     let id = linkStage(LinkOp.LATENCY, A, B, 40000, 0, 0, 0);
     expect(id).toBeGreaterThan(0);
-    expect(linkTransmit(A, B, 60, 0)).toBe(1000);
+    expect(linkTransmit(A, B, 60, 0, 0)).toBe(1000);
     expect(linkApply(id)).toBe(0);
-    expect(linkTransmit(A, B, 60, 10000)).toBe(50000);
+    expect(linkTransmit(A, B, 60, 10000, 0)).toBe(50000);
   });
 
   it("partition at t, heal at 2.5 s: a SYN sent at 3 s crosses", () => {
     let cut = linkStage(LinkOp.PARTITION, A, B, 1, 0, 0, 0);
     let heal = linkStage(LinkOp.HEAL, A, B, 1, 0, 0, 0);
     linkApply(cut);
-    expect(linkTransmit(A, B, 60, 0)).toBe(LinkResult.PARTITIONED);
-    expect(linkTransmit(B, A, 60, 1000000)).toBe(LinkResult.PARTITIONED);
+    expect(linkTransmit(A, B, 60, 0, 0)).toBe(LinkResult.PARTITIONED);
+    expect(linkTransmit(B, A, 60, 1000000, 0)).toBe(LinkResult.PARTITIONED);
     linkApply(heal);                                     // at 2.5 s
-    expect(linkTransmit(A, B, 60, 3000000)).toBe(3001000);
+    expect(linkTransmit(A, B, 60, 3000000, 0)).toBe(3001000);
   });
 
   it("hold then release: the apply returns the count to drain", () => {
@@ -38,8 +38,8 @@ describe("staged changes", () => {
   it("a Gilbert-Elliott change keeps its four probabilities until applied", () => {
     let id = linkStage(LinkOp.LOSS_GE, A, B, 1, 0, 1, 0); // enters bad at once, never leaves, loses all there
     linkApply(id);
-    expect(linkTransmit(A, B, 60, 0)).not.toBe(LinkResult.LOST);   // the first packet found the good state
-    expect(linkTransmit(A, B, 60, 0)).toBe(LinkResult.LOST);
+    expect(linkTransmit(A, B, 60, 0, 0)).not.toBe(LinkResult.LOST);   // the first packet found the good state
+    expect(linkTransmit(A, B, 60, 0, 0)).toBe(LinkResult.LOST);
   });
 
   it("refuses a bad change when staged, not at its time", () => {

@@ -18,18 +18,18 @@ describe("a link with latency", () => {
 
   it("delivers a packet one latency after it was sent", () => {
     delayed(A, B, 20000);
-    expect(linkTransmit(A, B, 60, 1000)).toBe(21000);
-    expect(linkTransmit(A, B, 60, 5000)).toBe(25000);
+    expect(linkTransmit(A, B, 60, 1000, 0)).toBe(21000);
+    expect(linkTransmit(A, B, 60, 5000, 0)).toBe(25000);
   });
 
   it("is directed: B -> A keeps the default (no delay) when only A -> B is set", () => {
     delayed(A, B, 20000);
-    expect(linkTransmit(B, A, 60, 1000)).toBe(1000);
+    expect(linkTransmit(B, A, 60, 1000, 0)).toBe(1000);
   });
 
   it("counts sent and delivered packets and bytes", () => {
     delayed(A, B, 100);
-    linkTransmit(A, B, 60, 0); linkTransmit(A, B, 1500, 10);
+    linkTransmit(A, B, 60, 0, 0); linkTransmit(A, B, 1500, 10, 0);
     expect(n(A, B, Counter.SentPackets)).toBe(2);
     expect(n(A, B, Counter.SentBytes)).toBe(1560);
     expect(n(A, B, Counter.DeliveredPackets)).toBe(2);
@@ -46,7 +46,7 @@ describe("a link with jitter", () => {
     let minDelay: i64 = i64.MAX_VALUE, maxDelay: i64 = 0;
     for (let i = 0; i < 2000; i++) {
       let now = <i64>i * 20000;                          // wider than the whole jitter range
-      let d = linkTransmit(A, B, 100, now) - now;
+      let d = linkTransmit(A, B, 100, now, 0) - now;
       minDelay = min(minDelay, d); maxDelay = max(maxDelay, d);
     }
     expect(minDelay).toBeGreaterThanOrEqual(5000);
@@ -60,7 +60,7 @@ describe("a link with jitter", () => {
     let last: i64 = 0, reordered = 0, raised = 0, beyond = 0;
     for (let i = 0; i < 10000; i++) {
       let now = <i64>i * 100;
-      let t = linkTransmit(A, B, 100, now);
+      let t = linkTransmit(A, B, 100, now, 0);
       if (t < last) reordered++;
       if (t == last) raised++;                          // held back behind an earlier packet
       if (t - now > 15000) beyond++;
@@ -74,7 +74,7 @@ describe("a link with jitter", () => {
   it("never sends a packet into the past when the jitter exceeds the latency", () => {
     expect(linkSetLatency(A, B, 1000, 5000)).toBe(0);
     let early = 0;
-    for (let i = 0; i < 1000; i++) if (linkTransmit(A, B, 100, 100000 + <i64>i * 10000) < 100000 + <i64>i * 10000) early++;
+    for (let i = 0; i < 1000; i++) if (linkTransmit(A, B, 100, 100000 + <i64>i * 10000, 0) < 100000 + <i64>i * 10000) early++;
     expect(early).toBe(0);
   });
 });
@@ -85,31 +85,31 @@ describe("a link with a rate and a drop-tail queue", () => {
   it("serialises packets back to back at bytes * 8 / rate", () => {
     expect(linkSetRate(A, B, 8000000, 1000000)).toBe(0);   // 1 byte per us
     delayed(A, B, 500);
-    expect(linkTransmit(A, B, 1000, 0)).toBe(1500);
-    expect(linkTransmit(A, B, 1000, 0)).toBe(2500);         // waits for the first
-    expect(linkTransmit(A, B, 1000, 10000)).toBe(11500);    // the queue had drained
+    expect(linkTransmit(A, B, 1000, 0, 0)).toBe(1500);
+    expect(linkTransmit(A, B, 1000, 0, 0)).toBe(2500);         // waits for the first
+    expect(linkTransmit(A, B, 1000, 10000, 0)).toBe(11500);    // the queue had drained
   });
 
   it("drops and counts a packet whose bytes would overflow the limit", () => {
     expect(linkSetRate(A, B, 8000000, 3000)).toBe(0);
-    expect(linkTransmit(A, B, 1000, 0)).toBe(1000);
-    expect(linkTransmit(A, B, 1000, 0)).toBe(2000);
-    expect(linkTransmit(A, B, 1000, 0)).toBe(3000);         // 3000 bytes: exactly the limit
-    expect(linkTransmit(A, B, 1, 0)).toBe(LinkResult.QUEUE_FULL);
+    expect(linkTransmit(A, B, 1000, 0, 0)).toBe(1000);
+    expect(linkTransmit(A, B, 1000, 0, 0)).toBe(2000);
+    expect(linkTransmit(A, B, 1000, 0, 0)).toBe(3000);         // 3000 bytes: exactly the limit
+    expect(linkTransmit(A, B, 1, 0, 0)).toBe(LinkResult.QUEUE_FULL);
     expect(n(A, B, Counter.QueueDropPackets)).toBe(1);
     expect(n(A, B, Counter.QueueDropBytes)).toBe(1);
     // At 1000 us the first packet has left the interface: room for 1000 bytes again.
-    expect(linkTransmit(A, B, 1000, 1000)).toBe(4000);
-    expect(linkTransmit(A, B, 1000, 1000)).toBe(LinkResult.QUEUE_FULL);
+    expect(linkTransmit(A, B, 1000, 1000, 0)).toBe(4000);
+    expect(linkTransmit(A, B, 1000, 1000, 0)).toBe(LinkResult.QUEUE_FULL);
     expect(n(A, B, Counter.SentPackets)).toBe(6);
     expect(n(A, B, Counter.DeliveredPackets)).toBe(4);
   });
 
   it("rounds a sub-microsecond serialisation up, keeping nanoseconds between packets", () => {
     expect(linkSetRate(A, B, 10000000000, 1000000)).toBe(0);  // 10 Gbit/s: 1500 bytes in 1.2 us
-    expect(linkTransmit(A, B, 1500, 0)).toBe(2);               // ends at 1200 ns
-    expect(linkTransmit(A, B, 1500, 0)).toBe(3);               // ends at 2400 ns, not 4 us
-    expect(linkTransmit(A, B, 1500, 0)).toBe(4);               // 3600 ns
+    expect(linkTransmit(A, B, 1500, 0, 0)).toBe(2);               // ends at 1200 ns
+    expect(linkTransmit(A, B, 1500, 0, 0)).toBe(3);               // ends at 2400 ns, not 4 us
+    expect(linkTransmit(A, B, 1500, 0, 0)).toBe(4);               // 3600 ns
   });
 });
 
@@ -118,8 +118,8 @@ describe("a partitioned link", () => {
 
   it("drops and counts every packet one way only", () => {
     expect(linkPartition(A, B, false)).toBe(0);
-    expect(linkTransmit(A, B, 60, 0)).toBe(LinkResult.PARTITIONED);
-    expect(linkTransmit(B, A, 60, 0)).toBe(100);
+    expect(linkTransmit(A, B, 60, 0, 0)).toBe(LinkResult.PARTITIONED);
+    expect(linkTransmit(B, A, 60, 0, 0)).toBe(100);
     expect(n(A, B, Counter.PartitionDropPackets)).toBe(1);
     expect(n(A, B, Counter.PartitionDropBytes)).toBe(60);
     expect(n(A, B, Counter.DeliveredPackets)).toBe(0);
@@ -127,17 +127,17 @@ describe("a partitioned link", () => {
 
   it("drops both ways when asked, until healed", () => {
     expect(linkPartition(A, B, true)).toBe(0);
-    expect(linkTransmit(A, B, 60, 0)).toBe(LinkResult.PARTITIONED);
-    expect(linkTransmit(B, A, 60, 0)).toBe(LinkResult.PARTITIONED);
+    expect(linkTransmit(A, B, 60, 0, 0)).toBe(LinkResult.PARTITIONED);
+    expect(linkTransmit(B, A, 60, 0, 0)).toBe(LinkResult.PARTITIONED);
     expect(linkHeal(A, B, true)).toBe(0);
-    expect(linkTransmit(A, B, 60, 2500000)).toBe(2500100);
-    expect(linkTransmit(B, A, 60, 2500000)).toBe(2500100);
+    expect(linkTransmit(A, B, 60, 2500000, 0)).toBe(2500100);
+    expect(linkTransmit(B, A, 60, 2500000, 0)).toBe(2500100);
   });
 
   it("leaves other pairs alone", () => {
     expect(linkPartition(A, B, true)).toBe(0);
-    expect(linkTransmit(A, C, 60, 0)).toBe(0);
-    expect(linkTransmit(C, B, 60, 0)).toBe(0);
+    expect(linkTransmit(A, C, 60, 0, 0)).toBe(0);
+    expect(linkTransmit(C, B, 60, 0, 0)).toBe(0);
   });
 });
 
@@ -160,7 +160,7 @@ describe("a held link", () => {
     expect(n(A, B, Counter.DeliveredPackets)).toBe(3);
     expect(n(A, B, Counter.DeliveredBytes)).toBe(183);
     // Released: the next packet crosses at once.
-    expect(linkTransmit(A, B, 60, 6000)).toBe(6100);
+    expect(linkTransmit(A, B, 60, 6000, 0)).toBe(6100);
   });
 
   it("drops held packets released into a partition, counted", () => {
@@ -220,11 +220,11 @@ describe("bad input", () => {
   beforeEach(() => { linkInit(1); });
 
   it("is refused with EINVAL before any effect", () => {
-    expect(linkTransmit(A, A, 60, 0)).toBe(EINVAL);          // one host: loopback, not a link
-    expect(linkTransmit(-2, B, 60, 0)).toBe(EINVAL);
-    expect(linkTransmit(A, B, 0, 0)).toBe(EINVAL);
-    expect(linkTransmit(A, B, 60, -1)).toBe(EINVAL);
-    expect(linkTransmit(-1, -1, 60, 0)).toBe(EINVAL);        // the default is not a pair
+    expect(linkTransmit(A, A, 60, 0, 0)).toBe(EINVAL);          // one host: loopback, not a link
+    expect(linkTransmit(-2, B, 60, 0, 0)).toBe(EINVAL);
+    expect(linkTransmit(A, B, 0, 0, 0)).toBe(EINVAL);
+    expect(linkTransmit(A, B, 60, -1, 0)).toBe(EINVAL);
+    expect(linkTransmit(-1, -1, 60, 0, 0)).toBe(EINVAL);        // the default is not a pair
     expect(linkSetLatency(A, B, -1, 0)).toBe(-22);
     expect(linkSetLatency(A, B, 0, 3600000001)).toBe(-22);
     expect(linkSetLoss(A, B, NaN)).toBe(-22);
@@ -235,6 +235,6 @@ describe("bad input", () => {
     expect(linkHold(-1, -1)).toBe(-22);
     expect(linkCounter(A, B, Counter.Count)).toBe(EINVAL);
     expect(linkCounter(-1, -1, Counter.SentPackets)).toBe(0);
-    expect(linkTransmit(A, B, 60, 0)).toBe(0);               // nothing changed the link
+    expect(linkTransmit(A, B, 60, 0, 0)).toBe(0);               // nothing changed the link
   });
 });

@@ -10,7 +10,7 @@ const PACKETS = 100000;
 function run(a: i32, b: i32, count: i32): u32 {
   let h: u32 = 2166136261;
   for (let i = 0; i < count; i++) {
-    let lost: u32 = linkTransmit(a, b, 100, <i64>i * 100) == LinkResult.LOST ? 1 : 0;
+    let lost: u32 = linkTransmit(a, b, 100, <i64>i * 100, 0) == LinkResult.LOST ? 1 : 0;
     h = (h ^ lost) * 16777619;
   }
   return h;
@@ -20,7 +20,7 @@ function run(a: i32, b: i32, count: i32): u32 {
 function meanBurst(a: i32, b: i32, count: i32): f64 {
   let bursts = 0, lost = 0, inBurst = false;
   for (let i = 0; i < count; i++) {
-    let isLost = linkTransmit(a, b, 100, <i64>i * 100) == LinkResult.LOST;
+    let isLost = linkTransmit(a, b, 100, <i64>i * 100, 0) == LinkResult.LOST;
     if (isLost) { lost++; if (!inBurst) bursts++; }
     inBurst = isLost;
   }
@@ -56,8 +56,8 @@ describe("Bernoulli loss", () => {
     linkInit(9); linkSetLoss(A, B, 0.05); linkSetLoss(C, B, 0.05);
     let h: u32 = 2166136261;
     for (let i = 0; i < 10000; i++) {
-      linkTransmit(C, B, 100, <i64>i * 100);             // interleaved traffic C -> B
-      let lost: u32 = linkTransmit(A, B, 100, <i64>i * 100) == LinkResult.LOST ? 1 : 0;
+      linkTransmit(C, B, 100, <i64>i * 100, 0);             // interleaved traffic C -> B
+      let lost: u32 = linkTransmit(A, B, 100, <i64>i * 100, 0) == LinkResult.LOST ? 1 : 0;
       h = (h ^ lost) * 16777619;
     }
     expect(h).toBe(alone);

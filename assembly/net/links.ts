@@ -48,10 +48,11 @@ function paramsFor(src: i32, dst: i32): LinkParams {
 /**
  * A packet of `bytes` leaves host src for host dst at `nowUs`. Returns the time it
  * arrives (>= nowUs), or LinkResult.LOST / QUEUE_FULL / PARTITIONED / HELD (counted on
- * the link), or -EINVAL. A HELD packet keeps `token` (the caller's name for it) until
- * linkRelease + linkReleaseNext give it a time.
+ * the link), or -EINVAL. A HELD packet keeps `token` (the caller's name for it; any
+ * value otherwise) until linkRelease + linkReleaseNext give it a time. No optional
+ * arguments: an export with one needs the host to set the argument count first.
  */
-export function linkTransmit(src: i32, dst: i32, bytes: i32, nowUs: i64, token: u32 = 0): i64 {
+export function linkTransmit(src: i32, dst: i32, bytes: i32, nowUs: i64, token: u32): i64 {
   if (!isPair(src, dst) || bytes <= 0 || bytes > MAX_PACKET_BYTES || nowUs < 0 || nowUs > MAX_NOW_US) return -EINVAL;
   return linkSend(linkOf(<u32>src, <u32>dst), <u32>bytes, nowUs, token);
 }
