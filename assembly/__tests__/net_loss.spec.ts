@@ -117,3 +117,15 @@ describe("Gilbert-Elliott loss", () => {
     expect(linkSetLossGE(A, B, 0.1, 0.1, 1, NaN)).toBe(-22);
   });
 });
+
+describe("Gilbert-Elliott state", () => {
+  it("restarts in the good state when the model is set again", () => {
+    linkInit(1);
+    linkSetLossGE(A, B, 1, 0, 1, 0);                      // enter bad after the first packet, never leave
+    expect(linkTransmit(A, B, 60, 0, 0)).toBe(0);          // found the good state: kept
+    expect(linkTransmit(A, B, 60, 0, 0)).toBe(LinkResult.LOST);
+    linkSetLossGE(A, B, 1, 0, 1, 0);
+    expect(linkTransmit(A, B, 60, 0, 0)).toBe(0);          // good again
+    expect(linkTransmit(A, B, 60, 0, 0)).toBe(LinkResult.LOST);
+  });
+});
