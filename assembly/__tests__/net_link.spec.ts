@@ -1,7 +1,7 @@
 // assembly/net: one directed link -- latency, jitter without reordering, the drop-tail
 // egress queue, partition / heal, hold / release, and its counters.
 import { linkInit, linkTransmit, linkSetLatency, linkSetRate, linkSetLoss, linkPartition, linkHeal, linkHold,
-  linkRelease, linkReleaseNext, linkReleasedToken, linkHeld, linkCounter, Counter } from "../net/index";
+  linkRelease, linkReleaseNext, linkReleasedToken, linkHeld, linkCounter, linkCheck, Counter } from "../net/index";
 import { LinkResult } from "../net/link";
 
 const A = 1, B = 2, C = 3;
@@ -103,6 +103,7 @@ describe("a link with a rate and a drop-tail queue", () => {
     expect(linkTransmit(A, B, 1000, 1000, 0)).toBe(LinkResult.QUEUE_FULL);
     expect(n(A, B, Counter.SentPackets)).toBe(6);
     expect(n(A, B, Counter.DeliveredPackets)).toBe(4);
+    expect(linkCheck()).toBe(0);                            // queued bytes match the queue
   });
 
   it("rounds a sub-microsecond serialisation up, keeping nanoseconds between packets", () => {
@@ -213,6 +214,7 @@ describe("counters", () => {
     expect(n(A, B, Counter.HeldPackets)).toBe(1000);
     // (-1, -1) reads the network's totals.
     expect(linkCounter(-1, -1, Counter.SentPackets)).toBe(3000);
+    expect(linkCheck()).toBe(0);
   });
 });
 
