@@ -26,16 +26,23 @@ export class AbortError extends Error {
 
 /**
  * Runs the watchers' callbacks. Node runs socket I/O callbacks in the poll phase of its
- * event loop, after the microtasks and process.nextTick callbacks of the code that
- * caused them, and after the setImmediate callbacks that code queued while itself
- * inside a callback; libraries count on it (undici reuses a kept-alive socket from a
- * setImmediate, lib/dispatcher/client-h1.js). setImmediate is the nearest phase JS can
- * reach: queued from an I/O callback (which runs in setImmediate here) it runs on the
- * next turn of the loop, after the immediates already queued. Elsewhere a macrotask.
+ * event loop: never in the microtasks of the code that caused them, and, when that
+ * code is itself an I/O callback, after the setImmediate callbacks it queued.
+ * Libraries count on it: undici reuses a kept-alive socket from a setImmediate
+ * (lib/dispatcher/client-h1.js) and opened a connection per request when k.net
+ * delivered in microtasks. JS cannot reach the poll phase; the check phase right
+ * after it is the nearest: the default queues the callbacks with setImmediate, after
+ * one microtask so that an immediate queued in the same breath as a write
+ * (`socket.write(x); setImmediate(f)`) runs first, as in Node. Since the callbacks
+ * themselves run in the check phase, what they cause runs on the next turn of the
+ * loop, as it would in Node. Without setImmediate (browsers, workers): a macrotask.
+ * One difference is left: a change made outside any I/O callback (the main script, a
+ * timer) is seen after the immediates already queued, where Node's next poll phase
+ * would see it before them.
  */
 export type IoScheduler = (run: () => void) => void;
 const defaultIoScheduler: IoScheduler = typeof globalThis.setImmediate === 'function'
-  ? (run) => { globalThis.setImmediate(run); }
+  ? (run) => { queueMicrotask(() => { globalThis.setImmediate(run); }); }
   : (run) => { setTimeout(run, 0); };
 
 /** A watcher's callback: the revents of its descriptor (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP). */

@@ -161,7 +161,7 @@ export class Socket extends Duplex {
   localPort: number | undefined;
 
   /** @internal Use k.net.Socket / k.net.connect. */
-  constructor(s: NetState, options: SocketOptions = {}, fd?: number, server?: Server) {
+  constructor(s: NetState, options: SocketOptions = {}, fd?: number, server?: Server, pauseOnCreate = false) {
     // lib/net.js: allowHalfOpen defaults to false; 'close' is emitted by the socket itself, with hadError.
     super({ allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true });
     this.#s = s;
@@ -171,6 +171,9 @@ export class Socket extends Duplex {
       this.#server = server;
       this.#names();
       this.#live.active = true;
+      // lib/net.js: a socket made from a handle starts reading at once (read(0)), unless
+      // the server says pauseOnConnect.
+      if (pauseOnCreate) this.pause(); else this.read(0);
     }
   }
 
@@ -254,9 +257,11 @@ export class Socket extends Duplex {
     if (err) { this.destroy(err); return; }
     this.#names();
     this.#touch();
-    if (this.#write) { const w = this.#write; this.#write = undefined; this.#send(w); }
+    if (this.#write) { const w = this.#write; this.#write = undefined; this.#dispatched += w.data.length; this.#send(w); }
     if (this.#final) { const f = this.#final; this.#final = undefined; this._final(f); }
     this.#update();
+    // lib/net.js afterConnect: start reading unless paused, then 'connect' and 'ready'.
+    if (!this.isPaused()) this.read(0);
     this.emit('connect');
     this.emit('ready');
   }
@@ -301,7 +306,14 @@ export class Socket extends Duplex {
         this.destroy(errorFor(e, 'read'));
         return;
       }
-      if (data.length === 0) { this.#wantRead = false; this.push(null); return; }
+      if (data.length === 0) {
+        // stream_base_commons onStreamRead: push(null) then read(0), so that 'end' is
+        // emitted even by a paused socket with nothing buffered.
+        this.#wantRead = false;
+        this.push(null);
+        this.read(0);
+        return;
+      }
       this.#read += data.length;
       this.#touch();
       if (!this.push(Buffer.from(data.buffer, data.byteOffset, data.length))) this.#wantRead = false;
@@ -445,30 +457,43 @@ export class Server extends EventEmitter {
     const fns = [port, host, backlog, cb].filter((x) => typeof x === 'function') as (() => void)[];
     if (typeof port === 'object' && port !== null) opts = port;
     else opts = { port: port as number | undefined, host: typeof host === 'string' ? host : undefined, backlog: typeof host === 'number' ? host : typeof backlog === 'number' ? backlog : undefined };
-    if (this.#fd >= 0) throw nodeError(Error, 'ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
+    if (this.#fd >= 0 || this.#lookingUp) throw nodeError(Error, 'ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
     const p = opts.port === undefined || opts.port === null ? 0 : validatePort(opts.port, 'options.port');
     if (fns[0]) this.once('listening', fns[0]);
-    const address = resolveHost(opts.host, '0.0.0.0');
+    // lib/net.js: with a host, Node looks it up first (dns.lookup answers an IP address on
+    // the next tick) and listens then; without one it listens at once. 'listening' and
+    // errors follow on the next tick either way.
+    if (opts.host === undefined) this.#listen('0.0.0.0', p, opts.backlog);
+    else {
+      this.#lookingUp = true;
+      process.nextTick(() => { this.#lookingUp = false; if (!this.#closing) this.#listen(resolveHost(opts.host, '127.0.0.1'), p, opts.backlog); });
+    }
+    return this;
+  }
+
+  #lookingUp = false;
+
+  #listen(address: string, port: number, backlog = 511): void {
     let fd = -1;
     try {
       fd = this.#k.socket(isV6(address) ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
       this.#k.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1); // libuv sets it on listeners
-      this.#k.bind(fd, { address, port: p });
-      this.#k.listen(fd, opts.backlog ?? 511);             // Node's default backlog
+      this.#k.bind(fd, { address, port });
+      this.#k.listen(fd, backlog);                           // Node's default backlog is 511
     } catch (e) {
       if (fd >= 0) { try { this.#k.close(fd); } catch { /* */ } }
       const err = e as Error & { syscall?: string };
       // Node: "listen EADDRINUSE: address already in use 127.0.0.1:8080", on the next tick.
       if (err.syscall === 'bind') Object.assign(err, { syscall: 'listen', message: err.message.replace(/^bind /, 'listen ') });
       process.nextTick(() => this.emit('error', err));
-      return this;
+      return;
     }
     this.#fd = fd;
+    this.#closing = false;
     this.#s.reserve();
     this.#live.active = true;
     this.#k.reactor.watch(fd, EPOLLIN, this.#onIo);
     process.nextTick(() => { if (this.#fd === fd) this.emit('listening'); });
-    return this;
   }
 
   /** uv__server_io and Node's onconnection: accept until EAGAIN, a 'connection' each. */
@@ -494,9 +519,8 @@ export class Server extends EventEmitter {
         this.emit('drop', info);
         continue;
       }
-      const socket = new Socket(this.#s, { allowHalfOpen: this.#options.allowHalfOpen }, fd, this);
+      const socket = new Socket(this.#s, { allowHalfOpen: this.#options.allowHalfOpen }, fd, this, Boolean(this.#options.pauseOnConnect));
       this.#connections++;
-      if (this.#options.pauseOnConnect) socket.pause();
       this.emit('connection', socket);
     }
   }
