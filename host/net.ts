@@ -287,7 +287,7 @@ export class Socket extends Duplex {
       if (!this.#connectTo) return;
       const errno = this.#k.getsockopt(this.#fd, SOL_SOCKET, SO_ERROR);
       const { address, port } = this.#connectTo;
-      if (errno === 0 && (revents & EPOLLOUT) === 0) return; // still in the handshake
+      if (errno === 0 && (revents & (EPOLLOUT | EPOLLERR | EPOLLHUP)) === 0) return; // still in the handshake
       this.#afterConnect(errno === 0 ? undefined : new SocketError(errno, 'connect', address, port));
       return;
     }
@@ -466,7 +466,11 @@ export class Server extends EventEmitter {
     if (opts.host === undefined) this.#listen('0.0.0.0', p, opts.backlog);
     else {
       this.#lookingUp = true;
-      process.nextTick(() => { this.#lookingUp = false; if (!this.#closing) this.#listen(resolveHost(opts.host, '127.0.0.1'), p, opts.backlog); });
+      // As in Node, a close() during the lookup does not cancel it.
+      process.nextTick(() => {
+        this.#lookingUp = false;
+        this.#listen(resolveHost(opts.host, '127.0.0.1'), p, opts.backlog);
+      });
     }
     return this;
   }
