@@ -224,6 +224,39 @@ describe('net parity: data, end, finish, close', () => {
   });
 });
 
+describe('net parity: errors from the peer', () => {
+  test('a reset by the peer: error ECONNRESET (syscall read), then close with hadError', async () => {
+    const log = await same(async (N) => {
+      const { server, client, peer } = await connected(N);
+      const log = [];
+      recordEvents(client, log);
+      peer.resetAndDestroy();
+      await closed(client);
+      await closeServer(server);
+      return log;
+    });
+    assert.deepEqual(log, ['error:ECONNRESET', 'close:true']);
+  });
+  test('writing to a peer that closed: the first write is taken, the peer resets, the next fails with EPIPE', async () => {
+    const log = await same(async (N) => {
+      const { server, client, peer } = await connected(N, {}, { allowHalfOpen: true });
+      const log = [];
+      client.on('end', () => log.push('end'));
+      client.on('error', (e) => log.push(`error ${e.code} ${e.syscall}`));
+      client.on('close', (hadError) => log.push(`close:${hadError}`));
+      peer.destroy();
+      await sleep(30);
+      client.write('late', (e) => log.push(`write cb ${e?.code}`));
+      await sleep(50);
+      client.write('later', (e) => log.push(`write cb ${e?.code}`));
+      await closed(client);
+      await closeServer(server);
+      return log;
+    });
+    assert.deepEqual(log, ['end', 'write cb undefined', 'write cb EPIPE', 'error EPIPE write', 'close:true']);
+  });
+});
+
 describe('net parity: the event loop', () => {
   test('a write from an I/O callback reaches the peer after the ticks, microtasks and immediates that callback queued', async () => {
     const log = await same(async (N) => {
