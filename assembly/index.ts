@@ -2,35 +2,35 @@
 // Pointers are offsets into this module's memory; the host writes arguments into the
 // scratch area (sk_scratch) and reads results from it. See docs/abi.md.
 
-import { Errno } from "./errno";
-import { Personality, Tunable, setDefaults, setTunable, tunable } from "./personality";
-import { socketsInit, socketsLive, socketsBytes, sockPtr, SOCK_SIZE, getU8, getU16, getU32, Off, Flag, setFlag,
-  socketsHighWater } from "./socket";
-import { SocketState, getState } from "./state";
-import { fdInit, fdLookup, fdTableBytes, fdsUsed } from "./fd_table";
-import { addressesInit, addLocal } from "./address";
-import { portsInit, portTableBytes } from "./port_table";
-import { connInit, connBytes } from "./conn_table";
-import { unixInit, unixUnlink } from "./unix_names";
-import { listenersInit, listenersBytes, aqLen, lrLimit, synqLen, lrDrops } from "./accept_queue";
-import { timersInit, timersBytes, nowUs, nextTime, pending } from "./timers";
-import { resetStats, readStat, Stat } from "./stats";
-import { seed } from "./prng";
-import { advance as runTimers } from "./tcp";
-import { sysSocket } from "./socket_create";
-import { sysBind } from "./bind";
-import { sysListen } from "./listen";
-import { sysConnect } from "./connect";
-import { sysAccept, formatName, nameBuffer } from "./accept";
-import { sysClose, sysShutdown } from "./close";
-import { sysGetsockopt, sysSetsockopt, sysGetsockname, sysGetpeername, sysFcntl } from "./sockopt";
-import { sysSend, sysRecv, sysSendto, msgFlags } from "./data";
-import { sysPoll, sysEpollCreate, sysEpollCtl, sysEpollWait } from "./readiness";
-import { epollInit, EPOLL_DOMAIN } from "./epoll";
-import { resetTimeWaitCount, timeWaitSockets } from "./tcp";
-import { rxHeldBytes, rxResetAccounting } from "./ring";
-import { checkAll } from "./check";
-import { acceptQueueCapacity } from "./personality";
+import { aqLen, listenersBytes, listenersInit, lrDrops, lrLimit, synqLen } from "./core/accept_queue";
+import { checkAll } from "./core/check";
+import { Errno } from "./core/errno";
+import { fdInit, fdLookup, fdTableBytes, fdsUsed } from "./core/fd_table";
+import { seed } from "./core/prng";
+import { Flag, Off, getU32, getU8, setFlag, socketsBytes, socketsHighWater, socketsInit, socketsLive } from "./core/socket";
+import { SocketState, getState } from "./core/state";
+import { Stat, readStat, resetStats } from "./core/stats";
+import { EPOLL_DOMAIN, epollInit } from "./io/epoll";
+import { rxHeldBytes, rxResetAccounting } from "./io/rx_queue";
+import { Personality, setDefaults } from "./policy/personality";
+import { Tunable, setTunable, tunable } from "./policy/tunables";
+import { nextTime, nowUs, pending, timersBytes, timersInit } from "./storage/timer_heap";
+import { sysAccept } from "./syscalls/accept";
+import { sysBind } from "./syscalls/bind";
+import { sysClose, sysShutdown } from "./syscalls/close";
+import { sysConnect } from "./syscalls/connect";
+import { msgFlags, sysRecv, sysSend, sysSendto } from "./syscalls/data";
+import { sysListen } from "./syscalls/listen";
+import { sysEpollCreate, sysEpollCtl, sysEpollWait, sysPoll } from "./syscalls/poll";
+import { sysSocket } from "./syscalls/socket";
+import { sysFcntl, sysGetpeername, sysGetsockname, sysGetsockopt, sysSetsockopt } from "./syscalls/sockopt";
+import { addLocal, addressesInit } from "./tables/addresses";
+import { portTableBytes, portsInit } from "./tables/ports";
+import { formatName, nameBuffer } from "./tables/sockaddr";
+import { connBytes, connInit } from "./tables/tuples";
+import { unixInit, unixUnlink } from "./tables/unix_names";
+import { advance } from "./tcp/events";
+import { resetTimeWaitCount, timeWaitSockets } from "./tcp/teardown";
 
 const SCRATCH_SIZE: i32 = 4096;
 let scratch: usize = 0;
@@ -312,7 +312,7 @@ export function sk_add_address(p: usize, len: i32): i32 { return addLocal(p, len
 /** Advances simulated time by `us` microseconds; returns the events handled. */
 export function sk_advance(us: i64): i32 {
   if (us < 0) return -Errno.EINVAL;
-  return runTimers(us);
+  return advance(us);
 }
 export function sk_now(): i64 { return nowUs(); }
 /** Microseconds until the next event, or -1 when nothing is scheduled. */

@@ -1,7 +1,6 @@
 // address.ts: sockaddr_in / sockaddr_in6 parsing and formatting, and the interned
 // address table (0 = 0.0.0.0, 1 = ::, 2 = 127.0.0.1, 3 = ::1).
-import { addressesInit, parseInet, formatInet, addLocal, sourceFor, connectTarget, isV4, isWildcard,
-  NOT_LOCAL, ANY4, ANY6, LOOP4, LOOP6 } from "../address";
+import { ANY4, ANY6, LOOP4, LOOP6, NOT_LOCAL, addLocal, addressesInit, connectTarget, formatInet, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 
 const AF_INET: i32 = 2;
 const AF_INET6: i32 = 10;

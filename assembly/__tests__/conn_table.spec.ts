@@ -1,6 +1,6 @@
 // conn_table.ts: the set of connected 4-tuples (open addressing, linear probing,
 // backward-shift deletion), so that connect() never reuses (src, sport, dst, dport).
-import { connInit, connInsert, connContains, connRemove, connCount, connBytes, tupleKey } from "../conn_table";
+import { connBytes, connContains, connCount, connInit, connInsert, connRemove, tupleKey } from "../tables/tuples";
 
 const LOOP4: u32 = 2;
 

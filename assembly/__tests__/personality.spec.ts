@@ -1,8 +1,7 @@
 // personality.ts: where Linux, FreeBSD and POSIX differ (listen() backlog, accept
 // queue length, error choices) and the tunables with their range checks.
-import { Personality, Tunable, setDefaults, setTunable, tunable, getPersonality, backlogLimit,
-  acceptQueueFull, acceptQueueCapacity, acceptInheritsNonblock, unixFullErrno,
-  unixListenUnboundErrno, shutdownStopsListener } from "../personality";
+import { Personality, acceptInheritsNonblock, acceptQueueCapacity, acceptQueueFull, backlogLimit, getPersonality, setDefaults, shutdownStopsListener, unixFullErrno, unixListenUnboundErrno } from "../policy/personality";
+import { Tunable, setTunable, tunable } from "../policy/tunables";
 
 const EINVAL: i32 = -22;
 

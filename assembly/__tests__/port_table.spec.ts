@@ -1,13 +1,13 @@
 // port_table.ts: who is bound to which port (bind conflicts), who listens where
 // (listener lookup), and the ephemeral port choice for bind(0)/listen() and connect().
-import { hashBind, unhashBind, bindConflict, addrOverlap, hashListen, unhashListen, listenConflict,
-  findListener, chooseBindPort, chooseConnectPort, portsInit } from "../port_table";
-import { socketsInit, sockAlloc, setU8, setU16, setFlag, Flag, Off, NONE } from "../socket";
-import { SocketState, setState } from "../state";
-import { addressesInit, addLocal, ANY4, ANY6, LOOP4, LOOP6 } from "../address";
-import { connInit, connInsert, connContains, tupleKey } from "../conn_table";
-import { Personality, Tunable, setDefaults, setTunable } from "../personality";
-import { seed } from "../prng";
+import { seed } from "../core/prng";
+import { Flag, NONE, Off, setFlag, setU16, setU8, sockAlloc, socketsInit } from "../core/socket";
+import { SocketState, setState } from "../core/state";
+import { Personality, setDefaults } from "../policy/personality";
+import { Tunable, setTunable } from "../policy/tunables";
+import { ANY4, ANY6, LOOP4, LOOP6, addLocal, addressesInit } from "../tables/addresses";
+import { addrOverlap, bindConflict, chooseBindPort, chooseConnectPort, findListener, hashBind, hashListen, listenConflict, portsInit, unhashBind, unhashListen } from "../tables/ports";
+import { connContains, connInit, connInsert, tupleKey } from "../tables/tuples";
 
 const AF_INET: u32 = 2;
 const AF_INET6: u32 = 10;

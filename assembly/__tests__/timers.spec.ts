@@ -1,5 +1,5 @@
 // timers.ts: simulated time and the event queue, a binary min-heap ordered by (time, seq).
-import { timersInit, schedule, pop, popped, nextTime, pending, setNow, nowUs } from "../timers";
+import { nextTime, nowUs, pending, pop, popped, schedule, setNow, timersInit } from "../storage/timer_heap";
 
 // Fields of the popped event (layout: i64 time, u32 seq, u32 kind, u32 a, ...).
 function poppedTime(): i64 { return load<i64>(popped); }

@@ -58,8 +58,8 @@ export function isLegal(from: SocketState, to: SocketState): bool {
   return <u32>from < 14 && <u32>to < 14 && (unchecked(LEGAL[from]) & bit(to)) != 0;
 }
 
-import { sockPtr, Off } from "./socket";
-import { wake } from "./epoll";
+import { Off, sockPtr } from "./socket";
+import { wake } from "../io/epoll";
 
 // @ts-ignore: decorator
 @inline export function getState(s: u32): SocketState {

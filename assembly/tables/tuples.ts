@@ -10,7 +10,7 @@
 // entries at <= 75 % load: the same cycle rate at 1 k open pairs, shorter probe runs,
 // and at most 16 bytes per tuple instead of 21.)
 
-import { mix64 } from "./prng";
+import { mix64 } from "../core/prng";
 
 let table: usize = 0;
 let mask: u32 = 0;

@@ -1,14 +1,14 @@
 // listen(2). Errors in the order of net/socket.c __sys_listen and net/ipv4/af_inet.c
 // inet_listen / net/unix/af_unix.c unix_listen; the backlog rules live in personality.ts.
 
-import { Errno } from "./errno";
-import { AF_UNIX, SOCK_DGRAM } from "./constants";
-import { Off, Flag, getU8, getU16, getU32, setU32, hasFlag } from "./socket";
-import { SocketState, SockLayer, getState, setState } from "./state";
-import { backlogLimit, unixListenUnboundErrno } from "./personality";
-import { lrAlloc, lrSetLimit } from "./accept_queue";
-import { bindConflict, listenConflict, hashListen } from "./port_table";
+import { lrAlloc, lrSetLimit } from "../core/accept_queue";
+import { AF_UNIX, SOCK_DGRAM } from "../core/constants";
+import { Errno } from "../core/errno";
+import { Flag, Off, getU16, getU32, getU8, hasFlag, setU32 } from "../core/socket";
+import { SockLayer, SocketState, getState, setState } from "../core/state";
+import { backlogLimit, unixListenUnboundErrno } from "../policy/personality";
 import { autobind } from "./bind";
+import { bindConflict, hashListen, listenConflict } from "../tables/ports";
 
 export function sysListen(s: u32, backlog: i32): i32 {
   // sock_no_listen for datagram sockets.

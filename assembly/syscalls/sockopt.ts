@@ -2,18 +2,14 @@
 // getsockname/getpeername (inet_getname, unix_getname), fcntl flags, and recv()'s
 // error and end-of-file reporting (the data path is a later issue).
 
-import { Errno } from "./errno";
-import { AF_UNIX, AF_INET6, SOL_SOCKET, SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_REUSEPORT, SO_ACCEPTCONN,
-  SO_PROTOCOL, SO_DOMAIN, IPPROTO_IPV6, IPV6_V6ONLY, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC,
-  O_RDWR, O_NONBLOCK, SOCK_DGRAM, SO_SNDBUF, SO_RCVBUF, SO_LINGER } from "./constants";
-import { sndbufOf, rcvbufOf, setSndbuf, setRcvbuf } from "./buffers";
-import { IPPROTO_TCP } from "./constants";
-import { Personality, getPersonality } from "./personality";
-import { lrSetFilter } from "./accept_queue";
-import { Off, Flag, Flag2, getU8, setU8, getU16, getU32, hasFlag, setFlag, clearFlag } from "./socket";
-import { SocketState, getState } from "./state";
-import { takeError } from "./connect";
-import { copyName, formatName, nameBuffer } from "./accept";
+import { lrSetFilter } from "../core/accept_queue";
+import { AF_INET6, AF_UNIX, FD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, O_NONBLOCK, O_RDWR, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE } from "../core/constants";
+import { Errno } from "../core/errno";
+import { Flag, Flag2, Off, clearFlag, getU16, getU32, getU8, hasFlag, setFlag, setU8, takeError } from "../core/socket";
+import { SocketState, getState } from "../core/state";
+import { rcvbufOf, setRcvbuf, setSndbuf, sndbufOf } from "../io/buffers";
+import { Personality, getPersonality } from "../policy/personality";
+import { copyName, formatName, nameBuffer } from "../tables/sockaddr";
 
 export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr: usize): i32 {
   let len = load<i32>(lenPtr);

@@ -21,7 +21,7 @@
 // epoll_wait walks only the ready list (readiness.ts), so it costs O(ready), not
 // O(sockets): Linux ep_poll_callback / ep_send_events.
 
-import { Off, getU32, setU32 } from "./socket";
+import { Off, getU32, setU32 } from "../core/socket";
 
 export const EPOLL_DOMAIN: u32 = 0xee;
 export const EPOLLET: u32 = 1 << 31;

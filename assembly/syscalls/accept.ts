@@ -1,38 +1,16 @@
 // accept(2) / accept4(2): net/socket.c do_accept, net/ipv4/inet_connection_sock.c
 // inet_csk_accept, net/unix/af_unix.c unix_accept.
 
-import { Errno } from "./errno";
-import { AF_UNIX, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_CLOEXEC } from "./constants";
-import { Off, Flag, getU8, setU8, getU16, getU32, setU32, hasFlag, setFlag } from "./socket";
-import { SocketState, SockLayer, getState } from "./state";
-import { fdAlloc } from "./fd_table";
-import { aqPop, aqLen, aqPushFront } from "./accept_queue";
-import { Personality, getPersonality, Tunable, tunable, acceptInheritsNonblock } from "./personality";
-import { formatInet } from "./address";
-import { formatUnix } from "./unix_names";
+import { aqLen, aqPop, aqPushFront } from "../core/accept_queue";
+import { SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK } from "../core/constants";
+import { Errno } from "../core/errno";
+import { fdAlloc } from "../core/fd_table";
+import { Flag, Off, getU32, getU8, hasFlag, setFlag, setU32, setU8 } from "../core/socket";
+import { SockLayer, SocketState, getState } from "../core/state";
+import { Personality, acceptInheritsNonblock, getPersonality } from "../policy/personality";
+import { Tunable, tunable } from "../policy/tunables";
 import { sysClose } from "./close";
-
-const nameBuf = memory.data(112);
-
-/** Writes a sockaddr to the caller's (addr, *lenPtr) as move_addr_to_user does. */
-export function copyName(src: usize, actual: i32, addr: usize, lenPtr: usize): void {
-  let room = load<i32>(lenPtr);
-  memory.copy(addr, src, <usize>(room < actual ? room : actual));
-  store<i32>(lenPtr, actual);
-}
-
-/** Formats socket s's local (peer = false) or peer address into nameBuf; returns the length. */
-export function formatName(s: u32, peer: bool): i32 {
-  if (getU8(s, Off.DOMAIN) == <u32>AF_UNIX) {
-    if (!peer) return formatUnix(<i32>getU32(s, Off.UNAME) - 1, nameBuf);
-    let p = getU32(s, Off.AUX);
-    return formatUnix(p == 0 ? -1 : <i32>getU32(p - 1, Off.UNAME) - 1, nameBuf);
-  }
-  let domain = <i32>getU8(s, Off.DOMAIN);
-  return peer ? formatInet(getU16(s, Off.PADDR), getU16(s, Off.PPORT), domain, nameBuf)
-              : formatInet(getU16(s, Off.LADDR), getU16(s, Off.LPORT), domain, nameBuf);
-}
-export function nameBuffer(): usize { return nameBuf; }
+import { copyName, formatName, nameBuffer } from "../tables/sockaddr";
 
 /**
  * flags < 0 means accept() (not accept4): FreeBSD then inherits O_NONBLOCK from the
@@ -80,7 +58,7 @@ export function sysAccept(s: u32, addr: usize, lenPtr: usize, flags: i32, badAdd
       sysClose(fd, <i32>child);
       return -Errno.EINVAL;
     }
-    copyName(nameBuf, formatName(child, true), addr, lenPtr);
+    copyName(nameBuffer(), formatName(child, true), addr, lenPtr);
   }
   return fd;
 }

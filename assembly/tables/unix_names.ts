@@ -8,7 +8,7 @@
 // gen, u16 length, u8 flags, u8 reserved, 108 bytes of name (sun_path bytes).
 // Lookup: open addressing over entry ids, tombstones on removal.
 
-import { UNIX_PATH_MAX } from "./constants";
+import { UNIX_PATH_MAX } from "../core/constants";
 
 const ENTRY: u32 = 128;
 const F_USED: u8 = 1;

@@ -1,8 +1,8 @@
 // Socket buffer sizes: SO_SNDBUF / SO_RCVBUF, with Linux's defaults and rules
 // (net/core/sock.c sk_setsockopt; Documentation/networking/ip-sysctl.rst).
 
-import { SOCK_STREAM, AF_UNIX } from "./constants";
-import { Off, getU8, getU32, setU32 } from "./socket";
+import { AF_UNIX, SOCK_STREAM } from "../core/constants";
+import { Off, getU32, getU8, setU32 } from "../core/socket";
 
 /** tcp_wmem[1], tcp_rmem[1]: the initial TCP buffers. */
 const TCP_SNDBUF: u32 = 16384;

@@ -6,23 +6,25 @@
 // beyond that send() says EAGAIN, and a partial write returns the count. Message
 // sockets keep boundaries.
 
-import { Errno } from "./errno";
-import { AF_UNIX, AF_INET6, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, MSG_PEEK } from "./constants";
-import { Off, Flag, Flag2, getU8, setU8, getU16, setU16, getU32, setU32, hasFlag, setFlag, isAlive, getGen } from "./socket";
-import { SocketState, getState, setState } from "./state";
-import { Tunable, tunable, Personality, getPersonality } from "./personality";
-import { rxAppend, rxAppendRecord, rxRead, rxNextRecord, rxReadRecord, rxLen, rxQueuedRecords, rxVisible, REC_HDR } from "./ring";
-import { sndbufOf, rcvbufOf } from "./buffers";
-import { wake } from "./epoll";
-import { takeError } from "./connect";
-import { scheduleData, abortOnData, dataArrivedAtRequest, filterCheck } from "./tcp";
-import { parseInet, NOT_LOCAL, connectTarget, sourceFor, isWildcard, formatInet } from "./address";
-import { findUdpReceiver, chooseBindPort, hashBind } from "./port_table";
-import { parseUnix, unixFind, unixOwner, unixOwnerGen, formatUnix } from "./unix_names";
-import { Stat, bump } from "./stats";
+import { AF_INET6, AF_UNIX, MSG_DONTWAIT, MSG_PEEK, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM } from "../core/constants";
+import { Errno } from "../core/errno";
+import { Flag, Flag2, Off, getU16, getU32, getU8, hasFlag, isAlive, setU16, setU32, setU8, takeError } from "../core/socket";
+import { SocketState, getState, setState } from "../core/state";
+import { Stat, bump } from "../core/stats";
+import { rcvbufOf, sndbufOf } from "../io/buffers";
+import { wake } from "../io/epoll";
+import { REC_HDR, rxAppend, rxAppendRecord, rxLen, rxNextRecord, rxQueuedRecords, rxRead, rxReadRecord, rxVisible } from "../io/rx_queue";
+import { Personality, getPersonality } from "../policy/personality";
+import { Tunable, tunable } from "../policy/tunables";
+import { NOT_LOCAL, connectTarget, formatInet, isWildcard, parseInet, sourceFor } from "../tables/addresses";
+import { chooseBindPort, findUdpReceiver, hashBind } from "../tables/ports";
+import { formatUnix, parseUnix, unixFind, unixOwner, unixOwnerGen } from "../tables/unix_names";
+import { filterCheck } from "../tcp/accept_filter";
+import { scheduleData } from "../tcp/events";
+import { dataArrivedAtRequest } from "../tcp/listener";
+import { abortOnData } from "../tcp/teardown";
 
 export const MSG_TRUNC: i32 = 0x20;
-export const MSG_DONTWAIT: i32 = 0x40;
 export const MSG_WAITALL: i32 = 0x100;
 export const MSG_NOSIGNAL: i32 = 0x4000;
 const SEND_FLAGS: i32 = MSG_DONTWAIT | MSG_NOSIGNAL | 0x800 /* MSG_EOR */ | 0x8000 /* MSG_MORE */;
@@ -232,7 +234,6 @@ export function sysSendto(s: u32, buf: usize, len: i32, flags: i32, addr: usize,
   wake(rs);
   return len;
 }
-
 
 const abstractFlag = memory.data(4);
 

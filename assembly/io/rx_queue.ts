@@ -18,7 +18,7 @@
 // (u32 payload length, u32 source: inet address index << 16 | port, or AF_UNIX name
 // id + 1) followed by the payload, so boundaries survive.
 
-import { Off, getU32, setU32 } from "./socket";
+import { Off, getU32, setU32 } from "../core/socket";
 
 const HDR: u32 = 32;
 const MIN_CAP: u32 = 256;   // small first: a 100-byte message costs ~300 bytes, not a page

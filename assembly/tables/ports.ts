@@ -9,13 +9,15 @@
 //                    through the listener's qnext/qprev (a listener has no SYN-queue links)
 // Memory: 5 arrays of 65536 u32 = 1.25 MiB, fixed.
 
-import { Off, Flag, getU8, getU16, getU32, hasFlag, setFlag, clearFlag, linkFirst, unlink } from "./socket";
-import { AF_INET6 } from "./constants";
-import { ANY4, ANY6, NOT_LOCAL, isV4 } from "./address";
-import { connInsert, tupleKey } from "./conn_table";
-import { Tunable, tunable } from "./personality";
-import { below, mix64, nextU32 } from "./prng";
-import { SocketState } from "./state";
+import { AF_INET6, SOCK_DGRAM } from "../core/constants";
+import { below, mix64, nextU32 } from "../core/prng";
+import { Flag, Off, clearFlag, getU16, getU32, getU8, hasFlag, setFlag } from "../core/socket";
+import { SocketState } from "../core/state";
+import { Tunable, tunable } from "../policy/tunables";
+import { linkFirst, unlink } from "../storage/lists";
+import { ANY4, ANY6, NOT_LOCAL, isV4 } from "./addresses";
+import { connInsert, tupleKey } from "./tuples";
+import { proto } from "../tcp/teardown";
 
 const PORTS: u32 = 65536;
 let bindHead: usize = 0;
@@ -291,3 +293,7 @@ export function findUdpReceiver(dst: u32, dport: u32, src: u32, sport: u32): i32
 export function bindHeadOf(proto: u32, port: u32): u32 { return load<u32>(headPtr(proto, port)); }
 export function bindUsersOf(proto: u32, port: u32): u32 { return load<u32>(usersPtr(proto, port)); }
 export function listenHeadOf(port: u32): u32 { return load<u32>(listenHead + (port << 2)); }
+
+/** Port table index of a socket's protocol: 0 TCP, 1 UDP. */
+// @ts-ignore: decorator
+@inline export function protoIndex(type: u32): u32 { return type == <u32>SOCK_DGRAM ? 1 : 0; }

@@ -1,17 +1,17 @@
 // bind(2) for AF_INET/AF_INET6 (net/ipv4/af_inet.c __inet_bind, net/ipv6/af_inet6.c
 // __inet6_bind) and AF_UNIX (net/unix/af_unix.c unix_bind).
 
-import { Errno } from "./errno";
-import { Personality, getPersonality } from "./personality";
-import { AF_INET, AF_INET6, SOCK_DGRAM } from "./constants";
-import { Off, Flag, getU8, getU16, setU16, getU32, setU32, hasFlag, setFlag, getGen } from "./socket";
-import { SocketState, getState, setState } from "./state";
-import { parseInet, NOT_LOCAL, ANY4, ANY6, isV4, isWildcard } from "./address";
-import { bindConflict, chooseBindPort, hashBind } from "./port_table";
-import { Tunable, tunable } from "./personality";
-import { parseUnix, unixFind, unixCreate } from "./unix_names";
-import { nextU32 } from "./prng";
-import { protoIndex } from "./socket_create";
+import { AF_INET, AF_INET6 } from "../core/constants";
+import { Errno } from "../core/errno";
+import { nextU32 } from "../core/prng";
+import { Flag, Off, getGen, getU16, getU32, getU8, hasFlag, setFlag, setU16, setU32 } from "../core/socket";
+import { SocketState, getState, setState } from "../core/state";
+import { Personality, getPersonality } from "../policy/personality";
+import { Tunable, tunable } from "../policy/tunables";
+import { ANY4, NOT_LOCAL, isV4, isWildcard, parseInet } from "../tables/addresses";
+import { bindConflict, chooseBindPort, hashBind, protoIndex } from "../tables/ports";
+import { parseUnix, unixCreate, unixFind } from "../tables/unix_names";
+import { proto } from "../tcp/teardown";
 
 const abstractFlag = memory.data(4);
 const autoName = memory.data(8);

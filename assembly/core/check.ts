@@ -3,14 +3,14 @@
 // export the tests call after every step. O(tables): for tests and debugging, never on
 // a per-call path. Returns 0, or the negative number of the first broken invariant.
 
-import { Off, Flag, getU8, getU16, getU32, hasFlag, socketsHighWater, socketsLive } from "./socket";
+import { aqAt, aqLen, incqFirst, incqLen, synqFirst, synqLen } from "./accept_queue";
+import { fdEntriesCap, fdEntry, fdsUsed } from "./fd_table";
+import { Flag, Off, getU16, getU32, getU8, hasFlag, socketsHighWater, socketsLive } from "./socket";
 import { SocketState, getState } from "./state";
-import { fdEntry, fdEntriesCap, fdsUsed } from "./fd_table";
-import { bindHeadOf, bindUsersOf, listenHeadOf } from "./port_table";
-import { aqLen, aqAt, synqLen, synqFirst, incqLen, incqFirst } from "./accept_queue";
-import { connContains, connCount, tupleKey } from "./conn_table";
-import { timeWaitSockets } from "./tcp";
-import { EPOLL_DOMAIN } from "./epoll";
+import { EPOLL_DOMAIN } from "../io/epoll";
+import { bindHeadOf, bindUsersOf, listenHeadOf } from "../tables/ports";
+import { connContains, connCount, tupleKey } from "../tables/tuples";
+import { proto, timeWaitSockets } from "../tcp/teardown";
 
 export function checkAll(): i32 {
   let hw = socketsHighWater();

@@ -19,7 +19,8 @@
 //  56 u32 reserved
 //  60 u32 reserved
 
-import { Off, linkFirst, linkLast, unlink } from "./socket";
+import { Off } from "./socket";
+import { linkFirst, linkLast, unlink } from "../storage/lists";
 
 const REC: u32 = 64;
 const INITIAL_RING: u32 = 8;

@@ -1,23 +1,20 @@
 // close(2), shutdown(2), and stopping a listener (net/ipv4/inet_connection_sock.c
 // inet_csk_listen_stop; net/unix/af_unix.c unix_release_sock).
 
-import { Errno } from "./errno";
-import { AF_UNIX, SHUT_RD, SHUT_RDWR } from "./constants";
-import { Off, Flag, sockFree, getU8, setU8, getU16, setU16, getU32, setU32, hasFlag, setFlag,
-  clearFlag, isAlive } from "./socket";
-import { SocketState, SockLayer, getState, setState } from "./state";
-import { fdRelease } from "./fd_table";
-import { aqPop, lrFree, synqFirst, incqFirst, incqRemove } from "./accept_queue";
-import { unhashBind, unhashListen } from "./port_table";
-import { connRemove, tupleKey } from "./conn_table";
-import { dropRequest, resetPeer, sendFin, connectionEnds, abortConnection, armOrphanTimer, freeConnected } from "./tcp";
-import { rxLen, rxFree } from "./ring";
-import { wake, unwatchAll, instFree, EPOLL_DOMAIN } from "./epoll";
-import { SOCK_DGRAM } from "./constants";
-import { unixRelease, unixOwner } from "./unix_names";
-import { shutdownStopsListener } from "./personality";
-import { Stat, bump } from "./stats";
-import { protoIndex } from "./socket_create";
+import { aqPop, incqFirst, incqRemove, lrFree, synqFirst } from "../core/accept_queue";
+import { AF_UNIX, SHUT_RD, SHUT_RDWR, SOCK_DGRAM } from "../core/constants";
+import { Errno } from "../core/errno";
+import { fdRelease } from "../core/fd_table";
+import { Flag, Off, clearFlag, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockFree } from "../core/socket";
+import { SockLayer, SocketState, getState, setState } from "../core/state";
+import { Stat, bump } from "../core/stats";
+import { EPOLL_DOMAIN, instFree, unwatchAll, wake } from "../io/epoll";
+import { rxFree, rxLen } from "../io/rx_queue";
+import { shutdownStopsListener } from "../policy/personality";
+import { unhashBind, unhashListen } from "../tables/ports";
+import { unixOwner, unixRelease } from "../tables/unix_names";
+import { dropRequest, resetPeer } from "../tcp/listener";
+import { abortConnection, armOrphanTimer, connectionEnds, freeConnected, sendFin } from "../tcp/teardown";
 
 function isUnix(s: u32): bool { return getU8(s, Off.DOMAIN) == <u32>AF_UNIX; }
 

@@ -10,7 +10,7 @@
 // by the host (sk_add_address). IPv4-mapped IPv6 addresses are stored as their IPv4
 // address and shown mapped to AF_INET6 sockets.
 
-import { AF_INET, AF_INET6, SOCKADDR_IN_LEN, SOCKADDR_IN6_LEN } from "./constants";
+import { AF_INET, AF_INET6, SOCKADDR_IN6_LEN, SOCKADDR_IN_LEN } from "../core/constants";
 
 export const ANY4: u32 = 0;
 export const ANY6: u32 = 1;

@@ -2,31 +2,21 @@
 // __inet_stream_connect, the autobind of tcp_v4_connect / __inet_hash_connect, and
 // AF_UNIX unix_stream_connect / unix_dgram_connect.
 
-import { Errno } from "./errno";
-import { Personality, getPersonality } from "./personality";
-import { AF_UNIX, AF_INET, AF_INET6, SOCK_DGRAM } from "./constants";
-import { Off, Flag, Flag2, NONE, sockAlloc, getU8, setU8, getU16, setU16, getU32, setU32, hasFlag, setFlag,
-  clearFlag, getGen, isAlive } from "./socket";
-import { SocketState, SockLayer, getState, setState } from "./state";
-import { parseInet, NOT_LOCAL, isWildcard, isV4, sourceFor, connectTarget } from "./address";
-import { chooseConnectPort, chooseBindPort, hashBind } from "./port_table";
-import { connInsert, tupleKey } from "./conn_table";
-import { startHandshake } from "./tcp";
+import { aqLen, aqPush, lrCountDrop, lrLimit } from "../core/accept_queue";
+import { AF_INET6, AF_UNIX, SOCK_DGRAM } from "../core/constants";
+import { Errno } from "../core/errno";
+import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU16, setU32, setU8, sockAlloc, takeError } from "../core/socket";
+import { SockLayer, SocketState, getState, setState } from "../core/state";
+import { Stat, bump } from "../core/stats";
+import { Personality, acceptQueueFull, getPersonality, unixFullErrno } from "../policy/personality";
 import { disconnect } from "./close";
-import { acceptQueueFull, unixFullErrno } from "./personality";
-import { aqLen, aqPush, lrLimit, lrCountDrop } from "./accept_queue";
-import { parseUnix, unixFind, unixOwner, unixOwnerGen, unixIsAbstract } from "./unix_names";
-import { Stat, bump } from "./stats";
-import { protoIndex } from "./socket_create";
+import { NOT_LOCAL, connectTarget, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
+import { chooseBindPort, chooseConnectPort, hashBind } from "../tables/ports";
+import { connInsert, tupleKey } from "../tables/tuples";
+import { parseUnix, unixFind, unixOwner, unixOwnerGen } from "../tables/unix_names";
+import { startHandshake } from "../tcp/client";
 
 const abstractFlag = memory.data(4);
-
-/** sock_error(): takes the pending error, 0 if none. */
-export function takeError(s: u32): i32 {
-  let e = <i32>getU8(s, Off.SOERROR);
-  setU8(s, Off.SOERROR, 0);
-  return e;
-}
 
 export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   let domain = <i32>getU8(s, Off.DOMAIN);

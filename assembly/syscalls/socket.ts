@@ -2,14 +2,14 @@
 // the family's create function (net/ipv4/af_inet.c inet_create, net/unix/af_unix.c
 // unix_create).
 
-import { Errno } from "./errno";
-import { AF_UNIX, AF_INET, AF_INET6, AF_MAX, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET,
-  SOCK_MAX, SOCK_TYPE_MASK, SOCK_NONBLOCK, SOCK_CLOEXEC, IPPROTO_TCP, IPPROTO_UDP } from "./constants";
-import { Off, Flag, NONE, sockAlloc, sockFree, setU8, setU16, setU32, setFlag } from "./socket";
-import { SocketState, SockLayer, setState } from "./state";
-import { fdAlloc } from "./fd_table";
-import { Tunable, tunable } from "./personality";
-import { ANY4, ANY6 } from "./address";
+import { AF_INET, AF_INET6, AF_MAX, AF_UNIX, IPPROTO_TCP, IPPROTO_UDP, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOCK_TYPE_MASK } from "../core/constants";
+import { Errno } from "../core/errno";
+import { fdAlloc } from "../core/fd_table";
+import { Flag, NONE, Off, setFlag, setU16, setU32, setU8, sockAlloc, sockFree } from "../core/socket";
+import { SockLayer, SocketState, setState } from "../core/state";
+import { Tunable, tunable } from "../policy/tunables";
+import { ANY4, ANY6 } from "../tables/addresses";
+import { proto } from "../tcp/teardown";
 
 export function sysSocket(domain: i32, typeArg: i32, protocol: i32): i32 {
   let type = typeArg & SOCK_TYPE_MASK;
@@ -62,7 +62,3 @@ export function sysSocket(domain: i32, typeArg: i32, protocol: i32): i32 {
   setU32(s, Off.FD, <u32>fd);
   return fd;
 }
-
-/** Port table index of a socket's protocol: 0 TCP, 1 UDP. */
-// @ts-ignore: decorator
-@inline export function protoIndex(type: u32): u32 { return type == <u32>SOCK_DGRAM ? 1 : 0; }
