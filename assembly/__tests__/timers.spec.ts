@@ -1,5 +1,5 @@
 // timers.ts: simulated time and the event queue, a binary min-heap ordered by (time, seq).
-import { nextTime, nowUs, pending, pop, popped, schedule, setNow, timersInit } from "../storage/timer_heap";
+import { NO_EVENT, nextTime, nowUs, pending, pop, popped, schedule, setNow, timersInit } from "../storage/timer_heap";
 
 // Fields of the popped event (layout: i64 time, u32 seq, u32 kind, u32 a, ...).
 function poppedTime(): i64 { return load<i64>(popped); }
@@ -22,7 +22,7 @@ describe("event queue", () => {
   beforeEach(() => { timersInit(); lcg = 12345; });
 
   it("has no next time (-1) when nothing is scheduled", () => {
-    expect(nextTime()).toBe(-1);
+    expect(nextTime()).toBe(NO_EVENT);
     expect(pending()).toBe(0);
   });
 
@@ -39,7 +39,7 @@ describe("event queue", () => {
     pop();
     expect(nextTime()).toBe(200);
     pop(); pop();
-    expect(nextTime()).toBe(-1);
+    expect(nextTime()).toBe(NO_EVENT);
   });
 
   it("fires events in time order", () => {
@@ -109,7 +109,7 @@ describe("event queue", () => {
       if (poppedTime() != keys[i] >> 20 || <i64>poppedA() != (keys[i] & 0xfffff)) wrong++;
     }
     expect(wrong).toBe(0);
-    expect(nextTime()).toBe(-1);
+    expect(nextTime()).toBe(NO_EVENT);
   });
 
   it("stays sorted when random pushes and pops interleave", () => {

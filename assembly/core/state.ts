@@ -24,7 +24,11 @@ export enum SocketState {
   TIME_WAIT = 13,
 }
 
-/** Socket-layer state (Linux struct socket::state, include/uapi/linux/net.h). */
+/**
+ * Socket-layer state (Linux struct socket::state, include/uapi/linux/net.h): what
+ * connect() and listen() consult, apart from the protocol state. Written only by
+ * setSockLayer.
+ */
 export enum SockLayer {
   SS_FREE = 0,
   SS_UNCONNECTED = 1,
@@ -80,4 +84,15 @@ import { wake } from "../io/epoll";
   store<u8>(p, <u8>to, Off.STATE);
   // Every state change may change readiness; epoll items watching s are queued (O(watchers)).
   if (load<u32>(p, Off.WATCH) != 0) wake(s);
+}
+
+// @ts-ignore: decorator
+@inline export function getSockLayer(s: u32): SockLayer {
+  return <SockLayer>load<u8>(sockPtr(s), Off.SSLAYER);
+}
+
+/** The one door for the socket-layer state (Linux writes sock->state in af_inet.c and af_unix.c). */
+// @ts-ignore: decorator
+@inline export function setSockLayer(s: u32, to: SockLayer): void {
+  store<u8>(sockPtr(s), <u8>to, Off.SSLAYER);
 }

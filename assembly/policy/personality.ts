@@ -1,7 +1,12 @@
-// Personality policy: every place where Linux, FreeBSD and POSIX disagree about
-// listen()/accept()/connect() is decided here, each rule with its source.
-// Tunables carry their sysctl names (Linux /proc/sys/net, FreeBSD kern.ipc).
+// Personality policy: every place where Linux, FreeBSD and POSIX disagree is decided
+// here, as a named rule with its source and its row in docs/personalities.md; no other
+// file compares personalities. Errors are returned as Errno names. The tunables and
+// their per-personality defaults are in policy/tunables.ts.
+//
+// Every rule reads the personality through this module, so that a later change can
+// make it per host (the network issue).
 
+import { Errno } from "../core/errno";
 import { Tunable, resetTunables, tunable } from "./tunables";
 
 export enum Personality {
@@ -90,7 +95,7 @@ export function tcpListenAutobinds(): bool { return true; }
  * support listening on an unbound socket."
  */
 export function unixListenUnboundErrno(): i32 {
-  return personality == Personality.Linux ? 22 /* EINVAL */ : 89 /* EDESTADDRREQ */;
+  return personality == Personality.Linux ? Errno.EINVAL : Errno.EDESTADDRREQ;
 }
 
 /**
@@ -108,7 +113,7 @@ export function acceptInheritsNonblock(): bool { return personality == Personali
  * blocks, so also EAGAIN). FreeBSD uipc_connect -> sonewconn fails -> ECONNREFUSED at once.
  */
 export function unixFullErrno(): i32 {
-  return personality == Personality.FreeBSD ? 111 /* ECONNREFUSED */ : 11 /* EAGAIN */;
+  return personality == Personality.FreeBSD ? Errno.ECONNREFUSED : Errno.EAGAIN;
 }
 
 /**
@@ -129,3 +134,62 @@ export function synBacklogReservesProven(): bool { return personality != Persona
  * keeps listening and shutdown() returns ENOTCONN.
  */
 export function shutdownStopsListener(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * Error for accept() on a datagram socket. Linux sock_no_accept: EOPNOTSUPP. FreeBSD
+ * kern_accept4 -> solisten-less socket: "if (!SOLISTENING(head)) error = EINVAL".
+ * POSIX accept(3p) lists EOPNOTSUPP for "The socket type of the specified socket does
+ * not support accepting connections"; we follow Linux.
+ */
+export function acceptDatagramErrno(): i32 {
+  return personality == Personality.FreeBSD ? Errno.EINVAL : Errno.EOPNOTSUPP;
+}
+
+/**
+ * Whether AF_UNIX has abstract names (sun_path[0] == 0). Linux unix(7) does; FreeBSD
+ * reads sun_path as a C string, so a leading NUL is the empty path (namei: ENOENT).
+ * POSIX follows Linux.
+ */
+export function unixAbstractNames(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * Whether bind() of an AF_UNIX socket with only sun_family (addrlen 2) autobinds an
+ * abstract name (Linux unix_bind: "if (addr_len == offsetof(struct sockaddr_un,
+ * sun_path) && sunaddr->sun_family == AF_UNIX) return unix_autobind(sk);"). FreeBSD
+ * uipc_bindat: "namelen = soun->sun_len - offsetof(struct sockaddr_un, sun_path); if
+ * (namelen <= 0) return (EINVAL);" -- no autobind. POSIX follows Linux.
+ */
+export function unixAutobinds(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * Whether the TCP_DEFER_ACCEPT option exists (include/uapi/linux/tcp.h, value 9).
+ * FreeBSD's tcp.h has no option 9: accept filters do its work (acceptFilters below).
+ */
+export function tcpDeferAcceptExists(): bool { return personality != Personality.FreeBSD; }
+
+/** Whether SO_ACCEPTFILTER exists (FreeBSD sys/sys/socket.h 0x1000, accept_filter(9)). */
+export function acceptFiltersExist(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * The SYN-queue length past which a SYN is answered with a cookie or dropped, for a
+ * listener whose backlog is `limit`. Linux tcp_conn_request: "if ((syncookies == 2 ||
+ * inet_csk_reqsk_queue_is_full(sk)) && !isn)", inet_csk_reqsk_queue_is_full being
+ * "reqsk_queue_len > sk_max_ack_backlog" since commit 3479c7549fb1 ("tcp/dccp: allow
+ * a connection when sk_max_ack_backlog is zero"). FreeBSD's syncache is bounded by its
+ * own cache_limit, here tcp_max_syn_backlog. POSIX follows Linux.
+ */
+export function synQueueLimit(limit: u32): u32 {
+  return personality == Personality.FreeBSD ? <u32>tunable(Tunable.TcpMaxSynBacklog) : limit;
+}
+
+/**
+ * Whether a SYN is dropped when the accept queue is already full. Linux
+ * tcp_conn_request: "if (sk_acceptq_is_full(sk)) { NET_INC_STATS(...,
+ * LINUX_MIB_LISTENOVERFLOWS); goto drop; }" -- the client retransmits. FreeBSD does not
+ * look at the accept queue here: its syncache answers and sonewconn decides at the
+ * final ACK (tcp/listener.ts onAck). POSIX follows Linux.
+ *
+ * A personality that checks at the SYN may also complete a loopback handshake inside
+ * the SYN (tcp/listener.ts onSyn): the queue it checked still has room at the ACK.
+ */
+export function synChecksAcceptQueue(): bool { return personality != Personality.FreeBSD; }

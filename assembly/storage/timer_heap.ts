@@ -10,6 +10,17 @@
 // dropped when it reaches the top.
 //
 // Event layout (32 bytes): i64 time, u32 seq, u32 kind, u32 a, u32 aGen, u32 b, u32 bGen.
+//
+// The clock ends at CLOCK_END (2^62 us, about 146,000 years): sk_advance refuses to go
+// past it (EINVAL), so now + any delay (at most MAX_DELAY_US) never wraps i64, and
+// NO_EVENT, the "nothing scheduled" answer, is a time no event can have.
+
+/** The last instant the clock can show. */
+export const CLOCK_END_US: i64 = 1 << 62;
+/** The longest delay anything schedules: tunables stop at 3600 s, RTOs at 120 s. */
+export const MAX_DELAY_US: i64 = 1 << 40;
+/** nextTime() when the heap is empty: later than any event can be scheduled. */
+export const NO_EVENT: i64 = i64.MAX_VALUE;
 
 export const EV_SIZE: u32 = 32;
 
@@ -50,6 +61,8 @@ function swap(i: u32, j: u32): void {
 
 /** Schedules an event `delay` microseconds from now; returns its seq (never 0). */
 export function schedule(delay: i64, kind: u32, a: u32, aGen: u32, b: u32, bGen: u32): u32 {
+  // Nothing is scheduled in the past, nor so far ahead that the time could wrap.
+  assert(delay >= 0 && delay <= MAX_DELAY_US, "schedule: delay out of range");
   if (len == cap) { cap <<= 1; heapPtr = heap.realloc(heapPtr, <usize>cap * EV_SIZE); }
   if (++seq == 0) seq = 1;
   let i = len++;
@@ -66,8 +79,8 @@ export function schedule(delay: i64, kind: u32, a: u32, aGen: u32, b: u32, bGen:
   return seq;
 }
 
-/** Time of the earliest event, or -1. */
-export function nextTime(): i64 { return len == 0 ? -1 : load<i64>(ev(0)); }
+/** Time of the earliest event, or NO_EVENT. */
+export function nextTime(): i64 { return len == 0 ? NO_EVENT : load<i64>(ev(0)); }
 
 // The popped event, copied out so handlers may schedule more.
 export const popped = memory.data(32);

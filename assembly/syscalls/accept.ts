@@ -6,8 +6,8 @@ import { SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK } from "../core/constants";
 import { Errno } from "../core/errno";
 import { fdAlloc } from "../core/fd_table";
 import { Flag, Off, getU32, getU8, hasFlag, setFlag, setU32, setU8 } from "../core/socket";
-import { SockLayer, SocketState, getState } from "../core/state";
-import { Personality, acceptInheritsNonblock, getPersonality } from "../policy/personality";
+import { SockLayer, SocketState, getState, setSockLayer } from "../core/state";
+import { acceptDatagramErrno, acceptInheritsNonblock } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { sysClose } from "./close";
 import { copyName, formatName, nameBuffer } from "../tables/sockaddr";
@@ -16,13 +16,12 @@ import { copyName, formatName, nameBuffer } from "../tables/sockaddr";
  * flags < 0 means accept() (not accept4): FreeBSD then inherits O_NONBLOCK from the
  * listener (ACCEPT4_INHERIT); Linux never does.
  */
-export function sysAccept(s: u32, addr: usize, lenPtr: usize, flags: i32, badAddr: bool): i32 {
+export function sysAccept(s: u32, addr: usize, lenPtr: usize, flags: i32): i32 {
   let inherit = flags < 0;
   if (inherit) flags = 0;
   let type = getU8(s, Off.TYPE);
   if (type == <u32>SOCK_DGRAM) {
-    // Linux sock_no_accept: EOPNOTSUPP. FreeBSD solisten-less socket: EINVAL.
-    return getPersonality() == Personality.FreeBSD ? -Errno.EINVAL : -Errno.EOPNOTSUPP;
+    return -acceptDatagramErrno();
   }
   // inet_csk_accept: "error = -EINVAL; if (sk->sk_state != TCP_LISTEN) goto out_err;"
   if (getState(s) != SocketState.LISTEN) return -Errno.EINVAL;
@@ -43,14 +42,10 @@ export function sysAccept(s: u32, addr: usize, lenPtr: usize, flags: i32, badAdd
   }
   setU32(child, Off.FD, <u32>fd);
   setU32(child, Off.PARENT, 0);
-  setU8(child, Off.SSLAYER, SockLayer.SS_CONNECTED);
+  setSockLayer(child, SockLayer.SS_CONNECTED);
   let nonblock = (flags & SOCK_NONBLOCK) != 0 || (inherit && acceptInheritsNonblock() && hasFlag(s, Flag.NONBLOCK));
   if (nonblock) setFlag(child, Flag.NONBLOCK);
   if (flags & SOCK_CLOEXEC) setFlag(child, Flag.CLOEXEC);
-  if (badAddr) {
-    sysClose(fd, <i32>child);
-    return -Errno.EFAULT;
-  }
   if (addr != 0) {
     if (load<i32>(lenPtr) < 0) {
       // move_addr_to_user: "if (len < 0) return -EINVAL;" after the connection was

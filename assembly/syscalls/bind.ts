@@ -6,7 +6,7 @@ import { Errno } from "../core/errno";
 import { nextU32 } from "../core/prng";
 import { Flag, Off, getGen, getU16, getU32, getU8, hasFlag, setFlag, setU16, setU32 } from "../core/socket";
 import { SocketState, getState, setState } from "../core/state";
-import { Personality, getPersonality } from "../policy/personality";
+import { unixAbstractNames, unixAutobinds } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { ANY4, NOT_LOCAL, isV4, isWildcard, parseInet } from "../tables/addresses";
 import { bindConflict, chooseBindPort, hashBind, protoIndex } from "../tables/ports";
@@ -73,18 +73,14 @@ export function autobind(s: u32): i32 {
 function unixBind(s: u32, addr: usize, len: i32): i32 {
   // unix_bind: "if (addr_len == offsetof(struct sockaddr_un, sun_path) && sunaddr->sun_family == AF_UNIX) return unix_autobind(sk);"
   if (len == 2 && load<u16>(addr) == 1) {
-    // FreeBSD uipc_bindat: "namelen = soun->sun_len - offsetof(struct sockaddr_un, sun_path);
-    // if (namelen <= 0) return (EINVAL);" -- no autobind.
-    if (getPersonality() == Personality.FreeBSD) return -Errno.EINVAL;
+    if (!unixAutobinds()) return -Errno.EINVAL;
     if (getU32(s, Off.UNAME) != 0) return -Errno.EINVAL;
     return unixAutobind(s);
   }
   let n = parseUnix(addr, len, abstractFlag);
   if (n < 0) return n;
   let abstract = load<u8>(abstractFlag) != 0;
-  // Abstract names are Linux's (unix(7)); FreeBSD reads sun_path as a C string, so a
-  // leading NUL is the empty path (namei: ENOENT).
-  if (abstract && getPersonality() == Personality.FreeBSD) return -Errno.ENOENT;
+  if (abstract && !unixAbstractNames()) return -Errno.ENOENT; // the empty path
   if (!abstract && n == 0) return -Errno.ENOENT;
   if (getU32(s, Off.UNAME) != 0) return -Errno.EINVAL; // "if (u->addr) goto out_up;" EINVAL
   let name = addr + 2;

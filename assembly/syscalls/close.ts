@@ -1,20 +1,20 @@
 // close(2), shutdown(2), and stopping a listener (net/ipv4/inet_connection_sock.c
 // inet_csk_listen_stop; net/unix/af_unix.c unix_release_sock).
 
-import { aqPop, incqFirst, incqRemove, lrFree, synqFirst } from "../core/accept_queue";
+import { aqPop, incqFirst, lrFree, synqFirst } from "../core/accept_queue";
 import { AF_UNIX, SHUT_RD, SHUT_RDWR, SOCK_DGRAM } from "../core/constants";
 import { Errno } from "../core/errno";
 import { fdRelease } from "../core/fd_table";
-import { Flag, Off, clearFlag, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockFree } from "../core/socket";
-import { SockLayer, SocketState, getState, setState } from "../core/state";
+import { sockDestroy } from "../core/release";
+import { Flag, Off, clearFlag, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8 } from "../core/socket";
+import { SockLayer, SocketState, getSockLayer, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
-import { EPOLL_DOMAIN, instFree, unwatchAll, wake } from "../io/epoll";
+import { EPOLL_DOMAIN, unwatchAll, wake } from "../io/epoll";
 import { rxFree, rxLen } from "../io/rx_queue";
 import { shutdownStopsListener } from "../policy/personality";
 import { unhashBind, unhashListen } from "../tables/ports";
-import { unixOwner, unixRelease } from "../tables/unix_names";
-import { dropRequest, resetPeer } from "../tcp/listener";
-import { abortConnection, armOrphanTimer, connectionEnds, freeConnected, sendFin } from "../tcp/teardown";
+import { resetPeer } from "../tcp/listener";
+import { abortConnection, armOrphanTimer, connectionEnds, sendFin } from "../tcp/teardown";
 
 function isUnix(s: u32): bool { return getU8(s, Off.DOMAIN) == <u32>AF_UNIX; }
 
@@ -30,22 +30,24 @@ function unixResetPeer(s: u32, err: i32): void {
 
 /**
  * inet_csk_listen_stop: requests in the SYN queue are dropped, connections in the
- * accept queue are reset (their clients read ECONNRESET, then EOF).
+ * accept queue are reset (their clients read ECONNRESET, then EOF). This is what
+ * close() (through core/release.ts sockDestroy) and a Linux shutdown(SHUT_RD) do to
+ * queued connections.
  */
-function listenStop(s: u32): void {
+export function listenStop(s: u32): void {
   let id = getU32(s, Off.AUX) - 1;
-  // Connections waiting for an accept filter are aborted like the queued ones.
+  // Connections waiting for an accept filter are aborted like the queued ones
+  // (sockDestroy takes each off the filter's queue).
   while (incqFirst(id) != 0) {
     let w = incqFirst(id) - 1;
-    incqRemove(id, w);
     bump(Stat.AcceptQueueResets);
     resetPeer(w);
-    freeSocket(w);
+    sockDestroy(w);
   }
   let r = synqFirst(id);
   while (r != 0) {
     let next = getU32(r - 1, Off.QNEXT);
-    dropRequest(r - 1);
+    sockDestroy(r - 1);                      // a request: off the SYN queue, freed
     r = next;
   }
   while (true) {
@@ -54,7 +56,7 @@ function listenStop(s: u32): void {
     bump(Stat.AcceptQueueResets);
     if (isUnix(ch)) unixResetPeer(ch, Errno.ECONNRESET);
     else resetPeer(ch);
-    freeSocket(ch);
+    sockDestroy(ch);
   }
   if (!isUnix(s)) unhashListen(s);
   lrFree(id);
@@ -64,13 +66,14 @@ function listenStop(s: u32): void {
 /**
  * The last descriptor of s is gone (net/ipv4/tcp.c __tcp_close). A TCP connection with
  * unread data, or with SO_LINGER 0, is reset; otherwise it sends its FIN and lives on
- * as an orphan through FIN_WAIT / LAST_ACK / TIME_WAIT (tcp.ts frees it at the end).
- * Everything else is freed now.
+ * as an orphan through FIN_WAIT / LAST_ACK / TIME_WAIT (tcp/teardown.ts frees it at the
+ * end). Everything else is freed now (a listener's queues too: sockDestroy).
  */
-function destroy(s: u32): void {
+function release(s: u32): void {
   let st = getState(s);
-  if (st == SocketState.LISTEN) listenStop(s);
-  else if (isUnix(s)) {
+  if (st == SocketState.LISTEN) {
+    // sockDestroy stops it: inet_csk_listen_stop / unix_release_sock.
+  } else if (isUnix(s)) {
     if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
       // unix_release_sock: "if (!skb_queue_empty(&sk->sk_receive_queue) || embrion) skpair->sk_err = ECONNRESET;"
       unixResetPeer(s, rxLen(s) != 0 ? Errno.ECONNRESET : 0);
@@ -105,31 +108,23 @@ function destroy(s: u32): void {
       return;
     }
   }
-  freeSocket(s);
+  sockDestroy(s);
 }
 
-/** Frees a socket no descriptor names: inet sockets through tcp.ts freeConnected. */
-function freeSocket(s: u32): void {
-  if (!isUnix(s)) { freeConnected(s); return; }
-  let n = getU32(s, Off.UNAME);
-  if (n != 0 && unixOwner(n - 1) == s + 1) unixRelease(n - 1);
-  rxFree(s);
-  unwatchAll(s);
-  setState(s, SocketState.FREE);
-  sockFree(s);
-}
-
+/**
+ * close(fd), for every way a descriptor is closed (sk_close, sk_close_batch, a
+ * connect_batch socket whose connect failed). The descriptor's epoll registrations end
+ * here, whatever becomes of the socket (fs/eventpoll.c eventpoll_release, called from
+ * __fput: registrations belong to the file) -- an orphan lingering in FIN_WAIT or
+ * TIME_WAIT is no longer reported, and the fd number can be registered afresh.
+ */
 export function sysClose(fd: i32, s: i32): i32 {
   fdRelease(fd);
   if (s < 0) return 0;
-  if (getU8(<u32>s, Off.DOMAIN) == EPOLL_DOMAIN) {
-    instFree(getU32(<u32>s, Off.AUX) - 1);
-    setState(<u32>s, SocketState.FREE);
-    sockFree(<u32>s);
-    return 0;
-  }
+  unwatchAll(<u32>s);
   setU32(<u32>s, Off.FD, 0xffffffff);
-  destroy(<u32>s);
+  if (getU8(<u32>s, Off.DOMAIN) == EPOLL_DOMAIN) sockDestroy(<u32>s);
+  else release(<u32>s);
   return 0;
 }
 
@@ -184,8 +179,8 @@ export function sysShutdown(s: u32, how: i32): i32 {
     }
     return 0;
   }
-  if (getU8(s, Off.SSLAYER) == <u32>SockLayer.SS_CONNECTING) {
-    setU8(s, Off.SSLAYER, st == SocketState.SYN_SENT || st == SocketState.CLOSED || st == SocketState.UNBOUND || st == SocketState.BOUND
+  if (getSockLayer(s) == SockLayer.SS_CONNECTING) {
+    setSockLayer(s, st == SocketState.SYN_SENT || st == SocketState.CLOSED || st == SocketState.UNBOUND || st == SocketState.BOUND
       ? SockLayer.SS_DISCONNECTING : SockLayer.SS_CONNECTED);
   }
   switch (st) {
@@ -195,7 +190,7 @@ export function sysShutdown(s: u32, how: i32): i32 {
       return 0;
     case SocketState.SYN_SENT:
       disconnect(s);
-      setU8(s, Off.SSLAYER, SockLayer.SS_UNCONNECTED);
+      setSockLayer(s, SockLayer.SS_UNCONNECTED);
       return 0;
     case SocketState.UNBOUND:
     case SocketState.BOUND:

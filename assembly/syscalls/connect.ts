@@ -6,9 +6,9 @@ import { aqLen, aqPush, lrCountDrop, lrLimit } from "../core/accept_queue";
 import { AF_INET6, AF_UNIX, SOCK_DGRAM } from "../core/constants";
 import { Errno } from "../core/errno";
 import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU16, setU32, setU8, sockAlloc, takeError } from "../core/socket";
-import { SockLayer, SocketState, getState, setState } from "../core/state";
+import { SockLayer, SocketState, getSockLayer, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
-import { Personality, acceptQueueFull, getPersonality, unixFullErrno } from "../policy/personality";
+import { acceptQueueFull, unixAbstractNames, unixFullErrno } from "../policy/personality";
 import { disconnect } from "./close";
 import { NOT_LOCAL, connectTarget, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 import { chooseBindPort, chooseConnectPort, hashBind } from "../tables/ports";
@@ -26,11 +26,11 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   if (load<u16>(addr) == 0) {
     // AF_UNSPEC: "err = sk->sk_prot->disconnect(sk, flags); sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;"
     disconnect(s);
-    setU8(s, Off.SSLAYER, SockLayer.SS_UNCONNECTED);
+    setSockLayer(s, SockLayer.SS_UNCONNECTED);
     return 0;
   }
   if (getU8(s, Off.TYPE) == <u32>SOCK_DGRAM) return udpConnect(s, addr, len);
-  switch (<SockLayer>getU8(s, Off.SSLAYER)) {
+  switch (getSockLayer(s)) {
     case SockLayer.SS_CONNECTED: return -Errno.EISCONN;
     case SockLayer.SS_CONNECTING: {
       let st = getState(s);
@@ -38,11 +38,11 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
       if (st == SocketState.CLOSED || st == SocketState.UNBOUND || st == SocketState.BOUND) {
         // sock_error: "err = sock_error(sk) ? : -ECONNABORTED; sock->state = SS_UNCONNECTED;"
         let e = takeError(s);
-        setU8(s, Off.SSLAYER, SockLayer.SS_UNCONNECTED);
+        setSockLayer(s, SockLayer.SS_UNCONNECTED);
         return -(e != 0 ? e : Errno.ECONNABORTED);
       }
       // The attempt completed since the last call: "sock->state = SS_CONNECTED; err = 0;"
-      setU8(s, Off.SSLAYER, SockLayer.SS_CONNECTED);
+      setSockLayer(s, SockLayer.SS_CONNECTED);
       return 0;
     }
     case SockLayer.SS_DISCONNECTING: return -Errno.EINVAL;
@@ -80,7 +80,7 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   clearFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
   setU8(s, Off.FLAGS2, getU8(s, Off.FLAGS2) & ~Flag2.DONE);
   setState(s, SocketState.SYN_SENT);
-  setU8(s, Off.SSLAYER, SockLayer.SS_CONNECTING);
+  setSockLayer(s, SockLayer.SS_CONNECTING);
   startHandshake(s);
   // On loopback the handshake has already run. A nonblocking socket still says
   // EINPROGRESS (Linux answers before release_sock() processes the SYN-ACK); a
@@ -89,11 +89,11 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   st = getState(s);
   if (st == SocketState.SYN_SENT || hasFlag(s, Flag.NONBLOCK)) return -Errno.EINPROGRESS;
   if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
-    setU8(s, Off.SSLAYER, SockLayer.SS_CONNECTED);
+    setSockLayer(s, SockLayer.SS_CONNECTED);
     return 0;
   }
   let e = takeError(s);
-  setU8(s, Off.SSLAYER, SockLayer.SS_UNCONNECTED);
+  setSockLayer(s, SockLayer.SS_UNCONNECTED);
   return -(e != 0 ? e : Errno.ECONNABORTED);
 }
 
@@ -116,7 +116,7 @@ function udpConnect(s: u32, addr: usize, len: i32): i32 {
   setU16(s, Off.PPORT, dport);
   let st = getState(s);
   if (st != SocketState.ESTABLISHED) setState(s, SocketState.ESTABLISHED);
-  setU8(s, Off.SSLAYER, SockLayer.SS_CONNECTED);
+  setSockLayer(s, SockLayer.SS_CONNECTED);
   return 0;
 }
 
@@ -125,9 +125,7 @@ function unixConnect(s: u32, addr: usize, len: i32): i32 {
   let n = parseUnix(addr, len, abstractFlag);
   if (n < 0) return n;
   let abstract = load<u8>(abstractFlag) != 0;
-  // Abstract names are Linux's (unix(7)); FreeBSD reads sun_path as a C string, so a
-  // leading NUL is the empty path (namei: ENOENT).
-  if (abstract && getPersonality() == Personality.FreeBSD) return -Errno.ENOENT;
+  if (abstract && !unixAbstractNames()) return -Errno.ENOENT; // the empty path
   let type = getU8(s, Off.TYPE);
   let st = getState(s);
   if (type != <u32>SOCK_DGRAM) {
@@ -152,7 +150,7 @@ function unixConnect(s: u32, addr: usize, len: i32): i32 {
     setU32(s, Off.AUX, l + 1);
     setU32(s, Off.PEERGEN, getGen(l));
     if (st != SocketState.ESTABLISHED) setState(s, SocketState.ESTABLISHED);
-    setU8(s, Off.SSLAYER, SockLayer.SS_CONNECTED);
+    setSockLayer(s, SockLayer.SS_CONNECTED);
     return 0;
   }
   // "if (other->sk_state != TCP_LISTEN) goto out_unlock; if (other->sk_shutdown & RCV_SHUTDOWN) goto out_unlock;" ECONNREFUSED
@@ -169,7 +167,7 @@ function unixConnect(s: u32, addr: usize, len: i32): i32 {
   setState(ch, SocketState.ESTABLISHED);
   setU8(ch, Off.DOMAIN, AF_UNIX);
   setU8(ch, Off.TYPE, type);
-  setU8(ch, Off.SSLAYER, SockLayer.SS_CONNECTED);
+  setSockLayer(ch, SockLayer.SS_CONNECTED);
   setU32(ch, Off.UNAME, getU32(l, Off.UNAME)); // "unix_sk(newsk)->addr = otheru->addr" (not the owner)
   setU32(ch, Off.PARENT, l + 1);
   setU32(ch, Off.SNDBUF, getU32(l, Off.SNDBUF));
@@ -182,6 +180,6 @@ function unixConnect(s: u32, addr: usize, len: i32): i32 {
   setU32(s, Off.PEERGEN, getGen(ch));
   setFlag(s, Flag.WASCONN);
   setState(s, SocketState.ESTABLISHED);
-  setU8(s, Off.SSLAYER, SockLayer.SS_CONNECTED);
+  setSockLayer(s, SockLayer.SS_CONNECTED);
   return 0;
 }

@@ -14,7 +14,7 @@ import { Stat, bump } from "../core/stats";
 import { rcvbufOf, sndbufOf } from "../io/buffers";
 import { wake } from "../io/epoll";
 import { REC_HDR, rxAppend, rxAppendRecord, rxLen, rxNextRecord, rxQueuedRecords, rxRead, rxReadRecord, rxVisible } from "../io/rx_queue";
-import { Personality, getPersonality } from "../policy/personality";
+import { unixAbstractNames } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { NOT_LOCAL, connectTarget, formatInet, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 import { chooseBindPort, findUdpReceiver, hashBind } from "../tables/ports";
@@ -248,7 +248,7 @@ function unixDgramSend(s: u32, buf: usize, len: i32, addr: usize, alen: i32): i3
     let n = parseUnix(addr, alen, abstractFlag);
     if (n < 0) return n;
     let abstract = load<u8>(abstractFlag) != 0;
-    if (abstract && getPersonality() == Personality.FreeBSD) return -Errno.ENOENT; // no abstract names
+    if (abstract && !unixAbstractNames()) return -Errno.ENOENT; // the empty path
     let id = unixFind(addr + 2, <u32>n);
     if (id < 0) return abstract ? -Errno.ECONNREFUSED : -Errno.ENOENT;
     let owner = unixOwner(<u32>id);

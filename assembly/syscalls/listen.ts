@@ -5,7 +5,7 @@ import { lrAlloc, lrSetLimit } from "../core/accept_queue";
 import { AF_UNIX, SOCK_DGRAM } from "../core/constants";
 import { Errno } from "../core/errno";
 import { Flag, Off, getU16, getU32, getU8, hasFlag, setU32 } from "../core/socket";
-import { SockLayer, SocketState, getState, setState } from "../core/state";
+import { SockLayer, SocketState, getSockLayer, getState, setState } from "../core/state";
 import { backlogLimit, unixListenUnboundErrno } from "../policy/personality";
 import { autobind } from "./bind";
 import { bindConflict, hashListen, listenConflict } from "../tables/ports";
@@ -27,7 +27,7 @@ export function sysListen(s: u32, backlog: i32): i32 {
   }
   // inet_listen: "if (sock->state != SS_UNCONNECTED || sock->type != SOCK_STREAM) goto out;"
   // "if (!((1 << old_state) & (TCPF_CLOSE | TCPF_LISTEN))) goto out;" -> EINVAL
-  if (getU8(s, Off.SSLAYER) != <u32>SockLayer.SS_UNCONNECTED) return -Errno.EINVAL;
+  if (getSockLayer(s) != SockLayer.SS_UNCONNECTED) return -Errno.EINVAL;
   if (st == SocketState.LISTEN) {
     // A second listen() only stores the new backlog (Linux "WRITE_ONCE(sk->sk_max_ack_backlog,
     // backlog)"; FreeBSD solisten_proto sets sol_qlimit again). Queued connections stay.

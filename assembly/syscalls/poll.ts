@@ -4,7 +4,8 @@
 
 import { Errno } from "../core/errno";
 import { fdAlloc, fdLookup } from "../core/fd_table";
-import { NONE, Off, getGen, getU32, getU8, isAlive, setU32, setU8, sockAlloc, sockFree } from "../core/socket";
+import { sockDestroy } from "../core/release";
+import { NONE, Off, getGen, getU32, getU8, isAlive, setU32, setU8, sockAlloc } from "../core/socket";
 import { SocketState, setState } from "../core/state";
 import { EPOLLET, EPOLLONESHOT, EPOLL_DOMAIN, findItem, instAlloc, ip, itemAdd, itemDisable, itemModify, itemNextReady, itemRemove, itemRequeue, itemUnready, readyFirst, readyLast } from "../io/epoll";
 import { POLLERR, POLLHUP, POLLNVAL, pollMask } from "../io/readiness";
@@ -44,7 +45,7 @@ export function sysEpollCreate(flags: i32): i32 {
   setState(s, SocketState.UNBOUND);
   setU8(s, Off.DOMAIN, EPOLL_DOMAIN);
   let fd = fdAlloc(s, <u32>tunable(Tunable.MaxFds));
-  if (fd < 0) { setState(s, SocketState.FREE); sockFree(s); return fd; }
+  if (fd < 0) { sockDestroy(s); return fd; }
   setU32(s, Off.FD, <u32>fd);
   setU32(s, Off.AUX, instAlloc() + 1);
   return fd;

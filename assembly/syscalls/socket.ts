@@ -5,8 +5,9 @@
 import { AF_INET, AF_INET6, AF_MAX, AF_UNIX, IPPROTO_TCP, IPPROTO_UDP, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOCK_TYPE_MASK } from "../core/constants";
 import { Errno } from "../core/errno";
 import { fdAlloc } from "../core/fd_table";
-import { Flag, NONE, Off, setFlag, setU16, setU32, setU8, sockAlloc, sockFree } from "../core/socket";
-import { SockLayer, SocketState, setState } from "../core/state";
+import { sockDestroy } from "../core/release";
+import { Flag, NONE, Off, setFlag, setU16, setU32, setU8, sockAlloc } from "../core/socket";
+import { SockLayer, SocketState, setSockLayer, setState } from "../core/state";
 import { Tunable, tunable } from "../policy/tunables";
 import { ANY4, ANY6 } from "../tables/addresses";
 import { proto } from "../tcp/teardown";
@@ -49,7 +50,7 @@ export function sysSocket(domain: i32, typeArg: i32, protocol: i32): i32 {
   let s = sockAlloc();
   if (s == NONE) return -Errno.ENOBUFS;
   setState(s, SocketState.UNBOUND);
-  setU8(s, Off.SSLAYER, SockLayer.SS_UNCONNECTED);
+  setSockLayer(s, SockLayer.SS_UNCONNECTED);
   setU8(s, Off.DOMAIN, <u32>domain);
   setU8(s, Off.TYPE, <u32>type);
   setU8(s, Off.PROTOCOL, <u32>proto);
@@ -58,7 +59,7 @@ export function sysSocket(domain: i32, typeArg: i32, protocol: i32): i32 {
   if (typeArg & SOCK_CLOEXEC) setFlag(s, Flag.CLOEXEC);
   // get_unused_fd_flags comes after the socket exists: EMFILE frees it again.
   let fd = fdAlloc(s, <u32>tunable(Tunable.MaxFds));
-  if (fd < 0) { setState(s, SocketState.FREE); sockFree(s); return fd; }
+  if (fd < 0) { sockDestroy(s); return fd; }
   setU32(s, Off.FD, <u32>fd);
   return fd;
 }

@@ -8,7 +8,7 @@ import { Errno } from "../core/errno";
 import { Flag, Flag2, Off, clearFlag, getU16, getU32, getU8, hasFlag, setFlag, setU8, takeError } from "../core/socket";
 import { SocketState, getState } from "../core/state";
 import { rcvbufOf, setRcvbuf, setSndbuf, sndbufOf } from "../io/buffers";
-import { Personality, getPersonality } from "../policy/personality";
+import { acceptFiltersExist, tcpDeferAcceptExists } from "../policy/personality";
 import { copyName, formatName, nameBuffer } from "../tables/sockaddr";
 
 export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr: usize): i32 {
@@ -40,7 +40,7 @@ export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr:
     }
   } else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && getU8(s, Off.DOMAIN) == <u32>AF_INET6) {
     v = hasFlag(s, Flag.V6ONLY) ? 1 : 0;
-  } else if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT && isTcp(s) && getPersonality() != Personality.FreeBSD) {
+  } else if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT && isTcp(s) && tcpDeferAcceptExists()) {
     v = retransToSecs(getU8(s, Off.DEFER));
   } else {
     return -unknownOption(s, level, true);
@@ -80,13 +80,12 @@ function retransToSecs(retrans: u32): i32 {
 function isTcp(s: u32): bool { return getU8(s, Off.DOMAIN) != <u32>AF_UNIX && getU8(s, Off.TYPE) == 1; }
 
 export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i32): i32 {
-  // TCP_DEFER_ACCEPT is Linux's: FreeBSD's tcp.h has no option 9 (accept filters do it).
-  if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT && isTcp(s) && getPersonality() != Personality.FreeBSD) {
+  if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT && isTcp(s) && tcpDeferAcceptExists()) {
     if (len < 4) return -Errno.EINVAL;
     setU8(s, Off.DEFER, secsToRetrans(load<i32>(val)));
     return 0;
   }
-  if (level == SOL_SOCKET && name == SO_ACCEPTFILTER && getPersonality() == Personality.FreeBSD) {
+  if (level == SOL_SOCKET && name == SO_ACCEPTFILTER && acceptFiltersExist()) {
     // accept_filt_setopt: the socket must listen; a NULL value removes the filter.
     if (getState(s) != SocketState.LISTEN) return -Errno.EINVAL;
     let id = getU32(s, Off.AUX) - 1;

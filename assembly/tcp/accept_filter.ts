@@ -2,12 +2,12 @@
 // listener's incomplete queue (sol_incomp) until its data passes the filter.
 
 import { aqPush, incqAppend, incqFirst, incqLen, incqRemove, lrCountDrop, lrFilter, lrLimit } from "../core/accept_queue";
+import { sockDestroy } from "../core/release";
 import { Flag2, Off, getU32, getU8, setU8 } from "../core/socket";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
 import { rxRead, rxVisible } from "../io/rx_queue";
 import { listenerId, resetPeer } from "./listener";
-import { freeConnected } from "./teardown";
 
 /**
  * FreeBSD accept filter: a completed connection waits in the incomplete queue until its
@@ -20,11 +20,10 @@ export function filterEnqueue(id: u32, s: u32): void {
   incqAppend(id, s);
   while (incqLen(id) > lrLimit(id)) {
     let old = incqFirst(id) - 1;
-    incqRemove(id, old);
     bump(Stat.AcceptFilterDrops);
     lrCountDrop(id);
     resetPeer(old);
-    freeConnected(old);
+    sockDestroy(old);           // off the filter's queue, freed
   }
   filterCheck(s);
 }

@@ -11,16 +11,18 @@
 // tcp/listener.ts (SYN at a listener, the final ACK, cookies, SYN-ACK retransmits),
 // tcp/teardown.ts (RST, FIN, TIME_WAIT), tcp/accept_filter.ts.
 
+import { Errno } from "../core/errno";
+import { sockDestroy } from "../core/release";
 import { Flag, Off, getGen, getU32, hasFlag, isAlive, setU32 } from "../core/socket";
 import { SocketState, getState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
 import { rxDeliver } from "../io/rx_queue";
 import { Tunable, tunable } from "../policy/tunables";
-import { nextTime, nowUs, pop, popped, schedule, setNow } from "../storage/timer_heap";
+import { CLOCK_END_US, nextTime, nowUs, pop, popped, schedule, setNow } from "../storage/timer_heap";
 import { filterCheck } from "./accept_filter";
 import { onSynAck, onSynRto } from "./client";
-import { dataArrivedAtRequest, dropRequest, onAck, onAckCookie, onSyn, onSynackRto } from "./listener";
+import { dataArrivedAtRequest, onAck, onAckCookie, onSyn, onSynackRto } from "./listener";
 import { finish, onFin, onFinAck, onRst } from "./teardown";
 
 export const EV_SYN: u32 = 1;          // a = client
@@ -66,7 +68,7 @@ export function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32
       if (isAlive(a, aGen) && getState(a) == SocketState.SYN_RECEIVED) {
         // tcp_check_req: "if (flg & (TCP_FLAG_RST|TCP_FLAG_SYN)) ... goto embryonic_reset"
         bump(Stat.AttemptFails); bump(Stat.EmbryonicRsts);
-        dropRequest(a);
+        sockDestroy(a);
       }
       break;
     case EV_FIN: if (isAlive(a, aGen)) onFin(a, b, bGen); break;
@@ -95,11 +97,12 @@ export function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32
  * (time, seq) order. Returns the number of events handled.
  */
 export function advance(us: i64): i32 {
+  if (us < 0 || us > CLOCK_END_US - nowUs()) return -Errno.EINVAL;
   let end = nowUs() + us;
   let n = 0;
   while (true) {
     let t = nextTime();
-    if (t < 0 || t > end) break;
+    if (t > end) break;                    // NO_EVENT is later than any end
     pop();
     setNow(t);
     handle(load<u32>(popped, 12), load<u32>(popped, 16), load<u32>(popped, 20),

@@ -5,14 +5,15 @@
 // inherits from its listener (initServerSide: sk_clone_lock, __inet_inherit_port).
 
 import { aqLen, aqPush, lrCountDrop, lrFilter, lrLimit, synqAdd, synqLen, synqRemove } from "../core/accept_queue";
-import { Flag, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockAlloc, sockFree, sockPtr } from "../core/socket";
-import { SocketState, getState, setState } from "../core/state";
+import { sockDestroy } from "../core/release";
+import { Flag, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
+import { SockLayer, SocketState, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
-import { Personality, acceptQueueFull, getPersonality, synBacklogReservesProven } from "../policy/personality";
+import { acceptQueueFull, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { isProven, markProven } from "../tables/addresses";
-import { findListener, hashBind, unhashBind } from "../tables/ports";
+import { findListener, hashBind } from "../tables/ports";
 import { tupleKey } from "../tables/tuples";
 import { filterEnqueue } from "./accept_filter";
 import { EV_RST, EV_SYNACK, EV_SYNACK_COOKIE, EV_SYNACK_RTO, armTimer, send } from "./events";
@@ -38,7 +39,7 @@ export function initServerSide(s: u32, l: u32, c: u32): void {
   let sp = sockPtr(s), lp = sockPtr(l), cp = sockPtr(c);
   store<u16>(sp + Off.DOMAIN, load<u16>(lp + Off.DOMAIN));   // domain and type
   store<u8>(sp + Off.PROTOCOL, load<u8>(lp + Off.PROTOCOL));
-  store<u8>(sp + Off.SSLAYER, 3 /* SS_CONNECTED once accepted */);
+  setSockLayer(s, SockLayer.SS_CONNECTED);      // once accepted
   store<u32>(sp + Off.LADDR, load<u32>(cp + Off.PADDR));      // local = client's peer (addr, port)
   store<u32>(sp + Off.PADDR, load<u32>(cp + Off.LADDR));      // peer = client's local
   store<u32>(sp + Off.PARENT, l + 1);
@@ -71,14 +72,10 @@ export function onSyn(c: u32, cGen: u32): void {
   }
   let id = listenerId(l);
   let limit = lrLimit(id);
-  let personality = getPersonality();
   let cookies = tunable(Tunable.TcpSyncookies);
   let wantCookie = false;
-  // "if ((syncookies == 2 || inet_csk_reqsk_queue_is_full(sk)) && !isn)":
-  // inet_csk_reqsk_queue_is_full is "reqsk_queue_len > sk_max_ack_backlog" since
-  // commit 3479c7549fb1 ("tcp/dccp: allow a connection when sk_max_ack_backlog is zero").
-  // FreeBSD's syncache is bounded by the same tunable here (its cache_limit).
-  if (cookies == 2 || synqLen(id) > (getPersonality() != Personality.FreeBSD ? limit : <u32>tunable(Tunable.TcpMaxSynBacklog))) {
+  // "if ((syncookies == 2 || inet_csk_reqsk_queue_is_full(sk)) && !isn)" (policy: synQueueLimit)
+  if (cookies == 2 || synqLen(id) > synQueueLimit(limit)) {
     if (cookies != 0) {
       // tcp_syn_flood_action
       wantCookie = true;
@@ -89,10 +86,9 @@ export function onSyn(c: u32, cGen: u32): void {
       return;
     }
   }
-  // "if (sk_acceptq_is_full(sk)) { NET_INC_STATS(..., LINUX_MIB_LISTENOVERFLOWS); goto drop; }"
-  // The SYN is dropped silently and the client retransmits. FreeBSD does not look at
-  // the accept queue here: its syncache answers and sonewconn decides at the ACK.
-  if (personality != Personality.FreeBSD && acceptQueueFull(aqLen(id), limit)) {
+  // Accept queue full at the SYN: dropped silently, the client retransmits (policy:
+  // synChecksAcceptQueue, acceptQueueFull).
+  if (synChecksAcceptQueue() && acceptQueueFull(aqLen(id), limit)) {
     bump(Stat.ListenOverflows);
     countDrop(l);
     return;
@@ -111,7 +107,7 @@ export function onSyn(c: u32, cGen: u32): void {
     send(EV_SYNACK_COOKIE, c, cGen, l, getGen(l));
     return;
   }
-  if (tunable(Tunable.LinkDelayUs) == 0 && personality != Personality.FreeBSD && getU8(l, Off.DEFER) == 0) {
+  if (tunable(Tunable.LinkDelayUs) == 0 && synChecksAcceptQueue() && getU8(l, Off.DEFER) == 0) {
     // Loopback: SYN-ACK and ACK would be handled inside this call, so the request
     // would enter and leave the SYN queue at once, and the accept queue, checked just
     // above, still has room when the ACK arrives. Build the child directly: the same
@@ -137,15 +133,6 @@ export function onSyn(c: u32, cGen: u32): void {
   let rGen = getGen(r);
   send(EV_SYNACK, c, cGen, r, rGen);
   if (isAlive(r, rGen) && getState(r) == SocketState.SYN_RECEIVED) armTimer(r, EV_SYNACK_RTO, TIMEOUT_INIT_US);
-}
-
-/** Removes a request from its listener's SYN queue and frees it. */
-export function dropRequest(r: u32): void {
-  let l = getU32(r, Off.PARENT) - 1;
-  synqRemove(listenerId(l), r);
-  unhashBind(r, 0);
-  setState(r, SocketState.FREE);
-  sockFree(r);
 }
 
 /** Tells the client its server side is gone; used for resets the kernel sends. */
@@ -210,7 +197,7 @@ export function onAck(r: u32, rGen: u32, c: u32, cGen: u32): void {
     if (tunable(Tunable.TcpAbortOnOverflow) != 0) {
       bump(Stat.EmbryonicRsts);
       bump(Stat.OutRsts);
-      dropRequest(r);
+      sockDestroy(r);  // off the SYN queue, freed
       send(EV_RST, c, cGen, 0, 0);
     } else {
       setFlag(r, Flag.ACKED);
@@ -263,7 +250,7 @@ export function onSynackRto(r: u32): void {
   let resend = defer == 0 || !acked || n + 1 >= defer;
   if (expire) {
     bump(Stat.ReqDropped);
-    dropRequest(r);
+    sockDestroy(r);  // off the SYN queue, freed
     return;
   }
   // num_timeout is counted before the retransmitted SYN-ACK is answered: on loopback

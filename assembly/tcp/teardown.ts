@@ -3,11 +3,11 @@
 // tcp_time_wait / tcp_timewait_state_process, tcp.c __tcp_close).
 
 import { Errno } from "../core/errno";
-import { Flag, Flag2, NONE, Off, SOCK_SIZE, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU16, setU32, setU8, sockAlloc, sockFree, sockPtr } from "../core/socket";
+import { sockDestroy } from "../core/release";
+import { Flag, Flag2, NONE, Off, SOCK_SIZE, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU16, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
 import { SocketState, getState, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
-import { unwatchAll, wake } from "../io/epoll";
-import { rxFree } from "../io/rx_queue";
+import { wake } from "../io/epoll";
 import { Tunable, tunable } from "../policy/tunables";
 import { hashBind, protoIndex, unhashBind } from "../tables/ports";
 import { connInsert, connRemove, tupleKey } from "../tables/tuples";
@@ -19,6 +19,8 @@ const TIMEWAIT_US: i64 = 60000000;
 let timeWaitCount: u32 = 0;
 export function timeWaitSockets(): u32 { return timeWaitCount; }
 export function resetTimeWaitCount(): void { timeWaitCount = 0; }
+/** A TIME_WAIT socket is freed (core/release.ts sockDestroy). */
+export function timeWaitLeaves(): void { timeWaitCount--; }
 
 /** Port-table index of the socket's protocol (UDP sockets come here through disconnect). */
 export function proto(s: u32): u32 { return protoIndex(getU8(s, Off.TYPE)); }
@@ -66,7 +68,7 @@ export function onRst(s: u32): void {
   if (st >= SocketState.ESTABLISHED && st <= SocketState.LAST_ACK) {
     // tcp_reset: "case TCP_CLOSE_WAIT: err = EPIPE; ... default: err = ECONNRESET;"
     setU32(s, Off.AUX, 0);
-    if (hasFlag(s, Flag.ORPHAN)) { freeConnected(s); return; }
+    if (hasFlag(s, Flag.ORPHAN)) { sockDestroy(s); return; }
     connectionEnds(s, st == SocketState.CLOSE_WAIT ? Errno.EPIPE : Errno.ECONNRESET);
     wake(s);
   }
@@ -74,23 +76,9 @@ export function onRst(s: u32): void {
 
 // ---- the end of a connection: FIN, its ACK, TIME_WAIT ---------------------------
 
-/** Frees a socket no descriptor names (an orphan, or a queued child): every table lets go. */
-export function freeConnected(s: u32): void {
-  if (getState(s) == SocketState.TIME_WAIT) timeWaitCount--;
-  if (hasFlag(s, Flag.TUPLED)) {
-    connRemove(tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT)));
-    clearFlag(s, Flag.TUPLED);
-  }
-  unhashBind(s, proto(s));
-  rxFree(s);
-  unwatchAll(s);
-  setState(s, SocketState.FREE);
-  sockFree(s);
-}
-
 /** The connection is over for good: an orphan is freed, a socket the user holds becomes CLOSED. */
 export function finish(s: u32): void {
-  if (hasFlag(s, Flag.ORPHAN)) { freeConnected(s); return; }
+  if (hasFlag(s, Flag.ORPHAN)) { sockDestroy(s); return; }
   if (getState(s) == SocketState.TIME_WAIT) timeWaitCount--;
   setU32(s, Off.TIMER, 0);
   setU32(s, Off.AUX, 0);
@@ -224,7 +212,7 @@ export function finOnEstablish(s: u32): void {
 export function abortOnData(peer: u32, sender: u32): void {
   bump(Stat.TCPAbortOnData);
   bump(Stat.OutRsts);
-  if (hasFlag(peer, Flag.ORPHAN)) freeConnected(peer);
+  if (hasFlag(peer, Flag.ORPHAN)) sockDestroy(peer);
   else { setU32(peer, Off.AUX, 0); connectionEnds(peer, Errno.ECONNRESET); wake(peer); }
   send(EV_RST, sender, getGen(sender), 0, 0);
 }
