@@ -397,7 +397,7 @@ export function sk_sock_row(cursor: i32): i32 {
 }
 
 /**
- * Checks every table's consistency (check.ts): 0, or the negative number of the first
+ * Checks every table's consistency (core/check.ts): 0, or the negative number of the first
  * broken invariant. O(tables): for tests and debugging.
  */
 export function sk_check(): i32 { return checkAll(); }

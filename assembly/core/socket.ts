@@ -20,7 +20,7 @@
 //   7  u8   soError    pending SO_ERROR (a positive errno), read once then cleared
 //   8  u32  gen        generation, bumped on free
 //  12  i32  fd         descriptor naming this socket, or -1 (queued, not accepted)
-//  16  u16  laddr      local address index (address.ts), inet only
+//  16  u16  laddr      local address index (tables/addresses.ts), inet only
 //  18  u16  lport      local port, host order
 //  20  u16  paddr      peer address index
 //  22  u16  pport      peer port
@@ -36,9 +36,9 @@
 //  57  u8   defer      TCP_DEFER_ACCEPT, as a count of SYN-ACK retransmits (secs_to_retrans)
 //  58  u8   flags2     Flag2.* below
 //  59  u8   linger     SO_LINGER l_linger in seconds (at most 255 kept; only 0 changes close())
-//  60  u32  uname      AF_UNIX: local name id+1 (unix_names.ts)
-//  64  u32  rx         receive queue block (ring.ts), 0 when nothing is queued
-//  68  u32  watch      first epoll item watching this socket (epoll.ts)+1, 0 when none
+//  60  u32  uname      AF_UNIX: local name id+1 (tables/unix_names.ts)
+//  64  u32  rx         receive queue block (io/rx_queue.ts), 0 when nothing is queued
+//  68  u32  watch      first epoll item watching this socket (io/epoll.ts)+1, 0 when none
 //  72  u32  sndbuf     SO_SNDBUF in bytes, 0 for the default of the socket's kind
 //  76  u32  rcvbuf     SO_RCVBUF in bytes, 0 for the default
 
@@ -137,7 +137,7 @@ export namespace Flag {
   /** Bound by connect()'s autobind (Linux bind bucket fastreuse == -1). */
   // @ts-ignore: decorator
   @inline export const CONNBOUND: u32 = 1 << 7;
-  /** In the 4-tuple table (conn_table.ts). */
+  /** In the 4-tuple table (tables/tuples.ts). */
   // @ts-ignore: decorator
   @inline export const TUPLED: u32 = 1 << 8;
   /** RCV_SHUTDOWN. */

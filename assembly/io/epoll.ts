@@ -18,7 +18,7 @@
 //  52 u32 free-list link
 //
 // wake(socket) puts the socket's items on their instances' ready lists in O(watchers);
-// epoll_wait walks only the ready list (readiness.ts), so it costs O(ready), not
+// epoll_wait walks only the ready list (syscalls/poll.ts sysEpollWait), so it costs O(ready), not
 // O(sockets): Linux ep_poll_callback / ep_send_events.
 
 import { Off, getU32, setU32 } from "../core/socket";

@@ -83,9 +83,6 @@ export function acceptQueueCapacity(limit: u32): u32 {
   }
 }
 
-/** Whether listen() on a TCP socket with no local port picks one (Linux inet_listen / FreeBSD tcp_usr_listen both do). */
-export function tcpListenAutobinds(): bool { return true; }
-
 /**
  * Error for listen() on an unbound AF_UNIX stream/seqpacket socket.
  * Linux net/unix/af_unix.c unix_listen: "if (!READ_ONCE(u->addr)) goto out;" with err = -EINVAL.

@@ -1,5 +1,5 @@
 // The data path: send/recv on connected sockets and sendto/recvfrom on datagram
-// sockets. Bytes are copied once into the receiver's queue (ring.ts) and once out.
+// sockets. Bytes are copied once into the receiver's queue (io/rx_queue.ts) and once out.
 //
 // Stream sockets: a sender may have rcvbuf(peer) + sndbuf(self) bytes queued toward
 // its peer (what Linux holds in the receive queue plus the send queue on loopback);

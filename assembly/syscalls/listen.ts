@@ -1,5 +1,5 @@
 // listen(2). Errors in the order of net/socket.c __sys_listen and net/ipv4/af_inet.c
-// inet_listen / net/unix/af_unix.c unix_listen; the backlog rules live in personality.ts.
+// inet_listen / net/unix/af_unix.c unix_listen; the backlog rules live in policy/personality.ts.
 
 import { lrAlloc, lrSetLimit } from "../core/accept_queue";
 import { AF_UNIX, SOCK_DGRAM } from "../core/constants";

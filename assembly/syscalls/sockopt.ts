@@ -1,6 +1,6 @@
 // getsockopt/setsockopt (net/core/sock.c sk_getsockopt / sk_setsockopt),
-// getsockname/getpeername (inet_getname, unix_getname), fcntl flags, and recv()'s
-// error and end-of-file reporting (the data path is a later issue).
+// getsockname/getpeername (inet_getname, unix_getname) and fcntl flags. The data
+// path, with recv()'s error and end-of-file reporting, is syscalls/data.ts.
 
 import { lrSetFilter } from "../core/accept_queue";
 import { AF_INET6, AF_UNIX, FD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, O_NONBLOCK, O_RDWR, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE } from "../core/constants";

@@ -1,5 +1,5 @@
 // Local addresses, interned: a socket stores a u16 index instead of 16 bytes, so a
-// 4-tuple packs into one u64 (conn_table.ts). The kernel is one network namespace:
+// 4-tuple packs into one u64 (tables/tuples.ts). The kernel is one network namespace:
 // every address a socket can bind or reach is local to it.
 //
 // Entry layout (20 bytes): u8 family (4 or 6), u8 flags, u16 reserved, 16 bytes of
