@@ -2,17 +2,7 @@
 // byte arrives and freed when the queue drains (a million idle connections pay
 // nothing), like smoltcp's storage/ring_buffer.rs with power-of-two capacity.
 //
-// One allocation: a 32-byte header, then the ring.
-//   0 u32 cap        ring capacity in bytes (a power of two)
-//   4 u32 head       offset of the oldest byte
-//   8 u32 len        bytes queued: data for streams, records for messages
-//  12 u32 visible    bytes the receiver may read; the rest is still "on the wire"
-//                    (link delay > 0) and becomes visible when its event fires
-//  16 u32 records    messages queued (datagram and seqpacket sockets)
-//  20 u32 visRecords messages the receiver may read
-//  24 u32 reserved
-//  28 u32 reserved
-//  32 ...            ring bytes
+// One allocation: a 32-byte header (RxQueue below), then the ring.
 //
 // Stream sockets queue plain bytes. Message sockets queue records: an 8-byte header
 // (u32 payload length, u32 source: inet address index << 16 | port, or AF_UNIX name
@@ -20,10 +10,36 @@
 
 import { Off, getU32, setU32 } from "../core/socket";
 
-const HDR: u32 = 32;
+/** The header of a receive queue block (32 bytes; byte offsets on the left), then the ring bytes. */
+// @ts-ignore: decorator
+@unmanaged class RxQueue {
+  /*  0 */ cap: u32;        // ring capacity in bytes (a power of two)
+  /*  4 */ head: u32;       // offset of the oldest byte
+  /*  8 */ len: u32;        // bytes queued: data for streams, records for messages
+  /* 12 */ visible: u32;    // bytes the receiver may read; the rest is still "on the wire"
+                            // (link delay > 0) and becomes visible when its event fires
+  /* 16 */ records: u32;    // messages queued (datagram and seqpacket sockets)
+  /* 20 */ visRecords: u32; // messages the receiver may read
+  /* 24 */ reserved0: u32;
+  /* 28 */ reserved1: u32;
+}
+// @ts-ignore: decorator
+@inline function q(b: usize): RxQueue { return changetype<RxQueue>(b); }
+
+// @ts-ignore: decorator
+@inline const HDR: u32 = offsetof<RxQueue>();
 const MIN_CAP: u32 = 256;   // small first: a 100-byte message costs ~300 bytes, not a page
-export const REC_HDR: u32 = 8;
-const hdrBuf = memory.data(8);
+/** The header of one message in a message socket's ring, followed by its payload. */
+// @ts-ignore: decorator
+@unmanaged class MessageHeader {
+  /* 0 */ length: u32;   // payload bytes
+  /* 4 */ from: u32;     // inet: address index << 16 | port; AF_UNIX: name id + 1 (0: unnamed)
+}
+// @ts-ignore: decorator
+@inline export const REC_HDR: u32 = offsetof<MessageHeader>();
+/** A header copied out of (or into) a ring, which may split it at its end. */
+const hdr = changetype<MessageHeader>(memory.data(offsetof<MessageHeader>()));
+const hdrBuf = changetype<usize>(hdr);
 
 /** Bytes held by receive queues right now (headers and rings), for memory accounting. */
 let heldBytes: usize = 0;
@@ -31,19 +47,19 @@ export function rxHeldBytes(): usize { return heldBytes; }
 export function rxResetAccounting(): void { heldBytes = 0; }
 
 // @ts-ignore: decorator
-@inline function cap(b: usize): u32 { return load<u32>(b); }
+@inline function cap(b: usize): u32 { return q(b).cap; }
 // @ts-ignore: decorator
-@inline export function rxLen(s: u32): u32 { let b = getU32(s, Off.RX); return b == 0 ? 0 : load<u32>(b, 8); }
+@inline export function rxLen(s: u32): u32 { let b = getU32(s, Off.RX); return b == 0 ? 0 : q(b).len; }
 // @ts-ignore: decorator
-@inline export function rxVisible(s: u32): u32 { let b = getU32(s, Off.RX); return b == 0 ? 0 : load<u32>(b, 12); }
+@inline export function rxVisible(s: u32): u32 { let b = getU32(s, Off.RX); return b == 0 ? 0 : q(b).visible; }
 // @ts-ignore: decorator
-@inline export function rxRecords(s: u32): u32 { let b = getU32(s, Off.RX); return b == 0 ? 0 : load<u32>(b, 20); }
-export function rxQueuedRecords(s: u32): u32 { let b = getU32(s, Off.RX); return b == 0 ? 0 : load<u32>(b, 16); }
+@inline export function rxRecords(s: u32): u32 { let b = getU32(s, Off.RX); return b == 0 ? 0 : q(b).visRecords; }
+export function rxQueuedRecords(s: u32): u32 { let b = getU32(s, Off.RX); return b == 0 ? 0 : q(b).records; }
 
 /** Makes room for `need` more bytes in s's ring; false when memory is exhausted. */
 function reserve(s: u32, need: u32): bool {
   let b = <usize>getU32(s, Off.RX);
-  let len: u32 = b == 0 ? 0 : load<u32>(b, 8);
+  let len: u32 = b == 0 ? 0 : q(b).len;
   let c: u32 = b == 0 ? 0 : cap(b);
   if (len + need <= c) return true;
   let ncap: u32 = c == 0 ? MIN_CAP : c;
@@ -55,32 +71,32 @@ function reserve(s: u32, need: u32): bool {
   } else {
     // Unroll into the new ring: the oldest byte goes to offset 0.
     memory.copy(nb, b, HDR);
-    let head = load<u32>(b, 4);
+    let head = q(b).head;
     let first = min(len, c - head);
     memory.copy(nb + HDR, b + HDR + head, first);
     memory.copy(nb + HDR + first, b + HDR, len - first);
-    store<u32>(nb, 0, 4);
+    q(nb).head = 0;
     heap.free(b);
   }
-  store<u32>(nb, ncap);
+  q(nb).cap = ncap;
   setU32(s, Off.RX, <u32>nb);
   return true;
 }
 
 /** Appends n bytes from src (not yet visible). */
 function put(b: usize, src: usize, n: u32): void {
-  let c = cap(b), head = load<u32>(b, 4), len = load<u32>(b, 8);
+  let c = cap(b), head = q(b).head, len = q(b).len;
   let tail = (head + len) & (c - 1);
   let first = min(n, c - tail);
   memory.copy(b + HDR + tail, src, first);
   memory.copy(b + HDR, src + first, n - first);
-  store<u32>(b, len + n, 8);
+  q(b).len = len + n;
 }
 
 /** Copies n bytes starting `skip` bytes after the head into dst. */
 function peek(b: usize, skip: u32, dst: usize, n: u32): void {
   let c = cap(b);
-  let at = (load<u32>(b, 4) + skip) & (c - 1);
+  let at = (q(b).head + skip) & (c - 1);
   let first = min(n, c - at);
   memory.copy(dst, b + HDR + at, first);
   memory.copy(dst + first, b + HDR, n - first);
@@ -88,11 +104,11 @@ function peek(b: usize, skip: u32, dst: usize, n: u32): void {
 
 /** Drops n bytes from the head; frees the block when it is empty. */
 function drop(s: u32, b: usize, n: u32): void {
-  let len = load<u32>(b, 8) - n;
+  let len = q(b).len - n;
   if (len == 0) { heldBytes -= <usize>HDR + <usize>cap(b); heap.free(b); setU32(s, Off.RX, 0); return; }
-  store<u32>(b, (load<u32>(b, 4) + n) & (cap(b) - 1), 4);
-  store<u32>(b, len, 8);
-  store<u32>(b, load<u32>(b, 12) - n, 12);
+  q(b).head = (q(b).head + n) & (cap(b) - 1);
+  q(b).len = len;
+  q(b).visible = q(b).visible - n;
 }
 
 /** Queues stream bytes for s; `visibleNow` when there is no link delay. */
@@ -100,7 +116,7 @@ export function rxAppend(s: u32, src: usize, n: u32, visibleNow: bool): bool {
   if (!reserve(s, n)) return false;
   let b = <usize>getU32(s, Off.RX);
   put(b, src, n);
-  if (visibleNow) store<u32>(b, load<u32>(b, 12) + n, 12);
+  if (visibleNow) q(b).visible = q(b).visible + n;
   return true;
 }
 
@@ -108,13 +124,13 @@ export function rxAppend(s: u32, src: usize, n: u32, visibleNow: bool): bool {
 export function rxAppendRecord(s: u32, src: usize, n: u32, from: u32, visibleNow: bool): bool {
   if (!reserve(s, n + REC_HDR)) return false;
   let b = <usize>getU32(s, Off.RX);
-  store<u32>(hdrBuf, n); store<u32>(hdrBuf, from, 4);
+  hdr.length = n; hdr.from = from;
   put(b, hdrBuf, REC_HDR);
   put(b, src, n);
-  store<u32>(b, load<u32>(b, 16) + 1, 16);
+  q(b).records = q(b).records + 1;
   if (visibleNow) {
-    store<u32>(b, load<u32>(b, 12) + n + REC_HDR, 12);
-    store<u32>(b, load<u32>(b, 20) + 1, 20);
+    q(b).visible = q(b).visible + n + REC_HDR;
+    q(b).visRecords = q(b).visRecords + 1;
   }
   return true;
 }
@@ -123,15 +139,15 @@ export function rxAppendRecord(s: u32, src: usize, n: u32, from: u32, visibleNow
 export function rxDeliver(s: u32, bytes: u32, records: u32): void {
   let b = <usize>getU32(s, Off.RX);
   if (b == 0) return;
-  store<u32>(b, min(load<u32>(b, 8), load<u32>(b, 12) + bytes), 12);
-  store<u32>(b, min(load<u32>(b, 16), load<u32>(b, 20) + records), 20);
+  q(b).visible = min(q(b).len, q(b).visible + bytes);
+  q(b).visRecords = min(q(b).records, q(b).visRecords + records);
 }
 
 /** Reads up to n visible stream bytes into dst; peek leaves them queued. Returns the count. */
 export function rxRead(s: u32, dst: usize, n: u32, peekOnly: bool): u32 {
   let b = <usize>getU32(s, Off.RX);
   if (b == 0) return 0;
-  let m = min(n, load<u32>(b, 12));
+  let m = min(n, q(b).visible);
   if (m == 0) return 0;
   peek(b, 0, dst, m);
   if (!peekOnly) drop(s, b, m);
@@ -141,20 +157,20 @@ export function rxRead(s: u32, dst: usize, n: u32, peekOnly: bool): u32 {
 /** Length and source of the next visible message, as (from << 32 | length); -1 if none. */
 export function rxNextRecord(s: u32): i64 {
   let b = <usize>getU32(s, Off.RX);
-  if (b == 0 || load<u32>(b, 20) == 0) return -1;
+  if (b == 0 || q(b).visRecords == 0) return -1;
   peek(b, 0, hdrBuf, REC_HDR);
-  return (<i64>load<u32>(hdrBuf, 4) << 32) | <i64>load<u32>(hdrBuf);
+  return (<i64>hdr.from << 32) | <i64>hdr.length;
 }
 
 /** Copies up to n bytes of the next message into dst and (unless peek) drops the whole message. */
 export function rxReadRecord(s: u32, dst: usize, n: u32, peekOnly: bool): void {
   let b = <usize>getU32(s, Off.RX);
   peek(b, 0, hdrBuf, REC_HDR);
-  let len = load<u32>(hdrBuf);
+  let len = hdr.length;
   peek(b, REC_HDR, dst, min(n, len));
   if (peekOnly) return;
-  store<u32>(b, load<u32>(b, 16) - 1, 16);
-  store<u32>(b, load<u32>(b, 20) - 1, 20);
+  q(b).records = q(b).records - 1;
+  q(b).visRecords = q(b).visRecords - 1;
   drop(s, b, REC_HDR + len);
 }
 
@@ -162,7 +178,7 @@ export function rxReadRecord(s: u32, dst: usize, n: u32, peekOnly: bool): void {
 export function rxFree(s: u32): u32 {
   let b = <usize>getU32(s, Off.RX);
   if (b == 0) return 0;
-  let unread = load<u32>(b, 8);
+  let unread = q(b).len;
   heldBytes -= <usize>HDR + <usize>cap(b);
   heap.free(b);
   setU32(s, Off.RX, 0);

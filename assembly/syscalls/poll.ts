@@ -7,7 +7,7 @@ import { fdAlloc, fdLookup } from "../core/fd_table";
 import { sockDestroy } from "../core/release";
 import { NONE, Off, getGen, getU32, getU8, isAlive, setU32, setU8, sockAlloc } from "../core/socket";
 import { SocketState, setState } from "../core/state";
-import { EPOLLET, EPOLLONESHOT, EPOLL_DOMAIN, findItem, instAlloc, ip, itemAdd, itemDisable, itemModify, itemNextReady, itemRemove, itemRequeue, itemUnready, readyFirst, readyLast } from "../io/epoll";
+import { EPOLLET, EPOLLONESHOT, EPOLL_DOMAIN, findItem, instAlloc, item, itemAdd, itemDisable, itemModify, itemNextReady, itemRemove, itemRequeue, itemUnready, readyFirst, readyLast } from "../io/epoll";
 import { POLLERR, POLLHUP, POLLNVAL, pollMask } from "../io/readiness";
 import { Tunable, tunable } from "../policy/tunables";
 
@@ -100,15 +100,15 @@ export function sysEpollWait(ep: u32, out: usize, max: i32): i32 {
   while (it != 0 && count < max) {
     let i = it - 1;
     let next = it == last ? 0 : itemNextReady(i);
-    let p = ip(i);
-    let s = load<u32>(p, 4);
-    let want = load<u32>(p, 16);
-    let m = isAlive(s, load<u32>(p, 8)) ? pollMask(s) & want : 0;
+    let p = item(i);
+    let s = p.sock;
+    let want = p.events;
+    let m = isAlive(s, p.gen) ? pollMask(s) & want : 0;
     if (m == 0) itemUnready(i);
     else {
       let e = out + <usize>count * 12;
       store<u32>(e, m);
-      store<u64>(e + 4, load<u64>(p, 24));
+      store<u64>(e + 4, p.data);
       count++;
       if ((want & EPOLLONESHOT) != 0) itemDisable(i);
       else if ((want & EPOLLET) != 0) itemUnready(i);
