@@ -214,4 +214,3 @@ export function addLocal(ptr: usize, len: i32): i32 {
 /** tcp_peer_is_proven: a peer address that has completed a connection before. */
 export function isProven(idx: u32): bool { return (load<u8>(entryPtr(idx) + 1) & F_PROVEN) != 0; }
 export function markProven(idx: u32): void { store<u8>(entryPtr(idx) + 1, load<u8>(entryPtr(idx) + 1) | F_PROVEN); }
-export function addressCount(): u32 { return count; }

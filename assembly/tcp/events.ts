@@ -56,7 +56,7 @@ export function scheduleData(r: u32, bytes: u32, records: u32): void {
 }
 
 /** Dispatches one packet or timer. `seq` is the event's seq (0 for loopback packets). */
-export function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void {
+function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void {
   switch (kind) {
     case EV_SYN: onSyn(a, aGen); break;
     case EV_SYNACK: onSynAck(a, aGen, b, bGen, false); break;
@@ -105,8 +105,7 @@ export function advance(us: i64): i32 {
     if (t > end) break;                    // NO_EVENT is later than any end
     pop();
     setNow(t);
-    handle(load<u32>(popped, 12), load<u32>(popped, 16), load<u32>(popped, 20),
-      load<u32>(popped, 24), load<u32>(popped, 28), load<u32>(popped, 8));
+    handle(popped.kind, popped.a, popped.aGen, popped.b, popped.bGen, popped.seq);
     n++;
   }
   setNow(end);
