@@ -116,6 +116,7 @@ interface Exports {
   sk_next_timer(): bigint;
   sk_stat(i: number): bigint;
   sk_sock_row(c: number): number;
+  sk_listen_queues(fd: number): number;
   sk_mem(w: number): bigint;
   sk_check(): number;
 }
@@ -178,6 +179,10 @@ export interface SysCalls {
   shutdown(fd: number, how: number): number;
   /** Integer options, or SO_LINGER as { onoff, linger }. */
   setsockopt(fd: number, level: number, name: number, value: number | { onoff: number | boolean; linger: number }): number;
+  /** Bytes taken, or -errno (-EAGAIN when none fit). */
+  send(fd: number, data: Uint8Array, flags?: number): number;
+  /** Bytes read into `into` (0 at end of file), or -errno (-EAGAIN when nothing is queued). */
+  recv(fd: number, into: Uint8Array, flags?: number): number;
 }
 
 export class Kernel {
@@ -235,6 +240,19 @@ export class Kernel {
       accept4: (fd, flags) => seen(x.sk_accept4(checkInt('fd', fd), 0, 0, checkInt('flags', flags))),
       close: (fd) => { const r = seen(x.sk_close(checkInt('fd', fd))); this.#reactor?.closed(fd); return r; },
       shutdown: (fd, how) => seen(x.sk_shutdown(checkInt('fd', fd), checkInt('how', how))),
+      send: (fd, data, flags = 0) => {
+        if (!(data instanceof Uint8Array)) throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'The "data" argument must be a Uint8Array');
+        const buf = x.sk_buffer(data.length);
+        new Uint8Array(this.#memory(), buf, data.length).set(data);
+        return seen(x.sk_send(checkInt('fd', fd), buf, data.length, checkInt('flags', flags)));
+      },
+      recv: (fd, into, flags = 0) => {
+        if (!(into instanceof Uint8Array)) throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'The "into" argument must be a Uint8Array');
+        const buf = x.sk_buffer(into.length);
+        const n = seen(x.sk_recv(checkInt('fd', fd), buf, into.length, checkInt('flags', flags)));
+        if (n > 0) into.set(new Uint8Array(this.#memory(), buf, Math.min(n, into.length)));
+        return n;
+      },
       setsockopt: (fd, level, name, value) => {
         const v = this.#view();
         if (typeof value === 'object') {
@@ -541,7 +559,10 @@ export class Kernel {
   epollCtl(epfd: number, op: number, fd: number, events = 0, data: number = fd): void {
     const s = this.#scratch, v = this.#view();
     v.setUint32(s, events >>> 0, true);
-    v.setBigUint64(s + 4, BigInt.asUintN(64, BigInt(Math.trunc(data))), true);
+    // data as two u32 halves (a BigInt per call cost more than the call); integers up to 2^53.
+    const d = Math.trunc(data), lo = ((d % 0x1_0000_0000) + 0x1_0000_0000) % 0x1_0000_0000;
+    v.setUint32(s + 4, lo, true);
+    v.setInt32(s + 8, (d - lo) / 0x1_0000_0000, true);
     this.#check(this.#x.sk_epoll_ctl(checkInt('epfd', epfd), checkInt('op', op), checkInt('fd', fd), s), 'epoll_ctl');
   }
 
@@ -552,7 +573,7 @@ export class Kernel {
     const n = this.#check(this.#x.sk_epoll_wait(checkInt('epfd', epfd), buf, maxEvents), 'epoll_wait');
     const v = this.#view();
     const out = new Array<{ events: number; data: number }>(n);
-    for (let i = 0; i < n; i++) out[i] = { events: v.getUint32(buf + i * 12, true), data: Number(v.getBigInt64(buf + i * 12 + 4, true)) };
+    for (let i = 0; i < n; i++) out[i] = { events: v.getUint32(buf + i * 12, true), data: v.getInt32(buf + i * 12 + 8, true) * 0x1_0000_0000 + v.getUint32(buf + i * 12 + 4, true) };
     return out;
   }
 
@@ -717,6 +738,16 @@ export class Kernel {
     const out = {} as Record<StatName, number>;
     STAT_NAMES.forEach((name, i) => { out[name] = Number(this.#x.sk_stat(i)); });
     return out;
+  }
+
+  /**
+   * One listener's queues in O(1) (k.sockets() walks the whole table): the accept queue
+   * (ss -lt Recv-Q), the backlog in force (Send-Q), the SYN queue and the drops.
+   */
+  listenQueues(fd: number): { recvQ: number; sendQ: number; synRecv: number; drops: number } {
+    this.#check(this.#x.sk_listen_queues(checkInt('fd', fd)), 'listenQueues');
+    const v = this.#view(), s = this.#scratch;
+    return { recvQ: v.getUint32(s, true), sendQ: v.getUint32(s + 4, true), synRecv: v.getUint32(s + 8, true), drops: v.getUint32(s + 12, true) };
   }
 
   /** The socket table as `ss -a` shows it; listeners carry queue lengths. */
