@@ -109,7 +109,7 @@ export const FIELDS: readonly Field[] = [
   { path: 'clients.sources', flag: 'sources', kind: { type: 'int', min: 0, max: 4096 }, default: 0, help: 'client address groups, each with its own ephemeral ports (0: enough)' },
   { path: 'clients.synRetries', flag: 'syn-retries', kind: { type: 'int', min: 1, max: 127 }, default: 6, help: 'net.ipv4.tcp_syn_retries' },
   { path: 'clients.synLinearTimeouts', flag: 'syn-linear-timeouts', kind: { type: 'int', min: 0, max: 127, nullable: true }, default: null, help: 'tcp_syn_linear_timeouts: 4 is Linux >= 6.5 (1,2,3,4,5,7,11... s), 0 older kernels and FreeBSD (1,3,7,15... s)' },
-  { path: 'network.latencyMs', flag: 'latency-ms', kind: { type: 'number', min: 0, max: 60_000 }, default: 1, help: 'one-way latency between clients and server, ms (0: loopback)' },
+  { path: 'network.latencyMs', flag: 'latency-ms', kind: { type: 'number', min: 0, max: 60_000 }, default: 0, help: 'one-way latency between clients and server, ms (0: loopback)' },
   { path: 'run.horizonMs', flag: 'horizon-ms', kind: { type: 'number', min: 0, max: 8.64e7, exclusiveMin: true }, default: 600_000, help: 'stop the simulated clock here at the latest, ms' },
   { path: 'run.sampleMs', flag: 'sample-ms', kind: { type: 'number', min: 0.001, max: 3.6e6 }, default: 10, help: 'queue occupancy sampling period, ms (doubles past 4096 samples)' },
 ];
@@ -166,7 +166,10 @@ export function parseValue(f: Field, text: string, label: string): unknown {
   let v: unknown = text;
   if ((k.type === 'int' || k.type === 'number') && text.trim() !== '') v = text === 'default' && 'nullable' in k && k.nullable ? null : Number(text);
   if (k.type === 'bool') v = text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : text === 'default' && k.nullable ? null : text;
-  return checkValue(f, v, label);
+  try { return checkValue(f, v, label); } catch (e) {
+    if (e instanceof ScenarioError) throw new ScenarioError(label, expectation(k), text);  // say what was typed
+    throw e;
+  }
 }
 
 const BY_PATH = new Map(FIELDS.map((f) => [f.path, f]));
