@@ -202,11 +202,11 @@ export function formatSummary(r: StormResult, extra: { wallMs?: number } = {}): 
     ['reset after connect', c.reset], ['connected, never served', c.unserved], ['still connecting at the end', c.pending], ['no ephemeral port', c.noPort],
   ];
   L.push(`  clients ${c.total}${c.retries ? ` (${c.attempts} attempts, ${c.retries} retries)` : ''}`);
-  for (const [name, n] of rows) if (n > 0 || name === 'served') L.push(`    ${name.padEnd(28)} ${String(n).padStart(9)}  ${pctOf(n).padStart(7)}`);
+  for (const [name, n] of rows) if (n > 0 || name === 'served') L.push(`    ${name.padEnd(26)} ${String(n).padStart(9)}  ${pctOf(n).padStart(7)}`);
   L.push('');
-  L.push(`  ${'latency'.padEnd(26)} ${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(9)).join('')}`);
-  const lat: [string, Percentiles][] = [['connect', r.latencyMs.connect], ['request (from intended start)', r.latencyMs.request], ['in accept queue', r.latencyMs.acceptQueue]];
-  for (const [name, p] of lat) L.push(`  ${name.padEnd(26).slice(0, 26)} ${[p.p50, p.p90, p.p99, p.p999, p.max].map((v) => fmtMs(v).padStart(9)).join('')}`);
+  L.push(`  ${'latency from intended start'.padEnd(28)} ${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(9)).join('')}`);
+  const lat: [string, Percentiles][] = [['  connect', r.latencyMs.connect], ['  request (to last byte)', r.latencyMs.request], ['time in accept queue', r.latencyMs.acceptQueue]];
+  for (const [name, p] of lat) L.push(`  ${name.padEnd(28)} ${[p.p50, p.p90, p.p99, p.p999, p.max].map((v) => fmtMs(v).padStart(9)).join('')}`);
   L.push('');
   const peak = (a: number[]) => a.reduce((m, x) => Math.max(m, x), 0);
   L.push(`  SYNs dropped ${r.syn.dropped}, retransmitted ${r.syn.retransmitted}${r.syn.cookiesSent ? `, syncookies sent ${r.syn.cookiesSent}` : ''}; accept queue peak ${peak(r.series.acceptQueue)} of ${r.backlogInForce} (backlog in force), SYN queue peak ${peak(r.series.synQueue)}`);
