@@ -48,6 +48,14 @@ test('Linux with tcp_syn_linear_timeouts 0 (kernels before 6.5): 1, 3, 7 s and E
   assert.deepEqual([s.latencyMs.connect.p50, s.latencyMs.connect.p90, s.latencyMs.connect.max], [1000, 3000, 7000]);
 });
 
+test('the run stops at the horizon; clients still connecting are pending', () => {
+  const r = run({ ...burst('linux', 10, 2, { workers: 0 }), run: { horizonMs: 5000 } });
+  assert.equal(r.endReason, 'horizon');
+  assert.equal(r.simulatedMs, 5000);
+  assert.equal(r.clients.pending, 7);
+  assert.equal(r.kernel.TCPSynRetrans, 35);            // 1, 2, 3, 4, 5 s: the one at 5 s is included
+});
+
 test('FreeBSD, burst of 10 against backlog 2: the 3/2 rule holds 4, the other 6 are reset', () => {
   const r = run(burst('freebsd', 10, 2, { workers: 0 }));
   assert.equal(r.clients.unserved, 4);                 // qlen > 3 * 2 / 2 is full: 4 fit (solisten_clone)
