@@ -90,6 +90,18 @@ test('Erlang C is given beside Poisson arrivals with exponential service, and ag
   assert.ok(Math.abs(erlangCProbability(1, 0.6) - 0.6) < 1e-12);
 });
 
+test('arrival models: Poisson and a linear ramp bring the expected number of clients; a closed model keeps U users', () => {
+  const open = (arrival, extra) => run({ server: { workers: 8, serviceMs: 1 }, clients: { arrival, durationMs: 10_000, rate: 500, ...extra }, network: { latencyMs: 0 } });
+  const p = open('poisson');
+  assert.ok(Math.abs(p.clients.total - 5000) < 250, `poisson ${p.clients.total}`);      // 500/s for 10 s, within 3.5 sigma
+  const ramp = open('ramp', { rampFrom: 0 });
+  assert.ok(Math.abs(ramp.clients.total - 2500) < 200, `ramp ${ramp.clients.total}`);   // the mean rate is half
+  const c = run({ server: { workers: 2, serviceMs: 10, service: 'fixed' }, clients: { arrival: 'closed', users: 5, thinkMs: 40, durationMs: 5000 }, network: { latencyMs: 0 } });
+  assert.equal(c.clients.served, c.clients.total);
+  assert.ok(Math.max(...c.series.connecting) <= 5 && Math.max(...c.series.busyWorkers) <= 2);
+  assert.ok(c.clients.total > 5 * 5000 / 60 && c.clients.total < 5 * 5000 / 40, `closed ${c.clients.total}`); // 40-60 ms per cycle
+});
+
 test('ephemeral ports: one address group cannot hold a burst larger than its port range, and says so', () => {
   const r = run({ ...burst('linux', 28_300, 128, { workers: 0 }), clients: { count: 28_300, sources: 1 } });
   assert.equal(r.ports.limited, true);
