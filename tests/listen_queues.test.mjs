@@ -1,5 +1,5 @@
 // Host calls the storm simulator added: listenQueues(fd) in O(1), the errno send/recv,
-// and epoll data as any integer of up to 53 bits.
+// epoll data as any integer of up to 53 bits, and epollWaitInto.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKernel, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, EPOLLIN, EPOLL_CTL_ADD, Errno } from 'socket-kernel';
@@ -39,12 +39,15 @@ test('k.sys.send and k.sys.recv answer with byte counts or -errno instead of thr
   assert.throws(() => k.sys.recv(server, 'x'), { code: 'ERR_INVALID_ARG_TYPE' });
 });
 
-test('epoll data round-trips any integer of up to 53 bits, negative too', async () => {
+test('epoll data round-trips any integer of up to 53 bits, negative too, through epollWait and epollWaitInto', async () => {
   const { k, l } = await listenerWith(1, 4);
   for (const data of [0, 3, -1, 2 ** 32 + 5, -(2 ** 40) - 7, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]) {
     const ep = k.epollCreate();
     k.epollCtl(ep, EPOLL_CTL_ADD, l, EPOLLIN, data);
     assert.deepEqual(k.epollWait(ep), [{ events: EPOLLIN, data }]);
+    const events = new Uint32Array(4), into = new Float64Array(4);
+    assert.equal(k.epollWaitInto(ep, events, into), 1);   // level-triggered: still ready
+    assert.deepEqual([events[0], into[0]], [EPOLLIN, data]);
     k.close(ep);
   }
 });

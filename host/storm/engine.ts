@@ -129,6 +129,8 @@ export class Storm {
   #req: Uint8Array;
   #resp: Uint8Array;
   #rbuf = new Uint8Array(65536);
+  #evEvents = new Uint32Array(65536);
+  #evData = new Float64Array(65536);
 
   constructor(module: WebAssembly.Module, scenario: unknown, options: StormOptions = {}) {
     const s = normalizeScenario(scenario);
@@ -509,18 +511,19 @@ export class Storm {
 
   #drain(k: Kernel, ep: number): number {
     let n = 0;
+    const E = this.#evEvents, D = this.#evData;
     for (;;) {
-      const evs = k.epollWait(ep, 65536);
-      for (let i = 0; i < evs.length; i++) {
-        const { events, data } = evs[i];
+      const m = k.epollWaitInto(ep, E, D);
+      for (let i = 0; i < m; i++) {
+        const events = E[i], data = D[i];
         const tag = data & 3, x = data >> 2;
         if (tag === Tag.CLIENT) this.#clientEvent(x, events);
         else if (tag === Tag.LISTENER) this.#acceptReady();
         else if (tag === Tag.REQUEST) { if (this.#sReg[x] === Tag.REQUEST + 1 && this.#wFd[this.#sWorker[x]] === x) this.#readRequest(this.#sWorker[x], x); }
         else this.#closeServerSide(x);
       }
-      n += evs.length;
-      if (evs.length < 65536) return n;
+      n += m;
+      if (m < E.length) return n;
     }
   }
 
