@@ -119,6 +119,15 @@ test('epoll accept mode drains the accept queue into one worker', () => {
   assert.ok(r.latencyMs.wait.max > 100);                // ...to wait in the worker's own list
 });
 
+test('TCP_DEFER_ACCEPT: each bare final ACK is held back, the request completes the connection', () => {
+  const sc = (deferAccept) => ({ server: { backlog: 64, deferAccept }, clients: { count: 50 }, network: { latencyMs: 2 } });
+  const deferred = run(sc(1)), plain = run(sc(0));
+  assert.equal(deferred.clients.served, 50);
+  assert.equal(deferred.kernel.TCPDeferAcceptDrop, 50);
+  assert.equal(plain.kernel.TCPDeferAcceptDrop, 0);
+  assert.throws(() => normalizeScenario({ server: { personality: 'posix', deferAccept: 1 } }), /server\.deferAccept must be 0 with the posix personality/);
+});
+
 test('runStorm stops when its signal aborts', async () => {
   const ac = new AbortController();
   ac.abort();
