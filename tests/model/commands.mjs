@@ -83,6 +83,14 @@ function compareState(m, r, cmd) {
   const { k } = r;
   k.check();
   const rows = new Map(k.sockets().filter((x) => x.fd !== null).map((x) => [x.fd, x]));
+  // What the model gave up on, it reads back: an opaque socket's state and local port.
+  for (const [fd, row] of rows) {
+    const s = m.model.socketAt(fd);
+    if (s === null || !s.opaque) continue;
+    s.state = row.state;
+    s.lport = row.local.port;
+    s.laddr = row.local.address;
+  }
   const want = m.model.rows();
   assert.deepEqual([...rows.keys()].sort((a, b) => a - b), [...want.keys()].sort((a, b) => a - b), `${cmd}: descriptors with a socket`);
   for (const [fd, w] of want) {
@@ -116,7 +124,7 @@ class Step {
     const cmd = this.toString();
     const want = this.model(m.model);
     const got = attempt(() => this.real(r.k));
-    if (want === UNKNOWN && this.args.length > 0 && typeof this.args[0] === 'number') giveUp(m, this.args[0]);
+    if (want === UNKNOWN && this.name !== 'advance' && typeof this.args[0] === 'number') giveUp(m, this.args[0]);
     same(cmd, want, got);
     this.after?.(m, r, got, want);
     compareState(m, r, cmd);

@@ -46,7 +46,11 @@ export const POLICY = {
 };
 
 /** Counters the model predicts; every other counter must stay 0 in the modelled world. */
-export const PREDICTED_STATS = ['ActiveOpens', 'PassiveOpens', 'ConnectRefused', 'AttemptFails', 'AcceptQueueResets', 'OutRsts', 'TCPAbortOnClose'];
+export const PREDICTED_STATS = ['ActiveOpens', 'PassiveOpens', 'ConnectRefused', 'AttemptFails', 'AcceptQueueResets', 'OutRsts',
+  'TCPAbortOnClose', 'TCPAbortOnData', 'EstabResets'];
+
+/** Linux TCP_CLOSE: the kernel's own UNBOUND and BOUND are CLOSE with and without a port. */
+const isClose = (state) => state === 'CLOSED' || state === 'UNBOUND' || state === 'BOUND';
 
 class Sock {
   constructor(fd, nonblock) {
@@ -180,7 +184,8 @@ export class ModelKernel {
     }
     s.laddr = address;
     s.lport = port === 0 ? UNKNOWN : port;
-    s.userBound = true;
+    // __inet_bind: "if (snum) sk->sk_userlocks |= SOCK_BINDPORT_LOCK;" (bind(0) does not lock).
+    s.userBound = port !== 0;
     s.state = 'BOUND';
     return 0;
   }
@@ -191,14 +196,14 @@ export class ModelKernel {
     if (s.opaque) return UNKNOWN;
     const limit = this.#policy.limit(backlog, this.#somaxconn);
     if (s.state === 'LISTEN') { s.listener.limit = limit; return 0; }   // L9, F3
-    if (s.state !== 'UNBOUND' && s.state !== 'BOUND' && !(s.state === 'CLOSED' && s.ss === 'unconnected')) return -E.EINVAL;
+    // inet_listen: "sock->state != SS_UNCONNECTED" or a TCP state other than CLOSE is EINVAL.
+    if (s.ss !== 'unconnected' || (s.state !== 'UNBOUND' && s.state !== 'BOUND' && s.state !== 'CLOSED')) return -E.EINVAL;
     if (s.lport !== 0) {
       const c = this.#bindConflict(s, s.laddr, s.lport, true);
       if (c === UNKNOWN) return UNKNOWN;
       if (c) return -E.EADDRINUSE;
     } else {
-      s.lport = UNKNOWN;   // autobind (L8): an odd ephemeral port
-      s.userBound = true;
+      s.lport = UNKNOWN;   // autobind (L8): an odd ephemeral port, not SOCK_BINDPORT_LOCK
     }
     s.state = 'LISTEN';
     s.listener = { limit, queue: [] };
@@ -225,7 +230,7 @@ export class ModelKernel {
     if (s.ss === 'disconnecting') return -E.EINVAL;
     if (s.ss === 'connecting') {
       if (s.state === 'SYN_SENT') return -E.EALREADY;
-      if (s.state === 'CLOSED') {
+      if (isClose(s.state)) {
         // sock_error: the pending error, or ECONNABORTED once it was read; then a fresh start.
         const e = s.soError !== 0 ? s.soError : E.ECONNABORTED;
         s.soError = 0;
@@ -301,6 +306,7 @@ export class ModelKernel {
   /** The peer learns of a reset: ECONNRESET, or EPIPE from CLOSE_WAIT (tcp_reset). */
   #reset(p) {
     if (p === null || p.opaque) return;
+    if (p.state === 'ESTABLISHED' || p.state === 'CLOSE_WAIT') this.stats.EstabResets++;   // counted by the receiver (tcp.ts onRst)
     if (p.state === 'ESTABLISHED' || p.state === 'CLOSE_WAIT' || p.state === 'FIN_WAIT_1' || p.state === 'FIN_WAIT_2') {
       p.soError = p.state === 'CLOSE_WAIT' ? E.EPIPE : E.ECONNRESET;
       p.state = 'CLOSED';
@@ -351,8 +357,9 @@ export class ModelKernel {
     const p = s.peer;
     if ((s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT') && (s.rx.length > 0 || s.linger0)) {
       // __tcp_close: unread data (TCPAbortOnClose) or SO_LINGER {1, 0} sends a reset.
+      // "if (data_was_unread) ... TCPABORTONCLOSE" else SO_LINGER {1, 0}: TCPABORTONDATA.
       if (s.rx.length > 0) this.stats.TCPAbortOnClose++;
-      else this.statsUnknown = true;
+      else this.stats.TCPAbortOnData++;
       this.stats.OutRsts++;
       this.#reset(p);
       this.#all.delete(s);
@@ -375,10 +382,14 @@ export class ModelKernel {
     if (typeof s === 'number') return s;
     if (s.opaque) return UNKNOWN;
     if (how < 0 || how > 2) return -E.EINVAL;
-    if (s.ss === 'connecting') s.ss = s.state === 'CLOSED' || s.state === 'SYN_SENT' ? 'disconnecting' : 'connected';   // inet_shutdown
+    if (s.ss === 'connecting') s.ss = isClose(s.state) || s.state === 'SYN_SENT' ? 'disconnecting' : 'connected';   // inet_shutdown
     if (s.state === 'LISTEN') {
+      if (this.personality === 'freebsd') {
+        // F17: a listener is not connected (ENOTCONN); unless SHUT_WR, the next accept() says ECONNABORTED.
+        if (how !== SHUT_WR) s.soError = E.ECONNABORTED;
+        return -E.ENOTCONN;
+      }
       if (how === SHUT_WR) return 0;
-      if (this.personality === 'freebsd') { s.soError = E.ECONNABORTED; return -E.ENOTCONN; }   // F17
       // L20: stops listening; the queue is reset; a user-bound port stays.
       for (const ch of s.listener.queue) {
         this.stats.AcceptQueueResets++;
@@ -387,10 +398,17 @@ export class ModelKernel {
         this.#all.delete(ch);
       }
       s.listener = null;
-      s.state = 'CLOSED';
+      // tcp_disconnect: the port goes back unless bind() chose it (SOCK_BINDPORT_LOCK).
+      if (!s.userBound) { s.lport = 0; s.laddr = '0.0.0.0'; }
+      s.state = s.userBound ? 'BOUND' : 'UNBOUND';
       return 0;
     }
-    if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT' && s.state !== 'FIN_WAIT_2' && s.state !== 'TIME_WAIT') return -E.ENOTCONN;
+    if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT' && s.state !== 'FIN_WAIT_2' && s.state !== 'TIME_WAIT') {
+      // L20: a socket in TCP_CLOSE answers ENOTCONN "but still ORs sk_shutdown".
+      if (how !== SHUT_WR) s.rcvShut = true;
+      if (how !== SHUT_RD) s.sndShut = true;
+      return -E.ENOTCONN;
+    }
     if (how !== SHUT_WR) s.rcvShut = true;
     if (how !== SHUT_RD && !s.sndShut) {
       s.sndShut = true;
@@ -405,10 +423,45 @@ export class ModelKernel {
     return 0;
   }
 
+  /**
+   * connect(AF_UNSPEC): tcp_disconnect from any state (Linux 6.x tcp.c): a listener stops,
+   * a connection is reset (tcp_need_reset: ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1/2) and
+   * sk_err = ECONNRESET (also from SYN_SENT); the socket is left CLOSE, unread bytes
+   * purged, sk_shutdown 0, its port kept only if bind() locked it; sock->state =
+   * SS_UNCONNECTED. The same rule for every personality (the kernel has one).
+   */
   disconnect(fd) {
     const s = this.#lookup(fd);
     if (typeof s === 'number') return s;
-    return UNKNOWN;   // the model has no rule for AF_UNSPEC yet: the kernel's state is adopted
+    if (s.opaque) return UNKNOWN;
+    s.ss = 'unconnected';
+    if (s.state === 'LISTEN') {
+      for (const ch of s.listener.queue) {
+        this.stats.AcceptQueueResets++;
+        this.stats.OutRsts++;
+        this.#reset(ch.peer);
+        this.#all.delete(ch);
+      }
+      s.listener = null;
+    } else if (s.state === 'UNBOUND' || s.state === 'BOUND' || s.state === 'CLOSED') {
+      return 0;
+    } else {
+      const p = s.peer;
+      if (p !== null && s.state !== 'TIME_WAIT') {
+        this.stats.OutRsts++;
+        if (p.fd < 0 && p.orphan) this.#all.delete(p);
+        else this.#reset(p);
+      }
+      if (s.state !== 'TIME_WAIT') s.soError = E.ECONNRESET;
+      s.peer = null;
+    }
+    s.rx = [];
+    s.rcvShut = s.sndShut = false;
+    s.wasConnected = false;
+    s.paddr = null;
+    if (!s.userBound) { s.lport = 0; s.laddr = '0.0.0.0'; }
+    s.state = s.userBound ? 'BOUND' : 'UNBOUND';
+    return 0;
   }
 
   setsockopt(fd, option, value) {
