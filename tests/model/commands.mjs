@@ -121,18 +121,33 @@ class Step {
   check() { return true; }
   run(m, r) {
     r.onStep?.();
+    // Descriptor references become numbers against the model's table of this moment.
+    this.resolved = this.args.map((a) => (a instanceof FdRef ? a.resolve(m.model) : Array.isArray(a) ? a.map((x) => (x instanceof FdRef ? x.resolve(m.model) : x)) : a));
     const cmd = this.toString();
-    const want = this.model(m.model);
-    const got = attempt(() => this.real(r.k));
-    if (want === UNKNOWN && this.name !== 'advance' && typeof this.args[0] === 'number') giveUp(m, this.args[0]);
+    const want = this.model(m.model, ...this.resolved);
+    const got = attempt(() => this.real(r.k, ...this.resolved));
+    if (want === UNKNOWN && this.name !== 'advance' && typeof this.resolved[0] === 'number') giveUp(m, this.resolved[0]);
     same(cmd, want, got);
-    this.after?.(m, r, got, want);
+    this.after?.(m, r, got, want, ...this.resolved);
     compareState(m, r, cmd);
   }
-  toString() { return `${this.name}(${this.args.map((a) => JSON.stringify(a)).join(', ')})`; }
+  toString() { return `${this.name}(${(this.resolved ?? this.args).map((a) => JSON.stringify(a)).join(', ')})`; }
 }
 
-const fdArb = fc.integer({ min: -1, max: 9 });
+/**
+ * A descriptor argument: mostly "the n-th open descriptor" (resolved against the model
+ * when the step runs, so sequences reach connected sockets), sometimes a raw number
+ * (EBADF, stdio, a descriptor about to be reused).
+ */
+class FdRef {
+  constructor(slot) { this.slot = slot; }
+  resolve(md) {
+    const open = md.openFds();
+    return open.length === 0 ? -1 : open[this.slot % open.length];
+  }
+  toJSON() { return `open[${this.slot}]`; }
+}
+const fdArb = fc.oneof({ weight: 5, arbitrary: fc.nat(15).map((n) => new FdRef(n)) }, { weight: 1, arbitrary: fc.integer({ min: -1, max: 9 }) });
 
 /** An accepted or opened descriptor the model could not predict: it takes the same number. */
 function adoptFd(m, got, want) {
@@ -144,52 +159,55 @@ function adoptFd(m, got, want) {
 }
 
 export function commandArbitraries() {
+  const bytesFor = (fd, n) => Array.from({ length: n }, (_, i) => (fd * 31 + n * 7 + i) & 0xff);
+  const step = (name, args, model, real, after) => new Step(name, args, model, real, after);
   return [
-    fc.boolean().map((nb) => new Step('socket', [nb ? 'nonblock' : 'block'],
+    fc.boolean().map((nb) => step('socket', [nb ? 'nonblock' : 'block'],
       (md) => md.socket(nb), (k) => k.sys.socket(AF_INET, SOCK_STREAM | (nb ? SOCK_NONBLOCK : 0)))),
-    fc.tuple(fdArb, fc.constantFrom(...ADDRESSES), fc.constantFrom(0, PORTS[0], PORTS[1])).map(([fd, address, port]) => new Step('bind', [fd, address, port],
-      (md) => md.bind(fd, address, port), (k) => k.sys.bind(fd, { address, port }),
-      (m, r, got) => { if (got === 0) adoptPort(m, r, fd, 1); })),
-    fc.tuple(fdArb, fc.constantFrom(-1, 0, 1, 2, 5)).map(([fd, backlog]) => new Step('listen', [fd, backlog],
-      (md) => md.listen(fd, backlog), (k) => k.sys.listen(fd, backlog),
-      (m, r, got) => { if (got === 0) adoptPort(m, r, fd, 1); })),
-    fc.tuple(fdArb, fc.constantFrom(...PEERS), fc.constantFrom(...PORTS)).map(([fd, address, port]) => new Step('connect', [fd, address, port],
-      (md) => md.connect(fd, address, port), (k) => k.sys.connect(fd, { address, port }),
-      (m, r, got) => { if (got === 0 || got === -115) adoptPort(m, r, fd, 0); })),
-    fdArb.map((fd) => new Step('disconnect', [fd], (md) => md.disconnect(fd), (k) => k.disconnect(fd))),
-    fc.tuple(fdArb, fc.boolean()).map(([fd, nb]) => new Step('accept', [fd, nb ? 'SOCK_NONBLOCK' : 0],
-      (md) => md.accept(fd, nb || (md.personality === 'freebsd' && md.socketAt(fd)?.nonblock === true)),
-      (k) => (nb ? k.sys.accept4(fd, SOCK_NONBLOCK) : k.sys.accept(fd)),
+    fc.tuple(fdArb, fc.constantFrom(...ADDRESSES), fc.constantFrom(0, PORTS[0], PORTS[1])).map((args) => step('bind', args,
+      (md, fd, address, port) => md.bind(fd, address, port), (k, fd, address, port) => k.sys.bind(fd, { address, port }),
+      (m, r, got, want, fd) => { if (got === 0) adoptPort(m, r, fd, 1); })),
+    fc.tuple(fdArb, fc.constantFrom(-1, 0, 1, 2, 5)).map((args) => step('listen', args,
+      (md, fd, backlog) => md.listen(fd, backlog), (k, fd, backlog) => k.sys.listen(fd, backlog),
+      (m, r, got, want, fd) => { if (got === 0) adoptPort(m, r, fd, 1); })),
+    fc.tuple(fdArb, fc.constantFrom(...PEERS), fc.constantFrom(...PORTS)).map((args) => step('connect', args,
+      (md, fd, address, port) => md.connect(fd, address, port), (k, fd, address, port) => k.sys.connect(fd, { address, port }),
+      (m, r, got, want, fd) => { if (got === 0 || got === -115) adoptPort(m, r, fd, 0); })),
+    fdArb.map((fd) => step('disconnect', [fd], (md, fd) => md.disconnect(fd), (k, fd) => k.disconnect(fd))),
+    fc.tuple(fdArb, fc.boolean()).map(([fd, nb]) => step('accept', [fd, nb ? 'SOCK_NONBLOCK' : 0],
+      (md, fd) => md.accept(fd, nb || (md.personality === 'freebsd' && md.socketAt(fd)?.nonblock === true)),
+      (k, fd) => (nb ? k.sys.accept4(fd, SOCK_NONBLOCK) : k.sys.accept(fd)),
       (m, r, got, want) => adoptFd(m, got, want))),
-    fdArb.map((fd) => new Step('close', [fd], (md) => md.close(fd), (k) => k.sys.close(fd))),
-    fc.tuple(fdArb, fc.integer({ min: 0, max: 3 })).map(([fd, how]) => new Step('shutdown', [fd, how], (md) => md.shutdown(fd, how), (k) => k.sys.shutdown(fd, how))),
-    fc.tuple(fdArb, fc.constantFrom(0, 1)).map(([fd, v]) => new Step('setsockopt SO_REUSEADDR', [fd, v],
-      (md) => md.setsockopt(fd, 'reuseaddr', v), (k) => k.sys.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, v))),
-    fdArb.map((fd) => new Step('setsockopt SO_LINGER {1,0}', [fd],
-      (md) => md.setsockopt(fd, 'linger0', 1), (k) => k.sys.setsockopt(fd, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 }))),
-    fc.tuple(fdArb, fc.integer({ min: 0, max: 16 })).map(([fd, n]) => {
-      const bytes = Array.from({ length: n }, (_, i) => (fd * 31 + n * 7 + i) & 0xff);
-      return new Step('send', [fd, n], (md) => md.send(fd, bytes), (k) => k.send(fd, Uint8Array.from(bytes)));
-    }),
-    fc.tuple(fdArb, fc.integer({ min: 0, max: 24 })).map(([fd, size]) => new Step('recv', [fd, size],
-      (md) => md.recv(fd, size), (k) => { const r = k.recv(fd, size); return [...r]; })),
-    fc.uniqueArray(fdArb, { maxLength: 4 }).map((fds) => new Step('poll', [fds],
-      (md) => { const ms = fds.map((fd) => md.pollMask(fd)); return ms.includes(UNKNOWN) ? UNKNOWN : ms.map((x) => x & (POLLIN | POLLOUT | POLLRDHUP | 0x38)); },
-      (k) => k.poll(fds.map((fd) => ({ fd, events: POLLIN | POLLOUT | POLLRDHUP })))),
-    ),
-    fc.constant(new Step('epollCreate', [], (md) => md.epollCreate(), (k) => k.epollCreate(),
+    fdArb.map((fd) => step('close', [fd], (md, fd) => md.close(fd), (k, fd) => k.sys.close(fd))),
+    fc.tuple(fdArb, fc.integer({ min: 0, max: 3 })).map((args) => step('shutdown', args, (md, fd, how) => md.shutdown(fd, how), (k, fd, how) => k.sys.shutdown(fd, how))),
+    fc.tuple(fdArb, fc.constantFrom(0, 1)).map((args) => step('setsockopt SO_REUSEADDR', args,
+      (md, fd, v) => md.setsockopt(fd, 'reuseaddr', v), (k, fd, v) => k.sys.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, v))),
+    fdArb.map((fd) => step('setsockopt SO_LINGER {1,0}', [fd],
+      (md, fd) => md.setsockopt(fd, 'linger0', 1), (k, fd) => k.sys.setsockopt(fd, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 }))),
+    fc.tuple(fdArb, fc.integer({ min: 0, max: 16 })).map((args) => step('send', args,
+      (md, fd, n) => md.send(fd, bytesFor(fd, n)), (k, fd, n) => k.send(fd, Uint8Array.from(bytesFor(fd, n))))),
+    fc.tuple(fdArb, fc.integer({ min: 0, max: 24 })).map((args) => step('recv', args,
+      (md, fd, size) => md.recv(fd, size), (k, fd, size) => [...k.recv(fd, size)])),
+    fc.array(fdArb, { maxLength: 4 }).map((fds) => step('poll', [fds],
+      (md, list) => {
+        if (new Set(list).size !== list.length) return UNKNOWN;   // a descriptor twice: answered twice, not modelled
+        const ms = list.map((fd) => md.pollMask(fd));
+        return ms.includes(UNKNOWN) ? UNKNOWN : ms;
+      },
+      (k, list) => k.poll(list.map((fd) => ({ fd, events: POLLIN | POLLOUT | POLLRDHUP }))))),
+    fc.constant(null).map(() => step('epollCreate', [], (md) => md.epollCreate(), (k) => k.epollCreate(),
       (m, r, got, want) => adoptFd(m, got, want))),
-    fc.tuple(fdArb, fc.constantFrom(1, 2, 3), fdArb, fc.constantFrom(POLLIN, POLLOUT, POLLIN | POLLOUT | POLLRDHUP)).map(([ep, op, fd, ev]) => new Step('epollCtl', [ep, op, fd, ev],
-      (md) => md.epollCtl(ep, op, fd, ev), (k) => k.epollCtl(ep, op, fd, ev))),
-    fdArb.map((ep) => new Step('epollWait', [ep],
-      (md) => {
+    fc.tuple(fdArb, fc.constantFrom(1, 2, 3), fdArb, fc.constantFrom(POLLIN, POLLOUT, POLLIN | POLLOUT | POLLRDHUP)).map((args) => step('epollCtl', args,
+      (md, ep, op, fd, ev) => md.epollCtl(ep, op, fd, ev), (k, ep, op, fd, ev) => k.epollCtl(ep, op, fd, ev))),
+    fdArb.map((ep) => step('epollWait', [ep],
+      (md, ep) => {
         if (!md.isEpoll(ep)) return md.fdKnown(ep) ? -22 : -9;
         const ready = md.epollReady(ep);
         return ready === UNKNOWN ? UNKNOWN : [...ready].sort((a, b) => a[0] - b[0]);
       },
       // The order of the ready list is not modelled: compared sorted by descriptor.
-      (k) => { const r = k.epollWait(ep, 64); return r.map((e) => [e.data, e.events]).sort((a, b) => a[0] - b[0]); })),
-    fc.constantFrom(1, 1000, 3000, 61_000).map((ms) => new Step('advance', [ms], (md) => { md.advance(ms); return UNKNOWN; }, (k) => k.advance(ms))),
+      (k, ep) => k.epollWait(ep, 64).map((e) => [e.data, e.events]).sort((a, b) => a[0] - b[0]))),
+    fc.constantFrom(1, 1000, 3000, 61_000).map((ms) => step('advance', [ms], (md) => { md.advance(ms); return UNKNOWN; }, (k) => k.advance(ms))),
   ];
 }
 

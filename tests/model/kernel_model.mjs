@@ -149,6 +149,8 @@ export class ModelKernel {
 
   socketAt(fd) { const s = this.#fds.get(fd); return s instanceof Sock ? s : null; }
   isEpoll(fd) { return this.#epolls.has(fd); }
+  /** Every open descriptor, lowest first (stdio, sockets, epoll instances). */
+  openFds() { const out = []; for (let fd = 0; fd < 64; fd++) if (this.#fds.get(fd) !== undefined) out.push(fd); return out; }
   fdKnown(fd) { return fd >= 0 && this.#fds.get(fd) !== undefined; }
 
   // ---- the door --------------------------------------------------------------------
