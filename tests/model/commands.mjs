@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createKernel, SocketError, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR, SO_LINGER } from 'socket-kernel';
+import { createKernel, SocketError, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR, SO_LINGER, SO_ERROR } from 'socket-kernel';
 import { ModelKernel, UNKNOWN, POLLIN, POLLOUT, POLLRDHUP } from './kernel_model.mjs';
 
 export const PERSONALITIES = ['linux', 'freebsd', 'posix'];
@@ -120,12 +120,12 @@ class Step {
   }
   check() { return true; }
   run(m, r) {
-    r.onStep?.();
     // Descriptor references become numbers against the model's table of this moment.
     this.resolved = this.args.map((a) => (a instanceof FdRef ? a.resolve(m.model) : Array.isArray(a) ? a.map((x) => (x instanceof FdRef ? x.resolve(m.model) : x)) : a));
     const cmd = this.toString();
     const want = this.model(m.model, ...this.resolved);
     const got = attempt(() => this.real(r.k, ...this.resolved));
+    r.onStep?.(want !== UNKNOWN);
     if (want === UNKNOWN && this.name !== 'advance' && typeof this.resolved[0] === 'number') giveUp(m, this.resolved[0]);
     same(cmd, want, got);
     this.after?.(m, r, got, want, ...this.resolved);
@@ -182,6 +182,7 @@ export function commandArbitraries() {
     fc.tuple(fdArb, fc.integer({ min: 0, max: 3 })).map((args) => step('shutdown', args, (md, fd, how) => md.shutdown(fd, how), (k, fd, how) => k.sys.shutdown(fd, how))),
     fc.tuple(fdArb, fc.constantFrom(0, 1)).map((args) => step('setsockopt SO_REUSEADDR', args,
       (md, fd, v) => md.setsockopt(fd, 'reuseaddr', v), (k, fd, v) => k.sys.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, v))),
+    fdArb.map((fd) => step('getsockopt SO_ERROR', [fd], (md, fd) => md.soErrorRead(fd), (k, fd) => k.getsockopt(fd, SOL_SOCKET, SO_ERROR))),
     fdArb.map((fd) => step('setsockopt SO_LINGER {1,0}', [fd],
       (md, fd) => md.setsockopt(fd, 'linger0', 1), (k, fd) => k.sys.setsockopt(fd, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 }))),
     fc.tuple(fdArb, fc.integer({ min: 0, max: 16 })).map((args) => step('send', args,
@@ -213,9 +214,12 @@ export function commandArbitraries() {
 
 /** The property: one kernel per personality and run, the commands against both. */
 export function modelProperty({ maxCommands = 40, onStep } = {}) {
-  return fc.asyncProperty(fc.constantFrom(...PERSONALITIES), fc.integer({ min: 1, max: 0xffff }), fc.commands(commandArbitraries(), { maxCommands, size: 'max' }),
-    async (personality, seed, cmds) => {
-      const k = await createKernel({ personality, seed, wasm: await debugWasm() });
-      fc.modelRun(() => ({ model: { model: new ModelKernel({ personality }) }, real: { k, onStep } }), cmds);
+  // Tunables the rules depend on: a small somaxconn (the clamp of L1/F1/P2) and
+  // tcpAbortOnOverflow (what a full queue does, L13/F6).
+  const tunables = fc.record({ somaxconn: fc.constantFrom(undefined, 3), tcpAbortOnOverflow: fc.constantFrom(0, 1) });
+  return fc.asyncProperty(fc.constantFrom(...PERSONALITIES), fc.integer({ min: 1, max: 0xffff }), tunables, fc.commands(commandArbitraries(), { maxCommands, size: 'max' }),
+    async (personality, seed, { somaxconn, tcpAbortOnOverflow }, cmds) => {
+      const k = await createKernel({ personality, seed, tcpAbortOnOverflow, ...(somaxconn === undefined ? {} : { somaxconn }), wasm: await debugWasm() });
+      fc.modelRun(() => ({ model: { model: new ModelKernel({ personality, somaxconn }) }, real: { k, onStep } }), cmds);
     });
 }

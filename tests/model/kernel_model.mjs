@@ -112,10 +112,10 @@ export class ModelKernel {
    */
   quirks = new Set(KNOWN_DIVERGENCES);
 
-  constructor({ personality = 'linux', maxFds = 1024 } = {}) {
+  constructor({ personality = 'linux', maxFds = 1024, somaxconn } = {}) {
     this.personality = personality;
     this.#policy = POLICY[personality];
-    this.#somaxconn = this.#policy.somaxconn;
+    this.#somaxconn = somaxconn ?? this.#policy.somaxconn;
     this.#maxFds = maxFds;
   }
 
@@ -504,6 +504,16 @@ export class ModelKernel {
     if (option === 'reuseaddr') s.reuseaddr = value !== 0;
     else if (option === 'linger0') s.linger0 = true;
     return 0;
+  }
+
+  /** getsockopt(SO_ERROR): the pending error, cleared by reading (sock_getsockopt). */
+  soErrorRead(fd) {
+    const s = this.#lookup(fd);
+    if (typeof s === 'number') return s;
+    if (s.opaque) return UNKNOWN;
+    const e = s.soError;
+    s.soError = 0;
+    return e;
   }
 
   send(fd, bytes) {
