@@ -69,6 +69,8 @@ class Sock {
     this.lport = 0;
     /** The port came from bind() or listen() (SOCK_BINDPORT_LOCK); else connect()'s autobind. */
     this.userBound = false;
+    /** bind() gave a specific address (SOCK_BINDADDR_LOCK). */
+    this.addrLock = false;
     this.paddr = null;
     this.pport = 0;
     this.reuseaddr = false;
@@ -203,6 +205,8 @@ export class ModelKernel {
     s.lport = port === 0 ? UNKNOWN : port;
     // __inet_bind: "if (snum) sk->sk_userlocks |= SOCK_BINDPORT_LOCK;" (bind(0) does not lock).
     s.userBound = port !== 0;
+    // "if (sk->sk_rcv_saddr) sk->sk_userlocks |= SOCK_BINDADDR_LOCK;"
+    s.addrLock = address !== '0.0.0.0';
     s.state = 'BOUND';
     return 0;
   }
@@ -273,7 +277,8 @@ export class ModelKernel {
       this.stats.ConnectRefused++;
       this.stats.AttemptFails++;
       s.state = 'CLOSED';
-      if (!s.userBound) { s.lport = 0; s.laddr = '0.0.0.0'; }
+      if (!s.userBound) s.lport = 0;
+      if (!s.addrLock) s.laddr = '0.0.0.0';   // inet_reset_saddr unless SOCK_BINDADDR_LOCK
       s.paddr = null;
       if (s.nonblock) { s.soError = E.ECONNREFUSED; s.ss = 'connecting'; return -E.EINPROGRESS; }
       s.ss = 'unconnected';
@@ -332,7 +337,10 @@ export class ModelKernel {
       p.rx = [];
       p.rcvShut = p.sndShut = true;
       if (p.fd < 0) this.#all.delete(p);
-      else if (!p.userBound) { p.lport = 0; p.laddr = '0.0.0.0'; }
+      else {
+        if (!p.userBound) p.lport = 0;
+        if (!p.addrLock) p.laddr = '0.0.0.0';
+      }
     }
   }
 
@@ -352,7 +360,8 @@ export class ModelKernel {
         p.state = 'CLOSED';
         p.sndShut = true;
         p.peer = null;
-        if (!p.userBound) { p.lport = 0; p.laddr = '0.0.0.0'; }
+        if (!p.userBound) p.lport = 0;
+        if (!p.addrLock) p.laddr = '0.0.0.0';
       } else p.state = 'TIME_WAIT';
     }
   }
@@ -428,7 +437,8 @@ export class ModelKernel {
       }
       s.listener = null;
       // tcp_disconnect: the port goes back unless bind() chose it (SOCK_BINDPORT_LOCK).
-      if (!s.userBound) { s.lport = 0; s.laddr = '0.0.0.0'; }
+      if (!s.userBound) s.lport = 0;
+      if (!s.addrLock) s.laddr = '0.0.0.0';
       s.state = s.userBound ? 'BOUND' : 'UNBOUND';
       return 0;
     }
@@ -473,7 +483,8 @@ export class ModelKernel {
       }
       s.listener = null;
       if (this.quirks.has('disconnect-listener-keeps-shutdown')) {
-        if (!s.userBound) { s.lport = 0; s.laddr = '0.0.0.0'; }
+        if (!s.userBound) s.lport = 0;
+      if (!s.addrLock) s.laddr = '0.0.0.0';
         s.state = s.userBound ? 'BOUND' : 'UNBOUND';
         return 0;
       }
@@ -493,7 +504,8 @@ export class ModelKernel {
     s.rcvShut = s.sndShut = false;
     s.wasConnected = false;
     s.paddr = null;
-    if (!s.userBound) { s.lport = 0; s.laddr = '0.0.0.0'; }
+    if (!s.userBound) s.lport = 0;
+    if (!s.addrLock) s.laddr = '0.0.0.0';
     s.state = s.userBound ? 'BOUND' : 'UNBOUND';
     return 0;
   }
