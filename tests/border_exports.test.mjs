@@ -10,22 +10,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 
+import { EXPORTS } from '../build/host/abi/exports.js';
+
 const I32 = 'i32', PTR = 'ptr', I64 = 'i64';
 
-/** Every export and its parameters, as docs/abi.md lists them. */
-const SIGNATURES = {
-  sk_init: [I32, I64], sk_scratch: [], sk_scratch_size: [], sk_sysctl_set: [I32, I64], sk_sysctl_get: [I32],
-  sk_socket: [I32, I32, I32], sk_domain: [I32], sk_bind: [I32, PTR, I32], sk_listen: [I32, I32],
-  sk_connect: [I32, PTR, I32], sk_accept: [I32, PTR, PTR], sk_accept4: [I32, PTR, PTR, I32], sk_close: [I32],
-  sk_shutdown: [I32, I32], sk_getsockname: [I32, PTR, PTR], sk_getpeername: [I32, PTR, PTR],
-  sk_getsockopt: [I32, I32, I32, PTR, PTR], sk_setsockopt: [I32, I32, I32, PTR, I32], sk_fcntl: [I32, I32, I32],
-  sk_send: [I32, PTR, I32, I32], sk_sendto: [I32, PTR, I32, I32, PTR, I32], sk_recv: [I32, PTR, I32, I32],
-  sk_recvfrom: [I32, PTR, I32, I32, PTR, PTR], sk_msg_flags: [], sk_poll: [PTR, I32], sk_epoll_create: [I32],
-  sk_epoll_ctl: [I32, I32, I32, PTR], sk_epoll_wait: [I32, PTR, I32], sk_buffer: [I32],
-  sk_connect_batch: [I32, I32, I32, PTR, I32, PTR], sk_accept_batch: [I32, PTR, I32, I32], sk_close_batch: [PTR, I32, I32],
-  sk_unlink: [PTR, I32], sk_add_address: [PTR, I32], sk_advance: [I64], sk_now: [], sk_next_timer: [],
-  sk_stat: [I32], sk_stat_count: [], sk_sock_row: [I32], sk_check: [], sk_mem: [I32],
-};
+/** Every export and the kinds of its parameters (i32, i64, ptr): the host's exports table, the one the ABI check and the C header use. */
+const SIGNATURES = Object.fromEntries(EXPORTS.map((e) => [e.name, e.params.map(([, kind]) => kind)]));
 /** Exports whose result is not a result-or-errno: a pointer, a time, a counter. */
 const NOT_ERRNO = new Set(['sk_scratch', 'sk_buffer', 'sk_now', 'sk_next_timer', 'sk_stat', 'sk_mem', 'sk_sysctl_get', 'sk_msg_flags']);
 
@@ -33,12 +23,7 @@ const NOT_ERRNO = new Set(['sk_scratch', 'sk_buffer', 'sk_now', 'sk_next_timer',
  * Still failing today (issue 11 "Boundaries"), each with what the fuzzer saw. The lead
  * removes an entry when its export is fixed; the test then has to pass.
  */
-const KNOWN = {
-  sk_poll: 'issue 11: sk_poll(0, 1073741824) traps (memory access out of bounds): n * 8 is not checked against memory',
-  sk_unlink: 'issue 11: sk_unlink(16777216, 16) traps: the path range is not checked',
-  sk_add_address: 'issue 11: sk_add_address(-1, 2) traps: the address range is not checked',
-  sk_sock_row: 'issue 11: sk_sock_row(-9927) returns -9926: a negative cursor reads outside the table and answers no errno',
-};
+const KNOWN = {};
 
 const wasm = new WebAssembly.Module(readFileSync(new URL('../build/kernel.debug.wasm', import.meta.url)));
 
