@@ -1,6 +1,7 @@
 // Makes `npm start` and `npm test` work on a fresh clone: installs the locked
 // dependencies when they are missing, then builds the kernel, the host and the web
-// bundles (build/browser.js, inline.js, worker.js) if the build is older than its sources.
+// bundles (build/browser.js, inline.js, worker.js) and the storm page (build/page/) if
+// the build is older than its sources.
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -31,3 +32,7 @@ if (force || built('build/host/index.js') < Math.max(newest('host'), built('tsco
 const bundleSources = Math.max(newest('host'), built('build/kernel.wasm'), built('scripts/bundle.mjs'));
 const oldestBundle = Math.min(...['build/browser.js', 'build/inline.js', 'build/worker.js', 'build/bundle-sizes.json'].map(built));
 if (force || oldestBundle < bundleSources) run('npm run build:bundle --silent');
+// The storm page bundles the host (the engine, the charts) and copies the release .wasm.
+const pageSources = Math.max(newest('host'), built('build/kernel.wasm'), built('scripts/page.mjs'));
+const oldestPage = Math.min(...['index.html', 'style.css', 'main.js', 'worker.js', 'kernel.wasm'].map((f) => built(`build/page/${f}`)));
+if (force || oldestPage < pageSources) run('npm run build:page --silent');

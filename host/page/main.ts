@@ -101,7 +101,7 @@ function buildConfig(name: ConfigName): HTMLFieldSetElement {
 }
 
 function inputsOf(name: ConfigName): (HTMLInputElement | HTMLSelectElement)[] {
-  return [...document.querySelectorAll<HTMLInputElement | HTMLSelectElement>(`[data-config="${name}"]`)];
+  return [...document.querySelectorAll<HTMLInputElement | HTMLSelectElement>(`#config-${name} :is(input, select)`)];
 }
 
 function writeConfig(name: ConfigName, c: Config): void {
@@ -173,7 +173,11 @@ function buildColumn(name: ConfigName): Column {
     return box;
   });
   $('columns').append(root);
-  return { name, root, progress, progressText, chartBoxes, charts: chartBoxes.map((b) => echarts.init(b, null, { renderer: 'canvas' })) };
+  const instances = chartBoxes.map((b) => echarts.init(b, null, { renderer: 'canvas' }));
+  // The boxes change size with the window and when B's column appears or goes.
+  const observer = new ResizeObserver(() => instances.forEach((c) => c.resize()));
+  chartBoxes.forEach((b) => observer.observe(b));
+  return { name, root, progress, progressText, chartBoxes, charts: instances };
 }
 
 function drawCharts(col: Column, r: Chartable): void {
@@ -330,7 +334,6 @@ function run(): void {
     s.column.progressText.textContent = 'starting';
     post(s, { type: 'run', id: s.runId, scenario: scenarios[i] });
   });
-  window.requestAnimationFrame(() => { for (const n of active) slot(n).column.charts.forEach((c) => c.resize()); });
   setState('running', `Running ${active.map(byName).join(' and ')}…`);
 }
 
@@ -467,7 +470,6 @@ function start(): void {
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && document.body.dataset.state === 'running') cancel(); });
   $('copy-cli').addEventListener('click', () => void copy($('cli').textContent ?? '', 'command'));
   $('copy-link').addEventListener('click', () => void copy(location.href, 'link'));
-  window.addEventListener('resize', () => { for (const s of slots.values()) s.column.charts.forEach((c) => c.resize()); });
 
   if (unknown.length > 0) urlNotice = ` (ignored unknown URL parameters: ${unknown.join(', ')})`;
   syncUrlAndCli();
