@@ -577,6 +577,27 @@ export class Kernel {
     return out;
   }
 
+  /**
+   * epollWait into caller-owned arrays (no object per event, for hot loops): fills
+   * events[i] and data[i] for up to min(events.length, data.length) ready sockets and
+   * returns how many.
+   */
+  epollWaitInto(epfd: number, events: Uint32Array, data: Float64Array): number {
+    if (!(events instanceof Uint32Array) || !(data instanceof Float64Array)) {
+      throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'epollWaitInto takes a Uint32Array and a Float64Array');
+    }
+    const max = Math.min(events.length, data.length, 1 << 20);
+    if (max === 0) return 0;
+    const buf = this.#x.sk_buffer(max * 12);
+    const n = this.#check(this.#x.sk_epoll_wait(checkInt('epfd', epfd), buf, max), 'epoll_wait');
+    const v = this.#view();
+    for (let i = 0; i < n; i++) {
+      events[i] = v.getUint32(buf + i * 12, true);
+      data[i] = v.getInt32(buf + i * 12 + 8, true) * 0x1_0000_0000 + v.getUint32(buf + i * 12 + 4, true);
+    }
+    return n;
+  }
+
   /** unlink(2) of an AF_UNIX socket file. */
   unlink(path: string): void {
     const name = new TextEncoder().encode(path);

@@ -48,6 +48,14 @@ test('Linux with tcp_syn_linear_timeouts 0 (kernels before 6.5): 1, 3, 7 s and E
   assert.deepEqual([s.latencyMs.connect.p50, s.latencyMs.connect.p90, s.latencyMs.connect.max], [1000, 3000, 7000]);
 });
 
+test('the run stops at the horizon; clients still connecting are pending', () => {
+  const r = run({ ...burst('linux', 10, 2, { workers: 0 }), run: { horizonMs: 5000 } });
+  assert.equal(r.endReason, 'horizon');
+  assert.equal(r.simulatedMs, 5000);
+  assert.equal(r.clients.pending, 7);
+  assert.equal(r.kernel.TCPSynRetrans, 35);            // 1, 2, 3, 4, 5 s: the one at 5 s is included
+});
+
 test('FreeBSD, burst of 10 against backlog 2: the 3/2 rule holds 4, the other 6 are reset', () => {
   const r = run(burst('freebsd', 10, 2, { workers: 0 }));
   assert.equal(r.clients.unserved, 4);                 // qlen > 3 * 2 / 2 is full: 4 fit (solisten_clone)
@@ -82,6 +90,18 @@ test('Erlang C is given beside Poisson arrivals with exponential service, and ag
   assert.ok(Math.abs(erlangCProbability(1, 0.6) - 0.6) < 1e-12);
 });
 
+test('arrival models: Poisson and a linear ramp bring the expected number of clients; a closed model keeps U users', () => {
+  const open = (arrival, extra) => run({ server: { workers: 8, serviceMs: 1 }, clients: { arrival, durationMs: 10_000, rate: 500, ...extra }, network: { latencyMs: 0 } });
+  const p = open('poisson');
+  assert.ok(Math.abs(p.clients.total - 5000) < 250, `poisson ${p.clients.total}`);      // 500/s for 10 s, within 3.5 sigma
+  const ramp = open('ramp', { rampFrom: 0 });
+  assert.ok(Math.abs(ramp.clients.total - 2500) < 200, `ramp ${ramp.clients.total}`);   // the mean rate is half
+  const c = run({ server: { workers: 2, serviceMs: 10, service: 'fixed' }, clients: { arrival: 'closed', users: 5, thinkMs: 40, durationMs: 5000 }, network: { latencyMs: 0 } });
+  assert.equal(c.clients.served, c.clients.total);
+  assert.ok(Math.max(...c.series.connecting) <= 5 && Math.max(...c.series.busyWorkers) <= 2);
+  assert.ok(c.clients.total > 5 * 5000 / 60 && c.clients.total < 5 * 5000 / 40, `closed ${c.clients.total}`); // 40-60 ms per cycle
+});
+
 test('ephemeral ports: one address group cannot hold a burst larger than its port range, and says so', () => {
   const r = run({ ...burst('linux', 28_300, 128, { workers: 0 }), clients: { count: 28_300, sources: 1 } });
   assert.equal(r.ports.limited, true);
@@ -97,6 +117,15 @@ test('epoll accept mode drains the accept queue into one worker', () => {
   assert.ok(Math.max(...r.series.appQueue) > 0);
   assert.equal(r.latencyMs.acceptQueue.max, 0);         // taken off the kernel's queue at once...
   assert.ok(r.latencyMs.wait.max > 100);                // ...to wait in the worker's own list
+});
+
+test('TCP_DEFER_ACCEPT: each bare final ACK is held back, the request completes the connection', () => {
+  const sc = (deferAccept) => ({ server: { backlog: 64, deferAccept }, clients: { count: 50 }, network: { latencyMs: 2 } });
+  const deferred = run(sc(1)), plain = run(sc(0));
+  assert.equal(deferred.clients.served, 50);
+  assert.equal(deferred.kernel.TCPDeferAcceptDrop, 50);
+  assert.equal(plain.kernel.TCPDeferAcceptDrop, 0);
+  assert.throws(() => normalizeScenario({ server: { personality: 'posix', deferAccept: 1 } }), /server\.deferAccept must be 0 with the posix personality/);
 });
 
 test('runStorm stops when its signal aborts', async () => {

@@ -21,7 +21,7 @@ function help(): string {
   const opt = (f: Field) => {
     const k = f.kind;
     const arg = k.type === 'enum' ? k.values.join('|') : k.type === 'bool' ? 'true|false' : k.type === 'int' ? 'N' : 'X';
-    const def = f.default === null ? 'the kernel default' : String(f.default);
+    const def = f.default === null ? "the personality's" : String(f.default);
     return `  --${`${f.flag} ${arg}`.padEnd(36)} ${f.help} [${def}]`;
   };
   const group = (prefix: string) => FIELDS.filter((f) => f.path.startsWith(prefix)).map(opt).join('\n');
@@ -185,7 +185,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof ScenarioError) { console.error(`${NAME}: ${e.message}`); return 2; }
     throw e;
   }
-  const bar = progressBar(process.stderr, !args.quiet && !args.json);
+  const bar = progressBar(process.stderr, !args.quiet);   // stderr: --json on stdout stays clean
   const t0 = performance.now();
 
   if (args.sweeps.length > 0) {

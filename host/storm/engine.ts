@@ -77,9 +77,14 @@ export class Storm {
   #started = false;
   #lastProgress = -Infinity;
 
-  // kernel objects
+  // The server's side and the clients' side. Today both are the one kernel (network.ts);
+  // with hosts (issue 12) they become the server host and the client hosts, and each
+  // side keeps its own epoll, as processes on two machines would.
+  #srv: Kernel;
+  #cli: Kernel;
   #lfd = -1;
-  #ep = -1;
+  #ep = -1;       // the server's epoll: listener and accepted connections
+  #cep = -1;      // the clients' epoll
 
   // per client (index = client number)
   #created = 0;
@@ -127,6 +132,8 @@ export class Storm {
   #req: Uint8Array;
   #resp: Uint8Array;
   #rbuf = new Uint8Array(65536);
+  #evEvents = new Uint32Array(65536);
+  #evData = new Float64Array(65536);
 
   constructor(module: WebAssembly.Module, scenario: unknown, options: StormOptions = {}) {
     const s = normalizeScenario(scenario);
@@ -150,6 +157,8 @@ export class Storm {
     if (s.clients.synLinearTimeouts !== null) ko.tcpSynLinearTimeouts = s.clients.synLinearTimeouts;
     this.k = new Kernel(module, ko);
     this.net = new Network(this.k, s, bound);
+    this.#srv = this.net.server;
+    this.#cli = this.net.client;
     this.#arrivalRng = new Random(s.seed, 1);
     this.#serviceRng = new Random(s.seed, 2);
     this.#thinkRng = new Random(s.seed, 3);
@@ -195,7 +204,7 @@ export class Storm {
       const kt = k.nextTimer();
       if (kt === null && this.#realEvents === 0) { this.#end('idle'); break; }
       const target = Math.min(kt === null ? Infinity : this.#now + Math.round(kt * 1000), this.#heap.peekTime());
-      if (target > horizon) { this.#now = horizon; k.advance((horizon - this.#now) / 1000); this.#end('horizon'); break; }
+      if (target > horizon) { k.advance((horizon - this.#now) / 1000); this.#now = horizon; this.#settle(); this.#end('horizon'); break; }
       if (target > this.#now) { k.advance((target - this.#now) / 1000); this.#now = target; }
       else k.advance(0);
       if ((iter & 63) === 0) {
@@ -239,7 +248,7 @@ export class Storm {
       const o = ended || st[i] === St.DONE ? out[i] : st[i] === St.CONNECTED ? O.UNSERVED : O.PENDING;
       outcomes[OUTCOMES[o]]++;
     }
-    const q = this.#lfd < 0 ? { sendQ: 0 } : this.k.listenQueues(this.#lfd);
+    const q = this.#lfd < 0 ? { sendQ: 0 } : this.#srv.listenQueues(this.#lfd);
     return {
       scenario: this.#s,
       endReason,
@@ -300,7 +309,7 @@ export class Storm {
 
   #start(): void {
     this.#started = true;
-    const k = this.k, s = this.#s;
+    const k = this.#srv, s = this.#s;
     const lfd = k.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
     k.bind(lfd, this.net.listenAddress(s.server.port));
     k.listen(lfd, s.server.backlog);
@@ -314,6 +323,7 @@ export class Storm {
     // Edge-triggered: a worker that falls idle looks at the queue itself (#nextConn), so the
     // listener only needs to say when a connection arrives while some worker is idle.
     k.epollCtl(this.#ep, EPOLL_CTL_ADD, lfd, EPOLLIN | EPOLLET, Tag.LISTENER);
+    this.#cep = this.#cli.epollCreate();
     this.#schedule(0, Ev.SAMPLE, 0);
     const c = s.clients;
     if (c.arrival === 'burst') {
@@ -391,7 +401,7 @@ export class Storm {
       case Ev.TIMEOUT: {
         // The client's own connect timeout: it gives up (closes while SYN_SENT).
         if (this.#state.a[arg] !== St.CONNECTING || this.#deadline.a[arg] !== this.#now) break;
-        this.k.sys.close(this.#fd.a[arg]);
+        this.#cli.sys.close(this.#fd.a[arg]);
         this.#connecting--;
         this.#fail(arg, O.ABANDONED);
         break;
@@ -407,7 +417,7 @@ export class Storm {
   }
 
   #sample(): void {
-    const q = this.k.listenQueues(this.#lfd), S = this.#series;
+    const q = this.#srv.listenQueues(this.#lfd), S = this.#series;
     S.t.push(this.#now); S.acceptQueue.push(q.recvQ); S.synQueue.push(q.synRecv);
     S.busy.push(this.#wFd.length - this.#idleTop); S.connecting.push(this.#connecting); S.appQueue.push(this.#appQueued);
   }
@@ -437,7 +447,7 @@ export class Storm {
     this.#got.a[id] = 0;
     this.#state.a[id] = St.CONNECTING;
     this.#connecting++;
-    this.k.epollCtl(this.#ep, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, id * 4 + Tag.CLIENT);
+    this.#cli.epollCtl(this.#cep, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, id * 4 + Tag.CLIENT);
     const t = this.#s.clients.connectTimeoutMs;
     if (t > 0) {
       const at = this.#now + Math.round(t * 1000);
@@ -449,7 +459,7 @@ export class Storm {
   #clientEvent(id: number, ev: number): void {
     const st = this.#state.a[id];
     if (st !== St.CONNECTING && st !== St.CONNECTED) return;
-    const k = this.k, fd = this.#fd.a[id];
+    const k = this.#cli, fd = this.#fd.a[id];
     if ((ev & EPOLLERR) !== 0 || (st === St.CONNECTING && (ev & EPOLLHUP) !== 0)) {
       const err = k.getsockopt(fd, SOL_SOCKET, SO_ERROR);
       k.sys.close(fd);
@@ -512,20 +522,26 @@ export class Storm {
 
   // ---- readiness ----------------------------------------------------------------
 
+  /** Handles what both epolls report; returns how many events there were. */
   #drainEpoll(): number {
+    return this.#drain(this.#cli, this.#cep) + this.#drain(this.#srv, this.#ep);
+  }
+
+  #drain(k: Kernel, ep: number): number {
     let n = 0;
+    const E = this.#evEvents, D = this.#evData;
     for (;;) {
-      const evs = this.k.epollWait(this.#ep, 65536);
-      for (let i = 0; i < evs.length; i++) {
-        const { events, data } = evs[i];
+      const m = k.epollWaitInto(ep, E, D);
+      for (let i = 0; i < m; i++) {
+        const events = E[i], data = D[i];
         const tag = data & 3, x = data >> 2;
         if (tag === Tag.CLIENT) this.#clientEvent(x, events);
         else if (tag === Tag.LISTENER) this.#acceptReady();
         else if (tag === Tag.REQUEST) { if (this.#sReg[x] === Tag.REQUEST + 1 && this.#wFd[this.#sWorker[x]] === x) this.#readRequest(this.#sWorker[x], x); }
         else this.#closeServerSide(x);
       }
-      n += evs.length;
-      if (evs.length < 65536) return n;
+      n += m;
+      if (m < E.length) return n;
     }
   }
 
@@ -537,7 +553,7 @@ export class Storm {
       // Each idle worker blocked in accept() takes one connection, in FIFO order.
       while (this.#idleTop > 0) {
         const want = this.#idleTop;
-        const fds = this.k.acceptBatch(this.#lfd, want);
+        const fds = this.#srv.acceptBatch(this.#lfd, want);
         for (let i = 0; i < fds.length; i++) {
           this.#accepted(fds[i]);
           this.#startConn(this.#idle[--this.#idleTop], fds[i]);
@@ -556,7 +572,7 @@ export class Storm {
   #drainInto(w: number): boolean {
     let any = false;
     for (;;) {
-      const fds = this.k.acceptBatch(this.#lfd, 4096);
+      const fds = this.#srv.acceptBatch(this.#lfd, 4096);
       for (let i = 0; i < fds.length; i++) {
         const fd = fds[i];
         this.#accepted(fd);
@@ -585,7 +601,7 @@ export class Storm {
 
   /** The worker reads its connection's request; service starts once all of it is in. */
   #readRequest(w: number, fd: number): void {
-    const k = this.k, data = this.#rbuf;
+    const k = this.#srv, data = this.#rbuf;
     const n = k.sys.recv(fd, data);
     if (n === -Errno.EAGAIN) { this.#watch(fd, EPOLLIN | EPOLLRDHUP, Tag.REQUEST); return; }
     if (n <= 0) { k.sys.close(fd); this.#sReg[fd] = 0; this.#nextConn(w); return; }  // reset or gone
@@ -603,7 +619,7 @@ export class Storm {
 
   /** Watches a server-side descriptor; #sReg[fd] remembers for what (0 nothing, else the tag + 1). */
   #watch(fd: number, events: number, tag: Tag): void {
-    this.k.epollCtl(this.#ep, this.#sReg[fd] ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, events | EPOLLET, fd * 4 + tag);
+    this.#srv.epollCtl(this.#ep, this.#sReg[fd] ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, events | EPOLLET, fd * 4 + tag);
     this.#sReg[fd] = tag + 1;
   }
 
@@ -630,20 +646,20 @@ export class Storm {
 
   #serviceDone(w: number): void {
     const fd = this.#wFd[w];
-    const n = this.k.sys.send(fd, this.#resp);
+    const n = this.#srv.sys.send(fd, this.#resp);
     if (n === this.#resp.length) this.#watch(fd, EPOLLIN | EPOLLRDHUP, Tag.CLOSING);   // close once the client has
     else {
       // The client reset (n < 0); a partial send cannot happen: responseBytes <= 65536
       // fits in the socket buffers (scenario.ts).
-      this.k.sys.close(fd); this.#sReg[fd] = 0;
+      this.#srv.sys.close(fd); this.#sReg[fd] = 0;
     }
     this.#nextConn(w);
   }
 
   #closeServerSide(fd: number): void {
     if (this.#sReg[fd] !== Tag.CLOSING + 1) return;   // already closed in this batch
-    if (this.k.sys.recv(fd, this.#rbuf) === -Errno.EAGAIN) return;
-    this.k.sys.close(fd);
+    if (this.#srv.sys.recv(fd, this.#rbuf) === -Errno.EAGAIN) return;
+    this.#srv.sys.close(fd);
     this.#sReg[fd] = 0;
   }
 
@@ -661,7 +677,7 @@ export class Storm {
       return;
     }
     if (!epoll) {
-      const fds = this.k.acceptBatch(this.#lfd, 1);
+      const fds = this.#srv.acceptBatch(this.#lfd, 1);
       if (fds.length === 1) { this.#accepted(fds[0]); this.#startConn(w, fds[0]); return; }
     }
     this.#idle[this.#idleTop++] = w;

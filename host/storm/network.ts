@@ -26,6 +26,9 @@ export class Network {
   #addrs: { address: string; port: number }[] = [];
   /** Connect attempts that found every group's ephemeral ports taken. */
   exhausted = 0;
+  /** Where the server's calls go, and the clients' (today the same kernel). */
+  readonly server: Kernel;
+  readonly client: Kernel;
 
   /** Kernel options the network needs. */
   static kernelOptions(s: Scenario): Partial<KernelOptions> {
@@ -33,6 +36,8 @@ export class Network {
   }
 
   constructor(readonly k: Kernel, s: Scenario, clientBound: number) {
+    this.server = k;
+    this.client = k;
     this.oneWayUs = Math.round(s.network.latencyMs * 1000);
     this.portsPerGroup = k.sysctl('ipLocalPortRangeHigh') - k.sysctl('ipLocalPortRangeLow') + 1;
     // Enough groups that at most half of each range is in use at once, even if every

@@ -39,7 +39,7 @@ export interface ClientSpec {
   retries: number;
   backoffMs: number;
   requestBytes: number;
-  /** Client address groups; 0 picks enough that ephemeral ports are not the limit. */
+  /** Client address groups; 0 picks enough that ephemeral ports are not the limit. (count and users stop at 8 M: a server and a client descriptor each fit under the kernel's 2^24 descriptors.) */
   sources: number;
   synRetries: number;
   /** null: the personality's default (Linux >= 6.5: 4, others 0). */
@@ -83,9 +83,9 @@ export const FIELDS: readonly Field[] = [
   { path: 'server.personality', flag: 'personality', kind: { type: 'enum', values: ['linux', 'freebsd', 'posix'] }, default: 'linux', help: 'whose listen() rules the server follows' },
   { path: 'server.port', flag: 'port', kind: { type: 'int', min: 1, max: 65535 }, default: 8080, help: 'the listening port' },
   { path: 'server.backlog', flag: 'backlog', kind: { type: 'int', min: -1, max: I32 }, default: 128, help: 'listen(fd, backlog)' },
-  { path: 'server.somaxconn', flag: 'somaxconn', kind: { type: 'int', min: 0, max: I32, nullable: true }, default: null, help: 'net.core.somaxconn / kern.ipc.somaxconn (default: the personality\'s)' },
+  { path: 'server.somaxconn', flag: 'somaxconn', kind: { type: 'int', min: 0, max: I32, nullable: true }, default: null, help: 'net.core.somaxconn / kern.ipc.somaxconn (Linux 4096, FreeBSD 128)' },
   { path: 'server.syncookies', flag: 'syncookies', kind: { type: 'int', min: 0, max: 2 }, default: 1, help: 'net.ipv4.tcp_syncookies: 0 off, 1 when the SYN queue is full, 2 always' },
-  { path: 'server.abortOnOverflow', flag: 'abort-on-overflow', kind: { type: 'bool', nullable: true }, default: null, help: 'tcp_abort_on_overflow / rst_on_sock_fail (default: Linux false, FreeBSD true)' },
+  { path: 'server.abortOnOverflow', flag: 'abort-on-overflow', kind: { type: 'bool', nullable: true }, default: null, help: 'tcp_abort_on_overflow / rst_on_sock_fail (Linux false, FreeBSD true)' },
   { path: 'server.synackRetries', flag: 'synack-retries', kind: { type: 'int', min: 1, max: 127 }, default: 5, help: 'net.ipv4.tcp_synack_retries' },
   { path: 'server.maxSynBacklog', flag: 'max-syn-backlog', kind: { type: 'int', min: 0, max: I32 }, default: 2048, help: 'net.ipv4.tcp_max_syn_backlog' },
   { path: 'server.workers', flag: 'workers', kind: { type: 'int', min: 0, max: 100_000 }, default: 4, help: 'accepting workers (0: nobody accepts)' },
@@ -96,11 +96,11 @@ export const FIELDS: readonly Field[] = [
   { path: 'server.deferAccept', flag: 'defer-accept', kind: { type: 'int', min: 0, max: 3600 }, default: 0, help: 'Linux TCP_DEFER_ACCEPT seconds, FreeBSD accf_data (any value > 0); 0 off' },
   { path: 'server.responseBytes', flag: 'response-bytes', kind: { type: 'int', min: 1, max: 65536 }, default: 1024, help: 'bytes the server sends back' },
   { path: 'clients.arrival', flag: 'arrival', kind: { type: 'enum', values: ['burst', 'poisson', 'ramp', 'closed'] }, default: 'burst', help: 'burst: --clients at t=0; poisson: --rate/s for --duration-ms; ramp: --ramp-from to --rate; closed: --users with --think-ms' },
-  { path: 'clients.count', flag: 'clients', kind: { type: 'int', min: 1, max: 12_000_000 }, default: 2000, help: 'burst size' },
+  { path: 'clients.count', flag: 'clients', kind: { type: 'int', min: 1, max: 8_000_000 }, default: 2000, help: 'burst size' },
   { path: 'clients.rate', flag: 'rate', kind: { type: 'number', min: 0, max: 1e8, exclusiveMin: true }, default: 1000, help: 'arrivals per second (poisson; where the ramp ends)' },
   { path: 'clients.rampFrom', flag: 'ramp-from', kind: { type: 'number', min: 0, max: 1e8 }, default: 0, help: 'arrivals per second where the ramp starts' },
   { path: 'clients.durationMs', flag: 'duration-ms', kind: { type: 'number', min: 0, max: 3.6e7, exclusiveMin: true }, default: 10_000, help: 'how long arrivals go on (poisson, ramp, closed), ms' },
-  { path: 'clients.users', flag: 'users', kind: { type: 'int', min: 1, max: 12_000_000 }, default: 100, help: 'closed model: users, each waiting for its answer before thinking and asking again' },
+  { path: 'clients.users', flag: 'users', kind: { type: 'int', min: 1, max: 8_000_000 }, default: 100, help: 'closed model: users, each waiting for its answer before thinking and asking again' },
   { path: 'clients.thinkMs', flag: 'think-ms', kind: { type: 'number', min: 0, max: 3.6e6 }, default: 100, help: 'closed model: mean think time (exponential), ms' },
   { path: 'clients.connectTimeoutMs', flag: 'connect-timeout-ms', kind: { type: 'number', min: 0, max: 3.6e6 }, default: 0, help: 'the client gives up a connect after this, ms (0: wait for the kernel)' },
   { path: 'clients.retries', flag: 'retries', kind: { type: 'int', min: 0, max: 100 }, default: 0, help: 'application retries after a refused, timed-out or abandoned connect' },
