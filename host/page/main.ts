@@ -324,6 +324,7 @@ function run(): void {
   active = CONFIG_NAMES.filter((n) => n === 'a' || state.b);
   scenarios = checked as Scenario[];
   for (const [name, s] of slots) s.column.root.hidden = !active.includes(name);
+  document.querySelector('.results-body')!.classList.toggle('compare', active.length > 1);
   publish(undefined);
   active.forEach((name, i) => {
     const s = slot(name);
