@@ -167,6 +167,29 @@ for (const spec of BROWSERS) {
       }
     });
 
+    test('a bad value is refused beside its field in the CLI\'s words, and the keyboard alone fixes it and runs', { timeout: 30_000 }, async () => {
+      await page.goto(`${server.url}?${SMALL.replace('backlog=8', 'backlog=eight')}&jitter-ms=3`);
+      const status = await settle(page, ['error']);
+      const cli = await promisify(execFile)(process.execPath, [`${root}build/host/cli.js`, 'storm', '--backlog', 'eight']).then(() => null, (e) => e);
+      assert.equal(cli.code, 2, 'the CLI refuses it with exit code 2');
+      const message = cli.stderr.split('\n')[0].replace(/^socket-kernel storm: /, '');
+      assert.equal(await page.$eval('#a-backlog-error', (e) => e.textContent), message, 'the same message as the CLI, beside the field');
+      assert.equal(await page.$eval('#a-backlog', (e) => e.getAttribute('aria-invalid')), 'true');
+      assert.ok(status.includes(message) && status.includes('jitter-ms'), `the status names the error and the unknown parameter: ${status}`);
+      assert.equal(await page.evaluate(() => window.stormResult), undefined);
+
+      await page.focus('#a-backlog');
+      await page.keyboard.down(process.platform === 'darwin' ? 'Meta' : 'Control');
+      await page.keyboard.press('a');
+      await page.keyboard.up(process.platform === 'darwin' ? 'Meta' : 'Control');
+      await page.keyboard.type('8');
+      await page.keyboard.press('Enter');   // submits the form: Run
+      await settle(page);
+      assert.equal(await page.$eval('#a-backlog', (e) => e.getAttribute('aria-invalid')), 'false');
+      assert.deepEqual(await page.evaluate(() => window.stormResult), await cliJson(await pageCommand(page)));
+      assert.match(page.url(), /[?&]backlog=8(&|$)/, 'the URL follows the controls');
+    });
+
     test('cancel stops a long run, the charts show it live before, and the page runs again after', { timeout: 40_000 }, async (t) => {
       await page.goto(`${server.url}?${ENDLESS}`);
       await page.waitForFunction(() => document.body.dataset.state === 'running', { timeout: RUN_TIMEOUT_MS });

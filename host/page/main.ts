@@ -14,7 +14,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { charts, type Chartable, type ChartOption } from '../storm/chart.js';
 import type { Progress, StormSnapshot } from '../storm/engine.js';
 import { SCHEMA_VERSION, type StormResult } from '../storm/report.js';
-import { FIELDS, ScenarioError, type Field, type Scenario } from '../storm/scenario.js';
+import { FIELDS, ScenarioError, expectation, type Field, type Scenario } from '../storm/scenario.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import {
   CONFIG_NAMES, cliCommand, comparePoints, defaultText, fieldError, parseQuery, scenarioOf, textOf, toQuery,
@@ -60,13 +60,14 @@ function control(name: ConfigName, f: Field): HTMLElement {
     for (const v of values) select.add(new Option(v === '' ? 'the personality\'s default' : v, v));
     input = select;
   } else {
+    // Text, not type=number: a number box hands over '' for what it cannot parse, and the
+    // page must see what was typed (or came in the URL) to refuse it as the CLI does.
     const box = document.createElement('input');
-    box.type = 'number';
-    box.min = String(k.min);
-    box.max = String(k.max);
-    box.step = k.type === 'int' ? '1' : 'any';
+    box.type = 'text';
+    box.inputMode = k.type === 'int' && k.min >= 0 ? 'numeric' : 'decimal';
+    box.autocomplete = 'off';
+    box.spellcheck = false;
     if (k.type === 'int' && k.nullable) box.placeholder = 'the personality\'s default';
-    box.inputMode = k.type === 'int' ? 'numeric' : 'decimal';
     input = box;
   }
   input.id = id;
@@ -74,7 +75,8 @@ function control(name: ConfigName, f: Field): HTMLElement {
   input.dataset.config = name;
   const help = document.createElement('small');
   help.id = `${id}-help`;
-  help.textContent = `${f.help}${f.default === null ? '' : ` (default ${defaultText(f)})`}`;
+  const range = k.type === 'int' || k.type === 'number' ? `${expectation(k)}; ` : '';
+  help.textContent = `${f.help} (${range}default ${f.default === null ? 'the personality\'s' : defaultText(f)})`;
   const error = document.createElement('span');
   error.id = `${id}-error`;
   error.className = 'error';
@@ -129,11 +131,11 @@ function check(name: ConfigName, c: Config): Scenario | string {
     const input = $(`${name}-${f.flag}`), msg = fieldError(f, textOf(c, f));
     input.setAttribute('aria-invalid', String(msg !== null));
     $(`${name}-${f.flag}-error`).textContent = msg ?? '';
-    first ??= msg && `${byName(name)}: ${msg}`;
+    first ??= msg && `Configuration ${byName(name)}: ${msg}`;
   }
   if (first) return first;
   try { return scenarioOf(c); } catch (e) {
-    if (e instanceof ScenarioError) return `${byName(name)}: ${e.message}`;
+    if (e instanceof ScenarioError) return `Configuration ${byName(name)}: ${e.message}`;
     throw e;
   }
 }

@@ -56,10 +56,10 @@ export function toQuery(s: PageState): string {
   return q.toString();
 }
 
-/** The error of one field's text, or null when the CLI would take it. */
+/** The error of one field's text in the CLI's words (`--backlog must be ...`), or null when the CLI takes it. */
 export function fieldError(f: Field, text: string): string | null {
   if (text === '' && f.default === null) return null;
-  try { parseValue(f, text, f.flag); return null; } catch (e) {
+  try { parseValue(f, text, `--${f.flag}`); return null; } catch (e) {
     if (e instanceof ScenarioError) return e.message;
     throw e;
   }
