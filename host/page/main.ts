@@ -366,7 +366,6 @@ function cancel(): void {
 }
 
 function onWorker(name: ConfigName, m: FromWorker): void {
-  if (m.type === 'ready') return;
   const s = slot(name);
   if (m.id !== s.runId) return;   // a superseded run
   switch (m.type) {

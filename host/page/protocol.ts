@@ -9,7 +9,6 @@ export type ToWorker =
   | { type: 'cancel'; id: number };
 
 export type FromWorker =
-  | { type: 'ready'; entry: string }
   | { type: 'progress'; id: number; progress: Progress; snapshot: StormSnapshot | null }
   | { type: 'done'; id: number; result: StormResult; wallMs: number }
   | { type: 'cancelled'; id: number }

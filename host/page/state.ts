@@ -79,9 +79,14 @@ export function scenarioOf(c: Config): Scenario {
   return normalizeScenario(input);
 }
 
-/** The CLI's arguments for a configuration: `--flag value` for the seed and every non-default field. */
+/**
+ * The CLI's arguments for a configuration: `--flag value` for the seed and every
+ * non-default field; `--flag=-1` for a value that starts with a dash, which
+ * node:util parseArgs would otherwise refuse as ambiguous.
+ */
 export function cliArgs(c: Config): string[] {
-  return explicit(c).filter(([f, text]) => !(text === '' && f.default === null)).flatMap(([f, text]) => [`--${f.flag}`, text]);
+  return explicit(c).filter(([f, text]) => !(text === '' && f.default === null))
+    .flatMap(([f, text]) => (text.startsWith('-') ? [`--${f.flag}=${text}`] : [`--${f.flag}`, text]));
 }
 
 /** Quotes an argument for a POSIX shell when it needs it. */

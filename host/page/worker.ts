@@ -3,7 +3,7 @@
 // page never freezes. Between slices it posts progress and, spaced so that building them
 // costs at most a tenth of the run, snapshots of the result for the live charts.
 
-import { entry, kernelModule } from '../browser.js';
+import { kernelModule } from '../browser.js';
 import { runStorm, StormCancelled } from '../storm/engine.js';
 import type { Scenario } from '../storm/scenario.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -62,5 +62,3 @@ async function run(id: number, scenario: Scenario): Promise<void> {
     if (current?.id === id) current = null;
   }
 }
-
-scope.postMessage({ type: 'ready', entry });
