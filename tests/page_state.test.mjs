@@ -55,10 +55,10 @@ test('the query string reads back as the same settings, with B beside A', () => 
 });
 
 test('unknown URL parameters are reported, not dropped silently', () => {
-  const { state: s, unknown } = state.parseQuery('?backlog=16&jitter-ms=3&b.loss=0.1&server.backlog=4');
-  assert.deepEqual(unknown, ['jitter-ms', 'b.loss', 'server.backlog']);
+  const { state: s, unknown } = state.parseQuery('?backlog=16&jitter-ms=3&b.loss=0.1&server.backlog=4&b.backlog=8');
+  assert.deepEqual(unknown, ['jitter-ms', 'b.loss', 'server.backlog', 'b.backlog']);
   assert.equal(s.a.get('backlog'), '16');
-  assert.equal(s.b, null, 'no compare=1: no configuration B');
+  assert.equal(s.b, null, 'no compare=1: no configuration B, and its fields are named as unused');
 });
 
 test('side by side names its points by the fields that differ, as --sweep does', () => {

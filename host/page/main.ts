@@ -473,7 +473,7 @@ function start(): void {
   $('copy-cli').addEventListener('click', () => void copy($('cli').textContent ?? '', 'command'));
   $('copy-link').addEventListener('click', () => void copy(location.href, 'link'));
 
-  if (unknown.length > 0) urlNotice = ` (ignored unknown URL parameters: ${unknown.join(', ')})`;
+  if (unknown.length > 0) urlNotice = ` (URL parameters not used: ${unknown.join(', ')})`;
   syncUrlAndCli();
   run();
 }

@@ -31,17 +31,20 @@ function explicit(c: Config): [Field, string][] {
   return FIELDS.filter((f) => f.flag === 'seed' || textOf(c, f) !== defaultText(f)).map((f) => [f, textOf(c, f)]);
 }
 
-/** Reads the state from a query string; unknown keys are reported, not dropped silently. */
+/**
+ * Reads the state from a query string. Keys it does not use (unknown flags, B's fields
+ * without compare=1) are returned in `unknown`, for the page to name, not dropped silently.
+ */
 export function parseQuery(search: string): { state: PageState; unknown: string[] } {
   const q = new URLSearchParams(search), a: Config = new Map(), b: Config = new Map(), unknown: string[] = [];
+  const compare = q.get('compare') === '1';
   for (const [key, value] of q) {
     if (key === 'compare') continue;
     const inB = key.startsWith('b.'), flag = inB ? key.slice(2) : key;
     const f = fieldByKey(flag);
-    if (!f || f.flag !== flag) { unknown.push(key); continue; }
+    if (!f || f.flag !== flag || (inB && !compare)) { unknown.push(key); continue; }
     (inB ? b : a).set(flag, value);
   }
-  const compare = q.get('compare') === '1';
   return { state: { a, b: compare ? b : null }, unknown };
 }
 
