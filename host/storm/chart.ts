@@ -7,6 +7,9 @@ import type { StormResult } from './report.js';
 
 export type ChartOption = Record<string, unknown>;
 
+/** What the charts read: a finished result, or the engine's snapshot while it runs (the page). */
+export type Chartable = Pick<StormResult, 'scenario' | 'histogram' | 'series' | 'backlogInForce'>;
+
 /** Series names, as the charts' legends show them (tests look for these). */
 export const SERIES = {
   connect: 'connect latency',
@@ -24,7 +27,7 @@ function label(ms: number): string {
   return `${Number((ms * 1000).toPrecision(3))} µs`;
 }
 
-function title(r: StormResult): string {
+function title(r: Chartable): string {
   const s = r.scenario;
   return `${s.server.personality}, backlog ${s.server.backlog}, ${s.server.workers} workers, latency ${s.network.latencyMs} ms, seed ${s.seed}`;
 }
@@ -34,7 +37,7 @@ function title(r: StormResult): string {
  * per decade: SYN retransmits show as separate bars at 1 s, 2 s, 3 s ... (Linux) or
  * 1 s, 3 s, 7 s ... (FreeBSD).
  */
-export function latencyChart(r: StormResult): ChartOption {
+export function latencyChart(r: Chartable): ChartOption {
   const h = r.histogram;
   let lo = h.connect.length, hi = -1;
   for (let i = 0; i < h.connect.length; i++) {
@@ -53,13 +56,14 @@ export function latencyChart(r: StormResult): ChartOption {
     yAxis: { type: 'log', name: 'clients', min: 1, logBase: 10 },
     series: [
       { name: SERIES.connect, type: 'bar', data: h.connect.slice(lo, hi + 1).map((c) => c || null) },
-      { name: SERIES.request, type: 'bar', data: h.request.slice(lo, hi + 1).map((c) => c || null) },
+      // Hatched as well as coloured, so the two bars read apart without colour.
+      { name: SERIES.request, type: 'bar', itemStyle: { decal: { symbol: 'rect', dashArrayX: [1, 0], dashArrayY: [2, 3], rotation: Math.PI / 4, color: 'rgba(0,0,0,0.45)' } }, data: h.request.slice(lo, hi + 1).map((c) => c || null) },
     ],
   };
 }
 
 /** Accept-queue and SYN-queue occupancy, busy workers and clients still connecting, over simulated time. */
-export function queueChart(r: StormResult): ChartOption {
+export function queueChart(r: Chartable): ChartOption {
   const s = r.series, t = s.tMs.map((x) => x / 1000);
   const pair = (a: number[]) => a.map((v, i) => [t[i], v]);
   const series: { name: string; type: string; step: string; showSymbol: boolean; yAxisIndex?: number; data: number[][] }[] = [
@@ -71,17 +75,20 @@ export function queueChart(r: StormResult): ChartOption {
   if (r.scenario.server.accept === 'epoll') {
     series.splice(3, 0, { name: SERIES.appQueue, type: 'line', step: 'end', showSymbol: false, data: pair(s.appQueue) });
   }
+  // A dash pattern and a legend symbol per line, so the lines read apart without colour.
+  const dashes = ['solid', 'dashed', 'dotted', [8, 3, 2, 3], [12, 4]], symbols = ['circle', 'rect', 'triangle', 'diamond', 'pin'];
+  const styled = series.map((x, i) => ({ ...x, symbol: symbols[i], lineStyle: { type: dashes[i], width: 2 } }));
   return {
     animation: false,
     title: { text: 'Queues over simulated time', subtext: `${title(r)}; backlog in force ${r.backlogInForce}`, left: 'center' },
     tooltip: { trigger: 'axis' },
-    legend: { top: 62, data: series.map((x) => x.name) },
+    legend: { top: 62, data: styled.map((x) => x.name) },
     grid: { top: 100, left: 70, right: 80, bottom: 60 },
     xAxis: { type: 'value', name: 'simulated seconds', nameLocation: 'middle', nameGap: 35 },
     yAxis: [{ type: 'value', name: 'sockets' }, { type: 'value', name: 'clients connecting', splitLine: { show: false } }],
-    series,
+    series: styled,
   };
 }
 
 /** Both charts, in the order the CLI and the page show them. */
-export function charts(r: StormResult): ChartOption[] { return [latencyChart(r), queueChart(r)]; }
+export function charts(r: Chartable): ChartOption[] { return [latencyChart(r), queueChart(r)]; }

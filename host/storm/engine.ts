@@ -50,6 +50,9 @@ export interface StormOptions {
   progressEveryMs?: number;
 }
 
+/** A result before the end (Storm.snapshot): endReason 'running'. */
+export type StormSnapshot = Omit<StormResult, 'endReason'> & { endReason: StormResult['endReason'] | 'running' };
+
 /** Thrown by runStorm when its signal aborts. */
 export class StormCancelled extends Error {
   readonly code = 'ABORT_ERR';
@@ -225,14 +228,30 @@ export class Storm {
 
   result(): StormResult {
     if (!this.#ended) throw new Error('result() before the storm has ended: call step() until it returns true');
+    return buildResult(this.#raw(this.#ended));
+  }
+
+  /**
+   * The result so far, while the run goes on (the browser page's live charts): the same
+   * schema, endReason 'running', clients in flight counted as pending or unserved. O(n).
+   */
+  snapshot(): StormSnapshot {
+    if (this.#ended) return this.result();
+    return { ...buildResult(this.#raw('horizon')), endReason: 'running' };
+  }
+
+  #raw(endReason: RawRun['endReason']): RawRun {
     const outcomes = {} as Record<OutcomeName, number>;
     for (const o of OUTCOMES) outcomes[o] = 0;
-    const out = this.#outcome.a;
-    for (let i = 0; i < this.#created; i++) outcomes[OUTCOMES[out[i]]]++;
-    const q = this.#srv.listenQueues(this.#lfd);
-    const raw: RawRun = {
+    const out = this.#outcome.a, st = this.#state.a, ended = this.#ended !== null;
+    for (let i = 0; i < this.#created; i++) {
+      const o = ended || st[i] === St.DONE ? out[i] : st[i] === St.CONNECTED ? O.UNSERVED : O.PENDING;
+      outcomes[OUTCOMES[o]]++;
+    }
+    const q = this.#lfd < 0 ? { sendQ: 0 } : this.#srv.listenQueues(this.#lfd);
+    return {
       scenario: this.#s,
-      endReason: this.#ended,
+      endReason,
       simulatedUs: this.#now,
       clients: this.#created,
       outcomes,
@@ -253,7 +272,6 @@ export class Storm {
       counters: this.k.stats(),
       backlogInForce: q.sendQ,
     };
-    return buildResult(raw);
   }
 
   // ---- the loop ---------------------------------------------------------------
@@ -668,16 +686,18 @@ export class Storm {
 
 /**
  * Runs a scenario to the end, yielding to the event loop between slices of about
- * `sliceMs` of wall time, so that `signal` can cancel it (rejects with an AbortError).
+ * `sliceMs` of wall time, so that `signal` can cancel it (rejects with an AbortError);
+ * `onSlice` sees the storm after each unfinished slice.
  */
 export async function runStorm(
   module: WebAssembly.Module, scenario: unknown,
-  options: StormOptions & { signal?: AbortSignal; sliceMs?: number } = {},
+  options: StormOptions & { signal?: AbortSignal; sliceMs?: number; onSlice?: (storm: Storm) => void } = {},
 ): Promise<StormResult> {
   const storm = new Storm(module, scenario, options);
   for (;;) {
     if (options.signal?.aborted) throw new StormCancelled();
     if (storm.step(options.sliceMs ?? 50)) return storm.result();
+    options.onSlice?.(storm);   // between slices: the page takes storm.snapshot() here
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
   }
 }
