@@ -8,34 +8,13 @@
 // Without the browsers installed the tests skip and say why; .ci/run installs them.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import puppeteer from 'puppeteer-core';
 import { scenarios } from './shared/scenarios.mjs';
 import { serve } from './platform_server.mjs';
+import { BROWSERS, PAGE_TIMEOUT_MS, missing, runPage } from './browser/launch.mjs';
 
-const PAGE_TIMEOUT_MS = 30_000;
 const root = new URL('..', import.meta.url).pathname;
-
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-
-const BROWSERS = [
-  {
-    name: 'chromium',
-    executablePath: '/usr/bin/chromium',
-    options: (profile) => ({ browser: 'chrome', headless: true, args: [...CHROMIUM_ARGS, `--user-data-dir=${profile}`] }),
-  },
-  {
-    name: 'firefox-esr',
-    executablePath: '/usr/bin/firefox-esr',
-    // puppeteer gives Firefox a fresh profile of its own; WebDriver BiDi is its only protocol.
-    options: (profile) => ({ browser: 'firefox', headless: true, userDataDir: profile }),
-  },
-];
 
 const BUNDLES = ['build/browser.js', 'build/inline.js', 'build/worker.js', 'build/kernel.wasm'];
 
@@ -46,38 +25,12 @@ before(async () => {
 });
 after(() => server?.close());
 
-/** Opens the page and returns its report, or throws with the page's console when it never reports. */
-async function runPage(spec) {
-  const profile = mkdtempSync(join(tmpdir(), `socket-kernel-${spec.name}-`));
-  const browser = await puppeteer.launch({ executablePath: spec.executablePath, timeout: PAGE_TIMEOUT_MS, ...spec.options(profile) });
-  try {
-    const version = await browser.version();
-    const page = await browser.newPage();
-    const console = [];
-    page.on('console', (m) => console.push(`${m.type()}: ${m.text()} ${m.location()?.url ?? ''}`.trimEnd()));
-    page.on('pageerror', (e) => console.push(`pageerror: ${e.message}`));
-    await page.goto(`${server.origin}/tests/browser/index.html`);
-    try {
-      await page.waitForFunction(() => window.__report !== undefined, { timeout: PAGE_TIMEOUT_MS, polling: 100 });
-    } catch (e) {
-      throw new Error(`${spec.name}: the page did not report within ${PAGE_TIMEOUT_MS} ms (${e.message}).\nConsole:\n${console.join('\n')}`);
-    }
-    return { version, report: await page.evaluate(() => window.__report) };
-  } finally {
-    await browser.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
-
 for (const spec of BROWSERS) {
-  const skip = existsSync(spec.executablePath)
-    ? false
-    : `${spec.executablePath} is not installed (apt-get install -y ${spec.name}; .ci/run installs it)`;
-  describe(`platform scenarios in ${spec.name}`, { skip }, () => {
+  describe(`platform scenarios in ${spec.name}`, { skip: missing(spec) }, () => {
     test('the page runs the suite on the browser, inline and worker bundles and reports', { timeout: 2 * PAGE_TIMEOUT_MS }, async (t) => {
       const started = Date.now();
       const before = server.requests.length;
-      const { version, report } = await runPage(spec);
+      const { version, report } = await runPage(spec, `${server.origin}/tests/browser/index.html`);
       t.diagnostic(`${version}; ${report.userAgent}; ${Date.now() - started} ms`);
       assert.equal(report.error, undefined, `the page failed: ${report.error}`);
       const served = server.requests.slice(before);
