@@ -74,7 +74,7 @@ export function sk_domain(fd: i32): i32 {
 export function sk_bind(fd: i32, addr: usize, len: i32): i32 {
   let s = sockLookup(fd); if (s < 0) return s;
   if (len < 0 || len > SOCKADDR_STORAGE) return -Errno.EINVAL;
-  if (<usize>addr + <usize>len > <usize>memory.size() << 16) return -Errno.EFAULT;
+  if (!inMemory(addr, len)) return -Errno.EFAULT;
   return sysBind(<u32>s, addr, len);
 }
 
@@ -86,16 +86,15 @@ export function sk_listen(fd: i32, backlog: i32): i32 {
 export function sk_connect(fd: i32, addr: usize, len: i32): i32 {
   let s = sockLookup(fd); if (s < 0) return s;
   if (len < 0 || len > SOCKADDR_STORAGE) return -Errno.EINVAL;
-  if (<usize>addr + <usize>len > <usize>memory.size() << 16) return -Errno.EFAULT;
+  if (!inMemory(addr, len)) return -Errno.EFAULT;
   return sysConnect(<u32>s, addr, len);
 }
 
 function validOut(addr: usize, lenPtr: usize): bool {
-  let top = <usize>memory.size() << 16;
   if (addr == 0) return true;
-  if (lenPtr + 4 > top) return false;
+  if (!inMemory(lenPtr, 4)) return false;
   let len = load<i32>(lenPtr);
-  return len < 0 || addr + <usize>len <= top;
+  return len < 0 || inMemory(addr, len);
 }
 
 /** accept(): addr may be 0 (no address wanted); lenPtr points at an i32 in/out length. */
@@ -147,7 +146,7 @@ export function sk_getsockopt(fd: i32, level: i32, name: i32, val: usize, lenPtr
 
 export function sk_setsockopt(fd: i32, level: i32, name: i32, val: usize, len: i32): i32 {
   let s = sockLookup(fd); if (s < 0) return s;
-  if (len < 0 || <usize>val + <usize>len > <usize>memory.size() << 16) return -Errno.EFAULT;
+  if (!inMemory(val, len)) return -Errno.EFAULT;
   return sysSetsockopt(<u32>s, level, name, val, len);
 }
 
@@ -163,7 +162,11 @@ function sockLookup(fd: i32): i32 {
   return s;
 }
 
-function inMemory(p: usize, len: i32): bool { return len >= 0 && p + <usize>len <= <usize>memory.size() << 16; }
+/**
+ * [p, p + len) lies inside linear memory. Summed in 64 bits: in 32, a pointer near 2^32
+ * plus a length wraps to a small number and passes (sk_bind(fd, 0xFFFFFFF8, 16) trapped).
+ */
+function inMemory(p: usize, len: i64): bool { return len >= 0 && <u64>p + <u64>len <= <u64>memory.size() << 16; }
 
 /** send(fd, buf, len, flags): bytes queued (a partial count for streams), or -errno. */
 export function sk_send(fd: i32, buf: usize, len: i32, flags: i32): i32 {
@@ -200,7 +203,7 @@ export function sk_msg_flags(): i32 { return msgFlags(); }
 
 /** poll(fds, n, 0): struct pollfd[n] (i32 fd, i16 events, i16 revents). */
 export function sk_poll(fds: usize, n: i32): i32 {
-  if (n < 0 || !inMemory(fds, n << 3)) return -Errno.EFAULT;
+  if (!inMemory(fds, <i64>n << 3)) return -Errno.EFAULT;
   return sysPoll(fds, n);
 }
 
@@ -223,7 +226,7 @@ export function sk_epoll_ctl(epfd: i32, op: i32, fd: i32, ev: usize): i32 {
 /** epoll_wait(epfd, out, max, 0): ready events (12 bytes each) into out. */
 export function sk_epoll_wait(epfd: i32, out: usize, max: i32): i32 {
   let e = epollLookup(epfd); if (e < 0) return e;
-  if (max > 0 && !inMemory(out, max * 12)) return -Errno.EFAULT;
+  if (max > 0 && !inMemory(out, <i64>max * 12)) return -Errno.EFAULT;
   return sysEpollWait(<u32>e, out, max);
 }
 
@@ -249,8 +252,7 @@ export function sk_buffer(bytes: i32): usize {
  * whose connect failed is closed). Returns n, or -EFAULT for a bad range.
  */
 export function sk_connect_batch(n: i32, domain: i32, type: i32, addr: usize, len: i32, out: usize): i32 {
-  let top = <usize>memory.size() << 16;
-  if (n < 0 || len < 0 || len > SOCKADDR_STORAGE || out + (<usize>n << 2) > top || addr + <usize>len > top) return -Errno.EFAULT;
+  if (len > SOCKADDR_STORAGE || !inMemory(out, <i64>n << 2) || !inMemory(addr, len)) return -Errno.EFAULT;
   for (let i = 0; i < n; i++) {
     let fd = sysSocket(domain, type, 0);
     if (fd >= 0) {
@@ -266,7 +268,7 @@ export function sk_connect_batch(n: i32, domain: i32, type: i32, addr: usize, le
 export function sk_accept_batch(fd: i32, out: usize, max: i32, flags: i32): i32 {
   if ((flags & ~(0o4000 | 0o2000000)) != 0) return -Errno.EINVAL;
   let s = sockLookup(fd); if (s < 0) return s;
-  if (max < 0 || out + (<usize>max << 2) > <usize>memory.size() << 16) return -Errno.EFAULT;
+  if (!inMemory(out, <i64>max << 2)) return -Errno.EFAULT;
   let n = 0;
   while (n < max) {
     let r = sysAccept(<u32>s, 0, 0, flags, false);
@@ -283,7 +285,7 @@ export function sk_accept_batch(fd: i32, out: usize, max: i32, flags: i32): i32 
  * TIME_WAIT), which is what the real-kernel benchmark does.
  */
 export function sk_close_batch(fds: usize, n: i32, flags: i32): i32 {
-  if (n < 0 || fds + (<usize>n << 2) > <usize>memory.size() << 16) return -Errno.EFAULT;
+  if (!inMemory(fds, <i64>n << 2)) return -Errno.EFAULT;
   if ((flags & ~1) != 0) return -Errno.EINVAL;
   let closed = 0;
   for (let i = 0; i < n; i++) {
@@ -300,12 +302,16 @@ export function sk_close_batch(fds: usize, n: i32, flags: i32): i32 {
 /** unlink() of an AF_UNIX socket file (path bytes at p, length len). */
 export function sk_unlink(p: usize, len: i32): i32 {
   if (len <= 0 || len > 108) return -Errno.EINVAL;
+  if (!inMemory(p, len)) return -Errno.EFAULT;
   let r = unixUnlink(p, <u32>len);
   return r < 0 ? r : 0;
 }
 
 /** Adds a local address (a sockaddr_in/in6 at p; the port is ignored). */
-export function sk_add_address(p: usize, len: i32): i32 { return addLocal(p, len); }
+export function sk_add_address(p: usize, len: i32): i32 {
+  if (len > 0 && !inMemory(p, len)) return -Errno.EFAULT;
+  return addLocal(p, len);
+}
 
 // ---- time -------------------------------------------------------------------------
 
