@@ -47,6 +47,12 @@ describe('the .wasm imports and exports', () => {
       ['wasi_snapshot_preview1.fd_write', 'wasi_snapshot_preview1.proc_exit']);
   });
 
+  test('docs/abi.md names every export', () => {
+    const doc = readFileSync(join(root, 'docs/abi.md'), 'utf8');
+    const undocumented = WebAssembly.Module.exports(release).map((e) => e.name).filter((name) => !doc.includes(`\`${name}`));
+    assert.deepEqual(undocumented, []);
+  });
+
   test('the no-imports build imports nothing and exports the same names', () => {
     assert.deepEqual(WebAssembly.Module.imports(noimports), []);
     assert.deepEqual(WebAssembly.Module.exports(noimports), WebAssembly.Module.exports(release));
