@@ -133,11 +133,19 @@ function checkInt(name: string, v: unknown, min = -0x80000000, max = 0x7fffffff)
   return v;
 }
 
+/** What kernelImports() returns (a WebAssembly.Imports, named without the `dom` lib). */
+export type KernelImports = {
+  wasi_snapshot_preview1: {
+    fd_write(fd: number, iovs: number, iovsLen: number, nwritten: number): number;
+    proc_exit(code: number): never;
+  };
+};
+
 /**
  * The imports a socket-kernel module needs: WASI fd_write and proc_exit, which
  * AssemblyScript's abort() uses. Written here so no WASI library is required.
  */
-export function kernelImports(getMemory: () => WebAssembly.Memory): WebAssembly.Imports {
+export function kernelImports(getMemory: () => WebAssembly.Memory): KernelImports {
   let message = '';
   return {
     wasi_snapshot_preview1: {
@@ -572,14 +580,6 @@ export class Kernel {
 
   // ---- the async layer ------------------------------------------------------------
 
-  /**
-   * The `net`-compatible facade (createServer, connect, Socket as a stream.Duplex).
-   * Node-only: the Node entry installs it; elsewhere this says so.
-   */
-  get net(): import('./net.js').NetFacade {
-    throw new PlatformError('kernel.net (the node:net facade) is available in Node.js only: it is built on node:stream and node:events. Use the async calls (acceptAsync, connectAsync, recvAsync, sendAsync) elsewhere.');
-  }
-
   #streams: import('./streams.js').StreamsFacade | undefined;
   /** Connections as WHATWG streams (browsers, workers and Node): k.streams.connect / listen. */
   get streams(): import('./streams.js').StreamsFacade { return (this.#streams ??= createStreams(this)); }
@@ -762,3 +762,13 @@ export class Kernel {
     };
   }
 }
+
+// `k.net`, the node:net facade, is Node's only: the Node entry (index.ts) installs it and
+// declares it on Kernel's type. Elsewhere the property is absent from the types, and a
+// JavaScript caller who reaches for it anyway is told why.
+Object.defineProperty(Kernel.prototype, 'net', {
+  configurable: true,
+  get(): never {
+    throw new PlatformError('kernel.net (the node:net facade) is available in Node.js only: it is built on node:stream and node:events. Use the async calls (acceptAsync, connectAsync, recvAsync, sendAsync) elsewhere.');
+  },
+});

@@ -11,7 +11,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -110,6 +110,17 @@ describe('the tarball', () => {
       for (const [, spec] of text.matchAll(/(?:from\s*|import\s*\(\s*|require\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
         const target = join(dirname(f), spec);
         assert.ok(shipped.has(target), `${f} imports ${spec}, which the tarball lacks`);
+      }
+    }
+  });
+
+  test('every relative link in a shipped Markdown file names a shipped file', () => {
+    const shipped = new Set(files());
+    for (const f of files().filter((f) => f.endsWith('.md'))) {
+      const text = readFileSync(join(project, 'node_modules/socket-kernel', f), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue;
+        assert.ok(shipped.has(join(dirname(f), target)), `${f} links to ${target}, which the tarball lacks`);
       }
     }
   });
@@ -232,6 +243,37 @@ run(sk).then((result) => { window.__report = { result }; }, (e) => { window.__re
       } finally {
         await server.close();
       }
+    });
+  }
+});
+
+// The consumer's own code type-checks against the shipped .d.ts files (skipLibCheck off)
+// in each project shape; tests/package/types/<shape>/main.ts also holds @ts-expect-error
+// lines for what must NOT type-check ({ wasm, url } together; k.net outside Node).
+const SHAPES = {
+  node: { lib: ['es2022'], module: 'nodenext', moduleResolution: 'nodenext', types: ['node'] },
+  browser: { lib: ['es2022', 'dom', 'dom.iterable'], module: 'esnext', moduleResolution: 'bundler', customConditions: ['browser'], types: [] },
+  worker: { lib: ['es2022', 'webworker'], module: 'esnext', moduleResolution: 'bundler', customConditions: ['workerd'], types: [] },
+};
+
+describe('tsc --noEmit over a consumer project', () => {
+  for (const [shape, options] of Object.entries(SHAPES)) {
+    test(`${shape}: lib ${options.lib.join(' + ')}, types [${options.types.join(', ')}]`, async () => {
+      const dir = join(project, 'types', shape);
+      mkdirSync(dir, { recursive: true });
+      cpSync(join(root, 'tests/package/types', shape), dir, { recursive: true });
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+        compilerOptions: {
+          target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, ...options,
+          // @types/node only where the shape names it, taken from this repository.
+          typeRoots: [join(root, 'node_modules/@types')],
+        },
+        include: ['*.ts'],
+      }));
+      const tsc = join(root, 'node_modules/typescript/bin/tsc');
+      const { stdout, stderr, code } = await run(process.execPath, [tsc, '-p', dir], { timeout: 2 * RUN_TIMEOUT_MS })
+        .then((r) => ({ ...r, code: 0 }), (e) => e);
+      assert.equal(code, 0, `tsc found errors in the ${shape} shape:\n${stdout}${stderr}`);
     });
   }
 });
