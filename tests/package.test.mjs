@@ -61,9 +61,18 @@ function unavailable(name, args = ['--version']) {
 
 let work, project, tarball, packed;
 
+// Under `npm test` the environment carries the outer npm's settings (npm_config_local_prefix
+// names this repository): a nested npm would install into the wrong project. The child
+// npm runs as a user's would, with none of them.
+const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+// And the npm that runs `npm test` (or the one installed beside node), never the npm 6
+// some dependency puts in node_modules/.bin, which `npm run` puts first on PATH.
+const npmCli = process.env.npm_execpath ?? join(dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js');
+const npm = (args, options) => execFileSync(process.execPath, [npmCli, ...args], { ...options, env: npmEnv });
+
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'socket-kernel-package-'));
-  [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' }));
+  [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' }));
   tarball = join(work, packed.filename);
   project = join(work, 'consumer');
   mkdirSync(project);
@@ -71,7 +80,7 @@ before(async () => {
     name: 'consumer', private: true, type: 'module', dependencies: { 'socket-kernel': `file:../${packed.filename}` },
   }));
   // From the tarball only: --offline fails rather than reach the registry.
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: project, stdio: 'pipe' });
+  npm(['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: project, stdio: 'pipe' });
   copyFileSync(join(root, 'tests/package/scenario.mjs'), join(project, 'scenario.mjs'));
   writeFileSync(join(project, 'esm.mjs'), [
     "import * as sk from 'socket-kernel';",
