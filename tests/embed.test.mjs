@@ -1,7 +1,8 @@
 // The kernel outside JavaScript, as an embedder loads it (docs/abi.md):
 //   - from C: wabt's wasm2c turns the release build/kernel.wasm into C, and
-//     tests/embed/embed.c, compiled with it and wabt's runtime, runs listen/connect/accept,
-//     a backlog overflow with its counter and bad input, checking every result (TAP);
+//     tests/embed/embed.c, written against the package's header build/socket_kernel.h and
+//     compiled with wasm2c's output and wabt's runtime, runs listen/connect/accept, a
+//     backlog overflow with its counter and bad input, checking every result (TAP);
 //   - in a second engine: wabt's interpreter (spectest-interp) runs tests/embed/kernel.wast
 //     against the release build and against the no-imports build;
 //   - the import lists: the release build imports the two WASI functions abort() uses,
@@ -11,7 +12,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -64,9 +65,10 @@ describe('the .wasm imports and exports', () => {
 });
 
 test('C, through wasm2c: listen, connect, accept, overflow counter and bad input', { skip: missingTools('wasm2c', 'gcc') }, async (t) => {
+  assert.ok(existsSync(join(root, 'build/socket_kernel.h')), 'build/socket_kernel.h is built (npm run build:host)');
   execFileSync('wasm2c', [RELEASE, '-n', 'sk', '-o', join(work, 'kernel.c')]);
   const exe = join(work, 'embed');
-  await run('gcc', ['-std=gnu11', '-O1', '-w', `-I${work}`, `-I${join(root, 'tests/embed')}`, `-I${WASM2C_RUNTIME}`,
+  await run('gcc', ['-std=gnu11', '-O1', '-w', `-I${work}`, `-I${join(root, 'build')}`, `-I${WASM2C_RUNTIME}`,
     '-o', exe, join(root, 'tests/embed/embed.c'), join(work, 'kernel.c'), join(WASM2C_RUNTIME, 'wasm-rt-impl.c'), '-lm'],
   { maxBuffer: 64 << 20 });
   const { stdout, code } = await run(exe, [], { timeout: 30_000 }).then((r) => ({ ...r, code: 0 }), (e) => e);

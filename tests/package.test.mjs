@@ -98,9 +98,9 @@ after(() => rmSync(work, { recursive: true, force: true }));
 describe('the tarball', () => {
   const files = () => packed.files.map((f) => f.path);
 
-  test('holds the licence, the README, both kernel builds and every export target', (t) => {
+  test('holds the licence, the README, both kernel builds, the C header and every export target', (t) => {
     t.diagnostic(`${packed.filename}: ${packed.files.length} files, ${packed.size} bytes packed, ${packed.unpackedSize} unpacked`);
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'build/kernel.wasm', 'build/kernel.noimports.wasm']) {
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'build/kernel.wasm', 'build/kernel.noimports.wasm', 'build/socket_kernel.h']) {
       assert.ok(files().includes(f), `${f} is shipped`);
     }
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
