@@ -11,7 +11,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -65,10 +65,13 @@ let work, project, tarball, packed;
 // names this repository): a nested npm would install into the wrong project. The child
 // npm runs as a user's would, with none of them.
 const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-// And the npm that runs `npm test` (or the one installed beside node), never the npm 6
-// some dependency puts in node_modules/.bin, which `npm run` puts first on PATH.
-const npmCli = process.env.npm_execpath ?? join(dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js');
-const npm = (args, options) => execFileSync(process.execPath, [npmCli, ...args], { ...options, env: npmEnv });
+// And the npm installed with this node, never the npm 6 that a dependency of as-pect puts
+// in node_modules/.bin: `npm run` puts that first on PATH, so even npm_execpath names it
+// in the nested `npm run test:node` of `npm test`.
+const besideNode = join(dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js');
+const npm = (args, options) => (existsSync(besideNode)
+  ? execFileSync(process.execPath, [besideNode, ...args], { ...options, env: npmEnv })
+  : execFileSync('npm', args, { ...options, env: npmEnv }));
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'socket-kernel-package-'));
