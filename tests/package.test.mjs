@@ -182,12 +182,8 @@ describe('the scenario in each runtime, from the installed tarball', () => {
     }
   });
 
-  test('workerd (npm package workerd): a request on 127.0.0.1 runs the scenario', { skip: unavailable('workerd') }, async (t) => {
-    // As wrangler does: esbuild bundles the worker with the "workerd" condition and leaves
-    // the .wasm import to the runtime, which gets kernel.wasm as a wasm module.
-    const dir = join(work, 'workerd');
-    mkdirSync(dir);
-    writeFileSync(join(project, 'worker.mjs'), [
+  test('workerd (npm package workerd): a request on 127.0.0.1 runs the scenario', { skip: unavailable('workerd') }, async () => {
+    const { status, body } = await serveWorker('scenario', [
       "import * as sk from 'socket-kernel';",
       "import wasm from 'socket-kernel/kernel.wasm';",
       "import { run } from './scenario.mjs';",
@@ -198,37 +194,18 @@ describe('the scenario in each runtime, from the installed tarball', () => {
       '  },',
       '};',
     ].join('\n'));
-    await esbuild.build({
-      entryPoints: [join(project, 'worker.mjs')], outfile: join(dir, 'worker.js'), bundle: true, format: 'esm',
-      platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], external: ['*.wasm'], logLevel: 'error',
-    });
-    copyFileSync(join(project, 'node_modules/socket-kernel/build/kernel.wasm'), join(dir, 'kernel.wasm'));
-    const port = await freePort();
-    writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "main", worker = .scenario) ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
-);
-const scenario :Workerd.Worker = (
-  modules = [
-    (name = "worker.js", esModule = embed "worker.js"),
-    (name = "socket-kernel/kernel.wasm", wasm = embed "kernel.wasm"),
-  ],
-  compatibilityDate = "2025-01-01",
-);
-`);
-    const child = spawn(bin('workerd'), ['serve', 'config.capnp'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
-    try {
-      const response = await fetchWhenUp(`http://127.0.0.1:${port}/`, child, () => output);
-      const body = await response.text();
-      assert.equal(response.status, 200, body);
-      checkResult(JSON.parse(body).result, 'worker');
-    } finally {
-      child.kill();
-    }
+    assert.equal(status, 200, body);
+    checkResult(JSON.parse(body).result, 'worker');
+  });
+
+  test("workerd: the README's edge-worker example, as written", { skip: unavailable('workerd') }, async () => {
+    const readme = readFileSync(join(project, 'node_modules/socket-kernel/README.md'), 'utf8');
+    const [, code] = /<!-- readme-test skip: [^>]*workerd[^>]*-->\n```js\n([\s\S]*?)```/.exec(readme) ?? [];
+    assert.ok(code, 'the README has the edge-worker example, marked as run by this test');
+    const { status, body } = await serveWorker('readme', code);
+    assert.equal(status, 200, body);
+    const listener = JSON.parse(body).find((row) => row.state === 'LISTEN');
+    assert.deepEqual([listener?.local, listener?.sendQ], [{ family: 'IPv4', address: '127.0.0.1', port: 8080 }, 16], body);
   });
 
   for (const spec of BROWSERS) {
@@ -289,6 +266,47 @@ describe('tsc --noEmit over a consumer project', () => {
     });
   }
 });
+
+/**
+ * Serves `source` (a worker module importing 'socket-kernel' and its kernel.wasm) from
+ * workerd on 127.0.0.1 and returns the answer to one request. As wrangler does: esbuild
+ * bundles the worker with the "workerd" condition and leaves the .wasm import to the
+ * runtime, which gets kernel.wasm as a wasm module.
+ */
+async function serveWorker(name, source) {
+  const dir = join(work, `workerd-${name}`);
+  mkdirSync(dir);
+  writeFileSync(join(project, `${name}.worker.mjs`), source);
+  await esbuild.build({
+    entryPoints: [join(project, `${name}.worker.mjs`)], outfile: join(dir, 'worker.js'), bundle: true, format: 'esm',
+    platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], external: ['*.wasm'], logLevel: 'error',
+  });
+  copyFileSync(join(project, 'node_modules/socket-kernel/build/kernel.wasm'), join(dir, 'kernel.wasm'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .w) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const w :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    (name = "socket-kernel/kernel.wasm", wasm = embed "kernel.wasm"),
+  ],
+  compatibilityDate = "2025-01-01",
+);
+`);
+  const child = spawn(bin('workerd'), ['serve', 'config.capnp'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  try {
+    const response = await fetchWhenUp(`http://127.0.0.1:${port}/`, child, () => output);
+    return { status: response.status, body: await response.text() };
+  } finally {
+    child.kill();
+  }
+}
 
 /** A port free on 127.0.0.1 a moment ago, for a server this test starts. */
 async function freePort() {
