@@ -199,17 +199,14 @@ describe('the scenario in each runtime, from the installed tarball', () => {
   });
 
   test("workerd: the README's edge-worker example, as written", { skip: unavailable('workerd') }, async () => {
-    const readme = readFileSync(join(project, 'node_modules/socket-kernel/README.md'), 'utf8');
-    const [, code] = /<!-- readme-test skip: [^>]*workerd[^>]*-->\n```js\n([\s\S]*?)```/.exec(readme) ?? [];
-    assert.ok(code, 'the README has the edge-worker example, marked as run by this test');
-    const { status, body } = await serveWorker('readme', code);
+    const { status, body } = await serveWorker('readme', readmeBlock('workerd'));
     assert.equal(status, 200, body);
     const listener = JSON.parse(body).find((row) => row.state === 'LISTEN');
     assert.deepEqual([listener?.local, listener?.sendQ], [{ family: 'IPv4', address: '127.0.0.1', port: 8080 }, 16], body);
   });
 
   for (const spec of BROWSERS) {
-    test(`${spec.name}: the "browser" entry, kernel.wasm fetched next to it`, { skip: missing(spec), timeout: 2 * PAGE_TIMEOUT_MS }, async (t) => {
+    test(`${spec.name}: the "browser" entry, kernel.wasm fetched next to it; the README's browser example`, { skip: missing(spec), timeout: 2 * PAGE_TIMEOUT_MS }, async (t) => {
       // The import map stands in for a bundler: it names the file the "browser" condition picks.
       const pkg = JSON.parse(readFileSync(join(project, 'node_modules/socket-kernel/package.json'), 'utf8'));
       const browserEntry = `/node_modules/socket-kernel/${pkg.exports['.'].browser.default.replace(/^\.\//, '')}`;
@@ -219,16 +216,33 @@ describe('the scenario in each runtime, from the installed tarball', () => {
 <script type="module">
 import * as sk from 'socket-kernel';
 import { run } from '/scenario.mjs';
-run(sk).then((result) => { window.__report = { result }; }, (e) => { window.__report = { error: e.name + ': ' + e.message }; });
+const report = {};
+try {
+  report.result = await run(sk);
+  await import('/readme-browser.mjs');
+  report.readme = 'ran';
+} catch (e) {
+  report.error = e.name + ': ' + e.message;
+}
+window.__report = report;
 </script>
 `);
-      const server = await serve({ root: pathToFileURL(`${project}/`), served: ['/index.html', '/scenario.mjs', '/node_modules/socket-kernel/'] });
+      // The README's example fetches kernel.wasm next to the bundle and from /assets/.
+      writeFileSync(join(project, 'readme-browser.mjs'), readmeBlock('Chromium'));
+      mkdirSync(join(project, 'assets'), { recursive: true });
+      copyFileSync(join(project, 'node_modules/socket-kernel/build/kernel.wasm'), join(project, 'assets/kernel.wasm'));
+      const server = await serve({
+        root: pathToFileURL(`${project}/`),
+        served: ['/index.html', '/scenario.mjs', '/readme-browser.mjs', '/assets/', '/node_modules/socket-kernel/'],
+      });
       try {
         const { version, report } = await runPage(spec, `${server.origin}/index.html`);
         t.diagnostic(version);
         assert.equal(report.error, undefined);
         checkResult(report.result, 'browser');
         assert.ok(server.requests.includes('/node_modules/socket-kernel/build/kernel.wasm'), 'the page fetched the packaged kernel.wasm');
+        assert.equal(report.readme, 'ran');
+        assert.ok(server.requests.includes('/assets/kernel.wasm'), 'the README example fetched /assets/kernel.wasm');
       } finally {
         await server.close();
       }
@@ -266,6 +280,14 @@ describe('tsc --noEmit over a consumer project', () => {
     });
   }
 });
+
+/** The README js block (of the installed package) whose readme-test note names `word`. */
+function readmeBlock(word) {
+  const readme = readFileSync(join(project, 'node_modules/socket-kernel/README.md'), 'utf8');
+  const block = [...readme.matchAll(/<!-- readme-test skip: ([^>]*)-->\n```js\n([\s\S]*?)```/g)].find((m) => m[1].includes(word));
+  assert.ok(block, `the README has a js example whose note names ${word}, run by this test`);
+  return block[2];
+}
 
 /**
  * Serves `source` (a worker module importing 'socket-kernel' and its kernel.wasm) from
