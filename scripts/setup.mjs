@@ -9,7 +9,9 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
 
-if (!existsSync(join(root, 'node_modules/.package-lock.json'))) {
+// Missing, or older than the lockfile (a pull brought new dependencies): install.
+const installed = join(root, 'node_modules/.package-lock.json');
+if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(join(root, 'package-lock.json')).mtimeMs) {
   console.error('socket-kernel: installing dependencies (npm ci)');
   run('npm ci --no-audit --no-fund');
 }
