@@ -9,6 +9,7 @@
 // time (SO_LINGER {1,0} as bench/c/cycle.c), the same cycle batched 64 at a time,
 // socket + close, and a connect refused by a closed port.
 import { parseArgs } from 'node:util';
+import { sideBySide } from './side_by_side.mjs';
 import { rawKernel, rawCycles } from './raw_kernel.mjs';
 
 const { values: opt, positionals: files } = parseArgs({
@@ -29,21 +30,4 @@ function workloads(file) {
   };
 }
 
-const ks = files.map(workloads);
-const names = Object.keys(ks[0]);
-const ns = Object.fromEntries(names.map((n) => [n, [[], []]]));
-for (let round = 0; round < ROUNDS; round++) {
-  for (const n of names) {
-    for (let i = 0; i < 2; i++) {
-      const j = round & 1 ? 1 - i : i;
-      const t0 = performance.now(); ks[j][n](); const dt = performance.now() - t0;
-      if (round >= 2) ns[n][j].push((dt * 1e6) / N); // the first rounds warm up (V8 tiers up)
-    }
-  }
-}
-const q1 = (a) => [...a].sort((x, y) => x - y)[a.length >> 2];
-console.log(`A = ${files[0]}\nB = ${files[1]}`);
-console.table(Object.fromEntries(names.map((n) => {
-  const a = q1(ns[n][0]), b = q1(ns[n][1]);
-  return [n, { 'A ns/cycle': a.toFixed(0), 'B ns/cycle': b.toFixed(0), 'B speed / A': `${(a / b).toFixed(3)}×` }];
-})));
+sideBySide(files, files.map(workloads), { rounds: ROUNDS, cycles: N });

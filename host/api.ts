@@ -12,9 +12,13 @@ import type { Kernel } from './kernel.js';
 import type { CreateKernelOptions } from './load.js';
 
 export * from './constants.js';
-export { Errno, SocketError, ArgumentError, errnoName } from './errors.js';
+export { TUNABLES, TUNABLE_TABLE } from './options.js';
+export type { TunableName } from './options.js';
+export { Errno, SocketError, ArgumentError, AbiError, errnoName } from './errors.js';
 export { Kernel, KernelPanic, kernelImports } from './kernel.js';
-export type { KernelOptions, AcceptResult, SocketInfo, PersonalityName, SysCalls } from './kernel.js';
+export type { KernelOptions, AcceptResult, SocketInfo, MemoryUsage, PersonalityName, SysCalls } from './kernel.js';
+export { EXPORTS, ABI_VERSIONS } from './abi/exports.js';
+export type { Exports, ExportName, AbiType } from './abi/exports.js';
 export { Reactor, AbortError } from './async.js';
 export type { ClockName } from './async.js';
 export type { NetFacade, Socket as NetSocket, Server as NetServer } from './net.js';

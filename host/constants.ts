@@ -88,10 +88,3 @@ export const STAT_NAMES = [
   'UdpNoPorts', 'UdpRcvbufErrors', 'TCPDeferAcceptDrop', 'AcceptFilterDrops',
 ] as const;
 export type StatName = (typeof STAT_NAMES)[number];
-
-/** Tunables in the order of the kernel's Tunable enum (assembly/personality.ts). */
-export const TUNABLES = [
-  'somaxconn', 'tcpMaxSynBacklog', 'tcpSyncookies', 'tcpSynRetries', 'tcpSynackRetries',
-  'tcpSynLinearTimeouts', 'tcpAbortOnOverflow', 'ipLocalPortRangeLow', 'ipLocalPortRangeHigh',
-  'ipUnprivilegedPortStart', 'maxFds', 'privileged', 'linkDelayUs', 'tcpMaxTwBuckets', 'tcpFinTimeoutUs',
-] as const;

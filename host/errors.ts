@@ -106,3 +106,24 @@ export class ArgumentError extends TypeError {
     this.code = code;
   }
 }
+
+/** An integer argument, checked at the door (ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE). */
+export function checkInt(name: string, v: unknown, min = -0x80000000, max = 0x7fffffff): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw new ArgumentError('ERR_INVALID_ARG_TYPE', `"${name}" must be an integer. Received ${String(v)}`);
+  }
+  if (v < min || v > max) throw new ArgumentError('ERR_OUT_OF_RANGE', `"${name}" must be >= ${min} and <= ${max}. Received ${v}`);
+  return v;
+}
+
+/**
+ * The module is not a socket-kernel this host can drive: an ABI version it does not
+ * know, or an export missing or of another arity (host/abi/exports.ts).
+ */
+export class AbiError extends Error {
+  readonly code = 'ERR_SOCKET_KERNEL_ABI';
+  constructor(message: string) {
+    super(`socket-kernel ABI mismatch: ${message}`);
+    this.name = 'AbiError';
+  }
+}

@@ -161,9 +161,3 @@ export function decodeSockaddr(view: DataView, off: number, len: number): Socket
   }
   return { family: 'unix', path: new TextDecoder().decode(name) };
 }
-
-/** "127.0.0.1:8080", "[::1]:8080", or the path, for messages. */
-export function describeAddress(addr: AddressInput | SocketAddress): { address?: string; port?: number } {
-  if ('path' in addr) return { address: addr.path };
-  return { address: addr.address, port: addr.port };
-}

@@ -1,6 +1,7 @@
 // Makes `npm start` and `npm test` work on a fresh clone: installs the locked
-// dependencies when they are missing, then builds the kernel, the host and the web
-// bundles (build/browser.js, inline.js, worker.js) if the build is older than its sources.
+// dependencies when they are missing, then builds the kernel, the host (and the C
+// header build/socket_kernel.h) and the web bundles (build/browser.js, inline.js,
+// worker.js) if the build is older than its sources.
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -27,6 +28,8 @@ const force = process.argv.includes('--force');
 const wasmSources = Math.max(newest('assembly'), built('scripts/optimize-wasm.mjs'), built('asconfig.json'));
 if (force || built('build/kernel.wasm') < wasmSources || built('build/kernel.debug.wasm') < wasmSources) run('npm run build:wasm --silent');
 if (force || built('build/host/index.js') < Math.max(newest('host'), built('tsconfig.json'))) run('npm run build:host --silent');
+// The C header is made from the built host's tables (build:host writes it too).
+if (built('build/socket_kernel.h') < Math.max(built('build/host/index.js'), built('scripts/c-header.mjs'))) run('node scripts/c-header.mjs');
 // The bundles embed the host and (inline.js) the release .wasm.
 const bundleSources = Math.max(newest('host'), built('build/kernel.wasm'), built('scripts/bundle.mjs'));
 const oldestBundle = Math.min(...['build/browser.js', 'build/inline.js', 'build/worker.js', 'build/bundle-sizes.json'].map(built));

@@ -11,12 +11,12 @@
 import {
   createKernel, SocketError, errnoName,
   AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_NONBLOCK, SOCK_CLOEXEC,
-  SOL_SOCKET, IPPROTO_IPV6, IPPROTO_TCP, SO_REUSEADDR, SO_REUSEPORT, SO_ERROR, SO_ACCEPTCONN, SO_TYPE,
+  SOL_SOCKET, IPPROTO_IPV6, IPPROTO_TCP, SO_REUSEADDR, SO_REUSEPORT, SO_ERROR, SO_ACCEPTCONN, SO_TYPE, SO_SNDBUF, SO_RCVBUF, SO_ACCEPTFILTER,
   SO_DOMAIN, SO_PROTOCOL, SO_LINGER, IPV6_V6ONLY, TCP_DEFER_ACCEPT, SHUT_RD, SHUT_WR, SHUT_RDWR,
   F_GETFD, F_GETFL, FD_CLOEXEC, O_NONBLOCK, MSG_DONTWAIT, MSG_NOSIGNAL,
   POLLIN, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDHUP,
 } from 'socket-kernel';
-import { parseStep, normalizeStep, pollString, RECV_SIZE } from './steps.mjs';
+import { parseStep, normalizeStep, pollString, decodeText, RECV_SIZE } from './steps.mjs';
 
 /** runner.c SETTLE_MS: how long "connected" waits for a handshake. */
 const SETTLE_MS = 50;
@@ -35,6 +35,9 @@ const OPTION = {
   SO_TYPE: [SOL_SOCKET, SO_TYPE],
   SO_DOMAIN: [SOL_SOCKET, SO_DOMAIN],
   SO_PROTOCOL: [SOL_SOCKET, SO_PROTOCOL],
+  SO_SNDBUF: [SOL_SOCKET, SO_SNDBUF],
+  SO_RCVBUF: [SOL_SOCKET, SO_RCVBUF],
+  SO_LINGER: [SOL_SOCKET, SO_LINGER],
   IPV6_V6ONLY: [IPPROTO_IPV6, IPV6_V6ONLY],
   defer_accept: [IPPROTO_TCP, TCP_DEFER_ACCEPT],
 };
@@ -42,6 +45,8 @@ const OPTION = {
 const POLL_EVENTS = POLLIN | POLLOUT | POLLRDHUP;
 const utf8 = new TextDecoder();
 const HOW = { SHUT_RD, SHUT_WR, SHUT_RDWR };
+/** A send TEXT as the bytes it stands for (one byte per %XX escape, as runner.c sends it). */
+const textBytes = (text) => Uint8Array.from(decodeText(text), (c) => c.charCodeAt(0));
 
 function parseFlags(f) {
   if (f === '-') return 0;
@@ -171,6 +176,7 @@ class Run {
       }
       case 'setsockopt': {
         if (a[1] === 'linger0') return rc(() => k.setsockopt(this.fdOf(a[0]), SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 }));
+        if (a[1] === 'acceptfilter') return rc(() => k.setsockopt(this.fdOf(a[0]), SOL_SOCKET, SO_ACCEPTFILTER, a[2] === 'off' ? null : { name: a[2] }));
         const [level, name] = OPTION[a[1]];
         return rc(() => k.setsockopt(this.fdOf(a[0]), level, name, Number(a[2])));
       }
@@ -222,7 +228,8 @@ class Run {
         }
         return got.length === 0 ? 0 : utf8.decode(got);
       }
-      case 'send': return rc(() => k.send(this.fdOf(a[0]), a[1], MSG_NOSIGNAL | MSG_DONTWAIT));
+      case 'send': return rc(() => k.send(this.fdOf(a[0]), textBytes(a[1]), MSG_NOSIGNAL | MSG_DONTWAIT));
+      case 'sendto': return rc(() => k.sendto(this.fdOf(a[0]), textBytes(a[1]), this.address(a[2]), MSG_NOSIGNAL | MSG_DONTWAIT));
       case 'poll': return pollString(this.revents(this.fdOf(a[0]), POLL_EVENTS));
       case 'fdflags': {
         const fd = this.fdOf(a[0]);

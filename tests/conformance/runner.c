@@ -24,7 +24,12 @@
  *   bind NAME ADDR                   connect NAME ADDR          disconnect NAME
  *   listen NAME BACKLOG              accept NAME AS             accept4 NAME AS FLAGS
  *   close NAME                       shutdown NAME HOW
- *   send NAME TEXT                   send(MSG_NOSIGNAL | MSG_DONTWAIT): bytes sent
+ *   send NAME TEXT                   send(MSG_NOSIGNAL | MSG_DONTWAIT): bytes sent;
+ *                                    %XX in TEXT is a byte in hex (decode_text)
+ *   sendto NAME TEXT ADDR            sendto(MSG_NOSIGNAL | MSG_DONTWAIT): bytes sent
+ *   setsockopt NAME acceptfilter F   FreeBSD SO_ACCEPTFILTER (0x1000) with struct
+ *                                    accept_filter_arg { F, "" }, or NULL for "off";
+ *                                    Linux knows no such option (ENOPROTOOPT)
  *   recv NAME [SIZE]                 recv(MSG_DONTWAIT) of up to SIZE (RECV_SIZE) bytes:
  *                                    the bytes as a string, 0 at end of file
  *   poll NAME                        poll(POLL_EVENTS, 0): revents as "POLLIN|POLLOUT", "" for none
@@ -411,9 +416,29 @@ static const struct { const char *name; int level, opt; } OPTS[] = {
     { "SO_TYPE", SOL_SOCKET, SO_TYPE },
     { "SO_DOMAIN", SOL_SOCKET, SO_DOMAIN },
     { "SO_PROTOCOL", SOL_SOCKET, SO_PROTOCOL },
+    { "SO_SNDBUF", SOL_SOCKET, SO_SNDBUF },
+    { "SO_RCVBUF", SOL_SOCKET, SO_RCVBUF },
+    { "SO_LINGER", SOL_SOCKET, SO_LINGER },   /* getsockopt: l_onoff (an int-sized read) */
     { "IPV6_V6ONLY", IPPROTO_IPV6, IPV6_V6ONLY },
     { "defer_accept", IPPROTO_TCP, TCP_DEFER_ACCEPT },
 };
+
+/* A send TEXT decoded in place: %XX becomes the byte XX (steps.mjs decodeText). Returns the length. */
+static size_t decode_text(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        if (r[0] == '%' && r[1] && r[2]) {
+            char hex[3] = { r[1], r[2], 0 };
+            *w++ = (char)strtol(hex, NULL, 16);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = 0;
+    return (size_t)(w - s);
+}
 
 static int opt_index(const char *n)
 {
@@ -583,6 +608,13 @@ static void step(char **t, int nt)
     } else if (strcmp(op, "setsockopt") == 0 && nt == 3 && strcmp(t[2], "linger0") == 0) {
         struct linger lg = { 1, 0 };
         put_rc(R(setsockopt(fd_of(t[1]), SOL_SOCKET, SO_LINGER, &lg, sizeof lg)));
+    } else if (strcmp(op, "setsockopt") == 0 && nt == 4 && strcmp(t[2], "acceptfilter") == 0) {
+        /* FreeBSD <sys/socket.h> SO_ACCEPTFILTER and struct accept_filter_arg (char[16] + char[240]). */
+        struct { char name[16]; char arg[256 - 16]; } afa;
+        memset(&afa, 0, sizeof afa);
+        strncpy(afa.name, t[3], sizeof afa.name - 1);
+        int off = strcmp(t[3], "off") == 0;
+        put_rc(R(setsockopt(fd_of(t[1]), SOL_SOCKET, 0x1000, off ? NULL : &afa, off ? 0 : sizeof afa)));
     } else if (strcmp(op, "setsockopt") == 0 && nt == 4) {
         int i = opt_index(t[2]), v = atoi(t[3]);
         put_rc(R(setsockopt(fd_of(t[1]), OPTS[i].level, OPTS[i].opt, &v, sizeof v)));
@@ -657,7 +689,13 @@ static void step(char **t, int nt)
             put_rc(n);
         }
     } else if (strcmp(op, "send") == 0 && nt == 3) {
-        put_rc(R(send(fd_of(t[1]), t[2], strlen(t[2]), MSG_NOSIGNAL | MSG_DONTWAIT)));
+        size_t n = decode_text(t[2]);
+        put_rc(R(send(fd_of(t[1]), t[2], n, MSG_NOSIGNAL | MSG_DONTWAIT)));
+    } else if (strcmp(op, "sendto") == 0 && nt == 4) {
+        struct sockaddr_storage ss;
+        socklen_t l = parse_addr(t[3], &ss);
+        size_t n = decode_text(t[2]);
+        put_rc(R(sendto(fd_of(t[1]), t[2], n, MSG_NOSIGNAL | MSG_DONTWAIT, (struct sockaddr *)&ss, l)));
     } else if (strcmp(op, "poll") == 0 && nt == 2) {
         struct pollfd p = { fd_of(t[1]), POLL_EVENTS, 0 };
         int n;

@@ -39,12 +39,19 @@
 //                         read as a string, 0 at end of file, or errno
 //   poll NAME             poll(POLLIN | POLLOUT | POLLRDHUP, timeout 0): revents as
 //                         "POLLIN|POLLOUT" (names in POLL_NAMES order), "" for none
+//   sendto NAME TEXT ADDR sendto(TEXT, ADDR, MSG_NOSIGNAL | MSG_DONTWAIT): bytes sent, or
+//                         errno (FreeBSD TCP connects implicitly: PR_IMPLOPCL)
 //   setsockopt NAME linger0               SO_LINGER { l_onoff 1, l_linger 0 }
 //   setsockopt NAME defer_accept SECONDS  IPPROTO_TCP TCP_DEFER_ACCEPT
 //   getsockopt NAME defer_accept          (the seconds the kernel reports back)
+//   getsockopt NAME SO_LINGER             l_onoff (an int-sized read of struct linger)
+//   setsockopt NAME acceptfilter FILTER   FreeBSD SO_ACCEPTFILTER (0x1000) with
+//                                         struct accept_filter_arg { FILTER, "" };
+//                                         FILTER httpready | dataready | off (NULL)
 //
-// TEXT is one token of letters, digits and "_.,:-", and never looks like an errno
-// name, so a recv result reads one way only.
+// TEXT is one token of letters, digits, "_.,:-" and %XX escapes (a byte in hex, so
+// "GET%20/%20HTTP/1.0%0d%0a%0d%0a" sends a request line and an empty line), and never
+// looks like an errno name, so a recv result reads one way only.
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -88,6 +95,7 @@ export const OPS = {
   getpeername: { args: ['name'] },
   recv: { args: ['name'], optional: ['size'] },
   send: { args: ['name', 'text'] },
+  sendto: { args: ['name', 'text', 'address'] },
   poll: { args: ['name'] },
   fdflags: { args: ['name'] },
   queue: { args: ['listener'] },
@@ -110,11 +118,18 @@ export const OPS = {
 
 const DOMAINS = new Set(['inet', 'inet6', 'unix']);
 const TYPES = new Set(['stream', 'dgram', 'seqpacket']);
-const OPTIONS = new Set(['SO_REUSEADDR', 'SO_REUSEPORT', 'SO_ERROR', 'SO_ACCEPTCONN', 'SO_TYPE', 'SO_DOMAIN', 'SO_PROTOCOL', 'IPV6_V6ONLY', 'defer_accept']);
+const OPTIONS = new Set(['SO_REUSEADDR', 'SO_REUSEPORT', 'SO_ERROR', 'SO_ACCEPTCONN', 'SO_TYPE', 'SO_DOMAIN', 'SO_PROTOCOL', 'SO_SNDBUF', 'SO_RCVBUF', 'SO_LINGER', 'IPV6_V6ONLY', 'defer_accept', 'acceptfilter']);
+/** setsockopt NAME acceptfilter FILTER: the FILTER names ("off" removes the filter). */
+export const ACCEPT_FILTERS = ['httpready', 'dataready', 'off'];
 /** Options setsockopt takes without a value: SO_LINGER { 1, 0 }. */
 const VALUELESS_OPTIONS = new Set(['linger0']);
-/** A send TEXT: one token that no errno name can be mistaken for. */
-const TEXT = /^[\w.,:-]{1,200}$/;
+/** A send TEXT: one token that no errno name can be mistaken for; %XX is a byte in hex. */
+const TEXT = /^(?:[\w.,:/-]|%[0-9a-fA-F]{2}){1,200}$/;
+
+/** The bytes a send TEXT stands for: %XX escapes decoded (runner.c decode_text). */
+export function decodeText(text) {
+  return text.replace(/%([0-9a-fA-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+}
 const ERRNO_LIKE = /^E[A-Z0-9]+$/;
 const PERSONALITIES = ['linux', 'freebsd', 'posix'];
 /** `area` and `file` are added by loadScenarios(). */
@@ -175,11 +190,14 @@ export function checkScenario(s) {
     }
     if (op === 'socket' && (!DOMAINS.has(args[1]) || !TYPES.has(args[2]))) problems.push(`${at}: socket domain/type`);
     if ((op === 'setsockopt' || op === 'getsockopt') && !OPTIONS.has(args[1]) && !valueless) problems.push(`${at}: option "${args[1]}"`);
-    if (op === 'send' && (!TEXT.test(args[1] ?? '') || ERRNO_LIKE.test(args[1]))) problems.push(`${at}: send TEXT must match ${TEXT} and not look like an errno name`);
+    if ((op === 'send' || op === 'sendto') && (!TEXT.test(args[1] ?? '') || ERRNO_LIKE.test(args[1]))) problems.push(`${at}: ${op} TEXT must match ${TEXT} and not look like an errno name`);
+    if (op === 'setsockopt' && args[1] === 'acceptfilter' && !ACCEPT_FILTERS.includes(args[2])) problems.push(`${at}: acceptfilter takes ${ACCEPT_FILTERS.join(' | ')}`);
+    if (op === 'getsockopt' && args[1] === 'acceptfilter') problems.push(`${at}: acceptfilter is set only`);
     if (op === 'recv' && args[1] !== undefined && !(/^\d+$/.test(args[1]) && Number(args[1]) >= 1 && Number(args[1]) <= RECV_MAX)) {
       problems.push(`${at}: recv SIZE must be 1 to ${RECV_MAX}`);
     }
     if (['bind', 'connect'].includes(op)) checkAddress(args[1], problems, at);
+    if (op === 'sendto') checkAddress(args[2] ?? '', problems, at);
     if (op === 'fill') checkAddress(args[3], problems, at);
     if (op === 'unlink' && !/^\.\/[\w.-]+$/.test(args[0])) problems.push(`${at}: unlink takes ./path`);
     if (op === 'until' && !['writable', 'readable'].includes(args[1])) problems.push(`${at}: until writable|readable`);

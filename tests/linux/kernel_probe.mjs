@@ -2515,6 +2515,168 @@ class KernelProbe {
   }
 
   /** probe_selfcheck: open descriptors (stdio included, as /proc/self/fd counts them) and simulated time. */
+  // -- AF_UNIX corners (issue 16) -----------------------------------------------------
+
+  /**
+   * probe.c recvfrom_sender(): recvfrom() one message and name the sender address:
+   * 'unnamed', the label of the matching name in `names` ({ label: path }), 'other',
+   * or the errno name.
+   */
+  recvfromSender(fd, names) {
+    let r;
+    try {
+      r = this.k.recvfrom(fd, 64, MSG_DONTWAIT);
+    } catch (e) {
+      if (e instanceof SocketError) return e.code;
+      throw e;
+    }
+    const path = r.address && 'path' in r.address ? r.address.path : '';
+    if (path === '') return 'unnamed';
+    for (const [label, name] of Object.entries(names)) if (name === path) return label;
+    return 'other';
+  }
+
+  /** probe.c unspec_connect(): connect(AF_UNSPEC). */
+  unspecConnect(fd) { return this.rc(() => this.k.disconnect(fd)); }
+
+  unixCorners() {
+    const k = this.k, v = {};
+    const types = [[SOCK_STREAM, 'stream'], [SOCK_SEQPACKET, 'seqpacket']];
+    const unixListener = (type, name) => {
+      const l = k.socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+      this.ubind(l, name);
+      k.listen(l, 4);
+      return l;
+    };
+
+    // A connection the listener never accepted, then the listener closes.
+    for (const [type, tname] of types) {
+      for (const order of ['recv_first', 'send_first', 'so_error_first']) {
+        const name = this.unixPath(true);
+        const l = unixListener(type, name);
+        const c = k.socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+        this.uconnect(c, name);
+        k.close(l);
+        const o = { revents: this.evNow(c) };
+        if (order === 'so_error_first') o.so_error = this.soError(c);
+        if (order === 'send_first') o.send = this.sendRc(c, 'x');
+        o.recv = this.recvRc(c);
+        o.recv_again = this.recvRc(c);
+        o.send_then = this.sendRc(c, 'x');
+        o.revents_after = this.evNow(c);
+        v[`${tname}_never_accepted_${order}`] = o;
+        k.close(c);
+      }
+    }
+
+    // The sender address recvfrom() reports.
+    for (const [type, tname] of types) {
+      for (const how of ['unbound_client', 'abstract_client', 'path_client']) {
+        const lname = this.unixPath(true);
+        const l = unixListener(type, lname);
+        const c = k.socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+        const cname = how === 'unbound_client' ? null : this.unixPath(how === 'abstract_client');
+        if (cname !== null) this.ubind(c, cname);
+        this.uconnect(c, lname);
+        const a = this.acceptNb(l);
+        this.sendRc(c, 'hi');
+        this.sendRc(a, 'ho');
+        v[`${tname}_recvfrom_on_accepted_${how}`] = this.recvfromSender(a, cname === null ? { client: '\0unused' } : { client: cname, listener: lname });
+        v[`${tname}_recvfrom_on_${how}`] = this.recvfromSender(c, cname === null ? { listener: lname } : { client: cname, listener: lname });
+        k.close(a);
+        k.close(c);
+        k.close(l);
+        if (how === 'path_client') this.rc(() => k.unlink(cname));
+      }
+    }
+
+    // sendto() with an address on connection-mode sockets.
+    for (const [type, tname] of types) {
+      const lname = this.unixPath(true);
+      const l = unixListener(type, lname);
+      const d = k.socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+      v[`${tname}_unconnected_sendto_listener`] = this.usendto(d, 'x', lname);
+      v[`${tname}_unconnected_send`] = this.sendRc(d, 'x');
+      k.close(d);
+      const c = k.socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+      this.uconnect(c, lname);
+      const a = this.acceptNb(l);
+      v[`${tname}_connected_sendto_other_name`] = this.usendto(c, 'y', this.unixPath(true));
+      v[`${tname}_connected_sendto_other_name_peer_recv`] = this.recvRc(a);
+      k.close(a);
+      k.close(c);
+      k.close(l);
+    }
+
+    // Is an abstract name shared across socket types? (A path is: one inode.)
+    {
+      const name = this.unixPath(true);
+      const s1 = k.socket(AF_UNIX, SOCK_STREAM, 0), s2 = k.socket(AF_UNIX, SOCK_DGRAM, 0), s3 = k.socket(AF_UNIX, SOCK_SEQPACKET, 0);
+      v.abstract_bind_stream = this.ubind(s1, name);
+      v.abstract_bind_same_name_dgram = this.ubind(s2, name);
+      v.abstract_bind_same_name_seqpacket = this.ubind(s3, name);
+      k.listen(s1, 4);
+      const q = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+      v.abstract_dgram_sendto_shared_name = this.usendto(q, 'z', name);
+      v.abstract_dgram_owner_recv = this.recvRc(s2);
+      let sc = k.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+      v.abstract_seqpacket_connect_shared_name = this.uconnect(sc, name);
+      k.close(sc);
+      sc = k.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      v.abstract_stream_connect_shared_name = this.uconnect(sc, name);
+      k.close(sc);
+      for (const fd of [q, s1, s2, s3]) k.close(fd);
+
+      const path = this.unixPath(false);
+      const p1 = k.socket(AF_UNIX, SOCK_STREAM, 0), p2 = k.socket(AF_UNIX, SOCK_DGRAM, 0);
+      this.ubind(p1, path);
+      v.path_bind_same_path_dgram = this.ubind(p2, path);
+      k.close(p1);
+      k.close(p2);
+      this.rc(() => k.unlink(path));
+    }
+
+    // connect(AF_UNSPEC), then bind(), then connect() again.
+    {
+      const lt = this.listener(AF_INET, 4);
+      const port = this.localPort(lt);
+      const c = this.client(AF_INET, port).fd;
+      this.connectedWithin(c, CONNECT_WAIT);
+      v.tcp_disconnect = this.unspecConnect(c);
+      v.tcp_port_released_by_disconnect = this.localPort(c) === 0;
+      v.tcp_bind_after_disconnect = this.doBind(c, AF_INET, null, 0);
+      v.tcp_connect_after_bind = this.doConnect(c, AF_INET, null, port);
+      v.tcp_connected_after_bind = this.connectedWithin(c, CONNECT_WAIT);
+      k.close(c);
+      k.close(lt);
+
+      const ra = this.unixPath(true), rb = this.unixPath(true);
+      const r1 = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0), r2 = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+      this.ubind(r1, ra);
+      this.ubind(r2, rb);
+      const d = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+      v.dgram_connect = this.uconnect(d, ra);
+      v.dgram_disconnect = this.unspecConnect(d);
+      v.dgram_send_after_disconnect = this.sendRc(d, 'k');
+      const dname = this.unixPath(true);
+      v.dgram_bind_after_disconnect = this.ubind(d, dname);
+      v.dgram_connect_after_bind = this.uconnect(d, rb);
+      v.dgram_send_after_reconnect = this.sendRc(d, 'k');
+      v.dgram_reconnected_sender_seen = this.recvfromSender(r2, { bound_name: dname });
+      v.dgram_first_peer_recv = this.recvRc(r1);
+      for (const fd of [d, r1, r2]) k.close(fd);
+
+      const lname = this.unixPath(true);
+      const l = unixListener(SOCK_STREAM, lname);
+      const sc = k.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      this.uconnect(sc, lname);
+      v.stream_disconnect = this.unspecConnect(sc);
+      k.close(sc);
+      k.close(l);
+    }
+    return v;
+  }
+
   selfcheck(tStart, fdsAtStart) {
     const n = this.k.memoryUsage().fds;
     return {
@@ -2566,6 +2728,7 @@ export async function probeKernel(options = {}) {
     ['data_buffers', () => p.dataBuffers()],
     ['deferred_accept', () => p.deferredAccept()],
     ['syn_retransmit_schedule', () => p.synRetransmitSchedule()],
+    ['unix_corners', () => p.unixCorners()],
     ['probe_selfcheck', () => p.selfcheck(t0, fds0)],
   ];
   return facts.map(([fact, ask]) => ({ fact, value: ask() }));

@@ -2827,6 +2827,233 @@ static int count_fds(void)
     return n - 1; /* minus the directory's own fd */
 }
 
+/* ------------------------------------------------------------------ */
+/* AF_UNIX corners (issue 16)                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * recvfrom() one message and name the sender address it reports: "unnamed"
+ * (only sun_family), the label of the matching name in names[], "other", or the
+ * errno name.  Abstract names compare by their bytes, paths by the string.
+ */
+static const char *recvfrom_sender(int fd, const struct sockaddr_un **names,
+                                   const char **labels, int n)
+{
+    char buf[64];
+    struct sockaddr_un from;
+    socklen_t fl = sizeof from;
+    const size_t off = offsetof(struct sockaddr_un, sun_path);
+    memset(&from, 0, sizeof from);
+    if (recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl) < 0)
+        return errname(errno);
+    if (fl <= off)
+        return "unnamed";
+    for (int i = 0; i < n; i++) {
+        const struct sockaddr_un *w = names[i];
+        if (w->sun_path[0] == 0 ? (from.sun_path[0] == 0 &&
+                                   memcmp(from.sun_path + 1, w->sun_path + 1, fl - off - 1) == 0 &&
+                                   w->sun_path[1 + (fl - off - 1)] == 0)
+                                : strcmp(from.sun_path, w->sun_path) == 0)
+            return labels[i];
+    }
+    return "other";
+}
+
+/* a nonblocking AF_UNIX listener of `type` on a fresh abstract name (*a, *l) */
+static int unix_listener(int type, struct sockaddr_un *a, socklen_t *l)
+{
+    int fd = socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
+    *l = unix_path(a, 1);
+    ubind(fd, a, *l);
+    listen(fd, 4);
+    return fd;
+}
+
+/* connect(AF_UNSPEC): dissolve the association */
+static long unspec_connect(int fd)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    ss.ss_family = AF_UNSPEC;
+    return R(connect(fd, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)));
+}
+
+static void fact_unix_corners(void)
+{
+    static const int types[2] = { SOCK_STREAM, SOCK_SEQPACKET };
+    static const char *tname[2] = { "stream", "seqpacket" };
+    struct sockaddr_un la, ca, xa;
+    socklen_t ll, cl, xl;
+    int l, c, a, d;
+    char key[64];
+    fact_begin("unix_corners");
+
+    /*
+     * A connection the listener never accepted, then the listener closes:
+     * unix_release_sock() releases the embryo with embrion = 1, which sets
+     * sk_err = ECONNRESET on the client and shuts it down both ways.
+     */
+    for (int i = 0; i < 2; i++) {
+        for (int order = 0; order < 3; order++) {
+            static const char *oname[3] = { "recv_first", "send_first", "so_error_first" };
+            l = unix_listener(types[i], &la, &ll);
+            c = socket(AF_UNIX, types[i] | SOCK_NONBLOCK, 0);
+            uconnect(c, &la, ll);
+            close(l);
+            snprintf(key, sizeof key, "%s_never_accepted_%s", tname[i], oname[order]);
+            J_obj(key);
+            J_str("revents", ev_now(c));
+            if (order == 2)
+                J_err("so_error", so_error(c));
+            if (order == 1)
+                J_rc("send", send_rc(c, "x", 1));
+            J_rc("recv", recv_rc(c, 64));
+            J_rc("recv_again", recv_rc(c, 64));
+            J_rc("send_then", send_rc(c, "x", 1));
+            J_str("revents_after", ev_now(c));
+            J_end();
+            close(c);
+        }
+    }
+
+    /* the sender address recvfrom() reports, stream and seqpacket */
+    for (int i = 0; i < 2; i++) {
+        for (int how = 0; how < 3; how++) {
+            static const char *hname[3] = { "unbound_client", "abstract_client", "path_client" };
+            const struct sockaddr_un *names[2] = { &ca, &la };
+            const char *labels[2] = { "client", "listener" };
+            l = unix_listener(types[i], &la, &ll);
+            c = socket(AF_UNIX, types[i] | SOCK_NONBLOCK, 0);
+            memset(&ca, 0, sizeof ca);
+            if (how > 0) {
+                cl = unix_path(&ca, how == 1);
+                ubind(c, &ca, cl);
+            }
+            uconnect(c, &la, ll);
+            a = accept_nb(l);
+            send_rc(c, "hi", 2);
+            send_rc(a, "ho", 2);
+            snprintf(key, sizeof key, "%s_recvfrom_on_accepted_%s", tname[i], hname[how]);
+            J_str(key, recvfrom_sender(a, names, labels, how > 0 ? 2 : 1));
+            snprintf(key, sizeof key, "%s_recvfrom_on_%s", tname[i], hname[how]);
+            J_str(key, recvfrom_sender(c, names, labels, 2));
+            close(a);
+            close(c);
+            close(l);
+            if (how == 2)
+                unlink(ca.sun_path);
+        }
+    }
+
+    /* sendto() with an address on connection-mode AF_UNIX sockets */
+    for (int i = 0; i < 2; i++) {
+        l = unix_listener(types[i], &la, &ll);
+        d = socket(AF_UNIX, types[i] | SOCK_NONBLOCK, 0);
+        snprintf(key, sizeof key, "%s_unconnected_sendto_listener", tname[i]);
+        J_rc(key, R(sendto(d, "x", 1, SEND_FLAGS, (struct sockaddr *)&la, ll)));
+        snprintf(key, sizeof key, "%s_unconnected_send", tname[i]);
+        J_rc(key, send_rc(d, "x", 1));
+        close(d);
+        c = socket(AF_UNIX, types[i] | SOCK_NONBLOCK, 0);
+        uconnect(c, &la, ll);
+        a = accept_nb(l);
+        xl = unix_path(&xa, 1);
+        snprintf(key, sizeof key, "%s_connected_sendto_other_name", tname[i]);
+        J_rc(key, R(sendto(c, "y", 1, SEND_FLAGS, (struct sockaddr *)&xa, xl)));
+        snprintf(key, sizeof key, "%s_connected_sendto_other_name_peer_recv", tname[i]);
+        J_rc(key, recv_rc(a, 64));
+        close(a);
+        close(c);
+        close(l);
+    }
+
+    /* is an abstract name shared across socket types?  (a path always is: one inode) */
+    {
+        int s1 = socket(AF_UNIX, SOCK_STREAM, 0), s2 = socket(AF_UNIX, SOCK_DGRAM, 0);
+        int s3 = socket(AF_UNIX, SOCK_SEQPACKET, 0), q, sc;
+        ll = unix_path(&la, 1);
+        J_rc("abstract_bind_stream", ubind(s1, &la, ll));
+        J_rc("abstract_bind_same_name_dgram", ubind(s2, &la, ll));
+        J_rc("abstract_bind_same_name_seqpacket", ubind(s3, &la, ll));
+        listen(s1, 4);
+        q = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        J_rc("abstract_dgram_sendto_shared_name", R(sendto(q, "z", 1, SEND_FLAGS, (struct sockaddr *)&la, ll)));
+        J_rc("abstract_dgram_owner_recv", recv_rc(s2, 64));
+        sc = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+        J_rc("abstract_seqpacket_connect_shared_name", uconnect(sc, &la, ll));
+        close(sc);
+        sc = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        J_rc("abstract_stream_connect_shared_name", uconnect(sc, &la, ll));
+        close(sc);
+        close(q);
+        close(s1);
+        close(s2);
+        close(s3);
+
+        s1 = socket(AF_UNIX, SOCK_STREAM, 0);
+        s2 = socket(AF_UNIX, SOCK_DGRAM, 0);
+        ll = unix_path(&la, 0);
+        ubind(s1, &la, ll);
+        J_rc("path_bind_same_path_dgram", ubind(s2, &la, ll));
+        close(s1);
+        close(s2);
+        unlink(la.sun_path);
+    }
+
+    /* connect(AF_UNSPEC), then bind(), then connect() again */
+    {
+        int r1, r2, lt, port;
+        long rc;
+        struct sockaddr_un ra, rb, da;
+        socklen_t ral, rbl, dal;
+
+        lt = listener(AF_INET, 4);
+        port = local_port(lt);
+        c = client(AF_INET, port, NULL);
+        connected_within(c, CONNECT_WAIT);
+        J_rc("tcp_disconnect", unspec_connect(c));
+        J_bool("tcp_port_released_by_disconnect", local_port(c) == 0);
+        J_rc("tcp_bind_after_disconnect", do_bind(c, AF_INET, NULL, 0));
+        J_rc("tcp_connect_after_bind", do_connect(c, AF_INET, NULL, port));
+        J_bool("tcp_connected_after_bind", connected_within(c, CONNECT_WAIT));
+        close(c);
+        close(lt);
+
+        r1 = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        r2 = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        ral = unix_path(&ra, 1);
+        rbl = unix_path(&rb, 1);
+        ubind(r1, &ra, ral);
+        ubind(r2, &rb, rbl);
+        d = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        J_rc("dgram_connect", uconnect(d, &ra, ral));
+        J_rc("dgram_disconnect", unspec_connect(d));
+        J_rc("dgram_send_after_disconnect", send_rc(d, "k", 1));
+        dal = unix_path(&da, 1);
+        J_rc("dgram_bind_after_disconnect", ubind(d, &da, dal));
+        J_rc("dgram_connect_after_bind", uconnect(d, &rb, rbl));
+        J_rc("dgram_send_after_reconnect", send_rc(d, "k", 1));
+        {
+            const struct sockaddr_un *names[1] = { &da };
+            const char *labels[1] = { "bound_name" };
+            J_str("dgram_reconnected_sender_seen", recvfrom_sender(r2, names, labels, 1));
+        }
+        rc = recv_rc(r1, 64);
+        J_rc("dgram_first_peer_recv", rc);
+        close(d);
+        close(r1);
+        close(r2);
+
+        l = unix_listener(SOCK_STREAM, &la, &ll);
+        c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        uconnect(c, &la, ll);
+        J_rc("stream_disconnect", unspec_connect(c));
+        close(c);
+        close(l);
+    }
+    fact_end();
+}
+
 static void fact_selfcheck(long t_start, int fds_at_start)
 {
     int n = count_fds();
@@ -2868,6 +3095,7 @@ int main(void)
     fact_data_buffers();
     fact_deferred_accept();
     fact_syn_retransmit_schedule();
+    fact_unix_corners();
     fact_selfcheck(t0, fds0);
     return 0;
 }
