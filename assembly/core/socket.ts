@@ -37,6 +37,7 @@
 //  58  u8   flags2     Flag2.* below
 //  59  u8   linger     SO_LINGER l_linger in seconds (at most 255 kept; only 0 changes close())
 //  60  u32  uname      AF_UNIX: local name id+1 (tables/unix_names.ts)
+//           host       AF_INET/AF_INET6/epoll: its host id (core/hosts.ts); 0 the default host
 //  64  u32  rx         receive queue block (io/rx_queue.ts), 0 when nothing is queued
 //  68  u32  watch      first epoll item watching this socket (io/epoll.ts)+1, 0 when none
 //  72  u32  sndbuf     SO_SNDBUF in bytes, 0 for the default of the socket's kind
@@ -103,6 +104,9 @@ export namespace Off {
   @inline export const LINGER: u32 = 59;
   // @ts-ignore: decorator
   @inline export const UNAME: u32 = 60;
+  /** AF_INET/AF_INET6 and epoll sockets: the host (core/hosts.ts) it belongs to; shares UNAME's word, which only AF_UNIX uses. */
+  // @ts-ignore: decorator
+  @inline export const HOST: u32 = 60;
   // @ts-ignore: decorator
   @inline export const RX: u32 = 64;
   // @ts-ignore: decorator

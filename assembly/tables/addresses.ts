@@ -2,8 +2,11 @@
 // 4-tuple packs into one u64 (tables/tuples.ts). The kernel is one network namespace:
 // every address a socket can bind or reach is local to it.
 //
-// Entry layout (20 bytes): u8 family (4 or 6), u8 flags, u16 reserved, 16 bytes of
-// address in network order (IPv4 uses the first 4).
+// Entry layout (24 bytes): u8 family (4 or 6), u8 flags, u16 reserved, 16 bytes of
+// address in network order (IPv4 uses the first 4), u32 owner: the host
+// (core/hosts.ts) the address belongs to, or SHARED for the wildcard and loopback
+// addresses every host has. An address belongs to one host: the map address -> host
+// is this entry, found by the hash in O(1).
 //
 // Fixed indices: 0 = 0.0.0.0, 1 = ::, 2 = 127.0.0.1, 3 = ::1. All of 127.0.0.0/8 is
 // local (Linux's "local 127.0.0.0/8 dev lo" route); other local addresses are added
@@ -19,7 +22,9 @@ export const LOOP6: u32 = 3;
 /** Not a local address: parse results use it for addresses that were not interned. */
 export const NOT_LOCAL: u32 = 0xffff;
 
-const ENTRY: u32 = 20;
+const ENTRY: u32 = 24;
+/** Owner of the addresses every host has (0.0.0.0, ::, 127/8, ::1). */
+export const SHARED: u32 = 0xffffffff;
 const F_LOCAL: u8 = 1;
 const F_PROVEN: u8 = 2;
 const MAX_ADDRS: u32 = 0xfffe;
@@ -32,6 +37,7 @@ let hmask: u32 = 0;
 
 // Scratch for a parsed address: family + 16 bytes.
 let scratchFamily: u32 = 0;
+let owner: u32 = SHARED;   // the owner intern() gives a new entry
 const scratch = memory.data(16);
 
 export function addressesInit(): void {
@@ -42,6 +48,7 @@ export function addressesInit(): void {
   hash = heap.alloc((hmask + 1) << 1);
   memory.fill(hash, 0, (hmask + 1) << 1);
   memory.fill(scratch, 0, 16);
+  owner = SHARED;
   intern(4, scratch, F_LOCAL);               // 0.0.0.0
   intern(6, scratch, F_LOCAL);               // ::
   store<u32>(scratch, 0x0100007f);           // 127.0.0.1
@@ -102,6 +109,7 @@ function intern(family: u32, p: usize, flags: u8): u32 {
   store<u8>(e, <u8>family);
   store<u8>(e + 1, flags);
   memory.copy(e + 4, p, family == 4 ? 4 : 16);
+  store<u32>(e, owner, 20);
   if (count * 2 > hmask + 1) rehash();
   else {
     let b = hashOf(family, p) & hmask;
@@ -117,7 +125,7 @@ function isMapped(p: usize): bool {
 
 /** Index of the address in scratch if it is local (interning 127/8 on demand), else NOT_LOCAL. */
 function localIndex(family: u32, p: usize): u32 {
-  if (family == 4 && (load<u8>(p) == 127)) return intern(4, p, F_LOCAL);
+  if (family == 4 && (load<u8>(p) == 127)) { owner = SHARED; return intern(4, p, F_LOCAL); }
   let i = find(family, p);
   if (i != NOT_LOCAL && (load<u8>(entryPtr(i) + 1) & F_LOCAL) != 0) return i;
   return NOT_LOCAL;
@@ -199,15 +207,39 @@ export function connectTarget(dst: u32): u32 {
   return dst == ANY4 ? LOOP4 : dst == ANY6 ? LOOP6 : dst;
 }
 
-/** Host: adds a local address (sockaddr with port ignored). Returns its index or -errno. */
-export function addLocal(ptr: usize, len: i32): i32 {
+/** The host an address belongs to, or SHARED (every host's). */
+// @ts-ignore: decorator
+@inline export function addressOwner(idx: u32): u32 { return load<u32>(table + idx * ENTRY, 20); }
+
+/** Whether host h may bind idx: its own address or one every host has. */
+// @ts-ignore: decorator
+@inline export function isLocalTo(idx: u32, h: u32): bool {
+  let o = addressOwner(idx);
+  return o == h || o == SHARED;
+}
+
+/**
+ * Host: adds an address to host h (sockaddr with port ignored), as `ip addr add` in
+ * its namespace. Returns its index, or -EAFNOSUPPORT, -EINVAL, -ENOSPC (table full),
+ * -EADDRINUSE when another host has it.
+ */
+export function addLocal(ptr: usize, len: i32, h: u32 = 0): i32 {
   let fam = len >= 2 ? <i32>load<u16>(ptr) : 0;
   if (fam != AF_INET && fam != AF_INET6) return -97;
   if (fam == AF_INET && len < SOCKADDR_IN_LEN) return -22;
   if (fam == AF_INET6 && len < 24) return -22;
   if (fam == AF_INET) store<u32>(scratch, load<u32>(ptr + 4));
   else memory.copy(scratch, ptr + 8, 16);
-  let i = intern(fam == AF_INET ? 4 : 6, scratch, F_LOCAL);
+  let family: u32 = fam == AF_INET ? 4 : 6;
+  let known = find(family, scratch);
+  if (known != NOT_LOCAL && (load<u8>(entryPtr(known) + 1) & F_LOCAL) != 0) {
+    let o = addressOwner(known);
+    if (o != h && o != SHARED) return -98; // EADDRINUSE: one address, one host
+    return <i32>known;
+  }
+  owner = family == 4 && load<u8>(scratch) == 127 ? SHARED : h;
+  let i = intern(family, scratch, F_LOCAL);
+  owner = SHARED;
   return i == NOT_LOCAL ? -28 : <i32>i;
 }
 

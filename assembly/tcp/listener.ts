@@ -6,6 +6,7 @@
 
 import { aqLen, aqPush, lrCountDrop, lrFilter, lrLimit, synqAdd, synqLen, synqRemove } from "../core/accept_queue";
 import { sockDestroy } from "../core/release";
+import { currentHost } from "../core/hosts";
 import { Flag, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
 import { SockLayer, SocketState, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
@@ -47,6 +48,7 @@ export function initServerSide(s: u32, l: u32, c: u32): void {
   store<u32>(sp + Off.PEERGEN, load<u32>(cp + Off.GEN));
   store<u32>(sp + Off.SNDBUF, load<u32>(lp + Off.SNDBUF));     // sk_clone_lock copies the buffers
   store<u32>(sp + Off.RCVBUF, load<u32>(lp + Off.RCVBUF));
+  store<u32>(sp + Off.HOST, load<u32>(lp + Off.HOST));        // the listener's host
   // sk_clone_lock copies sk_reuse/sk_reuseport (a TIME_WAIT child keeps them for bind())
   // and sk_shutdown (a listener shut down before listen() passes it on).
   let inherited = load<u16>(lp + Off.FLAGS) & <u16>(Flag.REUSEADDR | Flag.REUSEPORT | Flag.RCV_SHUT | Flag.SEND_SHUT);
@@ -107,7 +109,7 @@ export function onSyn(c: u32, cGen: u32): void {
     send(EV_SYNACK_COOKIE, c, cGen, l, getGen(l));
     return;
   }
-  if (tunable(Tunable.LinkDelayUs) == 0 && synChecksAcceptQueue() && getU8(l, Off.DEFER) == 0) {
+  if (tunable(Tunable.LinkDelayUs) == 0 && getU32(c, Off.HOST) == currentHost() && synChecksAcceptQueue() && getU8(l, Off.DEFER) == 0) {
     // Loopback: SYN-ACK and ACK would be handled inside this call, so the request
     // would enter and leave the SYN queue at once, and the accept queue, checked just
     // above, still has room when the ACK arrives. Build the child directly: the same

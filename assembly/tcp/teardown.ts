@@ -10,7 +10,7 @@ import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
 import { Tunable, tunable } from "../policy/tunables";
 import { hashBind, protoIndex, unhashBind } from "../tables/ports";
-import { connInsert, connRemove, tupleKey } from "../tables/tuples";
+import { connInsert, connRemove, tupleOf } from "../tables/tuples";
 import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_RST, armTimer, send } from "./events";
 import { resetPeer } from "./listener";
 
@@ -28,7 +28,7 @@ export function proto(s: u32): u32 { return protoIndex(getU8(s, Off.TYPE)); }
 /** Linux tcp_set_state(TCP_CLOSE) -> inet_put_port: an autobound port goes back. */
 export function releasePort(s: u32, resetAddr: bool): void {
   if (hasFlag(s, Flag.TUPLED)) {
-    connRemove(tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT)));
+    connRemove(tupleOf(s));
     clearFlag(s, Flag.TUPLED);
   }
   if (!hasFlag(s, Flag.BINDLOCK)) unhashBind(s, proto(s));
@@ -111,7 +111,7 @@ export function enterTimeWait(s: u32): void {
     clearFlag(tw, Flag.HASHED | Flag.CONNBOUND | Flag.TUPLED);
     setU8(tw, Off.STATE, 0); // a fresh slot: FREE until setState below
     if (hasFlag(s, Flag.TUPLED)) {
-      let key = tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT));
+      let key = tupleOf(s);
       connRemove(key); clearFlag(s, Flag.TUPLED);
       connInsert(key); setFlag(tw, Flag.TUPLED);
     }

@@ -48,3 +48,32 @@ export class KernelInstance {
     this.#i32 = new Int32Array(this.#buf);
   }
 }
+
+/** What the calls need of an instance: a KernelInstance, or a host's view of one (host/hosts.ts). */
+export type KernelAccess = Pick<KernelInstance, 'x' | 'scratch' | 'memory' | 'view' | 'ints'>;
+
+/**
+ * Host `id`'s view of an instance: the same memory, and exports that act on host
+ * `id` (sk_host_select before each call, host 0 again after it, so the default API
+ * never pays for hosts).
+ */
+export function hostAccess(base: KernelAccess, id: number): KernelAccess {
+  const x = base.x as unknown as Record<string, unknown>;
+  const select = base.x.sk_host_select;
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(x)) {
+    if (typeof f !== 'function' || name === 'sk_host_select' || name === '_initialize') { wrapped[name] = f; continue; }
+    const fn = f as (...a: unknown[]) => unknown;
+    wrapped[name] = (...a: unknown[]) => {
+      select(id);
+      try { return fn(...a); } finally { select(0); }
+    };
+  }
+  return {
+    x: wrapped as unknown as Exports,
+    scratch: base.scratch,
+    memory: () => base.memory(),
+    view: () => base.view(),
+    ints: () => base.ints(),
+  };
+}
