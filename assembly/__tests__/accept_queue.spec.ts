@@ -1,4 +1,4 @@
-// accept_queue.ts: a listener's accept queue (a growable FIFO ring of socket slots)
+// core/accept_queue.ts: a listener's accept queue (a growable FIFO ring of socket slots)
 // and its SYN queue (requests linked through their qnext/qprev fields).
 import { aqLen, aqPop, aqPush, aqPushFront, listenersInit, lrAlloc, lrCountDrop, lrDrops, lrFree, lrLimit, lrSetLimit, lrSock, synqAdd, synqFirst, synqLen, synqRemove } from "../core/accept_queue";
 import { Off, getU32, sockAlloc, socketsInit } from "../core/socket";

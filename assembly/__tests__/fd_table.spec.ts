@@ -1,4 +1,4 @@
-// fd_table.ts: POSIX lowest-free descriptor allocation over a hierarchy of bitmaps.
+// core/fd_table.ts: POSIX lowest-free descriptor allocation over a hierarchy of bitmaps.
 import { fdAlloc, fdCapacity, fdInit, fdLookup, fdRelease, fdsUsed } from "../core/fd_table";
 
 const EBADF: i32 = -9;

@@ -1,4 +1,4 @@
-// state.ts: the socket states and the table of legal transitions that setState()
+// core/state.ts: the socket states and the table of legal transitions that setState()
 // checks in debug builds.
 import { SocketState, isLegal } from "../core/state";
 

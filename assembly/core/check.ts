@@ -42,6 +42,9 @@ export function checkAll(): i32 {
       if (fd >= 0 || !hasFlag(s, Flag.ORPHAN)) return -5;   // TIME_WAIT belongs to no descriptor
     }
     if (hasFlag(s, Flag.ORPHAN) && fd >= 0) return -6;
+    // Epoll registrations belong to a descriptor (eventpoll_release): a socket no
+    // descriptor names (an orphan, TIME_WAIT, a queued child) is watched by nothing.
+    if (fd < 0 && getU32(s, Off.WATCH) != 0) return -20;
     if (hasFlag(s, Flag.TUPLED)) {
       tupled++;
       let key = tupleOf(s);

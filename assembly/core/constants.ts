@@ -10,17 +10,13 @@ export const AF_MAX: i32 = 46;
 export const SOCK_STREAM: i32 = 1;
 export const SOCK_DGRAM: i32 = 2;
 export const SOCK_RAW: i32 = 3;
-export const SOCK_RDM: i32 = 4;
 export const SOCK_SEQPACKET: i32 = 5;
-export const SOCK_DCCP: i32 = 6;
-export const SOCK_PACKET: i32 = 10;
 /** include/linux/net.h SOCK_MAX: __sock_create rejects type >= SOCK_MAX with EINVAL. */
 export const SOCK_MAX: i32 = 11;
 export const SOCK_TYPE_MASK: i32 = 0xf;
 export const SOCK_NONBLOCK: i32 = 0o4000;
 export const SOCK_CLOEXEC: i32 = 0o2000000;
 
-export const IPPROTO_IP: i32 = 0;
 export const IPPROTO_TCP: i32 = 6;
 export const IPPROTO_UDP: i32 = 17;
 
@@ -56,5 +52,4 @@ export const MSG_DONTWAIT: i32 = 0x40;
 /** sizeof(struct sockaddr_in), sockaddr_in6, sockaddr_un on Linux. */
 export const SOCKADDR_IN_LEN: i32 = 16;
 export const SOCKADDR_IN6_LEN: i32 = 28;
-export const SOCKADDR_UN_LEN: i32 = 110;
 export const UNIX_PATH_MAX: i32 = 108;

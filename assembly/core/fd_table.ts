@@ -11,6 +11,8 @@
 // descriptor grows; level k has cap / 64^(k+1) u64 words, where cap, the bitmap
 // capacity, is a power of 64 (4096, 262144, 16 M): 1 bit per descriptor.
 
+import { Errno } from "./errno";
+
 const ENTRY_FREE: u32 = 0;
 const ENTRY_STDIO: u32 = 1;
 const MAX_LEVELS = 4;
@@ -138,7 +140,7 @@ function take(fd: u32, value: u32): void {
 export function fdAlloc(slot: u32, limit: u32): i32 {
   if (entries == 0) fdSetup();
   let fd = lowestFree();
-  if (fd < 0 || <u32>fd >= limit) return -24; // EMFILE
+  if (fd < 0 || <u32>fd >= limit) return -Errno.EMFILE;
   take(<u32>fd, slot + 2);
   return fd;
 }
@@ -156,11 +158,11 @@ export function fdRelease(fd: i32): void {
  * out-of-range fd, -ENOTSOCK for stdio.
  */
 export function fdLookup(fd: i32): i32 {
-  if (<u32>fd >= ecap) return ecap == 0 && <u32>fd < 3 ? -88 : -9; // EBADF (negative fds too); a host's stdio before its table exists
-
+  // Negative fds too, by the unsigned cast; a host's stdio is ENOTSOCK before its table exists.
+  if (<u32>fd >= ecap) return ecap == 0 && <u32>fd < 3 ? -Errno.ENOTSOCK : -Errno.EBADF;
   let e = load<u32>(entries + (<usize>fd << 2));
-  if (e == ENTRY_FREE) return -9;
-  if (e == ENTRY_STDIO) return -88; // ENOTSOCK
+  if (e == ENTRY_FREE) return -Errno.EBADF;
+  if (e == ENTRY_STDIO) return -Errno.ENOTSOCK;
   return <i32>(e - 2);
 }
 

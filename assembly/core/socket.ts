@@ -9,41 +9,51 @@
 // that 0 means "none". The generation counter changes each time a slot is reused, so
 // an event or a packet that names (slot, gen) can tell that its socket has gone.
 //
-// Record layout (byte offsets):
-//
-//   0  u8   state      SocketState (the only writer is setState)
-//   1  u8   sslayer    SockLayer: SS_UNCONNECTED / SS_CONNECTING / SS_CONNECTED ...
-//   2  u8   domain     AF_UNIX / AF_INET / AF_INET6
-//   3  u8   type       SOCK_STREAM / SOCK_DGRAM / SOCK_SEQPACKET
-//   4  u16  flags      Flag.* below
-//   6  u8   protocol   IPPROTO_TCP / IPPROTO_UDP / 0
-//   7  u8   soError    pending SO_ERROR (a positive errno), read once then cleared
-//   8  u32  gen        generation, bumped on free
-//  12  i32  fd         descriptor naming this socket, or -1 (queued, not accepted)
-//  16  u16  laddr      local address index (tables/addresses.ts), inet only
-//  18  u16  lport      local port, host order
-//  20  u16  paddr      peer address index
-//  22  u16  pport      peer port
-//  24  u32  bnext      next socket in the port's bind list (slot+1); free-list link when FREE
-//  28  u32  bprev      previous socket in the bind list (slot+1)
-//  32  u32  parent     listener slot+1 (a request or a queued child)
-//  36  u32  aux        LISTEN: listener record index+1 ; connected: peer slot+1
-//  40  u32  peerGen    generation of the peer
-//  44  u32  qnext      next request in the listener's SYN queue (slot+1)
-//  48  u32  qprev      previous request (slot+1)
-//  52  u32  timer      token of the armed retransmit timer, 0 when none
-//  56  u8   retries    SYN or SYN-ACK retransmissions so far
-//  57  u8   defer      TCP_DEFER_ACCEPT, as a count of SYN-ACK retransmits (secs_to_retrans)
-//  58  u8   flags2     Flag2.* below
-//  59  u8   linger     SO_LINGER l_linger in seconds (at most 255 kept; only 0 changes close())
-//  60  u32  uname      AF_UNIX: local name id+1 (tables/unix_names.ts)
-//           host       AF_INET/AF_INET6/epoll: its host id (core/hosts.ts); 0 the default host
-//  64  u32  rx         receive queue block (io/rx_queue.ts), 0 when nothing is queued
-//  68  u32  watch      first epoll item watching this socket (io/epoll.ts)+1, 0 when none
-//  72  u32  sndbuf     SO_SNDBUF in bytes, 0 for the default of the socket's kind
-//  76  u32  rcvbuf     SO_RCVBUF in bytes, 0 for the default
+// The record is SockRecord below; Off names each field's byte offset, taken from the
+// class by offsetof, for the field accessors (getU8/getU32 ... , hasFlag) that the rest
+// of the kernel uses.
 
-export const SOCK_SIZE: u32 = 80;
+/** One socket (80 bytes; byte offsets on the left). */
+// @ts-ignore: decorator
+@unmanaged export class SockRecord {
+  /*  0 */ state: u8;     // SocketState (the only writer is core/state.ts setState)
+  /*  1 */ sslayer: u8;   // SockLayer: SS_UNCONNECTED / SS_CONNECTING / SS_CONNECTED ... (setSockLayer)
+  /*  2 */ domain: u8;    // AF_UNIX / AF_INET / AF_INET6 (EPOLL_DOMAIN for an epoll instance)
+  /*  3 */ type: u8;      // SOCK_STREAM / SOCK_DGRAM / SOCK_SEQPACKET
+  /*  4 */ flags: u16;    // Flag.* below
+  /*  6 */ protocol: u8;  // IPPROTO_TCP / IPPROTO_UDP / 0
+  /*  7 */ soError: u8;   // pending SO_ERROR (a positive errno), read once then cleared
+  /*  8 */ gen: u32;      // generation, bumped on free
+  /* 12 */ fd: i32;       // descriptor naming this socket, or -1 (queued, not accepted, or an orphan)
+  /* 16 */ laddr: u16;    // local address index (tables/addresses.ts), inet only
+  /* 18 */ lport: u16;    // local port, host order
+  /* 20 */ paddr: u16;    // peer address index
+  /* 22 */ pport: u16;    // peer port
+  /* 24 */ bnext: u32;    // next socket in the port's bind list (slot+1); free-list link when FREE
+  /* 28 */ bprev: u32;    // previous socket in the bind list (slot+1)
+  /* 32 */ parent: u32;   // listener slot+1 (a request or a queued child)
+  /* 36 */ aux: u32;      // LISTEN: listener record index+1; connected: peer slot+1; epoll: instance+1
+  /* 40 */ peerGen: u32;  // generation of the peer
+  /* 44 */ qnext: u32;    // next on a listener list, SYN queue or filter queue (slot+1)
+  /* 48 */ qprev: u32;    // previous on it (slot+1)
+  /* 52 */ timer: u32;    // seq of the armed retransmit or close timer, 0 when none
+  /* 56 */ retries: u8;   // SYN or SYN-ACK retransmissions so far
+  /* 57 */ defer: u8;     // TCP_DEFER_ACCEPT, as a count of SYN-ACK retransmits (secs_to_retrans)
+  /* 58 */ flags2: u8;    // Flag2.* below
+  /* 59 */ linger: u8;    // SO_LINGER l_linger in seconds (at most 255 kept; only 0 changes close())
+  /* 60 */ uname: u32;    // AF_UNIX: local name id+1 (tables/unix_names.ts);
+                         // AF_INET/AF_INET6/epoll: its host (core/hosts.ts), Off.HOST; 0 the default host
+  /* 64 */ rx: u32;       // receive queue block (io/rx_queue.ts), 0 when nothing is queued
+  /* 68 */ watch: u32;    // first epoll item watching this socket (io/epoll.ts)+1, 0 when none
+  /* 72 */ sndbuf: u32;   // SO_SNDBUF in bytes, 0 for the default of the socket's kind
+  /* 76 */ rcvbuf: u32;   // SO_RCVBUF in bytes, 0 for the default
+}
+
+// @ts-ignore: decorator
+@inline export const SOCK_SIZE: u32 = offsetof<SockRecord>();
+// sockAlloc clears a record with ten u64 stores: the layout must stay 80 bytes.
+// @ts-ignore: ERROR is a compile-time builtin
+if (offsetof<SockRecord>() != 80 || offsetof<SockRecord>("rcvbuf") != 76) ERROR("SockRecord must be 80 bytes, rcvbuf at 76");
 const MIN_CAPACITY: u32 = 1024;
 // At most 12 M sockets (960 MiB of records): one allocation of AssemblyScript's TLSF
 // may not exceed 1 GiB (BLOCK_MAXSIZE), and the last doubling stops here.
@@ -51,70 +61,71 @@ const MAX_SOCKETS: u32 = 12 << 20;
 
 export const NONE: u32 = 0xffffffff;
 
+/** Byte offsets of SockRecord's fields. */
 export namespace Off {
   // @ts-ignore: decorator
-  @inline export const STATE: u32 = 0;
+  @inline export const STATE: u32 = offsetof<SockRecord>("state");
   // @ts-ignore: decorator
-  @inline export const SSLAYER: u32 = 1;
+  @inline export const SSLAYER: u32 = offsetof<SockRecord>("sslayer");
   // @ts-ignore: decorator
-  @inline export const DOMAIN: u32 = 2;
+  @inline export const DOMAIN: u32 = offsetof<SockRecord>("domain");
   // @ts-ignore: decorator
-  @inline export const TYPE: u32 = 3;
+  @inline export const TYPE: u32 = offsetof<SockRecord>("type");
   // @ts-ignore: decorator
-  @inline export const FLAGS: u32 = 4;
+  @inline export const FLAGS: u32 = offsetof<SockRecord>("flags");
   // @ts-ignore: decorator
-  @inline export const PROTOCOL: u32 = 6;
+  @inline export const PROTOCOL: u32 = offsetof<SockRecord>("protocol");
   // @ts-ignore: decorator
-  @inline export const SOERROR: u32 = 7;
+  @inline export const SOERROR: u32 = offsetof<SockRecord>("soError");
   // @ts-ignore: decorator
-  @inline export const GEN: u32 = 8;
+  @inline export const GEN: u32 = offsetof<SockRecord>("gen");
   // @ts-ignore: decorator
-  @inline export const FD: u32 = 12;
+  @inline export const FD: u32 = offsetof<SockRecord>("fd");
   // @ts-ignore: decorator
-  @inline export const LADDR: u32 = 16;
+  @inline export const LADDR: u32 = offsetof<SockRecord>("laddr");
   // @ts-ignore: decorator
-  @inline export const LPORT: u32 = 18;
+  @inline export const LPORT: u32 = offsetof<SockRecord>("lport");
   // @ts-ignore: decorator
-  @inline export const PADDR: u32 = 20;
+  @inline export const PADDR: u32 = offsetof<SockRecord>("paddr");
   // @ts-ignore: decorator
-  @inline export const PPORT: u32 = 22;
+  @inline export const PPORT: u32 = offsetof<SockRecord>("pport");
   // @ts-ignore: decorator
-  @inline export const BNEXT: u32 = 24;
+  @inline export const BNEXT: u32 = offsetof<SockRecord>("bnext");
   // @ts-ignore: decorator
-  @inline export const BPREV: u32 = 28;
+  @inline export const BPREV: u32 = offsetof<SockRecord>("bprev");
   // @ts-ignore: decorator
-  @inline export const PARENT: u32 = 32;
+  @inline export const PARENT: u32 = offsetof<SockRecord>("parent");
   // @ts-ignore: decorator
-  @inline export const AUX: u32 = 36;
+  @inline export const AUX: u32 = offsetof<SockRecord>("aux");
   // @ts-ignore: decorator
-  @inline export const PEERGEN: u32 = 40;
+  @inline export const PEERGEN: u32 = offsetof<SockRecord>("peerGen");
   // @ts-ignore: decorator
-  @inline export const QNEXT: u32 = 44;
+  @inline export const QNEXT: u32 = offsetof<SockRecord>("qnext");
   // @ts-ignore: decorator
-  @inline export const QPREV: u32 = 48;
+  @inline export const QPREV: u32 = offsetof<SockRecord>("qprev");
   // @ts-ignore: decorator
-  @inline export const TIMER: u32 = 52;
+  @inline export const TIMER: u32 = offsetof<SockRecord>("timer");
   // @ts-ignore: decorator
-  @inline export const RETRIES: u32 = 56;
+  @inline export const RETRIES: u32 = offsetof<SockRecord>("retries");
   // @ts-ignore: decorator
-  @inline export const DEFER: u32 = 57;
+  @inline export const DEFER: u32 = offsetof<SockRecord>("defer");
   // @ts-ignore: decorator
-  @inline export const FLAGS2: u32 = 58;
+  @inline export const FLAGS2: u32 = offsetof<SockRecord>("flags2");
   // @ts-ignore: decorator
-  @inline export const LINGER: u32 = 59;
+  @inline export const LINGER: u32 = offsetof<SockRecord>("linger");
   // @ts-ignore: decorator
-  @inline export const UNAME: u32 = 60;
-  /** AF_INET/AF_INET6 and epoll sockets: the host (core/hosts.ts) it belongs to; shares UNAME's word, which only AF_UNIX uses. */
+  @inline export const UNAME: u32 = offsetof<SockRecord>("uname");
+  /** AF_INET/AF_INET6 and epoll sockets: the host (core/hosts.ts) it belongs to, in uname's word (only AF_UNIX uses that). */
   // @ts-ignore: decorator
-  @inline export const HOST: u32 = 60;
+  @inline export const HOST: u32 = offsetof<SockRecord>("uname");
   // @ts-ignore: decorator
-  @inline export const RX: u32 = 64;
+  @inline export const RX: u32 = offsetof<SockRecord>("rx");
   // @ts-ignore: decorator
-  @inline export const WATCH: u32 = 68;
+  @inline export const WATCH: u32 = offsetof<SockRecord>("watch");
   // @ts-ignore: decorator
-  @inline export const SNDBUF: u32 = 72;
+  @inline export const SNDBUF: u32 = offsetof<SockRecord>("sndbuf");
   // @ts-ignore: decorator
-  @inline export const RCVBUF: u32 = 76;
+  @inline export const RCVBUF: u32 = offsetof<SockRecord>("rcvbuf");
 }
 
 /** Bits of the flags field. */

@@ -10,7 +10,6 @@ import { rcvbufOf, sndbufOf } from "./buffers";
 import { rxLen, rxQueuedRecords, rxRecords, rxVisible } from "./rx_queue";
 
 export const POLLIN: u32 = 0x1;
-export const POLLPRI: u32 = 0x2;
 export const POLLOUT: u32 = 0x4;
 export const POLLERR: u32 = 0x8;
 export const POLLHUP: u32 = 0x10;

@@ -185,4 +185,3 @@ export function rxFree(s: u32): u32 {
   return unread;
 }
 
-export function rxBytes(s: u32): u32 { let b = getU32(s, Off.RX); return b == 0 ? 0 : HDR + cap(b); }

@@ -9,7 +9,7 @@
 // an event whose seq no longer matches, or whose socket generation changed, is
 // dropped when it reaches the top.
 //
-// Event layout (32 bytes): i64 time, u32 seq, u32 kind, u32 a, u32 aGen, u32 b, u32 bGen.
+// Events are Event records (32 bytes, below) in one array kept as a heap.
 //
 // The clock ends at CLOCK_END (2^62 us, about 146,000 years): sk_advance refuses to go
 // past it (EINVAL), so now + any delay (at most MAX_DELAY_US) never wraps i64, and
@@ -22,7 +22,19 @@ export const MAX_DELAY_US: i64 = 1 << 40;
 /** nextTime() when the heap is empty: later than any event can be scheduled. */
 export const NO_EVENT: i64 = i64.MAX_VALUE;
 
-export const EV_SIZE: u32 = 32;
+/** One scheduled event (32 bytes; byte offsets on the left). */
+// @ts-ignore: decorator
+@unmanaged export class Event {
+  /*  0 */ time: i64;   // when it fires, in simulated microseconds
+  /*  8 */ seq: u32;    // global schedule order: ties on time fire in this order
+  /* 12 */ kind: u32;   // EV_* (tcp/events.ts)
+  /* 16 */ a: u32;      // a socket slot and its generation
+  /* 20 */ aGen: u32;
+  /* 24 */ b: u32;      // a second socket and generation, or event data
+  /* 28 */ bGen: u32;
+}
+// @ts-ignore: decorator
+@inline export const EV_SIZE: u32 = offsetof<Event>();
 
 let heapPtr: usize = 0;
 let cap: u32 = 0;
@@ -46,8 +58,8 @@ export function pending(): u32 { return len; }
 
 // @ts-ignore: decorator
 @inline function less(i: u32, j: u32): bool {
-  let ti = load<i64>(ev(i)), tj = load<i64>(ev(j));
-  return ti < tj || (ti == tj && load<u32>(ev(i), 8) - load<u32>(ev(j), 8) > 0x7fffffff);
+  let ei = changetype<Event>(ev(i)), ej = changetype<Event>(ev(j));
+  return ei.time < ej.time || (ei.time == ej.time && ei.seq - ej.seq > 0x7fffffff);
 }
 
 function swap(i: u32, j: u32): void {
@@ -66,11 +78,11 @@ export function schedule(delay: i64, kind: u32, a: u32, aGen: u32, b: u32, bGen:
   if (len == cap) { cap <<= 1; heapPtr = heap.realloc(heapPtr, <usize>cap * EV_SIZE); }
   if (++seq == 0) seq = 1;
   let i = len++;
-  let e = ev(i);
-  store<i64>(e, now + delay);
-  store<u32>(e, seq, 8); store<u32>(e, kind, 12);
-  store<u32>(e, a, 16); store<u32>(e, aGen, 20);
-  store<u32>(e, b, 24); store<u32>(e, bGen, 28);
+  let e = changetype<Event>(ev(i));
+  e.time = now + delay;
+  e.seq = seq; e.kind = kind;
+  e.a = a; e.aGen = aGen;
+  e.b = b; e.bGen = bGen;
   while (i > 0) {
     let p = (i - 1) >> 1;
     if (!less(i, p)) break;
@@ -80,14 +92,14 @@ export function schedule(delay: i64, kind: u32, a: u32, aGen: u32, b: u32, bGen:
 }
 
 /** Time of the earliest event, or NO_EVENT. */
-export function nextTime(): i64 { return len == 0 ? NO_EVENT : load<i64>(ev(0)); }
+export function nextTime(): i64 { return len == 0 ? NO_EVENT : changetype<Event>(ev(0)).time; }
 
 // The popped event, copied out so handlers may schedule more.
-export const popped = memory.data(32);
+export const popped = changetype<Event>(memory.data(offsetof<Event>()));
 
 /** Removes the earliest event into `popped`. */
 export function pop(): void {
-  memory.copy(popped, ev(0), EV_SIZE);
+  memory.copy(changetype<usize>(popped), ev(0), EV_SIZE);
   len--;
   if (len == 0) return;
   memory.copy(ev(0), ev(len), EV_SIZE);

@@ -2,11 +2,10 @@
 // 4-tuple packs into one u64 (tables/tuples.ts). The kernel is one network namespace:
 // every address a socket can bind or reach is local to it.
 //
-// Entry layout (24 bytes): u8 family (4 or 6), u8 flags, u16 reserved, 16 bytes of
-// address in network order (IPv4 uses the first 4), u32 owner: the host
-// (core/hosts.ts) the address belongs to, or SHARED for the wildcard and loopback
-// addresses every host has. An address belongs to one host: the map address -> host
-// is this entry, found by the hash in O(1).
+// Entries are AddressEntry records (24 bytes, below) in one array, indexed by a hash.
+// Each names its owner: the host (core/hosts.ts) the address belongs to, or SHARED
+// for the wildcard and loopback addresses every host has. An address belongs to one
+// host: the map address -> host is this entry, found by the hash in O(1).
 //
 // Fixed indices: 0 = 0.0.0.0, 1 = ::, 2 = 127.0.0.1, 3 = ::1. All of 127.0.0.0/8 is
 // local (Linux's "local 127.0.0.0/8 dev lo" route); other local addresses are added
@@ -14,6 +13,7 @@
 // address and shown mapped to AF_INET6 sockets.
 
 import { AF_INET, AF_INET6, SOCKADDR_IN6_LEN, SOCKADDR_IN_LEN } from "../core/constants";
+import { Errno } from "../core/errno";
 
 export const ANY4: u32 = 0;
 export const ANY6: u32 = 1;
@@ -22,9 +22,25 @@ export const LOOP6: u32 = 3;
 /** Not a local address: parse results use it for addresses that were not interned. */
 export const NOT_LOCAL: u32 = 0xffff;
 
-const ENTRY: u32 = 24;
 /** Owner of the addresses every host has (0.0.0.0, ::, 127/8, ::1). */
 export const SHARED: u32 = 0xffffffff;
+
+/** One interned address (24 bytes; byte offsets on the left). */
+// @ts-ignore: decorator
+@unmanaged class AddressEntry {
+  /*  0 */ family: u8;    // 4 or 6
+  /*  1 */ flags: u8;     // F_LOCAL, F_PROVEN
+  /*  2 */ reserved: u16;
+  /*  4 */ a0: u32;       // 16 bytes of address in network order (IPv4 uses a0 only)
+  /*  8 */ a1: u32;
+  /* 12 */ a2: u32;
+  /* 16 */ a3: u32;
+  /* 20 */ owner: u32;    // the host it belongs to, or SHARED
+}
+// @ts-ignore: decorator
+@inline const ENTRY: u32 = offsetof<AddressEntry>();
+// @ts-ignore: decorator
+@inline const BYTES: usize = offsetof<AddressEntry>("a0");
 const F_LOCAL: u8 = 1;
 const F_PROVEN: u8 = 2;
 const MAX_ADDRS: u32 = 0xfffe;
@@ -64,13 +80,17 @@ function hashOf(family: u32, p: usize): u32 {
   return h ^ (h >> 15);
 }
 
-function entryPtr(i: u32): usize { return table + i * ENTRY; }
+// @ts-ignore: decorator
+@inline function entry(i: u32): AddressEntry { return changetype<AddressEntry>(table + <usize>i * ENTRY); }
+/** The address bytes of entry e. */
+// @ts-ignore: decorator
+@inline function bytesOf(e: AddressEntry): usize { return changetype<usize>(e) + BYTES; }
 
 function same(i: u32, family: u32, p: usize): bool {
-  let e = entryPtr(i);
-  if (load<u8>(e) != family) return false;
-  if (family == 4) return load<u32>(e + 4) == load<u32>(p);
-  return load<u64>(e + 4) == load<u64>(p) && load<u64>(e + 12) == load<u64>(p + 8);
+  let e = entry(i);
+  if (<u32>e.family != family) return false;
+  if (family == 4) return e.a0 == load<u32>(p);
+  return load<u64>(bytesOf(e)) == load<u64>(p) && load<u64>(bytesOf(e) + 8) == load<u64>(p + 8);
 }
 
 function find(family: u32, p: usize): u32 {
@@ -90,8 +110,8 @@ function rehash(): void {
   memory.fill(hash, 0, ncap << 1);
   hmask = ncap - 1;
   for (let i: u32 = 0; i < count; i++) {
-    let e = entryPtr(i);
-    let b = hashOf(load<u8>(e), e + 4) & hmask;
+    let e = entry(i);
+    let b = hashOf(e.family, bytesOf(e)) & hmask;
     while (load<u16>(hash + (b << 1)) != 0) b = (b + 1) & hmask;
     store<u16>(hash + (b << 1), <u16>(i + 1));
   }
@@ -100,16 +120,16 @@ function rehash(): void {
 /** Interns an address; NOT_LOCAL when the table is full. */
 function intern(family: u32, p: usize, flags: u8): u32 {
   let i = find(family, p);
-  if (i != NOT_LOCAL) { store<u8>(entryPtr(i) + 1, load<u8>(entryPtr(i) + 1) | flags); return i; }
+  if (i != NOT_LOCAL) { entry(i).flags = entry(i).flags | flags; return i; }
   if (count >= MAX_ADDRS) return NOT_LOCAL;
   if (count == tcap) { tcap <<= 1; table = heap.realloc(table, tcap * ENTRY); }
   i = count++;
-  let e = entryPtr(i);
-  memory.fill(e, 0, ENTRY);
-  store<u8>(e, <u8>family);
-  store<u8>(e + 1, flags);
-  memory.copy(e + 4, p, family == 4 ? 4 : 16);
-  store<u32>(e, owner, 20);
+  let e = entry(i);
+  memory.fill(changetype<usize>(e), 0, ENTRY);
+  e.family = <u8>family;
+  e.flags = flags;
+  e.owner = owner;
+  memory.copy(bytesOf(e), p, family == 4 ? 4 : 16);
   if (count * 2 > hmask + 1) rehash();
   else {
     let b = hashOf(family, p) & hmask;
@@ -127,7 +147,7 @@ function isMapped(p: usize): bool {
 function localIndex(family: u32, p: usize): u32 {
   if (family == 4 && (load<u8>(p) == 127)) { owner = SHARED; return intern(4, p, F_LOCAL); }
   let i = find(family, p);
-  if (i != NOT_LOCAL && (load<u8>(entryPtr(i) + 1) & F_LOCAL) != 0) return i;
+  if (i != NOT_LOCAL && (entry(i).flags & F_LOCAL) != 0) return i;
   return NOT_LOCAL;
 }
 
@@ -139,8 +159,8 @@ function localIndex(family: u32, p: usize): u32 {
  */
 export function parseInet(ptr: usize, len: i32, domain: i32): i64 {
   if (domain == AF_INET) {
-    if (len < SOCKADDR_IN_LEN) return -22;
-    if (<i32>load<u16>(ptr) != AF_INET) return -97;
+    if (len < SOCKADDR_IN_LEN) return -Errno.EINVAL;
+    if (<i32>load<u16>(ptr) != AF_INET) return -Errno.EAFNOSUPPORT;
     let port = bswap<u16>(load<u16>(ptr + 2));
     let a = load<u32>(ptr + 4);
     // The fixed entries need no lookup: 0.0.0.0 and 127.0.0.1 are local from the start.
@@ -150,8 +170,8 @@ export function parseInet(ptr: usize, len: i32, domain: i32): i64 {
     return (<i64>localIndex(4, scratch) << 16) | port;
   }
   // net/ipv6/af_inet6.c __inet6_bind: "if (addr_len < SIN6_LEN_RFC2133) return -EINVAL;" (24)
-  if (len < 24) return -22;
-  if (<i32>load<u16>(ptr) != AF_INET6) return -97;
+  if (len < 24) return -Errno.EINVAL;
+  if (<i32>load<u16>(ptr) != AF_INET6) return -Errno.EAFNOSUPPORT;
   let port = bswap<u16>(load<u16>(ptr + 2));
   memory.copy(scratch, ptr + 8, 16);
   if (isMapped(scratch)) {
@@ -163,30 +183,30 @@ export function parseInet(ptr: usize, len: i32, domain: i32): i64 {
 
 /** Writes the sockaddr for (index, port) as a socket of `domain` sees it; returns its length. */
 export function formatInet(idx: u32, port: u32, domain: i32, out: usize): i32 {
-  let e = entryPtr(idx);
+  let e = entry(idx);
   if (domain == AF_INET) {
     store<u16>(out, <u16>AF_INET);
     store<u16>(out + 2, bswap<u16>(<u16>port));
-    store<u32>(out + 4, load<u8>(e) == 4 ? load<u32>(e + 4) : 0);
+    store<u32>(out + 4, e.family == 4 ? e.a0 : 0);
     store<u64>(out + 8, 0);
     return SOCKADDR_IN_LEN;
   }
   store<u16>(out, <u16>AF_INET6);
   store<u16>(out + 2, bswap<u16>(<u16>port));
   store<u32>(out + 4, 0);                 // flowinfo
-  if (load<u8>(e) == 6) memory.copy(out + 8, e + 4, 16);
+  if (e.family == 6) memory.copy(out + 8, bytesOf(e), 16);
   else if (idx == ANY4) memory.fill(out + 8, 0, 16);
   else {                                  // IPv4-mapped
     store<u64>(out + 8, 0);
     store<u32>(out + 16, 0xffff0000);
-    store<u32>(out + 20, load<u32>(e + 4));
+    store<u32>(out + 20, e.a0);
   }
   store<u32>(out + 24, 0);                // scope id
   return SOCKADDR_IN6_LEN;
 }
 
 // @ts-ignore: decorator
-@inline export function isV4(idx: u32): bool { return load<u8>(table + idx * ENTRY) == 4; }
+@inline export function isV4(idx: u32): bool { return entry(idx).family == 4; }
 // @ts-ignore: decorator
 @inline export function isWildcard(idx: u32): bool { return idx <= ANY6; }
 
@@ -198,7 +218,7 @@ export function formatInet(idx: u32, port: u32, domain: i32, out: usize): i32 {
 export function sourceFor(dst: u32): u32 {
   if (dst == ANY4) return LOOP4;
   if (dst == ANY6) return LOOP6;
-  if (isV4(dst) && load<u8>(entryPtr(dst) + 4) == 127) return LOOP4;
+  if (isV4(dst) && (entry(dst).a0 & 0xff) == 127) return LOOP4;    // the first byte, network order
   return dst;
 }
 
@@ -209,7 +229,7 @@ export function connectTarget(dst: u32): u32 {
 
 /** The host an address belongs to, or SHARED (every host's). */
 // @ts-ignore: decorator
-@inline export function addressOwner(idx: u32): u32 { return load<u32>(table + idx * ENTRY, 20); }
+@inline export function addressOwner(idx: u32): u32 { return entry(idx).owner; }
 
 /** Whether host h may bind idx: its own address or one every host has. */
 // @ts-ignore: decorator
@@ -225,25 +245,24 @@ export function connectTarget(dst: u32): u32 {
  */
 export function addLocal(ptr: usize, len: i32, h: u32 = 0): i32 {
   let fam = len >= 2 ? <i32>load<u16>(ptr) : 0;
-  if (fam != AF_INET && fam != AF_INET6) return -97;
-  if (fam == AF_INET && len < SOCKADDR_IN_LEN) return -22;
-  if (fam == AF_INET6 && len < 24) return -22;
+  if (fam != AF_INET && fam != AF_INET6) return -Errno.EAFNOSUPPORT;
+  if (fam == AF_INET && len < SOCKADDR_IN_LEN) return -Errno.EINVAL;
+  if (fam == AF_INET6 && len < 24) return -Errno.EINVAL;
   if (fam == AF_INET) store<u32>(scratch, load<u32>(ptr + 4));
   else memory.copy(scratch, ptr + 8, 16);
   let family: u32 = fam == AF_INET ? 4 : 6;
   let known = find(family, scratch);
-  if (known != NOT_LOCAL && (load<u8>(entryPtr(known) + 1) & F_LOCAL) != 0) {
-    let o = addressOwner(known);
-    if (o != h && o != SHARED) return -98; // EADDRINUSE: one address, one host
+  if (known != NOT_LOCAL && (entry(known).flags & F_LOCAL) != 0) {
+    let o = entry(known).owner;
+    if (o != h && o != SHARED) return -Errno.EADDRINUSE; // one address, one host
     return <i32>known;
   }
   owner = family == 4 && load<u8>(scratch) == 127 ? SHARED : h;
   let i = intern(family, scratch, F_LOCAL);
   owner = SHARED;
-  return i == NOT_LOCAL ? -28 : <i32>i;
+  return i == NOT_LOCAL ? -Errno.ENOSPC : <i32>i;
 }
 
 /** tcp_peer_is_proven: a peer address that has completed a connection before. */
-export function isProven(idx: u32): bool { return (load<u8>(entryPtr(idx) + 1) & F_PROVEN) != 0; }
-export function markProven(idx: u32): void { store<u8>(entryPtr(idx) + 1, load<u8>(entryPtr(idx) + 1) | F_PROVEN); }
-export function addressCount(): u32 { return count; }
+export function isProven(idx: u32): bool { return (entry(idx).flags & F_PROVEN) != 0; }
+export function markProven(idx: u32): void { entry(idx).flags = entry(idx).flags | F_PROVEN; }

@@ -58,14 +58,14 @@ export function filterCheck(s: u32): void {
   wake(l);
 }
 
-export function startsWith(buf: usize, n: u32, word: string): bool {
+function startsWith(buf: usize, n: u32, word: string): bool {
   let w = <u32>word.length;
   if (n < w) return false;
   for (let i: u32 = 0; i < w; i++) if (<u32>load<u8>(buf + i) != <u32>word.charCodeAt(i)) return false;
   return true;
 }
 /** Whether the n bytes are a proper prefix of word (more bytes could still make it). */
-export function prefixOf(buf: usize, n: u32, word: string): bool {
+function prefixOf(buf: usize, n: u32, word: string): bool {
   let w = <u32>word.length;
   if (n >= w) return false;
   for (let i: u32 = 0; i < n; i++) if (<u32>load<u8>(buf + i) != <u32>word.charCodeAt(i)) return false;

@@ -80,7 +80,7 @@ export function scheduleData(r: u32, bytes: u32, records: u32): void {
 }
 
 /** Dispatches one packet or timer. `seq` is the event's seq (0 for loopback packets). */
-export function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void {
+function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void {
   switch (kind) {
     case EV_SYN: onSyn(a, aGen); break;
     case EV_SYNACK: onSynAck(a, aGen, b, bGen, false); break;
@@ -137,9 +137,9 @@ export function advance(us: i64): i32 {
     if (t > end) break;                    // NO_EVENT is later than any end
     pop();
     setNow(t);
-    let kind = load<u32>(popped, 12), a = load<u32>(popped, 16), aGen = load<u32>(popped, 20);
+    let kind = popped.kind, a = popped.a, aGen = popped.aGen;
     if (kind == EV_LINK) {
-      onLinkChange(a, aGen, load<u32>(popped, 24), load<u32>(popped, 28));
+      onLinkChange(a, aGen, popped.b, popped.bGen);
     } else {
       // An event runs on the host of the socket that receives it (tcp/wire.ts onRtx
       // moves to the sender's). A slot freed and reused by AF_UNIX holds no host id.
@@ -147,7 +147,7 @@ export function advance(us: i64): i32 {
         let h = receiverHost(kind, a, aGen);
         if (h < hostCount()) hostEnter(h);
       }
-      handle(kind, a, aGen, load<u32>(popped, 24), load<u32>(popped, 28), load<u32>(popped, 8));
+      handle(kind, a, aGen, popped.b, popped.bGen, popped.seq);
     }
     n++;
   }

@@ -36,7 +36,7 @@ export function dataArrivedAtRequest(r: u32): void {
 // ---- listener side -------------------------------------------------------------
 
 /** Initialises a server-side socket (request or child) from its listener and client. */
-export function initServerSide(s: u32, l: u32, c: u32): void {
+function initServerSide(s: u32, l: u32, c: u32): void {
   let sp = sockPtr(s), lp = sockPtr(l), cp = sockPtr(c);
   store<u16>(sp + Off.DOMAIN, load<u16>(lp + Off.DOMAIN));   // domain and type
   store<u8>(sp + Off.PROTOCOL, load<u8>(lp + Off.PROTOCOL));
@@ -59,7 +59,7 @@ export function initServerSide(s: u32, l: u32, c: u32): void {
 
 export function listenerId(l: u32): u32 { return getU32(l, Off.AUX) - 1; }
 
-export function countDrop(l: u32): void { bump(Stat.ListenDrops); lrCountDrop(listenerId(l)); }
+function countDrop(l: u32): void { bump(Stat.ListenDrops); lrCountDrop(listenerId(l)); }
 
 /** A SYN arrives for the client's destination (tcp_conn_request). */
 export function onSyn(c: u32, cGen: u32): void {
@@ -145,7 +145,7 @@ export function resetPeer(s: u32): void {
   send(EV_RST, p - 1, getU32(s, Off.PEERGEN), 0, 0);
 }
 
-export function promote(r: u32, l: u32, c: u32): void {
+function promote(r: u32, l: u32, c: u32): void {
   let id = listenerId(l);
   synqRemove(id, r);
   setU32(r, Off.TIMER, 0);
@@ -159,7 +159,7 @@ export function promote(r: u32, l: u32, c: u32): void {
  * (loopback, the final ACK, a syncookie): the accept queue, or an accept filter's
  * waiting queue; a FIN if the listener was shut down for writing; the counters.
  */
-export function childReady(id: u32, l: u32, ch: u32, c: u32): void {
+function childReady(id: u32, l: u32, ch: u32, c: u32): void {
   if (lrFilter(id) != 0) {
     filterEnqueue(id, ch);
   } else {

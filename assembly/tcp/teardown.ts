@@ -91,7 +91,7 @@ export function finish(s: u32): void {
  * tcp_max_tw_buckets the socket is dropped at once ("TCP: time wait bucket table
  * overflow", TCPTimeWaitOverflow).
  */
-export function enterTimeWait(s: u32): void {
+function enterTimeWait(s: u32): void {
   if (timeWaitCount >= <u32>tunable(Tunable.TcpMaxTwBuckets)) {
     bump(Stat.TCPTimeWaitOverflow);
     finish(s);

@@ -1,4 +1,4 @@
-// port_table.ts: who is bound to which port (bind conflicts), who listens where
+// tables/ports.ts: who is bound to which port (bind conflicts), who listens where
 // (listener lookup), and the ephemeral port choice for bind(0)/listen() and connect().
 import { seed } from "../core/prng";
 import { Flag, NONE, Off, setFlag, setU16, setU8, sockAlloc, socketsInit } from "../core/socket";

@@ -1,4 +1,4 @@
-// address.ts: sockaddr_in / sockaddr_in6 parsing and formatting, and the interned
+// tables/addresses.ts: sockaddr_in / sockaddr_in6 parsing and formatting, and the interned
 // address table (0 = 0.0.0.0, 1 = ::, 2 = 127.0.0.1, 3 = ::1).
 import { ANY4, ANY6, LOOP4, LOOP6, NOT_LOCAL, addLocal, addressesInit, connectTarget, formatInet, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 

@@ -1,4 +1,4 @@
-// conn_table.ts: the set of connected 4-tuples (open addressing, linear probing,
+// tables/tuples.ts: the set of connected 4-tuples (open addressing, linear probing,
 // backward-shift deletion), so that connect() never reuses (src, sport, dst, dport).
 import { connBytes, connContains, connCount, connInit, connInsert, connRemove, tupleKey } from "../tables/tuples";
 

@@ -1,12 +1,12 @@
-// timers.ts: simulated time and the event queue, a binary min-heap ordered by (time, seq).
+// storage/timer_heap.ts: simulated time and the event queue, a binary min-heap ordered by (time, seq).
 import { NO_EVENT, nextTime, nowUs, pending, pop, popped, schedule, setNow, timersInit } from "../storage/timer_heap";
 
-// Fields of the popped event (layout: i64 time, u32 seq, u32 kind, u32 a, ...).
-function poppedTime(): i64 { return load<i64>(popped); }
-function poppedSeq(): u32 { return load<u32>(popped, 8); }
-function poppedKind(): u32 { return load<u32>(popped, 12); }
-function poppedA(): u32 { return load<u32>(popped, 16); }
-function poppedB(): u32 { return load<u32>(popped, 24); }
+// Fields of the popped event (storage/timer_heap.ts Event).
+function poppedTime(): i64 { return popped.time; }
+function poppedSeq(): u32 { return popped.seq; }
+function poppedKind(): u32 { return popped.kind; }
+function poppedA(): u32 { return popped.a; }
+function poppedB(): u32 { return popped.b; }
 
 /** Schedules an event `delay` us from now that carries `tag` in its `a` field. */
 function event(delay: i64, tag: u32): u32 { return schedule(delay, 1, tag, 0, 0, 0); }
@@ -78,9 +78,9 @@ describe("event queue", () => {
     expect(poppedSeq()).toBe(s1);
     expect(poppedKind()).toBe(9);
     expect(poppedA()).toBe(11);
-    expect(load<u32>(popped, 20)).toBe(12);
+    expect(popped.aGen).toBe(12);
     expect(poppedB()).toBe(13);
-    expect(load<u32>(popped, 28)).toBe(14);
+    expect(popped.bGen).toBe(14);
   });
 
   it("restarts seq and time from zero on timersInit", () => {
