@@ -10,15 +10,15 @@ import { aqLen, listenersBytes, listenersInit, lrDrops, lrLimit, synqLen } from 
 import { checkAll } from "./core/check";
 import { Errno } from "./core/errno";
 import { fdInit, fdLookup, fdTableBytes, fdsUsed } from "./core/fd_table";
-import { seed } from "./core/prng";
+import { currentHost, hostCount, hostCreate, hostEnter, hostPrimary, hostsBytes, hostsInit, isHostId, setHostPrimary } from "./core/hosts";
 import { Flag, Off, getU32, getU8, setFlag, socketsBytes, socketsHighWater, socketsInit, socketsLive } from "./core/socket";
 import { SocketState, getState } from "./core/state";
-import { Stat, readStat, resetStats } from "./core/stats";
+import { Stat, readStat } from "./core/stats";
 import { EPOLL_DOMAIN, epollInit } from "./io/epoll";
 import { rxHeldBytes, rxResetAccounting } from "./io/rx_queue";
-import { Personality, setDefaults } from "./policy/personality";
+import { Personality } from "./policy/personality";
 import { Tunable, setTunable, tunable } from "./policy/tunables";
-import { NO_EVENT, nextTime, nowUs, pending, timersBytes, timersInit } from "./storage/timer_heap";
+import { MAX_DELAY_US, NO_EVENT, nextTime, nowUs, pending, schedule, timersBytes, timersInit } from "./storage/timer_heap";
 import { sysAccept } from "./syscalls/accept";
 import { sysBind } from "./syscalls/bind";
 import { sysClose, sysShutdown } from "./syscalls/close";
@@ -33,7 +33,11 @@ import { portTableBytes, portsInit } from "./tables/ports";
 import { formatName, nameBuffer } from "./tables/sockaddr";
 import { connBytes, connInit } from "./tables/tuples";
 import { unixInit, unixUnlink } from "./tables/unix_names";
-import { advance } from "./tcp/events";
+import { advance, selectHost, selectedHost } from "./tcp/events";
+import { EV_LINK, onLinkChange, wireInit } from "./tcp/wire";
+import { LinkOp, linkCheck, linkCounter, linkInit, linkStage, networkBytes } from "./net/index";
+import { addressOwner } from "./tables/addresses";
+import { hostPortsBytes, hostPortsInit } from "./tables/ports";
 import { resetTimeWaitCount, timeWaitSockets } from "./tcp/teardown";
 
 const SCRATCH_SIZE: i32 = 4096;
@@ -48,11 +52,11 @@ export const SK_ABI_VERSION: i32 = 1;
  */
 export function sk_init(personality: i32, seedValue: i64): i32 {
   if (<u32>personality > 2) return -Errno.EINVAL;
-  setDefaults(<Personality>personality);
-  seed(<u64>seedValue);
+  hostsInit(<Personality>personality, <u64>seedValue);
   if (scratch == 0) scratch = heap.alloc(SCRATCH_SIZE);
   socketsInit(); fdInit(); addressesInit(); portsInit(); connInit(); unixInit();
-  listenersInit(); timersInit(); resetStats(); epollInit(); resetTimeWaitCount(); rxResetAccounting();
+  listenersInit(); timersInit(); epollInit(); hostPortsInit(); linkInit(<u64>seedValue); wireInit();
+  selectHost(0); resetTimeWaitCount(); rxResetAccounting();
   return 0;
 }
 
@@ -337,8 +341,63 @@ export function sk_unlink(p: usize, len: i32): i32 {
 /** Adds a local address (a sockaddr_in/in6 at p; the port is ignored). */
 export function sk_add_address(p: usize, len: i32): i32 {
   if (len > 0 && !inMemory(p, len)) return -Errno.EFAULT; // a shorter len reads nothing: EAFNOSUPPORT
-  return addLocal(p, len);
+  let h = currentHost();
+  let r = addLocal(p, len, h);
+  // The first address of a host other than 0 is its source address towards other hosts.
+  if (r >= 0 && hostPrimary(h) == 0 && addressOwner(<u32>r) == h) setHostPrimary(h, <u32>r + 1);
+  return r;
 }
+
+// ---- hosts and links (docs/network.md) ---------------------------------------------
+
+/**
+ * A new host: personality 0 Linux, 1 FreeBSD, 2 POSIX, with its defaults, and its own
+ * seed. Returns its id (>= 1; host 0 is the one sk_init made), -EINVAL or -ENOSPC.
+ */
+export function sk_host_create(personality: i32, seedValue: i64): i32 { return hostCreate(personality, <u64>seedValue); }
+
+/**
+ * Makes host `id` the one the following system calls act on (its descriptors,
+ * tunables, counters, addresses). Returns 0, or -EINVAL for an unknown id.
+ */
+export function sk_host_select(id: i32): i32 {
+  if (!isHostId(id)) return -Errno.EINVAL;
+  selectHost(<u32>id);
+  return 0;
+}
+
+/** How many hosts exist (ids 0 .. n-1). */
+export function sk_host_count(): i32 { return <i32>hostCount(); }
+
+/**
+ * A change to the link src -> dst (-1, -1: the default link), now (atUs <= now) or at
+ * simulated time atUs. op (net/changes.ts LinkOp): 1 LATENCY (a latency us, b jitter
+ * us), 2 LOSS (a = p in 1e-9), 3 LOSS_GE (a p, b r, c 1-h, d 1-k, each in 1e-9), 4 RATE
+ * (a bit/s, 0 none; b limit bytes), 5 UNSET, 6 PARTITION / 7 HEAL (a = 1 both ways),
+ * 8 HOLD, 9 RELEASE. Returns 0 (a release now: the packets it released), or -EINVAL
+ * before any effect (unknown host, bad value, a time in the past is "now").
+ */
+export function sk_link_change(op: i32, src: i32, dst: i32, a: i64, b: i64, c: i64, d: i64, atUs: i64): i32 {
+  if (op <= 0 || op >= <i32>LinkOp.Count) return -Errno.EINVAL;
+  if (!(src == -1 && dst == -1) && (!isHostId(src) || !isHostId(dst))) return -Errno.EINVAL;
+  if (atUs < 0 || atUs - nowUs() > MAX_DELAY_US) return -Errno.EINVAL;   // the heap's furthest event
+  let prob = op == <i32>LinkOp.LOSS || op == <i32>LinkOp.LOSS_GE;
+  let fa = prob ? <f64>a / 1e9 : <f64>a, fb = op == <i32>LinkOp.LOSS_GE ? <f64>b / 1e9 : <f64>b;
+  let fc = <f64>c / 1e9, fd = <f64>d / 1e9;
+  let id = linkStage(<u32>op, src, dst, fa, fb, fc, fd);
+  if (id < 0) return id;
+  if (atUs <= nowUs()) {
+    let was = selectedHost();
+    onLinkChange(<u32>id, <u32>src, <u32>dst, <u32>op);
+    hostEnter(was);
+    return 0;
+  }
+  schedule(atUs - nowUs(), EV_LINK, <u32>id, <u32>src, <u32>dst, <u32>op);
+  return 0;
+}
+
+/** A link counter (net/link.ts Counter: 0 sent, 2 delivered, 4 lost, 6 queueDrop, 8 held, 10 partitionDrop packets, each followed by its bytes); (-1, -1): the network's totals. */
+export function sk_link_counter(src: i32, dst: i32, which: i32): i64 { return linkCounter(src, dst, which); }
 
 // ---- time -------------------------------------------------------------------------
 
@@ -369,6 +428,7 @@ export function sk_sock_row(cursor: i32): i32 {
   for (let s = cursor; s < hw; s++) {
     let st = getState(<u32>s);
     if (st == SocketState.FREE || st == SocketState.SYN_RECEIVED || getU8(<u32>s, Off.DOMAIN) == EPOLL_DOMAIN) continue;
+    if (!ofCurrentHost(<u32>s)) continue;
     let out = scratch;
     memory.fill(out, 0, 256);
     store<i32>(out, <i32>getU32(<u32>s, Off.FD));
@@ -396,6 +456,13 @@ export function sk_sock_row(cursor: i32): i32 {
   return -1;
 }
 
+/** Whether socket s belongs to the selected host (AF_UNIX: by its descriptor; those without one, host 0). */
+function ofCurrentHost(s: u32): bool {
+  if (getU8(s, Off.DOMAIN) != 1) return getU32(s, Off.HOST) == currentHost();
+  let fd = <i32>getU32(s, Off.FD);
+  return fd >= 0 ? fdLookup(fd) == <i32>s : currentHost() == 0;
+}
+
 /**
  * The queues of one listening socket, as sk_sock_row gives them for every socket but
  * in O(1): writes accept-queue length, backlog in force, SYN-queue length and drops
@@ -416,11 +483,17 @@ export function sk_listen_queues(fd: i32): i32 {
  * Checks every table's consistency (core/check.ts): 0, or the negative number of the first
  * broken invariant. O(tables): for tests and debugging.
  */
-export function sk_check(): i32 { return checkAll(); }
+export function sk_check(): i32 {
+  let r = checkAll();
+  if (r != 0) return r;
+  r = linkCheck();                      // the link model's own (assembly/net): -100 - its number
+  return r == 0 ? 0 : r - 100;
+}
 
 /** Memory accounting: 0 total linear memory bytes, 1 socket table, 2 fd table, 3 port
  * tables, 4 4-tuple table, 5 listeners, 6 timers, 7 live sockets, 8 fds in use, 9 pending events,
- * 10 sockets in TIME_WAIT, 11 bytes held by receive queues. */
+ * 10 sockets in TIME_WAIT, 11 bytes held by receive queues, 12 host records, 13 port
+ * entries of hosts other than 0, 14 link records and staged changes. */
 export function sk_mem(what: i32): i64 {
   switch (what) {
     case 0: return <i64>memory.size() << 16;
@@ -435,6 +508,9 @@ export function sk_mem(what: i32): i64 {
     case 9: return <i64>pending();
     case 10: return <i64>timeWaitSockets();
     case 11: return <i64>rxHeldBytes();
+    case 12: return <i64>hostsBytes();
+    case 13: return <i64>hostPortsBytes();
+    case 14: return <i64>networkBytes();
     default: return -Errno.EINVAL;
   }
 }

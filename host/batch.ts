@@ -3,7 +3,7 @@
 
 import { ArgumentError, checkInt } from './errors.js';
 import { encodeSockaddr, type AddressInput } from './sockaddr.js';
-import type { KernelInstance } from './abi/instance.js';
+import type { KernelAccess } from './abi/instance.js';
 import type { ReadinessListener } from './sys.js';
 
 const EAGAIN = 11;
@@ -15,7 +15,7 @@ type Check = (r: number, syscall: string) => number;
  * Opens n clients: socket(domain, type) + connect(addr) each. Returns their fds; an
  * entry is -errno where socket() or connect() failed (EINPROGRESS is success).
  */
-export function connectBatch(k: KernelInstance, check: Check, n: number, domain: number, type: number, addr: AddressInput): Int32Array {
+export function connectBatch(k: KernelAccess, check: Check, n: number, domain: number, type: number, addr: AddressInput): Int32Array {
   checkInt('n', n, 0, 1 << 24);
   const len = encodeSockaddr(domain, addr, k.view(), k.scratch);
   const out = k.x.sk_buffer(n * 4);
@@ -25,7 +25,7 @@ export function connectBatch(k: KernelInstance, check: Check, n: number, domain:
 }
 
 /** Accepts up to `max` queued connections; returns their fds (empty when none). */
-export function acceptBatch(k: KernelInstance, check: Check, fd: number, max: number, flags: number): Int32Array {
+export function acceptBatch(k: KernelAccess, check: Check, fd: number, max: number, flags: number): Int32Array {
   checkInt('max', max, 0, 1 << 24);
   const out = k.x.sk_buffer(max * 4);
   const n = k.x.sk_accept_batch(checkInt('fd', fd), out, max, checkInt('flags', flags));
@@ -39,7 +39,7 @@ export function acceptBatch(k: KernelInstance, check: Check, fd: number, max: nu
  * async layer's close handling as close() does: whoever waited on it is woken, and its
  * registrations end with the descriptor (a number reused later is a new descriptor).
  */
-export function closeBatch(k: KernelInstance, check: Check, listener: ReadinessListener | undefined, fds: Int32Array | number[], reset: boolean): number {
+export function closeBatch(k: KernelAccess, check: Check, listener: ReadinessListener | undefined, fds: Int32Array | number[], reset: boolean): number {
   const n = fds.length;
   const out = k.x.sk_buffer(n * 4);
   if (out === 0) throw new ArgumentError('ERR_OUT_OF_RANGE', `too many descriptors: ${n}`);

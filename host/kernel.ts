@@ -17,7 +17,8 @@ import { decodeSockaddr, encodeSockaddr, type AddressInput, type SocketAddress }
 import { Reactor, type ClockName } from './async.js';
 import { PlatformError } from './load.js';
 import { createStreams } from './streams.js';
-import { KernelInstance } from './abi/instance.js';
+import { KernelInstance, hostAccess, type KernelAccess } from './abi/instance.js';
+import { Network, addAddresses, type LinkOptions, type LinkStats } from './hosts.js';
 import { ADDR_LEN_OUT, ADDR_OUT, EPOLL_EVENT, POLLFD, RECVFROM, SOCKADDR_ROOM } from './abi/layouts.js';
 import { PERSONALITIES, TUNABLES, checkTunable, parseOptions, tunableId, type KernelOptions, type PersonalityName, type TunableName } from './options.js';
 import { Sys, type SockoptValue, type SysCalls } from './sys.js';
@@ -29,6 +30,15 @@ export { KernelPanic, kernelImports } from './abi/imports.js';
 export type { KernelOptions, PersonalityName } from './options.js';
 export type { SysCalls } from './sys.js';
 export type { SocketInfo, MemoryUsage } from './observe.js';
+export type { LinkOptions, LinkStats, GilbertElliott } from './hosts.js';
+
+/** k.addHost's options: any createKernel tunable, and the host's name and addresses. */
+export interface HostOptions extends Omit<KernelOptions, 'clock'> {
+  /** A name for reports (default `host<id>`). */
+  name?: string;
+  /** Addresses of this host (`ip addr add`); the first is its source towards other hosts. */
+  addresses?: string[];
+}
 
 export interface AcceptResult { fd: number; address: SocketAddress }
 
@@ -40,16 +50,34 @@ export class Kernel {
   readonly personality: PersonalityName;
   /** The errno-returning flavour of the system calls (see SysCalls). */
   readonly sys: SysCalls;
-  readonly #k: KernelInstance;
+  /** This host's id: 0 for the kernel itself (the default host), >= 1 for k.addHost's. */
+  readonly hostId: number;
+  /** The host's name ('default' for host 0). */
+  readonly name: string;
+  readonly #k: KernelAccess;
   readonly #sys: Sys;
   #reactor: Reactor | undefined;
   readonly #clock: ClockName;
+  readonly #seed: bigint;
+  /** The kernel (host 0) this host lives in; itself for host 0. */
+  readonly #root: Kernel;
+  #network: Network | undefined;
+  /** Host 0: the hosts (itself included) whose async layer exists, told when time moves. */
+  readonly #waiting: Kernel[] = [];
 
-  constructor(module: WebAssembly.Module, options: KernelOptions = {}) {
+  /**
+   * `host` is internal (k.addHost): the instance's view for a host that sk_host_create
+   * has made, its id, name and the kernel it belongs to.
+   */
+  constructor(module: WebAssembly.Module, options: KernelOptions = {}, host?: { access: KernelAccess; id: number; name: string; root: Kernel }) {
     const o = parseOptions(options);
     this.personality = o.personality;
     this.#clock = o.clock;
-    this.#k = new KernelInstance(module, PERSONALITIES[o.personality], o.seed);
+    this.#seed = o.seed;
+    this.#k = host?.access ?? new KernelInstance(module, PERSONALITIES[o.personality], o.seed);
+    this.hostId = host?.id ?? 0;
+    this.name = host?.name ?? 'default';
+    this.#root = host?.root ?? this;
     this.sys = this.#sys = new Sys(this.#k);
     for (const [id, value] of o.tunables) this.#setTunable(id, value);
     if (o.ipLocalPortRange !== undefined) {
@@ -325,7 +353,10 @@ export class Kernel {
 
   /** The reactor behind the async calls (created on first use; sys tells it what changed and what closed). */
   get reactor(): Reactor {
-    if (this.#reactor === undefined) this.#sys.listener = this.#reactor = new Reactor(this, this.#clock);
+    if (this.#reactor === undefined) {
+      this.#sys.listener = this.#reactor = new Reactor(this, this.#clock);
+      this.#root.#waiting.push(this);
+    }
     return this.#reactor;
   }
 
@@ -408,6 +439,58 @@ export class Kernel {
     return closeBatch(this.#k, this.#checkFn, this.#reactor, fds, reset);
   }
 
+  // ---- hosts and links (hosts.ts, docs/network.md) -----------------------------------
+
+  /**
+   * A new host in this kernel's network, with the same calls as the kernel (socket,
+   * bind, listen, connect, accept, send, recv, close, sys, connectBatch, stats,
+   * sockets, ...). Options: any createKernel tunable (somaxconn, tcpSynRetries, ...),
+   * `personality`, `seed` (default: derived from the kernel's seed and the id), `name`,
+   * `addresses`. Time is the kernel's: advance/now/nextTimer act on the whole network.
+   */
+  addHost(options: HostOptions = {}): Kernel {
+    if (this.#root !== this) return this.#root.addHost(options);
+    if (options === null || typeof options !== 'object') throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'The "options" argument must be an object');
+    const { name, addresses, ...rest } = options;
+    if (name !== undefined && typeof name !== 'string') throw new ArgumentError('ERR_INVALID_ARG_TYPE', '"name" must be a string');
+    if ('clock' in rest) throw new ArgumentError('ERR_INVALID_ARG_VALUE', 'Unknown option "clock": a host uses its kernel\'s clock');
+    const id = this.#k.x.sk_host_count();
+    const o = parseOptions({ ...rest, seed: rest.seed ?? BigInt.asIntN(64, this.#seed + BigInt(id) * 0x9E3779B97F4A7C15n) });
+    const r = this.#k.x.sk_host_create(PERSONALITIES[o.personality], o.seed);
+    if (r < 0) throw socketError(r, 'addHost');
+    const host = new Kernel(undefined as unknown as WebAssembly.Module, { ...rest, seed: o.seed }, { access: hostAccess(this.#k, r), id: r, name: name ?? `host${r}`, root: this });
+    addAddresses(host.#k, addresses);
+    return host;
+  }
+
+  get #net(): Network {
+    return (this.#root.#network ??= new Network(this.#root.#k, (h) => {
+      if (h instanceof Kernel && h.#root === this.#root) return h.hostId;
+      throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'A link end must be this kernel or one of its hosts (k.addHost)');
+    }));
+  }
+
+  /** Sets the directed link a → b (`both: true`: b → a too), now or `at` ms. */
+  link(a: Kernel, b: Kernel, options: LinkOptions, when: { both?: boolean; at?: number } = {}): void { this.#net.link(a, b, options, when); }
+  /** Changes an existing link, now or `at` ms (the same options as link). */
+  setLink(a: Kernel, b: Kernel, options: LinkOptions, when: { both?: boolean; at?: number } = {}): void { this.#net.link(a, b, options, when); }
+  /** The link every pair not named by link() follows. */
+  defaultLink(options: LinkOptions, when: { at?: number } = {}): void { this.#net.defaultLink(options, when); }
+  /** The pair a → b follows the default link again. */
+  unsetLink(a: Kernel, b: Kernel, when: { at?: number } = {}): void { this.#net.unset(a, b, when); }
+  /** Cuts a and b apart (both ways unless `oneWay`: then a → b only), now or `at` ms: packets sent meanwhile are dropped. */
+  partition(a: Kernel, b: Kernel, when: { at?: number; oneWay?: boolean } = {}): void { this.#net.partition(a, b, when); }
+  /** Ends a partition (both ways unless `oneWay`). */
+  heal(a: Kernel, b: Kernel, when: { at?: number; oneWay?: boolean } = {}): void { this.#net.heal(a, b, when); }
+  /** Packets a → b wait until release. */
+  hold(a: Kernel, b: Kernel, when: { at?: number } = {}): void { this.#net.hold(a, b, when); }
+  /** The held packets a → b go, in order; returns how many (0 when scheduled with `at`). */
+  release(a: Kernel, b: Kernel, when: { at?: number } = {}): number { return this.#net.release(a, b, when); }
+  /** Counters of the link a → b (packets and bytes); with no arguments, the whole network's. */
+  linkStats(a?: Kernel, b?: Kernel): LinkStats { return this.#net.stats(a, b); }
+  /** How many hosts the network has (the kernel's default host included). */
+  hostCount(): number { return this.#k.x.sk_host_count(); }
+
   // ---- time ---------------------------------------------------------------------
 
   /** Advances simulated time by `ms` milliseconds (fractions allowed); returns events handled. */
@@ -416,7 +499,8 @@ export class Kernel {
       throw new ArgumentError('ERR_OUT_OF_RANGE', `"ms" must be a finite number >= 0. Received ${String(ms)}`);
     }
     const n = this.#k.x.sk_advance(BigInt(Math.round(ms * 1000)));
-    this.#reactor?.changed();
+    // Time is the network's: every host whose async calls wait may have been woken.
+    for (const h of this.#root.#waiting) h.#reactor?.changed();
     return n;
   }
 

@@ -5,7 +5,7 @@ import { AF_INET6, AF_UNIX, SOCKET_STATES, STAT_NAMES, SOCK_DGRAM, SOCK_SEQPACKE
 import { decodeSockaddr, type SocketAddress } from './sockaddr.js';
 import { KernelPanic } from './abi/imports.js';
 import { MEM_FIELDS, SOCK_ROW, type MemField } from './abi/layouts.js';
-import type { KernelInstance } from './abi/instance.js';
+import type { KernelAccess } from './abi/instance.js';
 
 export interface SocketInfo {
   fd: number | null;
@@ -26,13 +26,13 @@ export interface SocketInfo {
 
 export type MemoryUsage = Record<MemField, number>;
 
-export function stats(k: KernelInstance): Record<StatName, number> {
+export function stats(k: KernelAccess): Record<StatName, number> {
   const out = {} as Record<StatName, number>;
   STAT_NAMES.forEach((name, i) => { out[name] = Number(k.x.sk_stat(i)); });
   return out;
 }
 
-export function sockets(k: KernelInstance): SocketInfo[] {
+export function sockets(k: KernelAccess): SocketInfo[] {
   const rows: SocketInfo[] = [];
   const s = k.scratch, R = SOCK_ROW;
   for (let c = k.x.sk_sock_row(0); c >= 0; c = k.x.sk_sock_row(c)) {
@@ -55,12 +55,12 @@ export function sockets(k: KernelInstance): SocketInfo[] {
   return rows;
 }
 
-export function check(k: KernelInstance): void {
+export function check(k: KernelAccess): void {
   const r = k.x.sk_check();
   if (r !== 0) throw new KernelPanic(`socket-kernel consistency check failed: invariant ${-r} (sk_check)`);
 }
 
-export function memoryUsage(k: KernelInstance): MemoryUsage {
+export function memoryUsage(k: KernelAccess): MemoryUsage {
   const out = {} as MemoryUsage;
   MEM_FIELDS.forEach((name, i) => { out[name] = Number(k.x.sk_mem(i)); });
   return out;

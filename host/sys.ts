@@ -7,7 +7,7 @@
 import { AF_INET } from './constants.js';
 import { ArgumentError, checkInt } from './errors.js';
 import { encodeSockaddr, type AddressInput } from './sockaddr.js';
-import type { KernelInstance } from './abi/instance.js';
+import type { KernelAccess } from './abi/instance.js';
 import {
   ACCEPT_FILTER_ARG_SIZE, ACCEPT_FILTER_NAME_MAX, ADDR_LEN_OUT, ADDR_OUT, LINGER_SIZE, SOCKADDR_ROOM,
 } from './abi/layouts.js';
@@ -49,12 +49,12 @@ export interface ReadinessListener { changed(): void; closed(fd: number): void }
 export class Sys implements SysCalls {
   /** Set once the async layer exists. */
   listener: ReadinessListener | undefined;
-  readonly #k: KernelInstance;
+  readonly #k: KernelAccess;
   // Kept at hand: the hot path reads them on every call.
-  readonly #x: KernelInstance['x'];
+  readonly #x: KernelAccess['x'];
   readonly #s: number;
 
-  constructor(k: KernelInstance) { this.#k = k; this.#x = k.x; this.#s = k.scratch; }
+  constructor(k: KernelAccess) { this.#k = k; this.#x = k.x; this.#s = k.scratch; }
 
   #changed(r: number): number {
     if (this.listener !== undefined) this.listener.changed();

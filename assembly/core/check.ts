@@ -8,8 +8,9 @@ import { fdEntriesCap, fdEntry, fdsUsed } from "./fd_table";
 import { Flag, Off, getU16, getU32, getU8, hasFlag, socketsHighWater, socketsLive } from "./socket";
 import { SocketState, getState } from "./state";
 import { EPOLL_DOMAIN } from "../io/epoll";
+import { currentHost } from "./hosts";
 import { bindHeadOf, bindUsersOf, listenHeadOf } from "../tables/ports";
-import { connContains, connCount, tupleKey } from "../tables/tuples";
+import { connContains, connCount, tupleOf } from "../tables/tuples";
 import { proto, timeWaitSockets } from "../tcp/teardown";
 
 export function checkAll(): i32 {
@@ -32,7 +33,9 @@ export function checkAll(): i32 {
     if (st == SocketState.FREE) continue;
     live++;
     let fd = <i32>getU32(s, Off.FD);
-    if (fd >= 0 && fdEntry(<u32>fd) != s + 2) return -4;
+    // Descriptors are per host: only the current host's table is checked.
+    let own = getU8(s, Off.DOMAIN) == 1 ? currentHost() == 0 : getU32(s, Off.HOST) == currentHost();
+    if (fd >= 0 && own && fdEntry(<u32>fd) != s + 2) return -4;
     if (getU8(s, Off.DOMAIN) == EPOLL_DOMAIN) continue;
     if (st == SocketState.TIME_WAIT) {
       tw++;
@@ -44,7 +47,7 @@ export function checkAll(): i32 {
     if (fd < 0 && getU32(s, Off.WATCH) != 0) return -20;
     if (hasFlag(s, Flag.TUPLED)) {
       tupled++;
-      let key = tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT));
+      let key = tupleOf(s);
       if (!connContains(key)) return -7; // one entry per TUPLED socket: the count below
     }
     if (st == SocketState.LISTEN) {
@@ -52,7 +55,7 @@ export function checkAll(): i32 {
       if (getU8(s, Off.DOMAIN) == 1) continue;
       // 4. On its port's listener list.
       let found = false;
-      for (let n = listenHeadOf(getU16(s, Off.LPORT)); n != 0; n = getU32(n - 1, Off.QNEXT)) if (n == s + 1) { found = true; break; }
+      for (let n = listenHeadOf(getU32(s, Off.HOST), getU16(s, Off.LPORT)); n != 0; n = getU32(n - 1, Off.QNEXT)) if (n == s + 1) { found = true; break; }
       if (!found) return -8;
       let id = getU32(s, Off.AUX) - 1;
       // 5. Queued connections belong to this listener and to no descriptor.

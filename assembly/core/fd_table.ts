@@ -31,10 +31,24 @@ function levelWords(k: i32, c: u32): u32 {
 }
 
 export function fdInit(): void {
+  fdFree();
+  fdSetup();
+}
+
+/** Frees the current table (a host's, or host 0's at sk_init); the table is then empty and unset. */
+export function fdFree(): void {
   if (entries != 0) {
     heap.free(entries);
     for (let k = 0; k < nlevels; k++) heap.free(unchecked(levels[k]));
   }
+  entries = 0; ecap = 0; cap = 0; nlevels = 0; used = 0;
+}
+
+/**
+ * A host's descriptor table is made at its first descriptor (fdAlloc), so a host
+ * without sockets holds none of it (docs/network.md: memory per host).
+ */
+function fdSetup(): void {
   cap = 4096; nlevels = 2; used = 0;
   ecap = 1024;
   entries = heap.alloc(ecap << 2);
@@ -124,6 +138,7 @@ function take(fd: u32, value: u32): void {
  * it would reach `limit` (RLIMIT_NOFILE: "the maximum file descriptor number plus one").
  */
 export function fdAlloc(slot: u32, limit: u32): i32 {
+  if (entries == 0) fdSetup();
   let fd = lowestFree();
   if (fd < 0 || <u32>fd >= limit) return -Errno.EMFILE;
   take(<u32>fd, slot + 2);
@@ -131,6 +146,7 @@ export function fdAlloc(slot: u32, limit: u32): i32 {
 }
 
 export function fdRelease(fd: i32): void {
+  if (entries == 0) fdSetup();   // close(0..2) on a host that has no table yet
   assert(<u32>fd < ecap && load<u32>(entries + (<usize>fd << 2)) != ENTRY_FREE);
   store<u32>(entries + (<usize>fd << 2), ENTRY_FREE);
   markFree(<u32>fd);
@@ -142,7 +158,8 @@ export function fdRelease(fd: i32): void {
  * out-of-range fd, -ENOTSOCK for stdio.
  */
 export function fdLookup(fd: i32): i32 {
-  if (<u32>fd >= ecap) return -Errno.EBADF; // negative fds too, by the unsigned cast
+  // Negative fds too, by the unsigned cast; a host's stdio is ENOTSOCK before its table exists.
+  if (<u32>fd >= ecap) return ecap == 0 && <u32>fd < 3 ? -Errno.ENOTSOCK : -Errno.EBADF;
   let e = load<u32>(entries + (<usize>fd << 2));
   if (e == ENTRY_FREE) return -Errno.EBADF;
   if (e == ENTRY_STDIO) return -Errno.ENOTSOCK;
@@ -150,6 +167,25 @@ export function fdLookup(fd: i32): i32 {
 }
 
 export function fdsUsed(): u32 { return used; }
+
+/** Bytes of the state fdSave writes: the table's globals, kept per host (core/hosts.ts). */
+export const FD_STATE_BYTES: usize = 20 + MAX_LEVELS * 4;
+
+/** Saves the current table's globals at p (the host being left). */
+export function fdSave(p: usize): void {
+  store<u32>(p, <u32>entries); store<u32>(p, ecap, 4); store<u32>(p, cap, 8);
+  store<u16>(p, <u16>nlevels, 12);
+  for (let k = 0; k < MAX_LEVELS; k++) store<u32>(p + 16 + (k << 2), <u32>unchecked(levels[k]));
+  store<u32>(p, used, 16 + MAX_LEVELS * 4);
+}
+
+/** Makes the table saved at p current (the host being entered; all zero: no table yet). */
+export function fdLoad(p: usize): void {
+  entries = <usize>load<u32>(p); ecap = load<u32>(p, 4); cap = load<u32>(p, 8);
+  nlevels = <i32>load<u16>(p, 12);
+  for (let k = 0; k < MAX_LEVELS; k++) unchecked(levels[k] = <usize>load<u32>(p + 16 + (k << 2)));
+  used = load<u32>(p, 16 + MAX_LEVELS * 4);
+}
 export function fdCapacity(): u32 { return cap; }
 export function fdTableBytes(): usize {
   let b: usize = <usize>ecap << 2;

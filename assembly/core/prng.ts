@@ -6,6 +6,10 @@ let state: u64 = 0x9e3779b97f4a7c15;
 
 export function seed(s: u64): void { state = s ^ 0x9e3779b97f4a7c15; }
 
+/** The generator's state, saved per host (core/hosts.ts): each host draws from its own seed. */
+export function prngState(): u64 { return state; }
+export function setPrngState(s: u64): void { state = s; }
+
 export function nextU32(): u32 {
   state += 0x9e3779b97f4a7c15;
   let z = state;

@@ -14,7 +14,7 @@ import { EPOLL_DOMAIN, instFree, unwatchAll } from "../io/epoll";
 import { rxFree } from "../io/rx_queue";
 import { listenStop } from "../syscalls/close";
 import { protoIndex, unhashBind } from "../tables/ports";
-import { connRemove, tupleKey } from "../tables/tuples";
+import { connRemove, tupleOf } from "../tables/tuples";
 import { unixOwner, unixRelease } from "../tables/unix_names";
 import { listenerId } from "../tcp/listener";
 import { timeWaitLeaves } from "../tcp/teardown";
@@ -37,7 +37,7 @@ export function sockDestroy(s: u32): void {
       incqRemove(listenerId(getU32(s, Off.PARENT) - 1), s); // an accept filter's queue
     }
     if (hasFlag(s, Flag.TUPLED)) {                // the 4-tuple
-      connRemove(tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT)));
+      connRemove(tupleOf(s));
     }
     unhashBind(s, protoIndex(getU8(s, Off.TYPE))); // the port
     let name = getU32(s, Off.UNAME);               // an AF_UNIX name it owns

@@ -41,7 +41,8 @@
   /* 57 */ defer: u8;     // TCP_DEFER_ACCEPT, as a count of SYN-ACK retransmits (secs_to_retrans)
   /* 58 */ flags2: u8;    // Flag2.* below
   /* 59 */ linger: u8;    // SO_LINGER l_linger in seconds (at most 255 kept; only 0 changes close())
-  /* 60 */ uname: u32;    // AF_UNIX: local name id+1 (tables/unix_names.ts)
+  /* 60 */ uname: u32;    // AF_UNIX: local name id+1 (tables/unix_names.ts);
+                         // AF_INET/AF_INET6/epoll: its host (core/hosts.ts), Off.HOST; 0 the default host
   /* 64 */ rx: u32;       // receive queue block (io/rx_queue.ts), 0 when nothing is queued
   /* 68 */ watch: u32;    // first epoll item watching this socket (io/epoll.ts)+1, 0 when none
   /* 72 */ sndbuf: u32;   // SO_SNDBUF in bytes, 0 for the default of the socket's kind
@@ -114,6 +115,9 @@ export namespace Off {
   @inline export const LINGER: u32 = offsetof<SockRecord>("linger");
   // @ts-ignore: decorator
   @inline export const UNAME: u32 = offsetof<SockRecord>("uname");
+  /** AF_INET/AF_INET6 and epoll sockets: the host (core/hosts.ts) it belongs to, in uname's word (only AF_UNIX uses that). */
+  // @ts-ignore: decorator
+  @inline export const HOST: u32 = offsetof<SockRecord>("uname");
   // @ts-ignore: decorator
   @inline export const RX: u32 = offsetof<SockRecord>("rx");
   // @ts-ignore: decorator
@@ -185,6 +189,13 @@ export namespace Flag2 {
   /** SO_LINGER l_onoff. */
   // @ts-ignore: decorator
   @inline export const LINGER: u32 = 1 << 2;
+  /**
+   * A client made ESTABLISHED by a syncookie SYN-ACK whose ACK no server socket has taken
+   * yet: PARENT names the listener (+1), PEERGEN its generation, AUX is 0 (no peer). Its
+   * next segment (data or FIN) carries the ACK again (docs/network.md R4).
+   */
+  // @ts-ignore: decorator
+  @inline export const COOKIE: u32 = 1 << 3;
 }
 
 let base: usize = 0;        // the records

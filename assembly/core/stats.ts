@@ -32,17 +32,24 @@ export enum Stat {
   Count
 }
 
-const counters = new StaticArray<u64>(Stat.Count);
+// The counters are per host (a network namespace's own /proc/net/netstat): `table`
+// points at the current host's (core/hosts.ts useStats when a host is entered).
+export const STATS_BYTES: usize = <usize>Stat.Count << 3;
+const host0 = memory.data(<i32>STATS_BYTES);
+let table: usize = host0;
+
+/** Makes the counters at p (STATS_BYTES) the current ones; 0 for host 0's. */
+export function useStats(p: usize): void { table = p == 0 ? host0 : p; }
 
 // @ts-ignore: decorator
 @inline export function bump(stat: Stat): void {
-  unchecked(counters[stat] = unchecked(counters[stat]) + 1);
+  let p = table + (<usize>stat << 3);
+  store<u64>(p, load<u64>(p) + 1);
 }
 
 export function readStat(i: i32): u64 {
-  return <u32>i < <u32>Stat.Count ? unchecked(counters[i]) : 0;
+  return <u32>i < <u32>Stat.Count ? load<u64>(table + (<usize>i << 3)) : 0;
 }
 
-export function resetStats(): void {
-  for (let i = 0; i < Stat.Count; i++) unchecked(counters[i] = 0);
-}
+/** Every counter of the current host to 0. */
+export function resetStats(): void { memory.fill(table, 0, STATS_BYTES); }

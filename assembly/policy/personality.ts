@@ -3,8 +3,9 @@
 // file compares personalities. Errors are returned as Errno names. The tunables and
 // their per-personality defaults are in policy/tunables.ts.
 //
-// Every rule reads the personality through this module, so that a later change can
-// make it per host (the network issue).
+// Every rule reads the personality through this module: it is the current host's
+// (core/hosts.ts usePersonality when a host is entered), so each host of a network
+// follows its own operating system.
 
 import { Errno } from "../core/errno";
 import { Tunable, resetTunables, tunable } from "./tunables";
@@ -23,6 +24,9 @@ export function setDefaults(p: Personality): void {
 }
 
 export function getPersonality(): Personality { return personality; }
+
+/** The current host's personality (core/hosts.ts, when a host is entered). */
+export function usePersonality(p: Personality): void { personality = p; }
 
 // ---------------------------------------------------------------------------
 // listen(2) backlog
@@ -190,3 +194,28 @@ export function synQueueLimit(limit: u32): u32 {
  * the SYN (tcp/listener.ts onSyn): the queue it checked still has room at the ACK.
  */
 export function synChecksAcceptQueue(): bool { return personality != Personality.FreeBSD; }
+
+// ---------------------------------------------------------------------------
+// Retransmission of data and FIN between hosts (tcp/wire.ts; docs/network.md R5, R6)
+
+/**
+ * The RTO before the (n+1)th transmission of a lost data or FIN segment. No RTT is
+ * measured (docs/network.md: simplifications), so the RTO is the floor RFC 6298 2.4
+ * leaves a host with a sub-millisecond RTT: Linux TCP_RTO_MIN (include/net/tcp.h,
+ * "((unsigned)(HZ/5))", 200 ms), FreeBSD net.inet.tcp.rexmit_min (TCPTV_MIN, 30 ms);
+ * then doubled per expiry (RFC 6298 5.5; Linux tcp_retransmit_timer, FreeBSD
+ * tcp_backoff[]) up to TCP_RTO_MAX 120 s / TCPTV_REXMTMAX 64 s.
+ */
+export function dataRtoUs(n: u32): i64 {
+  let min: i64 = personality == Personality.FreeBSD ? 30000 : 200000;
+  let max: i64 = personality == Personality.FreeBSD ? 64000000 : 120000000;
+  if (n >= 20) return max;
+  let rto = min << <i64>n;
+  return rto > max ? max : rto;
+}
+
+/**
+ * Transmissions of a segment after which the sender gives up: Linux tcp_retries2 = 15
+ * (TCP_RETR2; tcp_write_timeout), FreeBSD TCP_MAXRXTSHIFT = 12 (tcp_timer_rexmt).
+ */
+export function dataRetries(): u32 { return personality == Personality.FreeBSD ? 12 : 15; }

@@ -1,6 +1,7 @@
 // Tunables: the sysctls and limits the kernel reads, with their defaults per
-// personality. Every read goes through tunable(); the next issue makes the table
-// per host. The names are the ABI (docs/abi.md, host/constants.ts TUNABLES).
+// personality. Every read goes through tunable(), which reads the current host's
+// table (core/hosts.ts points `table` at it when a host is entered: a network
+// namespace's own sysctls). The names are the ABI (docs/abi.md, host/constants.ts TUNABLES).
 
 import { Errno } from "../core/errno";
 import { Personality } from "./personality";
@@ -24,33 +25,43 @@ export enum Tunable {
   Count
 }
 
-const tunables = new StaticArray<i64>(Tunable.Count);
+/** Bytes of one host's tunable table (i64 each). */
+export const TUNABLES_BYTES: usize = <usize>Tunable.Count << 3;
+// Host 0's table; other hosts keep theirs in their host record (core/hosts.ts).
+const host0 = memory.data(<i32>TUNABLES_BYTES);
+let table: usize = host0;
+
+/** Makes the table at p (TUNABLES_BYTES) the current one; 0 for host 0's. */
+export function useTunables(p: usize): void { table = p == 0 ? host0 : p; }
+
+// @ts-ignore: decorator
+@inline function put(t: Tunable, v: i64): void { store<i64>(table + (<usize>t << 3), v); }
 
 /** Every tunable back to its default for personality p. */
 export function resetTunables(p: Personality): void {
   // Linux defaults as read on this project's reference machine (Linux 6.18) and in
   // Documentation/networking/ip-sysctl.rst.
-  tunables[Tunable.Somaxconn] = p == Personality.FreeBSD ? 128 : 4096; // FreeBSD: SOMAXCONN in sys/sys/socket.h
-  tunables[Tunable.TcpMaxSynBacklog] = 2048;
-  tunables[Tunable.TcpSyncookies] = 1;
-  tunables[Tunable.TcpSynRetries] = 6;
-  tunables[Tunable.TcpSynackRetries] = 5;
-  tunables[Tunable.TcpSynLinearTimeouts] = p == Personality.Linux ? 4 : 0;
+  put(Tunable.Somaxconn, p == Personality.FreeBSD ? 128 : 4096); // FreeBSD: SOMAXCONN in sys/sys/socket.h
+  put(Tunable.TcpMaxSynBacklog, 2048);
+  put(Tunable.TcpSyncookies, 1);
+  put(Tunable.TcpSynRetries, 6);
+  put(Tunable.TcpSynackRetries, 5);
+  put(Tunable.TcpSynLinearTimeouts, p == Personality.Linux ? 4 : 0);
   // FreeBSD: net.inet.tcp.syncache.rst_on_sock_fail = 1 (sys/netinet/tcp_syncache.c).
-  tunables[Tunable.TcpAbortOnOverflow] = p == Personality.FreeBSD ? 1 : 0;
+  put(Tunable.TcpAbortOnOverflow, p == Personality.FreeBSD ? 1 : 0);
   // FreeBSD net.inet.ip.portrange.first/last default 10000..65535 (sys/netinet/in_pcb.c).
-  tunables[Tunable.IpLocalPortRangeLow] = p == Personality.FreeBSD ? 10000 : 32768;
-  tunables[Tunable.IpLocalPortRangeHigh] = p == Personality.FreeBSD ? 65535 : 60999;
-  tunables[Tunable.IpUnprivilegedPortStart] = 1024;
-  tunables[Tunable.MaxFds] = 1024;           // the usual soft RLIMIT_NOFILE
-  tunables[Tunable.Privileged] = 0;
-  tunables[Tunable.LinkDelayUs] = 0;
-  tunables[Tunable.TcpMaxTwBuckets] = 131072;   // as read on the reference machine
-  tunables[Tunable.TcpFinTimeoutUs] = 60000000;  // tcp_fin_timeout = 60 s
+  put(Tunable.IpLocalPortRangeLow, p == Personality.FreeBSD ? 10000 : 32768);
+  put(Tunable.IpLocalPortRangeHigh, p == Personality.FreeBSD ? 65535 : 60999);
+  put(Tunable.IpUnprivilegedPortStart, 1024);
+  put(Tunable.MaxFds, 1024);           // the usual soft RLIMIT_NOFILE
+  put(Tunable.Privileged, 0);
+  put(Tunable.LinkDelayUs, 0);
+  put(Tunable.TcpMaxTwBuckets, 131072);   // as read on the reference machine
+  put(Tunable.TcpFinTimeoutUs, 60000000);  // tcp_fin_timeout = 60 s
 }
 
 // @ts-ignore: decorator
-@inline export function tunable(t: Tunable): i64 { return unchecked(tunables[t]); }
+@inline export function tunable(t: Tunable): i64 { return load<i64>(table + (<usize>t << 3)); }
 
 /** Sets a tunable; returns 0 or -EINVAL for an unknown id or a value out of range. */
 export function setTunable(t: i32, v: i64): i32 {
@@ -82,8 +93,8 @@ export function setTunable(t: i32, v: i64): i32 {
       if (v < 0 || v > 1) return -Errno.EINVAL;
   }
   // ipv4_local_port_range (net/ipv4/sysctl_net_ipv4.c) refuses low > high with EINVAL.
-  if (t == Tunable.IpLocalPortRangeLow && v > tunables[Tunable.IpLocalPortRangeHigh]) return -Errno.EINVAL;
-  if (t == Tunable.IpLocalPortRangeHigh && v < tunables[Tunable.IpLocalPortRangeLow]) return -Errno.EINVAL;
-  unchecked(tunables[t] = v);
+  if (t == Tunable.IpLocalPortRangeLow && v > tunable(Tunable.IpLocalPortRangeHigh)) return -Errno.EINVAL;
+  if (t == Tunable.IpLocalPortRangeHigh && v < tunable(Tunable.IpLocalPortRangeLow)) return -Errno.EINVAL;
+  put(<Tunable>t, v);
   return 0;
 }

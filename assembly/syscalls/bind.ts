@@ -8,7 +8,8 @@ import { Flag, Off, getGen, getU16, getU32, getU8, hasFlag, setFlag, setU16, set
 import { SocketState, getState, setState } from "../core/state";
 import { unixAbstractNames, unixAutobinds } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
-import { ANY4, NOT_LOCAL, isV4, isWildcard, parseInet } from "../tables/addresses";
+import { ANY4, NOT_LOCAL, isLocalTo, isV4, isWildcard, parseInet } from "../tables/addresses";
+import { currentHost } from "../core/hosts";
 import { bindConflict, chooseBindPort, hashBind, protoIndex } from "../tables/ports";
 import { parseUnix, unixCreate, unixFind } from "../tables/unix_names";
 import { proto } from "../tcp/teardown";
@@ -30,7 +31,7 @@ export function sysBind(s: u32, addr: usize, len: i32): i32 {
   if (parsed < 0) return <i32>parsed;
   let idx = <u32>(parsed >> 16), port = <u32>(parsed & 0xffff);
   // inet_addr_valid_or_nonlocal
-  if (idx == NOT_LOCAL) return -Errno.EADDRNOTAVAIL;
+  if (idx == NOT_LOCAL || !isLocalTo(idx, currentHost())) return -Errno.EADDRNOTAVAIL; // another host's address
   // "if (snum && inet_port_requires_bind_service(net, snum) && !ns_capable(..., CAP_NET_BIND_SERVICE))"
   if (port != 0 && port < <u32>tunable(Tunable.IpUnprivilegedPortStart) && tunable(Tunable.Privileged) == 0)
     return -Errno.EACCES;

@@ -10,9 +10,10 @@ import { SockLayer, SocketState, getSockLayer, getState, setSockLayer, setState 
 import { Stat, bump } from "../core/stats";
 import { acceptQueueFull, unixAbstractNames, unixFullErrno } from "../policy/personality";
 import { disconnect } from "./close";
-import { NOT_LOCAL, connectTarget, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
+import { NOT_LOCAL, connectTarget, isLocalTo, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
+import { currentHost, hostPrimary } from "../core/hosts";
 import { chooseBindPort, chooseConnectPort, hashBind } from "../tables/ports";
-import { connInsert, tupleKey } from "../tables/tuples";
+import { connInsert, hostKey, tupleKey } from "../tables/tuples";
 import { parseUnix, unixFind, unixOwner, unixOwnerGen } from "../tables/unix_names";
 import { startHandshake } from "../tcp/client";
 
@@ -59,6 +60,13 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   dst = connectTarget(dst);
   let laddr = getU16(s, Off.LADDR);
   let src = isWildcard(laddr) ? sourceFor(dst) : laddr;
+  if (!isLocalTo(dst, currentHost())) {
+    // Another host's address: the route's source is this host's primary address
+    // (core/hosts.ts); a host without one has no route.
+    let primary = hostPrimary(currentHost());
+    if (primary == 0) return -Errno.ENETUNREACH;
+    if (isWildcard(laddr)) src = primary - 1;
+  }
   if (isV4(src) != isV4(dst)) return -Errno.ENETUNREACH;
   let lport = getU16(s, Off.LPORT);
   if (!hasFlag(s, Flag.HASHED)) {
@@ -69,7 +77,7 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
     hashBind(s, 0, lport, true);
   } else {
     // __inet_check_established: the 4-tuple must be unused.
-    if (!connInsert(tupleKey(src, lport, dst, dport))) return -Errno.EADDRNOTAVAIL;
+    if (!connInsert(hostKey(getU32(s, Off.HOST), tupleKey(src, lport, dst, dport)))) return -Errno.EADDRNOTAVAIL;
     setU16(s, Off.LADDR, src);
   }
   setFlag(s, Flag.TUPLED);
@@ -103,7 +111,7 @@ function udpConnect(s: u32, addr: usize, len: i32): i32 {
   let parsed = parseInet(addr, len, domain);
   if (parsed < 0) return <i32>parsed;
   let dst = <u32>(parsed >> 16), dport = <u32>(parsed & 0xffff);
-  if (dst == NOT_LOCAL) return -Errno.ENETUNREACH;
+  if (dst == NOT_LOCAL || !isLocalTo(dst, currentHost())) return -Errno.ENETUNREACH; // UDP stays within a host (docs/network.md)
   dst = connectTarget(dst);
   if (!hasFlag(s, Flag.HASHED)) {
     let p = chooseBindPort(s, 1);

@@ -16,11 +16,13 @@ import { wake } from "../io/epoll";
 import { REC_HDR, rxAppend, rxAppendRecord, rxLen, rxNextRecord, rxQueuedRecords, rxRead, rxReadRecord, rxVisible } from "../io/rx_queue";
 import { unixAbstractNames } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
-import { NOT_LOCAL, connectTarget, formatInet, isWildcard, parseInet, sourceFor } from "../tables/addresses";
+import { NOT_LOCAL, connectTarget, formatInet, isLocalTo, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 import { chooseBindPort, findUdpReceiver, hashBind } from "../tables/ports";
 import { formatUnix, parseUnix, unixFind, unixOwner, unixOwnerGen } from "../tables/unix_names";
 import { filterCheck } from "../tcp/accept_filter";
 import { scheduleData } from "../tcp/events";
+import { resendCookieAck } from "../tcp/client";
+import { currentHost, hostCount } from "../core/hosts";
 import { dataArrivedAtRequest } from "../tcp/listener";
 import { abortOnData } from "../tcp/teardown";
 
@@ -68,6 +70,13 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
     // sk_stream_wait_connect: "if ((1 << sk->sk_state) & ~(TCPF_SYN_SENT | TCPF_SYN_RECV)) return -EPIPE; if (!*timeo_p) return -EAGAIN;"
     return st == SocketState.SYN_SENT ? -Errno.EAGAIN : -Errno.EPIPE;
   }
+  if (!unix && (getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0) {
+    // A cookie client whose ACK no server socket took yet: this segment carries the
+    // ACK again (on loopback it completes now if there is room). Its payload is not
+    // kept while there is no server socket: EAGAIN, send again (docs/network.md).
+    resendCookieAck(s);
+    if ((getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0) return -Errno.EAGAIN;
+  }
   let p = peerOf(s);
   if (p < 0) return -Errno.EPIPE;
   let peer = <u32>p;
@@ -84,7 +93,8 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
   let used = rxLen(peer);
   let n = used >= room ? 0 : min(<u32>len, room - used);
   if (n == 0) return len == 0 ? 0 : -Errno.EAGAIN;
-  let delay = unix ? 0 : tunable(Tunable.LinkDelayUs);
+  // A peer on another host: the bytes cross its link as one event (tcp/wire.ts).
+  let delay = unix ? 0 : hostCount() > 1 && getU32(peer, Off.HOST) != currentHost() ? 1 : tunable(Tunable.LinkDelayUs);
   if (!unix) {
     let pst = getState(peer);
     if ((pst == SocketState.FIN_WAIT_1 || pst == SocketState.FIN_WAIT_2) && hasFlag(peer, Flag.RCV_SHUT)) {
@@ -196,7 +206,7 @@ export function sysSendto(s: u32, buf: usize, len: i32, flags: i32, addr: usize,
     let parsed = parseInet(addr, alen, <i32>domain);
     if (parsed < 0) return <i32>parsed;
     dst = <u32>(parsed >> 16); dport = <u32>(parsed & 0xffff);
-    if (dst == NOT_LOCAL) return -Errno.ENETUNREACH;
+    if (dst == NOT_LOCAL || !isLocalTo(dst, currentHost())) return -Errno.ENETUNREACH; // UDP stays within a host (docs/network.md)
     dst = connectTarget(dst);
     // udp_sendmsg: "if (dport == 0) return -EINVAL;"
     if (dport == 0) return -Errno.EINVAL;

@@ -4,6 +4,7 @@
 
 import { Errno } from "../core/errno";
 import { fdAlloc, fdLookup } from "../core/fd_table";
+import { currentHost } from "../core/hosts";
 import { sockDestroy } from "../core/release";
 import { NONE, Off, getGen, getU32, getU8, isAlive, setU32, setU8, sockAlloc } from "../core/socket";
 import { SocketState, setState } from "../core/state";
@@ -44,6 +45,7 @@ export function sysEpollCreate(flags: i32): i32 {
   if (s == NONE) return -Errno.ENOMEM;
   setState(s, SocketState.UNBOUND);
   setU8(s, Off.DOMAIN, EPOLL_DOMAIN);
+  setU32(s, Off.HOST, currentHost());
   let fd = fdAlloc(s, <u32>tunable(Tunable.MaxFds));
   if (fd < 0) { sockDestroy(s); return fd; }
   setU32(s, Off.FD, <u32>fd);

@@ -5,6 +5,7 @@
 import { AF_INET, AF_INET6, AF_MAX, AF_UNIX, IPPROTO_TCP, IPPROTO_UDP, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOCK_TYPE_MASK } from "../core/constants";
 import { Errno } from "../core/errno";
 import { fdAlloc } from "../core/fd_table";
+import { currentHost } from "../core/hosts";
 import { sockDestroy } from "../core/release";
 import { Flag, NONE, Off, setFlag, setU16, setU32, setU8, sockAlloc } from "../core/socket";
 import { SockLayer, SocketState, setSockLayer, setState } from "../core/state";
@@ -55,6 +56,7 @@ export function sysSocket(domain: i32, typeArg: i32, protocol: i32): i32 {
   setU8(s, Off.TYPE, <u32>type);
   setU8(s, Off.PROTOCOL, <u32>proto);
   setU16(s, Off.LADDR, domain == AF_INET6 ? ANY6 : ANY4);
+  if (domain != AF_UNIX) setU32(s, Off.HOST, currentHost());   // the caller's host (AF_UNIX keeps its name there)
   if (typeArg & SOCK_NONBLOCK) setFlag(s, Flag.NONBLOCK);
   if (typeArg & SOCK_CLOEXEC) setFlag(s, Flag.CLOEXEC);
   // get_unused_fd_flags comes after the socket exists: EMFILE frees it again.

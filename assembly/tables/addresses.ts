@@ -2,7 +2,10 @@
 // 4-tuple packs into one u64 (tables/tuples.ts). The kernel is one network namespace:
 // every address a socket can bind or reach is local to it.
 //
-// Entries are AddressEntry records (20 bytes, below) in one array, indexed by a hash.
+// Entries are AddressEntry records (24 bytes, below) in one array, indexed by a hash.
+// Each names its owner: the host (core/hosts.ts) the address belongs to, or SHARED
+// for the wildcard and loopback addresses every host has. An address belongs to one
+// host: the map address -> host is this entry, found by the hash in O(1).
 //
 // Fixed indices: 0 = 0.0.0.0, 1 = ::, 2 = 127.0.0.1, 3 = ::1. All of 127.0.0.0/8 is
 // local (Linux's "local 127.0.0.0/8 dev lo" route); other local addresses are added
@@ -19,7 +22,10 @@ export const LOOP6: u32 = 3;
 /** Not a local address: parse results use it for addresses that were not interned. */
 export const NOT_LOCAL: u32 = 0xffff;
 
-/** One interned address (20 bytes; byte offsets on the left). */
+/** Owner of the addresses every host has (0.0.0.0, ::, 127/8, ::1). */
+export const SHARED: u32 = 0xffffffff;
+
+/** One interned address (24 bytes; byte offsets on the left). */
 // @ts-ignore: decorator
 @unmanaged class AddressEntry {
   /*  0 */ family: u8;    // 4 or 6
@@ -29,6 +35,7 @@ export const NOT_LOCAL: u32 = 0xffff;
   /*  8 */ a1: u32;
   /* 12 */ a2: u32;
   /* 16 */ a3: u32;
+  /* 20 */ owner: u32;    // the host it belongs to, or SHARED
 }
 // @ts-ignore: decorator
 @inline const ENTRY: u32 = offsetof<AddressEntry>();
@@ -46,6 +53,7 @@ let hmask: u32 = 0;
 
 // Scratch for a parsed address: family + 16 bytes.
 let scratchFamily: u32 = 0;
+let owner: u32 = SHARED;   // the owner intern() gives a new entry
 const scratch = memory.data(16);
 
 export function addressesInit(): void {
@@ -56,6 +64,7 @@ export function addressesInit(): void {
   hash = heap.alloc((hmask + 1) << 1);
   memory.fill(hash, 0, (hmask + 1) << 1);
   memory.fill(scratch, 0, 16);
+  owner = SHARED;
   intern(4, scratch, F_LOCAL);               // 0.0.0.0
   intern(6, scratch, F_LOCAL);               // ::
   store<u32>(scratch, 0x0100007f);           // 127.0.0.1
@@ -119,6 +128,7 @@ function intern(family: u32, p: usize, flags: u8): u32 {
   memory.fill(changetype<usize>(e), 0, ENTRY);
   e.family = <u8>family;
   e.flags = flags;
+  e.owner = owner;
   memory.copy(bytesOf(e), p, family == 4 ? 4 : 16);
   if (count * 2 > hmask + 1) rehash();
   else {
@@ -135,7 +145,7 @@ function isMapped(p: usize): bool {
 
 /** Index of the address in scratch if it is local (interning 127/8 on demand), else NOT_LOCAL. */
 function localIndex(family: u32, p: usize): u32 {
-  if (family == 4 && (load<u8>(p) == 127)) return intern(4, p, F_LOCAL);
+  if (family == 4 && (load<u8>(p) == 127)) { owner = SHARED; return intern(4, p, F_LOCAL); }
   let i = find(family, p);
   if (i != NOT_LOCAL && (entry(i).flags & F_LOCAL) != 0) return i;
   return NOT_LOCAL;
@@ -217,15 +227,39 @@ export function connectTarget(dst: u32): u32 {
   return dst == ANY4 ? LOOP4 : dst == ANY6 ? LOOP6 : dst;
 }
 
-/** Host: adds a local address (sockaddr with port ignored). Returns its index or -errno. */
-export function addLocal(ptr: usize, len: i32): i32 {
+/** The host an address belongs to, or SHARED (every host's). */
+// @ts-ignore: decorator
+@inline export function addressOwner(idx: u32): u32 { return entry(idx).owner; }
+
+/** Whether host h may bind idx: its own address or one every host has. */
+// @ts-ignore: decorator
+@inline export function isLocalTo(idx: u32, h: u32): bool {
+  let o = addressOwner(idx);
+  return o == h || o == SHARED;
+}
+
+/**
+ * Host: adds an address to host h (sockaddr with port ignored), as `ip addr add` in
+ * its namespace. Returns its index, or -EAFNOSUPPORT, -EINVAL, -ENOSPC (table full),
+ * -EADDRINUSE when another host has it.
+ */
+export function addLocal(ptr: usize, len: i32, h: u32 = 0): i32 {
   let fam = len >= 2 ? <i32>load<u16>(ptr) : 0;
   if (fam != AF_INET && fam != AF_INET6) return -Errno.EAFNOSUPPORT;
   if (fam == AF_INET && len < SOCKADDR_IN_LEN) return -Errno.EINVAL;
   if (fam == AF_INET6 && len < 24) return -Errno.EINVAL;
   if (fam == AF_INET) store<u32>(scratch, load<u32>(ptr + 4));
   else memory.copy(scratch, ptr + 8, 16);
-  let i = intern(fam == AF_INET ? 4 : 6, scratch, F_LOCAL);
+  let family: u32 = fam == AF_INET ? 4 : 6;
+  let known = find(family, scratch);
+  if (known != NOT_LOCAL && (entry(known).flags & F_LOCAL) != 0) {
+    let o = entry(known).owner;
+    if (o != h && o != SHARED) return -Errno.EADDRINUSE; // one address, one host
+    return <i32>known;
+  }
+  owner = family == 4 && load<u8>(scratch) == 127 ? SHARED : h;
+  let i = intern(family, scratch, F_LOCAL);
+  owner = SHARED;
   return i == NOT_LOCAL ? -Errno.ENOSPC : <i32>i;
 }
 

@@ -7,16 +7,22 @@
 //                    (Linux: a bucket whose fastreuse >= 0; connect() never takes it)
 //   listenHead[port] (TCP) first LISTEN socket on the port (Linux lhash2), linked
 //                    through the listener's qnext/qprev (a listener has no SYN-queue links)
-// Memory: 5 arrays of 65536 u32 = 1.25 MiB, fixed.
+// Memory: 5 arrays of 65536 u32 = 1.25 MiB, fixed, for host 0.
+//
+// Other hosts (core/hosts.ts) keep the same three words per (host, protocol, port) in
+// one hash table (hostPorts below), an entry made at the port's first bind: 1.25 MiB
+// per host would not let 100 000 hosts fit. A function given a socket uses the
+// socket's host; findListener and the port choice use the current host.
 
 import { AF_INET6, SOCK_DGRAM } from "../core/constants";
 import { below, mix64, nextU32 } from "../core/prng";
 import { Flag, Off, clearFlag, getU16, getU32, getU8, hasFlag, setFlag } from "../core/socket";
+import { currentHost } from "../core/hosts";
 import { SocketState } from "../core/state";
 import { Tunable, tunable } from "../policy/tunables";
 import { linkFirst, unlink } from "../storage/lists";
 import { ANY4, ANY6, NOT_LOCAL, isV4 } from "./addresses";
-import { connInsert, tupleKey } from "./tuples";
+import { connInsert, hostKey, tupleKey } from "./tuples";
 import { proto } from "../tcp/teardown";
 
 const PORTS: u32 = 65536;
@@ -41,10 +47,76 @@ export function portsInit(): void {
   hashSecret = (<u64>nextU32() << 32) | nextU32();
 }
 
+// ---- hosts other than 0: one hash table of (host, proto, port) entries ----------
+// Entry (16 bytes): u64 key ((host << 18) | (proto << 16) | port; host >= 1, so never
+// 0, which marks an empty entry), u32 bindHead, u32 bindUsers; listeners use the
+// entry of proto 2 (its bindHead word). Linear probing, at most half full; entries
+// are not removed (a port a host once used keeps its 16 bytes).
+const HP_ENTRY: usize = 16;
+let hp: usize = 0;
+let hpMask: u32 = 0;
+let hpCount: u32 = 0;
+const ZERO = memory.data(16);  // what a lookup of an absent entry reads
+
+export function hostPortsInit(): void {
+  if (hp != 0) heap.free(hp);
+  hpMask = 255; hpCount = 0;
+  hp = heap.alloc(<usize>(hpMask + 1) * HP_ENTRY);
+  memory.fill(hp, 0, <usize>(hpMask + 1) * HP_ENTRY);
+}
+
+function hpFind(key: u64): usize {
+  let b = <u32>mix64(key) & hpMask;
+  while (true) {
+    let e = hp + <usize>b * HP_ENTRY;
+    let k = load<u64>(e);
+    if (k == key || k == 0) return e;
+    b = (b + 1) & hpMask;
+  }
+}
+
+function hpGrow(): void {
+  let old = hp, oldCap = hpMask + 1;
+  hpMask = (oldCap << 1) - 1;
+  hp = heap.alloc(<usize>(hpMask + 1) * HP_ENTRY);
+  memory.fill(hp, 0, <usize>(hpMask + 1) * HP_ENTRY);
+  for (let i: u32 = 0; i < oldCap; i++) {
+    let o = old + <usize>i * HP_ENTRY;
+    if (load<u64>(o) != 0) memory.copy(hpFind(load<u64>(o)), o, HP_ENTRY);
+  }
+  heap.free(old);
+}
+
+/** The (bindHead, bindUsers) words of host h's (proto, port): made when `make`, else ZERO if absent. */
+function hostPort(h: u32, proto: u32, port: u32, make: bool): usize {
+  let key = (<u64>h << 18) | (<u64>proto << 16) | <u64>port;
+  let e = hpFind(key);
+  if (load<u64>(e) == 0) {
+    if (!make) return ZERO;
+    if ((hpCount + 1) * 2 > hpMask + 1) { hpGrow(); e = hpFind(key); }
+    store<u64>(e, key);
+    hpCount++;
+  }
+  return e + 8;
+}
+
+// The three lists of (host, proto, port): `make` for a write (the entry is made).
 // @ts-ignore: decorator
-@inline function headPtr(proto: u32, port: u32): usize { return bindHead + ((proto * PORTS + port) << 2); }
+@inline function headAt(h: u32, proto: u32, port: u32, make: bool): usize {
+  return h == 0 ? bindHead + ((proto * PORTS + port) << 2) : hostPort(h, proto, port, make);
+}
 // @ts-ignore: decorator
-@inline function usersPtr(proto: u32, port: u32): usize { return bindUsers + ((proto * PORTS + port) << 2); }
+@inline function usersAt(h: u32, proto: u32, port: u32, make: bool): usize {
+  return h == 0 ? bindUsers + ((proto * PORTS + port) << 2) : hostPort(h, proto, port, make) + 4;
+}
+// @ts-ignore: decorator
+@inline function listenAt(h: u32, port: u32, make: bool): usize {
+  return h == 0 ? listenHead + (port << 2) : hostPort(h, 2, port, make);
+}
+// @ts-ignore: decorator
+@inline function hostOf(s: u32): u32 { return getU32(s, Off.HOST); }
+
+export function hostPortsBytes(): usize { return <usize>(hpMask + 1) * HP_ENTRY; }
 
 // ---- address overlap (Linux inet_rcv_saddr_equal, match_wildcard = true) ----
 
@@ -99,7 +171,7 @@ function flagsConflict(s: u32, s2: u32, relax: bool): bool {
 
 /** inet_csk_bind_conflict: does any socket on `port` conflict with s binding it? */
 export function bindConflict(s: u32, proto: u32, port: u32, relax: bool): bool {
-  let n = load<u32>(headPtr(proto, port));
+  let n = load<u32>(headAt(hostOf(s), proto, port, false));
   while (n != 0) {
     let s2 = n - 1;
     if (s2 != s && flagsConflict(s, s2, relax) && addrOverlap(s, s2)) return true;
@@ -110,33 +182,34 @@ export function bindConflict(s: u32, proto: u32, port: u32, relax: bool): bool {
 
 /** Puts s on the port's bind list (its lport must be set). */
 export function hashBind(s: u32, proto: u32, port: u32, byConnect: bool): void {
-  linkFirst(s, Off.BNEXT, headPtr(proto, port));
+  let h = hostOf(s);
+  linkFirst(s, Off.BNEXT, headAt(h, proto, port, true));
   setFlag(s, Flag.HASHED);
   if (byConnect) setFlag(s, Flag.CONNBOUND);
-  else { let up = usersPtr(proto, port); store<u32>(up, load<u32>(up) + 1); }
+  else { let up = usersAt(h, proto, port, true); store<u32>(up, load<u32>(up) + 1); }
 }
 
 export function unhashBind(s: u32, proto: u32): void {
   if (!hasFlag(s, Flag.HASHED)) return;
-  let port = getU16(s, Off.LPORT);
-  unlink(s, Off.BNEXT, headPtr(proto, port), 0);
-  if (!hasFlag(s, Flag.CONNBOUND)) { let up = usersPtr(proto, port); store<u32>(up, load<u32>(up) - 1); }
+  let port = getU16(s, Off.LPORT), h = hostOf(s);
+  unlink(s, Off.BNEXT, headAt(h, proto, port, true), 0);
+  if (!hasFlag(s, Flag.CONNBOUND)) { let up = usersAt(h, proto, port, true); store<u32>(up, load<u32>(up) - 1); }
   clearFlag(s, Flag.HASHED | Flag.CONNBOUND);
 }
 
 // ---- listeners by port -----------------------------------------------------
 
 export function hashListen(s: u32, port: u32): void {
-  linkFirst(s, Off.QNEXT, listenHead + (port << 2));
+  linkFirst(s, Off.QNEXT, listenAt(hostOf(s), port, true));
 }
 
 export function unhashListen(s: u32): void {
-  unlink(s, Off.QNEXT, listenHead + (getU16(s, Off.LPORT) << 2), 0);
+  unlink(s, Off.QNEXT, listenAt(hostOf(s), getU16(s, Off.LPORT), true), 0);
 }
 
 /** Whether another TCP socket already listens on s's address and port (for listen()'s EADDRINUSE). */
 export function listenConflict(s: u32, port: u32): bool {
-  let n = load<u32>(listenHead + (port << 2));
+  let n = load<u32>(listenAt(hostOf(s), port, false));
   while (n != 0) {
     let s2 = n - 1;
     if (s2 != s && !(hasFlag(s, Flag.REUSEPORT) && hasFlag(s2, Flag.REUSEPORT)) && addrOverlap(s, s2)) return true;
@@ -167,7 +240,7 @@ function score(l: u32, dst: u32, v4dst: bool): u32 {
  * reciprocal_scale).
  */
 export function findListener(dst: u32, dport: u32, tuple: u64): u32 {
-  let head = load<u32>(listenHead + (dport << 2));
+  let head = load<u32>(listenAt(currentHost(), dport, false));
   if (head == 0) return 0xffffffff;
   let v4dst = isV4(dst);
   let best: u32 = 0, n: u32 = 0, pick: u32 = 0xffffffff;
@@ -209,7 +282,7 @@ export function chooseBindPort(s: u32, proto: u32): u32 {
     let port = low + below(span);
     for (let i: u32 = 0; i < span; i++, port++) {
       if (port >= high) port -= span;
-      if (load<u32>(headPtr(proto, port)) == 0 || !bindConflict(s, proto, port, false)) return port;
+      if (load<u32>(headAt(hostOf(s), proto, port, false)) == 0 || !bindConflict(s, proto, port, false)) return port;
     }
     return 0;
   }
@@ -220,8 +293,8 @@ export function chooseBindPort(s: u32, proto: u32): u32 {
     let port = low + offset;
     for (let i: u32 = 0; i < remaining; i += 2, port += 2) {
       if (port >= high) port -= remaining;
-      let h = load<u32>(headPtr(proto, port));
-      if (h == 0 || !bindConflict(s, proto, port, false)) return port;
+      let head = load<u32>(headAt(hostOf(s), proto, port, false));
+      if (head == 0 || !bindConflict(s, proto, port, false)) return port;
     }
     offset--; // the other parity
   }
@@ -237,6 +310,7 @@ export function chooseBindPort(s: u32, proto: u32): u32 {
  * says EADDRNOTAVAIL).
  */
 export function chooseConnectPort(proto: u32, src: u32, dst: u32, dport: u32, s: u32): u32 {
+  let h = currentHost();   // connect() runs on its socket's host
   let low = <u32>tunable(Tunable.IpLocalPortRangeLow);
   let high = <u32>tunable(Tunable.IpLocalPortRangeHigh) + 1;
   let remaining = high - low;
@@ -250,8 +324,8 @@ export function chooseConnectPort(proto: u32, src: u32, dst: u32, dport: u32, s:
     let port = low + offset;
     for (let i: u32 = 0; i < remaining; i += 2, port += 2) {
       if (port >= high) port -= remaining;
-      if (load<u32>(usersPtr(proto, port)) != 0) continue;
-      if (!connInsert(tupleKey(src, port, dst, dport))) continue; // tuple taken
+      if (load<u32>(usersAt(h, proto, port, false)) != 0) continue;
+      if (!connInsert(hostKey(h, tupleKey(src, port, dst, dport)))) continue; // tuple taken
       store<u32>(pp, load<u32>(pp) + i + 2);
       return port;
     }
@@ -268,7 +342,7 @@ export function portTableBytes(): usize { return PORTS * 20 + PERTURB * 4; }
  * more specific socket wins).
  */
 export function findUdpReceiver(dst: u32, dport: u32, src: u32, sport: u32): i32 {
-  let n = load<u32>(headPtr(1, dport));
+  let n = load<u32>(headAt(currentHost(), 1, dport, false));
   let best = -1, bestScore = 0;
   let v4dst = isV4(dst);
   while (n != 0) {
@@ -290,9 +364,9 @@ export function findUdpReceiver(dst: u32, dport: u32, src: u32, sport: u32): i32
 }
 
 /** For the consistency check: heads and counts. */
-export function bindHeadOf(proto: u32, port: u32): u32 { return load<u32>(headPtr(proto, port)); }
-export function bindUsersOf(proto: u32, port: u32): u32 { return load<u32>(usersPtr(proto, port)); }
-export function listenHeadOf(port: u32): u32 { return load<u32>(listenHead + (port << 2)); }
+export function bindHeadOf(proto: u32, port: u32): u32 { return load<u32>(headAt(0, proto, port, false)); }
+export function bindUsersOf(proto: u32, port: u32): u32 { return load<u32>(usersAt(0, proto, port, false)); }
+export function listenHeadOf(h: u32, port: u32): u32 { return load<u32>(listenAt(h, port, false)); }
 
 /** Port table index of a socket's protocol: 0 TCP, 1 UDP. */
 // @ts-ignore: decorator

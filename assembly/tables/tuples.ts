@@ -11,6 +11,7 @@
 // and at most 16 bytes per tuple instead of 21.)
 
 import { mix64 } from "../core/prng";
+import { Off, getU16, getU32 } from "../core/socket";
 
 let table: usize = 0;
 let mask: u32 = 0;
@@ -26,6 +27,24 @@ export function connInit(): void {
 // @ts-ignore: decorator
 @inline export function tupleKey(src: u32, sport: u32, dst: u32, dport: u32): u64 {
   return (<u64>src << 48) | (<u64>sport << 32) | (<u64>dst << 16) | <u64>dport;
+}
+
+/**
+ * The key of a tuple of host h. Hosts share the table; addresses of other hosts are
+ * their own, but loopback and wildcard addresses are every host's, so host h >= 1
+ * xors a salt into every field but the local port (which keeps the key nonzero). Two
+ * tuples of different hosts can meet on one key only when they differ by exactly the
+ * two salts' xor (odds 2^-48 per pair): connect() then sees the tuple as taken and
+ * picks another port.
+ */
+// @ts-ignore: decorator
+@inline export function hostKey(h: u32, key: u64): u64 {
+  return h == 0 ? key : key ^ (mix64(<u64>h) & 0xffff0000ffffffff);
+}
+
+/** The tuple key of a connected socket of any host. */
+export function tupleOf(s: u32): u64 {
+  return hostKey(getU32(s, Off.HOST), tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT)));
 }
 
 // Tuples differ mostly in a few bits (consecutive even ports), so the key is mixed

@@ -13,17 +13,20 @@
 
 import { Errno } from "../core/errno";
 import { sockDestroy } from "../core/release";
-import { Flag, Off, getGen, getU32, hasFlag, isAlive, setU32 } from "../core/socket";
+import { Flag, Off, getGen, getU16, getU32, hasFlag, isAlive, setU32 } from "../core/socket";
 import { SocketState, getState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
 import { rxDeliver } from "../io/rx_queue";
 import { Tunable, tunable } from "../policy/tunables";
 import { CLOCK_END_US, nextTime, nowUs, pop, popped, schedule, setNow } from "../storage/timer_heap";
+import { currentHost, hostCount, hostEnter } from "../core/hosts";
+import { SHARED, addressOwner } from "../tables/addresses";
+import { EV_LINK, EV_RTX, onLinkChange, onRtx, wireSend } from "./wire";
 import { filterCheck } from "./accept_filter";
 import { onSynAck, onSynRto } from "./client";
 import { dataArrivedAtRequest, onAck, onAckCookie, onSyn, onSynackRto } from "./listener";
-import { finish, onFin, onFinAck, onRst } from "./teardown";
+import { finish, onFin, onFinAck, onFinRto, onRst } from "./teardown";
 
 export const EV_SYN: u32 = 1;          // a = client
 export const EV_SYNACK: u32 = 2;       // a = client, b = request
@@ -38,9 +41,32 @@ export const EV_SYNACK_RTO: u32 = 10;  // a = request (timer)
 export const EV_DATA: u32 = 11;        // a = receiver, b = bytes, bGen = records: they arrive
 export const EV_FIN_ACK: u32 = 12;     // a = the socket whose FIN is acknowledged
 export const EV_CLOSE_TIMER: u32 = 13; // a = TIME_WAIT or orphaned FIN_WAIT_2 socket (timer)
+// 14 EV_RTX and 15 EV_LINK: tcp/wire.ts
+export const EV_FIN_RTO: u32 = 16;     // a = a cookie client in FIN_WAIT_1 (timer, teardown.ts onFinRto)
 
-/** Sends a packet: handled now on loopback, or delivered after the link delay. */
+/**
+ * The host that receives a packet: a SYN goes to the host owning the client's peer
+ * address, every other packet to its socket `a`'s host. A dead `a` stays on the
+ * sender's host (its handler drops it).
+ */
+function receiverHost(kind: u32, a: u32, aGen: u32): u32 {
+  if (!isAlive(a, aGen)) return currentHost();
+  if (kind == EV_SYN) {
+    let o = addressOwner(getU16(a, Off.PADDR));
+    return o == SHARED ? getU32(a, Off.HOST) : o;
+  }
+  return getU32(a, Off.HOST);
+}
+
+/**
+ * Sends a packet. Between sockets of one host: handled now on loopback, or delivered
+ * after the host's link delay. Between hosts: across the link model (tcp/wire.ts).
+ */
 export function send(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32): void {
+  if (hostCount() > 1) {             // a kernel with one host has no links to look at
+    let src = currentHost(), dst = receiverHost(kind, a, aGen);
+    if (dst != src) { wireSend(src, dst, kind, a, aGen, b, bGen, 0); return; }
+  }
   let d = tunable(Tunable.LinkDelayUs);
   if (d == 0) handle(kind, a, aGen, b, bGen, 0);
   else schedule(d, kind, a, aGen, b, bGen);
@@ -50,8 +76,12 @@ export function armTimer(s: u32, kind: u32, delay: i64): void {
   setU32(s, Off.TIMER, schedule(delay, kind, s, getGen(s), 0, 0));
 }
 
-/** Bytes on the wire for `r` (link delay > 0). */
+/** Bytes on the wire for `r` (link delay > 0, or r on another host). */
 export function scheduleData(r: u32, bytes: u32, records: u32): void {
+  if (hostCount() > 1) {
+    let src = currentHost(), dst = getU32(r, Off.HOST);
+    if (dst != src) { wireSend(src, dst, EV_DATA, r, getGen(r), bytes, records, 0); return; }
+  }
   schedule(tunable(Tunable.LinkDelayUs), EV_DATA, r, getGen(r), bytes, records);
 }
 
@@ -89,6 +119,9 @@ function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void
       break;
     case EV_SYN_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynRto(a); break;
     case EV_SYNACK_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynackRto(a); break;
+    case EV_FIN_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onFinRto(a); break;
+    default:
+      if ((kind & 0xff) == EV_RTX) onRtx(kind, a, aGen, b, bGen);
   }
 }
 
@@ -96,6 +129,12 @@ function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void
  * Moves the clock forward by `us` microseconds, firing every event due on the way in
  * (time, seq) order. Returns the number of events handled.
  */
+// The host the caller selected (sk_host_select): system calls run on it, and advance
+// comes back to it after running each event on its own host.
+let selected: u32 = 0;
+export function selectHost(h: u32): void { selected = h; hostEnter(h); }
+export function selectedHost(): u32 { return selected; }
+
 export function advance(us: i64): i32 {
   if (us < 0 || us > CLOCK_END_US - nowUs()) return -Errno.EINVAL;
   let end = nowUs() + us;
@@ -105,9 +144,21 @@ export function advance(us: i64): i32 {
     if (t > end) break;                    // NO_EVENT is later than any end
     pop();
     setNow(t);
-    handle(popped.kind, popped.a, popped.aGen, popped.b, popped.bGen, popped.seq);
+    let kind = popped.kind, a = popped.a, aGen = popped.aGen;
+    if (kind == EV_LINK) {
+      onLinkChange(a, aGen, popped.b, popped.bGen);
+    } else {
+      // An event runs on the host of the socket that receives it (tcp/wire.ts onRtx
+      // moves to the sender's). A slot freed and reused by AF_UNIX holds no host id.
+      if (kind != EV_RTX && (kind & 0xff) != EV_RTX) {
+        let h = receiverHost(kind, a, aGen);
+        if (h < hostCount()) hostEnter(h);
+      }
+      handle(kind, a, aGen, popped.b, popped.bGen, popped.seq);
+    }
     n++;
   }
+  hostEnter(selected);
   setNow(end);
   return n;
 }

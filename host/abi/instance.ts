@@ -48,3 +48,43 @@ export class KernelInstance {
     this.#i32 = new Int32Array(this.#buf);
   }
 }
+
+/** What the calls need of an instance: a KernelInstance, or a host's view of one (host/hosts.ts). */
+export type KernelAccess = Pick<KernelInstance, 'x' | 'scratch' | 'memory' | 'view' | 'ints'>;
+
+/**
+ * Host `id`'s view of an instance: the same memory, and exports that act on host
+ * `id` (sk_host_select before each call, host 0 again after it, so the default API
+ * never pays for hosts). The wrappers live on one prototype per instance, made once,
+ * so a host's view costs one small object.
+ */
+export function hostAccess(base: KernelAccess, id: number): KernelAccess {
+  const proto = hostProtos.get(base.x) ?? makeHostProto(base.x);
+  const x = Object.create(proto) as { hostId: number };
+  x.hostId = id;
+  return {
+    x: x as unknown as Exports,
+    scratch: base.scratch,
+    memory: () => base.memory(),
+    view: () => base.view(),
+    ints: () => base.ints(),
+  };
+}
+
+const hostProtos = new WeakMap<Exports, object>();
+
+function makeHostProto(base: Exports): object {
+  const x = base as unknown as Record<string, unknown>;
+  const select = base.sk_host_select;
+  const proto: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(x)) {
+    if (typeof f !== 'function' || name === 'sk_host_select' || name === '_initialize') { proto[name] = f; continue; }
+    const fn = f as (...a: unknown[]) => unknown;
+    proto[name] = function (this: { hostId: number }, ...a: unknown[]) {
+      select(this.hostId);
+      try { return fn(...a); } finally { select(0); }
+    };
+  }
+  hostProtos.set(base, proto);
+  return proto;
+}

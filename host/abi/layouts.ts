@@ -32,6 +32,6 @@ export const SOCK_ROW = {
 /** sk_mem(what): the ids, in order, as memoryUsage() names them. */
 export const MEM_FIELDS = [
   'total', 'sockets', 'fdTable', 'ports', 'tuples', 'listeners', 'timers', 'liveSockets', 'fds',
-  'pendingEvents', 'timeWait', 'queuedBytes',
+  'pendingEvents', 'timeWait', 'queuedBytes', 'hosts', 'hostPorts', 'network',
 ] as const;
 export type MemField = (typeof MEM_FIELDS)[number];
