@@ -2,6 +2,7 @@
 // every message, and reaching the server with bounded retries so that an unreachable Redis
 // is a clear error within seconds, never a hang. Node only (ioredis needs node:net/tls).
 
+import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ArgumentError } from '../errors.js';
 
@@ -106,7 +107,7 @@ export function redisOptions(url: QueueUrl, role: ConnectionRole): RedisOptions 
   const base: RedisOptions = {
     host: url.host, port: url.port, db: url.db, username: url.username, password: url.password,
     // rediss://: TLS with Node's default CA store; NODE_EXTRA_CA_CERTS adds a private CA.
-    tls: url.tls ? { servername: url.host } : undefined,
+    tls: url.tls ? (isIP(url.host) ? {} : { servername: url.host }) : undefined, // no SNI for an IP (RFC 6066 3)
     connectTimeout: CONNECT_TIMEOUT_MS,
     enableOfflineQueue: false,
     lazyConnect: role === 'probe',

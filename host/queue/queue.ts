@@ -5,6 +5,7 @@
 // stalled-job check puts the job back in the queue and it runs again. Points are
 // deterministic, so a point run twice gives the same result and the first one kept wins.
 
+import { hostname } from 'node:os';
 import { Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ArgumentError, checkInt } from '../errors.js';
@@ -211,6 +212,8 @@ export interface WorkerOptions {
   lockDuration?: number;
   /** How often this worker looks for stalled jobs (ms, default 30000, BullMQ's). */
   stalledInterval?: number;
+  /** Stored on each job this worker runs (`processedBy`); default `HOSTNAME:PID`. */
+  name?: string;
   /** Errors from Redis or BullMQ while running, secrets masked (default: none). */
   onError?: (err: QueueConnectionError) => void;
   /** Each job this worker finished. */
@@ -247,6 +250,7 @@ export async function runWorker(url: string, runner: PointRunner, options: Worke
     }
   }, {
     connection, prefix: PREFIX, concurrency, lockDuration, stalledInterval,
+    name: options.name ?? `${hostname()}:${process.pid}`,
     // A job whose worker died is requeued up to 3 times before it is failed.
     maxStalledCount: 3,
   });

@@ -49,7 +49,8 @@ export function checkStandinScenario(value: unknown): StandinScenario {
 /** Runs one stand-in scenario: the listener's queues and the kernel's counters at the end. */
 export async function runStandinScenario(value: unknown) {
   const s = checkStandinScenario(value);
-  const k = await createKernel({ personality: s.personality, seed: s.seed, linkDelay: s.linkDelay });
+  // Room for every client's descriptor (the default RLIMIT_NOFILE of 1024 would refuse them).
+  const k = await createKernel({ personality: s.personality, seed: s.seed, linkDelay: s.linkDelay, maxFds: s.clients + 16 });
   const listener = k.socket(AF_INET, SOCK_STREAM);
   k.bind(listener, { address: '127.0.0.1', port: 8080 });
   k.listen(listener, s.backlog);
