@@ -138,7 +138,10 @@ export async function probe(url: QueueUrl): Promise<void> {
     await client.connect();
     await client.ping();
   } catch (err) {
-    const reason = (lastError ?? (err as Error)).message;
+    let reason = (lastError ?? (err as Error)).message;
+    if (url.tls && /certificate|self.signed/i.test(reason)) {
+      reason += ' (a server certificate from a private CA needs NODE_EXTRA_CA_CERTS=ca.pem)';
+    }
     throw new QueueConnectionError(url.redacted,
       redactText(`cannot reach the queue's Redis at ${url.redacted}: ${reason}`, url));
   } finally {
