@@ -48,6 +48,9 @@ describe('queue URL', () => {
     const badConcurrency = await runBin(['worker', '--queue', 'redis://127.0.0.1:1', '--concurrency', 'two']);
     assert.equal(badConcurrency.code, 2);
     assert.match(badConcurrency.stderr, /--concurrency must be a positive integer/);
+    const none = await runBin(['worker'], { env: { SOCKET_KERNEL_QUEUE: '' } });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /--queue is required: redis:\/\/\[:PASSWORD@\]HOST:PORT \(or set SOCKET_KERNEL_QUEUE\)/);
     const unknown = await runBin(['worker', '--queue', 'redis://127.0.0.1:1', '--bogus']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /--bogus/);
@@ -111,8 +114,9 @@ describe('a Redis with a password', () => {
     const worker = await startWorker(redis.url, { lockMs: 1500 });
     const outputs = [];
     try {
-      for (const extra of [[], ['--json']]) {
-        const r = await runBin(['sweep', '--queue', redis.url, '--sweep', 'backlog=1,2', '--sweep', 'personality=linux,bsd', ...extra]);
+      // Once with --queue, once with the URL in $SOCKET_KERNEL_QUEUE (out of `ps`) and --json.
+      for (const [extra, env] of [[['--queue', redis.url], {}], [['--json'], { SOCKET_KERNEL_QUEUE: redis.url }]]) {
+        const r = await runBin(['sweep', '--sweep', 'backlog=1,2', '--sweep', 'personality=linux,bsd', ...extra], { env });
         assert.equal(r.code, 1, 'a failed point makes the exit code 1');
         assert.match(r.stdout, /bsd/);
         outputs.push(r.stdout, r.stderr);

@@ -3,18 +3,20 @@
 // it), with the stand-in runner:
 //   node build/host/queue/bin.js worker --queue URL [--concurrency N] [--lock-ms N]
 //   node build/host/queue/bin.js sweep --queue URL --sweep key=v1,v2 ... [--set key=v] [--json] [--local]
+// Without --queue, the URL is read from $SOCKET_KERNEL_QUEUE (kept out of `ps`).
 // Exit codes: 0 done; 1 Redis unreachable or some point failed (the sweep still reports
 // every point); 2 a bad option.
 
 import { parseArgs } from 'node:util';
 import { ArgumentError } from '../errors.js';
-import { exitCodeOf, queueSweepCommand, workerCommand } from './cli.js';
+import { exitCodeOf, queueSweepCommand, queueUrlFrom, workerCommand } from './cli.js';
 import { expandStandinSweep, standinRunner, type StandinScenario } from './standin.js';
 import { runLocalSweep, type SweepOutcome } from './sweep.js';
 
 const USAGE = `usage:
-  bin.js worker --queue redis://[:PASSWORD@]HOST:PORT [--concurrency N] [--lock-ms MS]
-  bin.js sweep (--queue URL | --local) --sweep KEY=V1,V2 ... [--set KEY=V ...] [--json]
+  bin.js worker [--queue redis://[:PASSWORD@]HOST:PORT] [--concurrency N] [--lock-ms MS]
+  bin.js sweep [--queue URL | --local] --sweep KEY=V1,V2 ... [--set KEY=V ...] [--json]
+  (without --queue: $SOCKET_KERNEL_QUEUE)
 `;
 
 function positiveInt(name: string, text: string | undefined, fallback: number | undefined): number | undefined {
@@ -48,12 +50,11 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   if (command === 'worker') {
-    if (values.queue === undefined) throw new ArgumentError('ERR_INVALID_ARG_VALUE', '--queue is required: redis://HOST:PORT');
     const lockDuration = positiveInt('lock-ms', values['lock-ms'], undefined);
     const stop = new AbortController();
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
     await workerCommand({
-      queue: values.queue, concurrency: positiveInt('concurrency', values.concurrency, 1), runner: standinRunner,
+      queue: queueUrlFrom(values.queue), concurrency: positiveInt('concurrency', values.concurrency, 1), runner: standinRunner,
       lockDuration, stalledInterval: lockDuration === undefined ? undefined : Math.max(100, lockDuration >> 1),
       signal: stop.signal,
     });
@@ -69,10 +70,9 @@ async function main(argv: string[]): Promise<number> {
   let outcome: SweepOutcome;
   if (values.local) outcome = await runLocalSweep(standinRunner, points);
   else {
-    if (values.queue === undefined) throw new ArgumentError('ERR_INVALID_ARG_VALUE', '--queue is required (or --local)');
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
-    outcome = await queueSweepCommand({ queue: values.queue, points, signal: stop.signal });
+    outcome = await queueSweepCommand({ queue: queueUrlFrom(values.queue), points, signal: stop.signal });
   }
   printOutcome(outcome, values.json ?? false);
   return outcome.failures > 0 ? 1 : 0;

@@ -13,6 +13,22 @@ interface Output {
   isTTY?: boolean;
 }
 
+/**
+ * The environment variable a command reads the queue URL from when `--queue` is not
+ * given: command-line arguments are visible to every user of the machine (`ps`), the
+ * environment is not.
+ */
+export const QUEUE_ENV = 'SOCKET_KERNEL_QUEUE';
+
+/** The queue URL: `--queue`, else $SOCKET_KERNEL_QUEUE; ArgumentError (exit 2) when neither. */
+export function queueUrlFrom(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const url = option ?? env[QUEUE_ENV];
+  if (url === undefined || url === '') {
+    throw new ArgumentError('ERR_INVALID_ARG_VALUE', `--queue is required: redis://[:PASSWORD@]HOST:PORT (or set ${QUEUE_ENV})`);
+  }
+  return url;
+}
+
 /** The exit code for an error a command threw: 2 for a bad option, 1 for the rest. */
 export function exitCodeOf(err: unknown): 1 | 2 {
   return err instanceof ArgumentError || (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
