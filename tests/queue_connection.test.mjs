@@ -105,6 +105,26 @@ describe('Redis unreachable', () => {
   });
 });
 
+test('a Redis lost during a sweep fails it with a clear error after a few seconds of retries', async () => {
+  const redis = await startRedis({ password: PASSWORD });
+  try {
+    // No worker: the sweep waits for its points until Redis goes away.
+    const sweep = enqueueSweep(redis.url, expandStandinSweep({}, ['backlog=1,2']));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const stopped = performance.now();
+    await redis.stop();
+    await assert.rejects(sweep, (err) => {
+      assert.ok(err instanceof QueueConnectionError);
+      assert.match(err.message, /^lost the queue's Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ and could not reconnect$/);
+      return true;
+    });
+    const ms = performance.now() - stopped;
+    assert.ok(ms > 3000 && ms < 15000, `gave up ${ms} ms after the loss`);
+  } finally {
+    await redis.stop();
+  }
+});
+
 describe('a Redis with a password', () => {
   let redis;
   before(async () => { redis = await startRedis({ password: PASSWORD }); });

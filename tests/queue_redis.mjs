@@ -34,12 +34,12 @@ async function makeCertificates(dir) {
 }
 
 /**
- * Starts redis-server; resolves once it accepts connections with { url, port, password,
+ * Starts redis-server (on `port`, or a free one); resolves once it accepts connections with { url, port, password,
  * ca (with tls), stop() }. `url` carries the password and is rediss:// with tls.
  */
-export async function startRedis({ password, tls = false } = {}) {
+export async function startRedis({ password, tls = false, port: wanted } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'sk-queue-redis-'));
-  const port = await freePort();
+  const port = wanted ?? await freePort();
   const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
   let ca;
   if (tls) {

@@ -105,6 +105,26 @@ test('a worker killed with SIGKILL mid-job loses nothing: its job runs again on 
   }
 });
 
+test('a Redis restarted without persistence mid-sweep: the sweep adds its lost jobs again and completes', async () => {
+  const points = expandStandinSweep({ seed: 5, clients: 500 }, ['backlog=1,2,3,4,5,6,7,8']);
+  const local = await runLocalSweep(standinRunner, points);
+  const w = await worker();
+  let restarted;
+  try {
+    const queued = await enqueueSweep(redis.url, points, {
+      onProgress: () => {
+        // Every job and result is gone with the old server; workers and the sweep reconnect.
+        restarted ??= redis.stop().then(() => startRedis({ port: redis.port })).then((r) => { redis = r; });
+      },
+    });
+    await restarted;
+    assert.equal(JSON.stringify(queued), JSON.stringify(local));
+  } finally {
+    await restarted;
+    await w.stop();
+  }
+});
+
 test('the aggregate is the same whatever order results arrive in, and a point delivered twice counts once', () => {
   const points = POINTS.slice(0, 12);
   const results = points.map((p) => (p.index % 5 === 4 ? { message: `bad ${p.key}` } : resultText({ point: p.key, n: p.index })));

@@ -108,7 +108,8 @@ export async function enqueueSweep(url: string, points: readonly SweepPoint[],
   signal?.addEventListener('abort', onAbort, { once: true });
 
   const queue = new Queue<PointJobData>(name, { connection: client, prefix: PREFIX });
-  queue.on('error', (err) => fail(connectionError(where, err)));
+  // Errors while the clients reconnect are expected; 'end' (retries exhausted) fails the sweep.
+  queue.on('error', () => {});
   let events: QueueEvents | undefined;
   let lastEvent = Date.now();
   const check = () => { if (collector.complete) finish(); };
@@ -119,7 +120,7 @@ export async function enqueueSweep(url: string, points: readonly SweepPoint[],
     events = new QueueEvents(name, {
       connection: eventsClient, prefix: PREFIX, lastEventId: last.length ? last[0][0] : '0-0',
     });
-    events.on('error', (err) => fail(connectionError(where, err)));
+    events.on('error', () => {});
     events.on('completed', ({ jobId, returnvalue }) => {
       const i = indexOf.get(jobId);
       if (i === undefined) return;
@@ -135,21 +136,7 @@ export async function enqueueSweep(url: string, points: readonly SweepPoint[],
       check();
     });
 
-    for (let at = 0; at < checked.length; at += ADD_CHUNK) {
-      signal?.throwIfAborted();
-      await queue.addBulk(checked.slice(at, at + ADD_CHUNK).map((p) => ({
-        name: 'point',
-        data: { sweepId, index: p.index, key: p.key, scenario: p.scenario },
-        opts: {
-          jobId: jobIds[p.index],
-          // A bad scenario fails the same way every time: one attempt. A crashed worker's
-          // job is not an attempt: the stalled-job check requeues it.
-          attempts: 1,
-          removeOnComplete: { age: KEEP_FINISHED_S },
-          removeOnFail: { age: KEEP_FINISHED_S },
-        },
-      })));
-    }
+    await addJobs(queue, sweepId, checked, jobIds, signal);
     // Jobs that already existed (a resubmitted sweep): take the finished results, and
     // run failed ones again (resubmitting is how a user retries).
     await reconcile(queue, jobIds, collector, true);
@@ -157,7 +144,11 @@ export async function enqueueSweep(url: string, points: readonly SweepPoint[],
     const timer = setInterval(() => {
       if (Date.now() - lastEvent < RECONCILE_IDLE_MS) return;
       lastEvent = Date.now();
-      reconcile(queue, jobIds, collector, false).then(check, (err) => fail(connectionError(where, err)));
+      // A failure here is a lost connection: the next idle period tries again, and the
+      // client's 'end' fails the sweep once its retries are over.
+      reconcile(queue, jobIds, collector, false)
+        .then((missing) => addJobs(queue, sweepId, missing.map((i) => checked[i]), jobIds, signal))
+        .then(check, () => {});
     }, 1000);
     try { await settled; } finally { clearInterval(timer); }
     return collector.outcome();
@@ -184,13 +175,38 @@ async function ready(client: Redis): Promise<void> {
   });
 }
 
-/** Reads the states of the points not yet finished; O(unfinished) round trips, in parallel. */
+/** Adds one job per point (a job whose id exists is left as it is). */
+async function addJobs(queue: Queue<PointJobData>, sweepId: string, points: readonly SweepPoint[],
+  jobIds: readonly string[], signal: AbortSignal | undefined): Promise<void> {
+  for (let at = 0; at < points.length; at += ADD_CHUNK) {
+    signal?.throwIfAborted();
+    await queue.addBulk(points.slice(at, at + ADD_CHUNK).map((p) => ({
+      name: 'point',
+      data: { sweepId, index: p.index, key: p.key, scenario: p.scenario },
+      opts: {
+        jobId: jobIds[p.index],
+        // A bad scenario fails the same way every time: one attempt. A crashed worker's
+        // job is not an attempt: the stalled-job check requeues it.
+        attempts: 1,
+        removeOnComplete: { age: KEEP_FINISHED_S },
+        removeOnFail: { age: KEEP_FINISHED_S },
+      },
+    })));
+  }
+}
+
+/**
+ * Reads the states of the points not yet finished (O(unfinished) round trips, in
+ * parallel) and records the finished ones; returns the indices of points whose job no
+ * longer exists (a Redis restarted without persistence), for the caller to add again.
+ */
 async function reconcile(queue: Queue<PointJobData>, jobIds: string[], collector: SweepCollector,
-  retryFailed: boolean): Promise<void> {
+  retryFailed: boolean): Promise<number[]> {
   const open = jobIds.map((id, i) => [id, i] as const).filter(([, i]) => !collector.has(i));
+  const missing: number[] = [];
   await Promise.all(open.map(async ([id, i]) => {
     const job = await Job.fromId<PointJobData, string>(queue, id);
-    if (!job) return;
+    if (!job) { missing.push(i); return; }
     const state = await job.getState();
     if (state === 'completed') collector.succeed(i, job.returnvalue);
     else if (state === 'failed') {
@@ -198,6 +214,7 @@ async function reconcile(queue: Queue<PointJobData>, jobIds: string[], collector
       else collector.fail(i, { message: job.failedReason });
     }
   }));
+  return missing.sort((a, b) => a - b);
 }
 
 export interface WorkerOptions {
