@@ -11,7 +11,8 @@
 // almost nothing, so their time per point is the queue's own overhead.
 
 import { parseArgs } from 'node:util';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
+import { Redis } from 'ioredis';
 import { enqueueSweep, runLocalSweep } from '../build/host/queue/index.js';
 import { expandStandinSweep, standinRunner } from '../build/host/queue/standin.js';
 import { startRedis, startWorker } from '../tests/queue_redis.mjs';
@@ -41,10 +42,23 @@ async function time(fn) {
   return median(ms);
 }
 
+/** Median ms of one PING round trip to Redis: what every queue step pays at least once. */
+async function pingMs(url) {
+  const client = new Redis(url);
+  try {
+    const ms = [];
+    for (let i = 0; i < 200; i++) { const t = performance.now(); await client.ping(); ms.push(performance.now() - t); }
+    return median(ms);
+  } finally { client.disconnect(); }
+}
+
+const loadBefore = loadavg()[0];
 const redis = await startRedis();
 const rows = [];
+let pingRoundTripMs;
 const add = (set, mode, workers, ms) => rows.push({ set, mode, workers, points: SETS[set].length, ms, pointsPerSec: SETS[set].length / (ms / 1000) });
 try {
+  pingRoundTripMs = await pingMs(redis.url);
   await runLocalSweep(standinRunner, SETS.tiny.slice(0, 4)); // compile the kernel module once
   for (const set of Object.keys(SETS)) add(set, 'local, in process', 0, await time(() => runLocalSweep(standinRunner, SETS[set])));
   for (const n of [1, 2]) {
@@ -71,7 +85,9 @@ const local = (set) => find(set, 'local, in process', 0);
 for (const r of rows) r.vsLocal = local(r.set).ms / r.ms;
 const overheadMs = (find('tiny', 'queue', 1).ms - local('tiny').ms) / SETS.tiny.length;
 const summary = {
-  machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? '?' },
+  // A shared machine: the load average says how much of the 2 cores this run had.
+  machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', loadavg1: [loadBefore, loadavg()[0]] },
+  pingRoundTripMs,
   repeat: REPEAT, rows,
   perJobOverheadMs: overheadMs,
   localTinyPointMs: local('tiny').ms / SETS.tiny.length,
@@ -81,7 +97,7 @@ const summary = {
 if (opt.json) {
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 } else {
-  console.log(`queue sweeps (${summary.machine.cpus} × ${summary.machine.cpu}, Node ${process.version}, median of ${REPEAT})`);
+  console.log(`queue sweeps (${summary.machine.cpus} × ${summary.machine.cpu}, Node ${process.version}, median of ${REPEAT}; load average ${summary.machine.loadavg1.map((l) => l.toFixed(1)).join(' → ')}; Redis PING round trip ${pingRoundTripMs.toFixed(2)} ms)`);
   console.log(`${'points'.padEnd(8)} ${'mode'.padEnd(20)} ${'workers'.padStart(7)} ${'n'.padStart(5)} ${'wall ms'.padStart(9)} ${'points/s'.padStart(9)} ${'vs local'.padStart(9)}`);
   for (const r of rows) {
     console.log(`${r.set.padEnd(8)} ${r.mode.padEnd(20)} ${String(r.workers || '-').padStart(7)} ${String(r.points).padStart(5)} ${r.ms.toFixed(0).padStart(9)} ${r.pointsPerSec.toFixed(1).padStart(9)} ${`${r.vsLocal.toFixed(2)}×`.padStart(9)}`);
