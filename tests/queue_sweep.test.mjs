@@ -147,3 +147,25 @@ test('the aggregate is the same whatever order results arrive in, and a point de
       return out === inOrder && done === 12;
     }));
 });
+
+test('no kernel entry loads the queue: bullmq and ioredis are for the command only', async () => {
+  const { readFile } = await import('node:fs/promises');
+  // Every module the Node entry imports, followed through relative imports.
+  const seen = new Set();
+  const visit = async (url) => {
+    if (seen.has(url.href)) return;
+    seen.add(url.href);
+    const text = await readFile(url, 'utf8');
+    for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const spec = m[1] ?? m[2];
+      assert.ok(!/bullmq|ioredis|\/queue\//.test(spec), `${url.pathname} imports ${spec}`);
+      if (spec.startsWith('.')) await visit(new URL(spec, url));
+    }
+  };
+  await visit(new URL('../build/host/index.js', import.meta.url));
+  assert.ok(seen.size > 5, 'the scan followed the entry\'s imports');
+  for (const bundle of ['browser.js', 'worker.js', 'inline.js']) {
+    const text = await readFile(new URL(`../build/${bundle}`, import.meta.url), 'utf8');
+    assert.ok(!/bullmq|ioredis/.test(text), `build/${bundle} holds the queue`);
+  }
+});
