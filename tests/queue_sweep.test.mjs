@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
-  enqueueSweep, runLocalSweep, SweepCollector, sweepIdOf, jobIdOf, resultText, DEFAULT_QUEUE_NAME,
+  enqueueSweep, runLocalSweep, runWorker, SweepCollector, sweepIdOf, jobIdOf, resultText, DEFAULT_QUEUE_NAME,
 } from '../build/host/queue/index.js';
 import { expandStandinSweep, standinRunner } from '../build/host/queue/standin.js';
 import { startRedis, startWorker } from './queue_redis.mjs';
@@ -123,6 +123,32 @@ test('a Redis restarted without persistence mid-sweep: the sweep adds its lost j
     await restarted;
     await w.stop();
   }
+});
+
+test('an aborted sweep stops waiting at once with an AbortError; its jobs stay for a resubmission', async () => {
+  const points = expandStandinSweep({ seed: 9 }, ['backlog=1,2,3']);
+  const stop = new AbortController();
+  const sweep = enqueueSweep(redis.url, points, { signal: stop.signal, salt: 'aborted' });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const aborted = performance.now();
+  stop.abort();
+  await assert.rejects(sweep, { name: 'AbortError' });
+  assert.ok(performance.now() - aborted < 1000);
+  const w = await worker();
+  try {
+    const again = await enqueueSweep(redis.url, points, { salt: 'aborted' });
+    assert.equal(JSON.stringify(again), JSON.stringify(await runLocalSweep(standinRunner, points, { salt: 'aborted' })));
+  } finally {
+    await w.stop();
+  }
+});
+
+test('options and points are checked at the door', async () => {
+  await assert.rejects(enqueueSweep(redis.url, POINTS, { progress: () => {} }), { code: 'ERR_INVALID_ARG_VALUE', message: /unknown key "progress"/ });
+  await assert.rejects(enqueueSweep(redis.url, [{ index: 1, key: 'a', scenario: {} }]), { code: 'ERR_INVALID_ARG_VALUE', message: /points\[0\]/ });
+  await assert.rejects(enqueueSweep(redis.url, [POINTS[0], { ...POINTS[1], key: POINTS[0].key }]), { code: 'ERR_INVALID_ARG_VALUE', message: /repeats/ });
+  await assert.rejects(runWorker(redis.url, standinRunner, { concurrency: 0 }), { code: 'ERR_OUT_OF_RANGE' });
+  await assert.rejects(runWorker(redis.url, {}), { code: 'ERR_INVALID_ARG_TYPE' });
 });
 
 test('the aggregate is the same whatever order results arrive in, and a point delivered twice counts once', () => {

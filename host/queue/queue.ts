@@ -62,6 +62,14 @@ function checkQueueName(name: unknown): string {
   return name;
 }
 
+/** Rejects option keys this function does not know (STYLE 12: check options at the door). */
+function checkKeys(what: string, options: object, known: readonly string[]): void {
+  if (typeof options !== 'object' || options === null) throw new ArgumentError('ERR_INVALID_ARG_TYPE', `"${what}" must be an object`);
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"${what}" has an unknown key "${key}"`);
+  }
+}
+
 /** An error from Redis or BullMQ, with the URL's secrets masked. */
 function connectionError(url: QueueUrl, err: unknown): QueueConnectionError {
   const reason = err instanceof Error ? err.message : String(err);
@@ -81,6 +89,7 @@ function connectionError(url: QueueUrl, err: unknown): QueueConnectionError {
 export async function enqueueSweep(url: string, points: readonly SweepPoint[],
   options: EnqueueOptions = {}): Promise<SweepOutcome> {
   const where = parseQueueUrl(url);
+  checkKeys('options', options, ['onProgress', 'signal', 'queueName', 'salt']);
   const checked = checkPoints(points);
   const name = checkQueueName(options.queueName);
   const { signal } = options;
@@ -249,6 +258,7 @@ export interface WorkerHandle {
  */
 export async function runWorker(url: string, runner: PointRunner, options: WorkerOptions = {}): Promise<WorkerHandle> {
   const where = parseQueueUrl(url);
+  checkKeys('options', options, ['concurrency', 'queueName', 'lockDuration', 'stalledInterval', 'name', 'onError', 'onJob']);
   if (typeof runner?.run !== 'function') throw new ArgumentError('ERR_INVALID_ARG_TYPE', '"runner" must have a run(scenario) method');
   const concurrency = checkInt('concurrency', options.concurrency ?? 1, 1, 1024);
   const lockDuration = checkInt('lockDuration', options.lockDuration ?? 30000, 100, 3600000);

@@ -3,6 +3,7 @@
 // their outcomes are identical whatever the order results arrive in.
 
 import { createHash } from 'node:crypto';
+import { ArgumentError } from '../errors.js';
 
 /**
  * Runs one scenario to its result. Deterministic: the same scenario gives the same
@@ -74,14 +75,14 @@ export function jobIdOf(sweepId: string, point: SweepPoint): string {
 
 /** Checks the points at the door: an array, indices 0..n-1 in order, string keys, unique keys. */
 export function checkPoints(points: unknown): SweepPoint[] {
-  if (!Array.isArray(points)) throw new TypeError('"points" must be an array of { index, key, scenario }');
+  if (!Array.isArray(points)) throw new ArgumentError('ERR_INVALID_ARG_TYPE', '"points" must be an array of { index, key, scenario }');
   const keys = new Set<string>();
   points.forEach((p: unknown, i) => {
     const q = p as SweepPoint;
     if (typeof p !== 'object' || p === null || q.index !== i || typeof q.key !== 'string' || !('scenario' in q)) {
-      throw new TypeError(`"points[${i}]" must be { index: ${i}, key: string, scenario }`);
+      throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"points[${i}]" must be { index: ${i}, key: string, scenario }`);
     }
-    if (keys.has(q.key)) throw new TypeError(`"points[${i}].key" repeats ${JSON.stringify(q.key)}: keys must be unique`);
+    if (keys.has(q.key)) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"points[${i}].key" repeats ${JSON.stringify(q.key)}: keys must be unique`);
     keys.add(q.key);
   });
   return points as SweepPoint[];
