@@ -16,7 +16,7 @@ import { startRedis, startWorker } from './queue_redis.mjs';
 // Every worker on a queue must use the same lock settings: BullMQ runs the stalled-job
 // check at most once per stalledInterval for the whole queue (a key with that expiry),
 // so one worker with the 30 s default would delay the others' recovery by up to 30 s.
-const LOCK_MS = 1500;
+const LOCK_MS = 2500;
 const worker = () => startWorker(redis.url, { lockMs: LOCK_MS });
 
 let redis;
@@ -82,7 +82,7 @@ test('a bad scenario fails its job with a clear error and the sweep reports it w
 });
 
 test('a worker killed with SIGKILL mid-job loses nothing: its job runs again on another worker', async () => {
-  // Points of ~0.1-0.3 s each; locks of 1.5 s so the killed worker's job is requeued in ~2-3 s.
+  // Points of ~0.1-0.3 s each; locks of 2.5 s so the killed worker's job is requeued in ~3-4 s.
   const points = expandStandinSweep({ seed: 11, clients: 3000 }, ['backlog=1,2,3,4,5,6,7,8,9,10,11,12']);
   const local = await runLocalSweep(standinRunner, points);
   const [victim, survivor] = await Promise.all([worker(), worker()]);

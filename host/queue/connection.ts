@@ -98,7 +98,7 @@ export type ConnectionRole = 'probe' | 'client' | 'worker';
 /**
  * ioredis options for one role. Every role has a connect timeout and no offline queue
  * (a command while disconnected fails at once instead of waiting). `probe` connects
- * once and gives up; `client` (the sweep's side) retries a few times (about 7 s) and
+ * once and gives up; `client` (the sweep's side) retries a few times (about 4 s: long enough for a restart) and
  * then fails the sweep; `worker` reconnects forever with backoff, as a long-running
  * worker should, and has BullMQ's required `maxRetriesPerRequest: null` for its
  * blocking reads.
@@ -116,7 +116,7 @@ export function redisOptions(url: QueueUrl, role: ConnectionRole): RedisOptions 
     case 'probe': return { ...base, maxRetriesPerRequest: 0, commandTimeout: CONNECT_TIMEOUT_MS, retryStrategy: () => null };
     case 'client': return {
       ...base, maxRetriesPerRequest: null,
-      retryStrategy: (times: number) => (times > 8 ? null : Math.min(250 * times, 1000)), // ~7 s in all
+      retryStrategy: (times: number) => (times > 6 ? null : Math.min(200 * times, 1000)), // ~4 s in all
     };
     case 'worker': return {
       ...base, maxRetriesPerRequest: null,

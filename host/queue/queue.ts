@@ -25,8 +25,13 @@ const PREFIX = 'bull';
 const KEEP_FINISHED_S = 24 * 3600;
 /** Jobs added per round trip. */
 const ADD_CHUNK = 500;
-/** With no event for this long, the sweep asks Redis for its unfinished jobs' states. */
-const RECONCILE_IDLE_MS = 5000;
+/**
+ * With no event for this long, the sweep asks Redis for its unfinished jobs' states; the
+ * wait doubles (up to RECONCILE_MAX_IDLE_MS) while nothing new turns up, so long points
+ * cost Redis little, and drops back at the next result.
+ */
+const RECONCILE_IDLE_MS = 2000;
+const RECONCILE_MAX_IDLE_MS = 30000;
 
 /** What a job carries: the point and the sweep it belongs to. */
 interface PointJobData {
@@ -121,6 +126,7 @@ export async function enqueueSweep(url: string, points: readonly SweepPoint[],
   queue.on('error', () => {});
   let events: QueueEvents | undefined;
   let lastEvent = Date.now();
+  let idleMs = RECONCILE_IDLE_MS;
   const check = () => { if (collector.complete) finish(); };
   try {
     await ready(client);
@@ -134,6 +140,7 @@ export async function enqueueSweep(url: string, points: readonly SweepPoint[],
       const i = indexOf.get(jobId);
       if (i === undefined) return;
       lastEvent = Date.now();
+      idleMs = RECONCILE_IDLE_MS;
       collector.succeed(i, returnvalue as unknown as string);
       check();
     });
@@ -141,6 +148,7 @@ export async function enqueueSweep(url: string, points: readonly SweepPoint[],
       const i = indexOf.get(jobId);
       if (i === undefined) return;
       lastEvent = Date.now();
+      idleMs = RECONCILE_IDLE_MS;
       collector.fail(i, { message: failedReason });
       check();
     });
@@ -151,14 +159,15 @@ export async function enqueueSweep(url: string, points: readonly SweepPoint[],
     await reconcile(queue, jobIds, collector, true);
     check();
     const timer = setInterval(() => {
-      if (Date.now() - lastEvent < RECONCILE_IDLE_MS) return;
+      if (Date.now() - lastEvent < idleMs) return;
       lastEvent = Date.now();
+      idleMs = Math.min(idleMs * 2, RECONCILE_MAX_IDLE_MS);
       // A failure here is a lost connection: the next idle period tries again, and the
       // client's 'end' fails the sweep once its retries are over.
       reconcile(queue, jobIds, collector, false)
         .then((missing) => addJobs(queue, sweepId, missing.map((i) => checked[i]), jobIds, signal))
         .then(check, () => {});
-    }, 1000);
+    }, 500);
     try { await settled; } finally { clearInterval(timer); }
     return collector.outcome();
   } catch (err) {
