@@ -9,7 +9,7 @@
 
 import { parseArgs } from 'node:util';
 import { ArgumentError } from '../errors.js';
-import { exitCodeOf, queueSweepCommand, queueUrlFrom, workerCommand } from './cli.js';
+import { defaultSalt, exitCodeOf, queueSweepCommand, queueUrlFrom, workerCommand } from './cli.js';
 import { expandStandinSweep, standinRunner, type StandinScenario } from './standin.js';
 import { runLocalSweep, type SweepOutcome } from './sweep.js';
 
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const points = expandStandinSweep(base as Partial<StandinScenario>, values.sweep ?? []);
   let outcome: SweepOutcome;
-  if (values.local) outcome = await runLocalSweep(standinRunner, points);
+  if (values.local) outcome = await runLocalSweep(standinRunner, points, { salt: defaultSalt() });
   else {
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());

@@ -3,6 +3,7 @@
 // messages on stderr, with the URL's password masked; results go back to the caller,
 // which prints its table or --json as for a local sweep.
 
+import { readFileSync } from 'node:fs';
 import { ArgumentError } from '../errors.js';
 import { QueueConnectionError, parseQueueUrl } from './connection.js';
 import { enqueueSweep, runWorker, DEFAULT_QUEUE_NAME } from './queue.js';
@@ -29,6 +30,15 @@ export function queueUrlFrom(option: string | undefined, env: NodeJS.ProcessEnv 
   return url;
 }
 
+/**
+ * The default salt of a sweep id: `socket-kernel@VERSION`, from the package.json this
+ * build ships in, so a new release never reuses results a previous one left in Redis.
+ */
+export function defaultSalt(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `socket-kernel@${pkg.version}`;
+}
+
 /** The exit code for an error a command threw: 2 for a bad option, 1 for the rest. */
 export function exitCodeOf(err: unknown): 1 | 2 {
   return err instanceof ArgumentError || (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
@@ -48,7 +58,7 @@ export interface QueueSweepCommandOptions {
   queue: string;
   /** The sweep's points, as the storm's `--sweep` expansion makes them. */
   points: SweepPoint[];
-  /** The runner's version (the package version): part of the sweep id. */
+  /** Part of the sweep id: the runner's version (default defaultSalt()). */
   salt?: string;
   queueName?: string;
   signal?: AbortSignal;
@@ -67,7 +77,7 @@ export async function queueSweepCommand(options: QueueSweepCommandOptions): Prom
   const where = parseQueueUrl(options.queue);
   if (stderr.isTTY) stderr.write(`sweep: ${options.points.length} points on ${where.redacted}\n`);
   return enqueueSweep(options.queue, options.points, {
-    queueName: options.queueName, salt: options.salt, signal: options.signal, onProgress: progressLine(stderr),
+    queueName: options.queueName, salt: options.salt ?? defaultSalt(), signal: options.signal, onProgress: progressLine(stderr),
   });
 }
 
