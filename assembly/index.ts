@@ -1,36 +1,40 @@
 // socket-kernel ABI: every export returns a result >= 0 or a negative Linux errno.
 // Pointers are offsets into this module's memory; the host writes arguments into the
 // scratch area (sk_scratch) and reads results from it. See docs/abi.md.
+//
+// This file holds the exports and their argument checks only: every pointer range is
+// checked here, by inMemory/outInMemory/arrayInMemory, before any effect, so no
+// argument makes the module trap; the system calls are in syscalls/.
 
-import { Errno } from "./errno";
-import { Personality, Tunable, setDefaults, setTunable, tunable } from "./personality";
-import { socketsInit, socketsLive, socketsBytes, sockPtr, SOCK_SIZE, getU8, getU16, getU32, Off, Flag, setFlag,
-  socketsHighWater } from "./socket";
-import { SocketState, getState } from "./state";
-import { fdInit, fdLookup, fdTableBytes, fdsUsed } from "./fd_table";
-import { addressesInit, addLocal } from "./address";
-import { portsInit, portTableBytes } from "./port_table";
-import { connInit, connBytes } from "./conn_table";
-import { unixInit, unixUnlink } from "./unix_names";
-import { listenersInit, listenersBytes, aqLen, lrLimit, synqLen, lrDrops } from "./accept_queue";
-import { timersInit, timersBytes, nowUs, nextTime, pending } from "./timers";
-import { resetStats, readStat, Stat } from "./stats";
-import { seed } from "./prng";
-import { advance as runTimers } from "./tcp";
-import { sysSocket } from "./socket_create";
-import { sysBind } from "./bind";
-import { sysListen } from "./listen";
-import { sysConnect } from "./connect";
-import { sysAccept, formatName, nameBuffer } from "./accept";
-import { sysClose, sysShutdown } from "./close";
-import { sysGetsockopt, sysSetsockopt, sysGetsockname, sysGetpeername, sysFcntl } from "./sockopt";
-import { sysSend, sysRecv, sysSendto, msgFlags } from "./data";
-import { sysPoll, sysEpollCreate, sysEpollCtl, sysEpollWait } from "./readiness";
-import { epollInit, EPOLL_DOMAIN } from "./epoll";
-import { resetTimeWaitCount, timeWaitSockets } from "./tcp";
-import { rxHeldBytes, rxResetAccounting } from "./ring";
-import { checkAll } from "./check";
-import { acceptQueueCapacity } from "./personality";
+import { aqLen, listenersBytes, listenersInit, lrDrops, lrLimit, synqLen } from "./core/accept_queue";
+import { checkAll } from "./core/check";
+import { Errno } from "./core/errno";
+import { fdInit, fdLookup, fdTableBytes, fdsUsed } from "./core/fd_table";
+import { seed } from "./core/prng";
+import { Flag, Off, getU32, getU8, setFlag, socketsBytes, socketsHighWater, socketsInit, socketsLive } from "./core/socket";
+import { SocketState, getState } from "./core/state";
+import { Stat, readStat, resetStats } from "./core/stats";
+import { EPOLL_DOMAIN, epollInit } from "./io/epoll";
+import { rxHeldBytes, rxResetAccounting } from "./io/rx_queue";
+import { Personality, setDefaults } from "./policy/personality";
+import { Tunable, setTunable, tunable } from "./policy/tunables";
+import { NO_EVENT, nextTime, nowUs, pending, timersBytes, timersInit } from "./storage/timer_heap";
+import { sysAccept } from "./syscalls/accept";
+import { sysBind } from "./syscalls/bind";
+import { sysClose, sysShutdown } from "./syscalls/close";
+import { sysConnect } from "./syscalls/connect";
+import { msgFlags, sysRecv, sysSend, sysSendto } from "./syscalls/data";
+import { sysListen } from "./syscalls/listen";
+import { sysEpollCreate, sysEpollCtl, sysEpollWait, sysPoll } from "./syscalls/poll";
+import { sysSocket } from "./syscalls/socket";
+import { sysFcntl, sysGetpeername, sysGetsockname, sysGetsockopt, sysSetsockopt } from "./syscalls/sockopt";
+import { addLocal, addressesInit } from "./tables/addresses";
+import { portTableBytes, portsInit } from "./tables/ports";
+import { formatName, nameBuffer } from "./tables/sockaddr";
+import { connBytes, connInit } from "./tables/tuples";
+import { unixInit, unixUnlink } from "./tables/unix_names";
+import { advance } from "./tcp/events";
+import { resetTimeWaitCount, timeWaitSockets } from "./tcp/teardown";
 
 const SCRATCH_SIZE: i32 = 4096;
 let scratch: usize = 0;
@@ -74,7 +78,7 @@ export function sk_domain(fd: i32): i32 {
 export function sk_bind(fd: i32, addr: usize, len: i32): i32 {
   let s = sockLookup(fd); if (s < 0) return s;
   if (len < 0 || len > SOCKADDR_STORAGE) return -Errno.EINVAL;
-  if (<usize>addr + <usize>len > <usize>memory.size() << 16) return -Errno.EFAULT;
+  if (!inMemory(addr, len)) return -Errno.EFAULT;
   return sysBind(<u32>s, addr, len);
 }
 
@@ -86,34 +90,62 @@ export function sk_listen(fd: i32, backlog: i32): i32 {
 export function sk_connect(fd: i32, addr: usize, len: i32): i32 {
   let s = sockLookup(fd); if (s < 0) return s;
   if (len < 0 || len > SOCKADDR_STORAGE) return -Errno.EINVAL;
-  if (<usize>addr + <usize>len > <usize>memory.size() << 16) return -Errno.EFAULT;
+  if (!inMemory(addr, len)) return -Errno.EFAULT;
   return sysConnect(<u32>s, addr, len);
 }
 
-function validOut(addr: usize, lenPtr: usize): bool {
-  let top = <usize>memory.size() << 16;
-  if (addr == 0) return true;
-  if (lenPtr + 4 > top) return false;
-  let len = load<i32>(lenPtr);
-  return len < 0 || addr + <usize>len <= top;
+// ---- pointer ranges: one check, in 64-bit arithmetic so that nothing wraps ---------
+
+/** Bytes of linear memory. */
+// @ts-ignore: decorator
+@inline function memoryTop(): u64 { return <u64>memory.size() << 16; }
+
+/**
+ * Whether [p, p + len) lies inside linear memory (a negative len does not). The sum is
+ * taken in 64 bits: p + len cannot wrap past 4 GiB back into memory.
+ */
+// @ts-ignore: decorator
+@inline function inMemory(p: usize, len: i64): bool {
+  return len >= 0 && <u64>p + <u64>len <= memoryTop();
 }
 
-/** accept(): addr may be 0 (no address wanted); lenPtr points at an i32 in/out length. */
+/** Whether `count` elements of `size` bytes at p lie inside memory (count * size in 64 bits). */
+// @ts-ignore: decorator
+@inline function arrayInMemory(p: usize, count: i32, size: i32): bool {
+  return count >= 0 && inMemory(p, <i64>count * <i64>size);
+}
+
 /**
- * An unwritable address makes accept() fail with EFAULT only after it has taken the
- * connection (net/socket.c do_accept copies the address last): the connection is
- * closed and lost, as on Linux 6.18 (probe fact accept_errors.accept_bad_addr_pointer).
+ * An out-parameter address and its in/out length (accept, getsockname, recvfrom...):
+ * addr 0 means no address is wanted; otherwise *lenPtr must be in memory, and a
+ * non-negative *lenPtr bytes at addr too (a negative one is the system call's EINVAL).
+ */
+function outInMemory(addr: usize, lenPtr: usize): bool {
+  if (addr == 0) return true;
+  if (!inMemory(lenPtr, 4)) return false;
+  let len = load<i32>(lenPtr);
+  return len < 0 || inMemory(addr, len);
+}
+
+/**
+ * accept(): addr may be 0 (no address wanted); lenPtr points at an i32 in/out length.
+ * A range outside memory fails with EFAULT before the connection is taken. (Linux
+ * takes it first and loses it when the address is unwritable, net/socket.c do_accept;
+ * linear memory has no unwritable bytes, so every EFAULT here is a range outside it,
+ * which Linux's access_ok refuses before any effect: tests/linux/known-differences.json.)
  */
 export function sk_accept(fd: i32, addr: usize, lenPtr: usize): i32 {
   let s = sockLookup(fd); if (s < 0) return s;
-  return sysAccept(<u32>s, addr, lenPtr, -1, !validOut(addr, lenPtr));
+  if (!outInMemory(addr, lenPtr)) return -Errno.EFAULT;
+  return sysAccept(<u32>s, addr, lenPtr, -1);
 }
 
 export function sk_accept4(fd: i32, addr: usize, lenPtr: usize, flags: i32): i32 {
   // __sys_accept4: "if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return -EINVAL;" before the fd.
   if ((flags & ~(0o4000 | 0o2000000)) != 0) return -Errno.EINVAL;
   let s = sockLookup(fd); if (s < 0) return s;
-  return sysAccept(<u32>s, addr, lenPtr, flags, !validOut(addr, lenPtr));
+  if (!outInMemory(addr, lenPtr)) return -Errno.EFAULT;
+  return sysAccept(<u32>s, addr, lenPtr, flags);
 }
 
 export function sk_close(fd: i32): i32 {
@@ -129,25 +161,25 @@ export function sk_shutdown(fd: i32, how: i32): i32 {
 
 export function sk_getsockname(fd: i32, addr: usize, lenPtr: usize): i32 {
   let s = sockLookup(fd); if (s < 0) return s;
-  if (addr == 0 || !validOut(addr, lenPtr)) return -Errno.EFAULT;
+  if (addr == 0 || !outInMemory(addr, lenPtr)) return -Errno.EFAULT;
   return sysGetsockname(<u32>s, addr, lenPtr);
 }
 
 export function sk_getpeername(fd: i32, addr: usize, lenPtr: usize): i32 {
   let s = sockLookup(fd); if (s < 0) return s;
-  if (addr == 0 || !validOut(addr, lenPtr)) return -Errno.EFAULT;
+  if (addr == 0 || !outInMemory(addr, lenPtr)) return -Errno.EFAULT;
   return sysGetpeername(<u32>s, addr, lenPtr);
 }
 
 export function sk_getsockopt(fd: i32, level: i32, name: i32, val: usize, lenPtr: usize): i32 {
   let s = sockLookup(fd); if (s < 0) return s;
-  if (!validOut(val, lenPtr) || val == 0) return -Errno.EFAULT;
+  if (val == 0 || !outInMemory(val, lenPtr)) return -Errno.EFAULT;
   return sysGetsockopt(<u32>s, level, name, val, lenPtr);
 }
 
 export function sk_setsockopt(fd: i32, level: i32, name: i32, val: usize, len: i32): i32 {
   let s = sockLookup(fd); if (s < 0) return s;
-  if (len < 0 || <usize>val + <usize>len > <usize>memory.size() << 16) return -Errno.EFAULT;
+  if (!inMemory(val, len)) return -Errno.EFAULT;
   return sysSetsockopt(<u32>s, level, name, val, len);
 }
 
@@ -162,8 +194,6 @@ function sockLookup(fd: i32): i32 {
   if (s >= 0 && getU8(<u32>s, Off.DOMAIN) == EPOLL_DOMAIN) return -Errno.ENOTSOCK;
   return s;
 }
-
-function inMemory(p: usize, len: i32): bool { return len >= 0 && p + <usize>len <= <usize>memory.size() << 16; }
 
 /** send(fd, buf, len, flags): bytes queued (a partial count for streams), or -errno. */
 export function sk_send(fd: i32, buf: usize, len: i32, flags: i32): i32 {
@@ -191,7 +221,7 @@ export function sk_recv(fd: i32, buf: usize, len: i32, flags: i32): i32 {
 /** recvfrom(): also writes the source address of a datagram (addr may be 0). */
 export function sk_recvfrom(fd: i32, buf: usize, len: i32, flags: i32, addr: usize, lenPtr: usize): i32 {
   let s = sockLookup(fd); if (s < 0) return s;
-  if (!inMemory(buf, len) || !validOut(addr, lenPtr)) return -Errno.EFAULT;
+  if (!inMemory(buf, len) || !outInMemory(addr, lenPtr)) return -Errno.EFAULT;
   return sysRecv(<u32>s, buf, len, flags, addr, lenPtr);
 }
 
@@ -200,7 +230,7 @@ export function sk_msg_flags(): i32 { return msgFlags(); }
 
 /** poll(fds, n, 0): struct pollfd[n] (i32 fd, i16 events, i16 revents). */
 export function sk_poll(fds: usize, n: i32): i32 {
-  if (n < 0 || !inMemory(fds, n << 3)) return -Errno.EFAULT;
+  if (!arrayInMemory(fds, n, 8)) return -Errno.EFAULT;
   return sysPoll(fds, n);
 }
 
@@ -223,7 +253,7 @@ export function sk_epoll_ctl(epfd: i32, op: i32, fd: i32, ev: usize): i32 {
 /** epoll_wait(epfd, out, max, 0): ready events (12 bytes each) into out. */
 export function sk_epoll_wait(epfd: i32, out: usize, max: i32): i32 {
   let e = epollLookup(epfd); if (e < 0) return e;
-  if (max > 0 && !inMemory(out, max * 12)) return -Errno.EFAULT;
+  if (max > 0 && !arrayInMemory(out, max, 12)) return -Errno.EFAULT;
   return sysEpollWait(<u32>e, out, max);
 }
 
@@ -249,8 +279,7 @@ export function sk_buffer(bytes: i32): usize {
  * whose connect failed is closed). Returns n, or -EFAULT for a bad range.
  */
 export function sk_connect_batch(n: i32, domain: i32, type: i32, addr: usize, len: i32, out: usize): i32 {
-  let top = <usize>memory.size() << 16;
-  if (n < 0 || len < 0 || len > SOCKADDR_STORAGE || out + (<usize>n << 2) > top || addr + <usize>len > top) return -Errno.EFAULT;
+  if (len > SOCKADDR_STORAGE || !arrayInMemory(out, n, 4) || !inMemory(addr, len)) return -Errno.EFAULT;
   for (let i = 0; i < n; i++) {
     let fd = sysSocket(domain, type, 0);
     if (fd >= 0) {
@@ -266,10 +295,10 @@ export function sk_connect_batch(n: i32, domain: i32, type: i32, addr: usize, le
 export function sk_accept_batch(fd: i32, out: usize, max: i32, flags: i32): i32 {
   if ((flags & ~(0o4000 | 0o2000000)) != 0) return -Errno.EINVAL;
   let s = sockLookup(fd); if (s < 0) return s;
-  if (max < 0 || out + (<usize>max << 2) > <usize>memory.size() << 16) return -Errno.EFAULT;
+  if (!arrayInMemory(out, max, 4)) return -Errno.EFAULT;
   let n = 0;
   while (n < max) {
-    let r = sysAccept(<u32>s, 0, 0, flags, false);
+    let r = sysAccept(<u32>s, 0, 0, flags);
     if (r < 0) { if (n == 0) return r; break; }
     store<i32>(out + (<usize>n << 2), r);
     n++;
@@ -283,7 +312,7 @@ export function sk_accept_batch(fd: i32, out: usize, max: i32, flags: i32): i32 
  * TIME_WAIT), which is what the real-kernel benchmark does.
  */
 export function sk_close_batch(fds: usize, n: i32, flags: i32): i32 {
-  if (n < 0 || fds + (<usize>n << 2) > <usize>memory.size() << 16) return -Errno.EFAULT;
+  if (!arrayInMemory(fds, n, 4)) return -Errno.EFAULT;
   if ((flags & ~1) != 0) return -Errno.EINVAL;
   let closed = 0;
   for (let i = 0; i < n; i++) {
@@ -300,23 +329,27 @@ export function sk_close_batch(fds: usize, n: i32, flags: i32): i32 {
 /** unlink() of an AF_UNIX socket file (path bytes at p, length len). */
 export function sk_unlink(p: usize, len: i32): i32 {
   if (len <= 0 || len > 108) return -Errno.EINVAL;
+  if (!inMemory(p, len)) return -Errno.EFAULT;
   let r = unixUnlink(p, <u32>len);
   return r < 0 ? r : 0;
 }
 
 /** Adds a local address (a sockaddr_in/in6 at p; the port is ignored). */
-export function sk_add_address(p: usize, len: i32): i32 { return addLocal(p, len); }
+export function sk_add_address(p: usize, len: i32): i32 {
+  if (len > 0 && !inMemory(p, len)) return -Errno.EFAULT; // a shorter len reads nothing: EAFNOSUPPORT
+  return addLocal(p, len);
+}
 
 // ---- time -------------------------------------------------------------------------
 
-/** Advances simulated time by `us` microseconds; returns the events handled. */
-export function sk_advance(us: i64): i32 {
-  if (us < 0) return -Errno.EINVAL;
-  return runTimers(us);
-}
+/**
+ * Advances simulated time by `us` microseconds; returns the events handled, or -EINVAL
+ * for a negative `us` or one that would take the clock past its end (2^62 us).
+ */
+export function sk_advance(us: i64): i32 { return advance(us); }
 export function sk_now(): i64 { return nowUs(); }
 /** Microseconds until the next event, or -1 when nothing is scheduled. */
-export function sk_next_timer(): i64 { let t = nextTime(); return t < 0 ? -1 : t - nowUs(); }
+export function sk_next_timer(): i64 { let t = nextTime(); return t == NO_EVENT ? -1 : t - nowUs(); }
 
 // ---- observability ----------------------------------------------------------------
 
@@ -331,6 +364,7 @@ export function sk_stat_count(): i32 { return Stat.Count; }
  *   16 u32 synRecv, 20 u32 drops, 24 i32 localLen, 28 i32 peerLen, 32 local[112], 144 peer[112]
  */
 export function sk_sock_row(cursor: i32): i32 {
+  if (cursor < 0) return -Errno.EINVAL;
   let hw = <i32>socketsHighWater();
   for (let s = cursor; s < hw; s++) {
     let st = getState(<u32>s);
@@ -363,7 +397,23 @@ export function sk_sock_row(cursor: i32): i32 {
 }
 
 /**
- * Checks every table's consistency (check.ts): 0, or the negative number of the first
+ * The queues of one listening socket, as sk_sock_row gives them for every socket but
+ * in O(1): writes accept-queue length, backlog in force, SYN-queue length and drops
+ * as four u32 at scratch. 0, or -EBADF/-ENOTSOCK, or -EINVAL when fd is not listening.
+ */
+export function sk_listen_queues(fd: i32): i32 {
+  let s = sockLookup(fd); if (s < 0) return s;
+  if (getState(<u32>s) != SocketState.LISTEN) return -Errno.EINVAL;
+  let id = getU32(<u32>s, Off.AUX) - 1;
+  store<u32>(scratch, aqLen(id));
+  store<u32>(scratch + 4, lrLimit(id));
+  store<u32>(scratch + 8, synqLen(id));
+  store<u32>(scratch + 12, lrDrops(id));
+  return 0;
+}
+
+/**
+ * Checks every table's consistency (core/check.ts): 0, or the negative number of the first
  * broken invariant. O(tables): for tests and debugging.
  */
 export function sk_check(): i32 { return checkAll(); }

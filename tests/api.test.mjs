@@ -230,7 +230,7 @@ describe('the kernel never traps on input it can be given (debug build, assertio
               if (e instanceof KernelPanic) throw e;
               if (!(e instanceof SocketError) && !(e instanceof TypeError)) throw e;
             }
-            k.check(); // every table consistent after every call (assembly/check.ts)
+            k.check(); // every table consistent after every call (assembly/core/check.ts)
           }
           k.runUntilIdle(200_000);
           // Every queue was freed or is still owned: closing everything leaves no socket.

@@ -1,8 +1,7 @@
-// accept_queue.ts: a listener's accept queue (a growable FIFO ring of socket slots)
+// core/accept_queue.ts: a listener's accept queue (a growable FIFO ring of socket slots)
 // and its SYN queue (requests linked through their qnext/qprev fields).
-import { listenersInit, lrAlloc, lrFree, lrSock, lrLimit, lrSetLimit, lrDrops, lrCountDrop,
-  aqPush, aqPop, aqPushFront, aqLen, synqAdd, synqRemove, synqLen, synqFirst } from "../accept_queue";
-import { socketsInit, sockAlloc, getU32, Off } from "../socket";
+import { aqLen, aqPop, aqPush, aqPushFront, listenersInit, lrAlloc, lrCountDrop, lrDrops, lrFree, lrLimit, lrSetLimit, lrSock, synqAdd, synqFirst, synqLen, synqRemove } from "../core/accept_queue";
+import { Off, getU32, sockAlloc, socketsInit } from "../core/socket";
 
 const EMPTY: u32 = 0xffffffff;
 const LISTENER_SLOT: u32 = 7;

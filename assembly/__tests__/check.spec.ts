@@ -1,6 +1,6 @@
-import { sk_init, sk_socket, sk_bind, sk_listen, sk_scratch, sk_check } from "../index";
-import { Off, setU32, setU16 } from "../socket";
-import { fdLookup } from "../fd_table";
+import { fdLookup } from "../core/fd_table";
+import { Off, setU16, setU32 } from "../core/socket";
+import { sk_bind, sk_check, sk_init, sk_listen, sk_scratch, sk_socket } from "../index";
 
 function loopback(port: u32): usize {
   let a = sk_scratch() + 512;

@@ -1,5 +1,5 @@
-// fd_table.ts: POSIX lowest-free descriptor allocation over a hierarchy of bitmaps.
-import { fdInit, fdAlloc, fdRelease, fdLookup, fdsUsed, fdCapacity } from "../fd_table";
+// core/fd_table.ts: POSIX lowest-free descriptor allocation over a hierarchy of bitmaps.
+import { fdAlloc, fdCapacity, fdInit, fdLookup, fdRelease, fdsUsed } from "../core/fd_table";
 
 const EBADF: i32 = -9;
 const EMFILE: i32 = -24;

@@ -1,8 +1,8 @@
-// personality.ts: where Linux, FreeBSD and POSIX differ (listen() backlog, accept
+// policy/personality.ts, policy/tunables.ts: where Linux, FreeBSD and POSIX differ (listen() backlog, accept
 // queue length, error choices) and the tunables with their range checks.
-import { Personality, Tunable, setDefaults, setTunable, tunable, getPersonality, backlogLimit,
-  acceptQueueFull, acceptQueueCapacity, acceptInheritsNonblock, unixFullErrno,
-  unixListenUnboundErrno, shutdownStopsListener } from "../personality";
+import { Errno } from "../core/errno";
+import { Personality, acceptDatagramErrno, acceptFiltersExist, acceptInheritsNonblock, acceptQueueCapacity, acceptQueueFull, backlogLimit, getPersonality, setDefaults, shutdownStopsListener, synChecksAcceptQueue, synQueueLimit, tcpDeferAcceptExists, unixAbstractNames, unixAutobinds, unixFullErrno, unixListenUnboundErrno } from "../policy/personality";
+import { Tunable, setTunable, tunable } from "../policy/tunables";
 
 const EINVAL: i32 = -22;
 
@@ -222,5 +222,36 @@ describe("tunables", () => {
     expect(tunable(Tunable.MaxFds)).toBe(1024);
     expect(tunable(Tunable.IpLocalPortRangeLow)).toBe(10000);
     expect(tunable(Tunable.IpLocalPortRangeHigh)).toBe(65535);
+  });
+});
+
+describe("named rules: one answer per personality", () => {
+  it("Linux: accept() on UDP is EOPNOTSUPP; abstract names, unix autobind and TCP_DEFER_ACCEPT exist; no accept filters; SYN checks the accept queue", () => {
+    setDefaults(Personality.Linux);
+    expect(acceptDatagramErrno()).toBe(Errno.EOPNOTSUPP);
+    expect(unixAbstractNames()).toBe(true);
+    expect(unixAutobinds()).toBe(true);
+    expect(tcpDeferAcceptExists()).toBe(true);
+    expect(acceptFiltersExist()).toBe(false);
+    expect(synChecksAcceptQueue()).toBe(true);
+    expect(synQueueLimit(7)).toBe(7);
+  });
+  it("FreeBSD: accept() on UDP is EINVAL; no abstract names, no unix autobind, no TCP_DEFER_ACCEPT; accept filters; the syncache decides at the ACK", () => {
+    setDefaults(Personality.FreeBSD);
+    expect(acceptDatagramErrno()).toBe(Errno.EINVAL);
+    expect(unixAbstractNames()).toBe(false);
+    expect(unixAutobinds()).toBe(false);
+    expect(tcpDeferAcceptExists()).toBe(false);
+    expect(acceptFiltersExist()).toBe(true);
+    expect(synChecksAcceptQueue()).toBe(false);
+    expect(synQueueLimit(7)).toBe(<u32>tunable(Tunable.TcpMaxSynBacklog));
+  });
+  it("POSIX follows Linux where it is silent", () => {
+    setDefaults(Personality.Posix);
+    expect(acceptDatagramErrno()).toBe(Errno.EOPNOTSUPP);
+    expect(unixAbstractNames()).toBe(true);
+    expect(unixAutobinds()).toBe(true);
+    expect(synChecksAcceptQueue()).toBe(true);
+    expect(synQueueLimit(7)).toBe(7);
   });
 });

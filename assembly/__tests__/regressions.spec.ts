@@ -1,9 +1,8 @@
 // Regressions: kernel bugs found while writing the unit specs, each fixed and kept
 // here so it stays fixed (UDP disconnect used the TCP port table; the port range
 // swapped its ends; isLegal accepted out-of-range states).
-import { sk_init, sk_scratch, sk_socket, sk_bind, sk_listen, sk_connect, sk_close, sk_getsockname,
-  sk_sysctl_set, sk_sysctl_get } from "../index";
-import { SocketState, isLegal } from "../state";
+import { SocketState, isLegal } from "../core/state";
+import { sk_bind, sk_close, sk_connect, sk_getsockname, sk_init, sk_listen, sk_scratch, sk_socket, sk_sysctl_get, sk_sysctl_set } from "../index";
 
 const LINUX: i32 = 0;
 const AF_INET: i32 = 2;

@@ -1,6 +1,6 @@
-// state.ts: the socket states and the table of legal transitions that setState()
+// core/state.ts: the socket states and the table of legal transitions that setState()
 // checks in debug builds.
-import { SocketState, isLegal } from "../state";
+import { SocketState, isLegal } from "../core/state";
 
 describe("socket(), bind(), listen()", () => {
   it("allows FREE -> UNBOUND (socket())", () => {

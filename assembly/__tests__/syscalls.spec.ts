@@ -2,12 +2,10 @@
 // listen() backlogs, SYN retransmission and timeout, refused connects, accept4(),
 // shutdown() and close() of a listener. Loopback (link delay 0): a connect() to a
 // listener with room completes inside the call.
-import { sk_init, sk_scratch, sk_socket, sk_bind, sk_listen, sk_connect, sk_accept, sk_accept4, sk_close,
-  sk_shutdown, sk_getsockopt, sk_getsockname, sk_fcntl, sk_recv, sk_advance, sk_sock_row, sk_stat,
-  sk_sysctl_set } from "../index";
-import { SocketState } from "../state";
-import { Stat } from "../stats";
-import { Tunable } from "../personality";
+import { SocketState } from "../core/state";
+import { Stat } from "../core/stats";
+import { sk_accept, sk_accept4, sk_advance, sk_bind, sk_close, sk_connect, sk_fcntl, sk_getsockname, sk_getsockopt, sk_init, sk_listen, sk_recv, sk_scratch, sk_shutdown, sk_sock_row, sk_socket, sk_stat, sk_sysctl_set } from "../index";
+import { Tunable } from "../policy/tunables";
 
 const LINUX: i32 = 0;
 const FREEBSD: i32 = 1;

@@ -1,7 +1,6 @@
-// unix_names.ts: AF_UNIX names. A path name outlives its socket as a stale socket
+// tables/unix_names.ts: AF_UNIX names. A path name outlives its socket as a stale socket
 // file until unlinked; an abstract name (sun_path[0] == 0) goes with its socket.
-import { unixInit, unixCreate, unixFind, unixRelease, unixUnlink, unixOwner, unixOwnerGen,
-  unixIsAbstract, formatUnix, parseUnix } from "../unix_names";
+import { formatUnix, parseUnix, unixCreate, unixFind, unixInit, unixIsAbstract, unixOwner, unixOwnerGen, unixRelease, unixUnlink } from "../tables/unix_names";
 
 const EINVAL: i32 = -22;
 const ENOENT: i32 = -2;

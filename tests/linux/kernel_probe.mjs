@@ -56,11 +56,11 @@ export const OMITTED = {
     bindv6only: 'no net.ipv6.bindv6only tunable: the kernel always behaves as bindv6only = 0 (v6only_default asks that)',
   },
   data_unix_dgram: {
-    max_dgram_qlen: 'no net.unix.max_dgram_qlen tunable: the limit is the constant MAX_DGRAM_QLEN (10) in assembly/data.ts; unconnected_sent_until_error and connected_sent_until_error check its effect',
+    max_dgram_qlen: 'no net.unix.max_dgram_qlen tunable: the limit is the constant MAX_DGRAM_QLEN (10) in assembly/syscalls/data.ts; unconnected_sent_until_error and connected_sent_until_error check its effect',
   },
   syn_retransmit_schedule: {
-    tcp_tw_reuse: 'no net.ipv4.tcp_tw_reuse tunable: connect() never takes a 4-tuple a TIME_WAIT socket holds (connInsert in assembly/port_table.ts chooseConnectPort and assembly/connect.ts), which is tcp_tw_reuse = 0',
-    tcp_rto_min_us: 'no net.ipv4.tcp_rto_min_us tunable: there is no RTT-based RTO (nothing is lost in flight, so only SYN and SYN-ACK are retransmitted, on the fixed TCP_TIMEOUT_INIT of 1 s in assembly/tcp.ts)',
+    tcp_tw_reuse: 'no net.ipv4.tcp_tw_reuse tunable: connect() never takes a 4-tuple a TIME_WAIT socket holds (connInsert in assembly/tables/ports.ts chooseConnectPort and assembly/syscalls/connect.ts), which is tcp_tw_reuse = 0',
+    tcp_rto_min_us: 'no net.ipv4.tcp_rto_min_us tunable: there is no RTT-based RTO (nothing is lost in flight, so only SYN and SYN-ACK are retransmitted, on the fixed TCP_TIMEOUT_INIT of 1 s in assembly/tcp/rto.ts)',
   },
 };
 

@@ -1,0 +1,130 @@
+// storage/timer_heap.ts: simulated time and the event queue, a binary min-heap ordered by (time, seq).
+import { NO_EVENT, nextTime, nowUs, pending, pop, popped, schedule, setNow, timersInit } from "../storage/timer_heap";
+
+// Fields of the popped event (storage/timer_heap.ts Event).
+function poppedTime(): i64 { return popped.time; }
+function poppedSeq(): u32 { return popped.seq; }
+function poppedKind(): u32 { return popped.kind; }
+function poppedA(): u32 { return popped.a; }
+function poppedB(): u32 { return popped.b; }
+
+/** Schedules an event `delay` us from now that carries `tag` in its `a` field. */
+function event(delay: i64, tag: u32): u32 { return schedule(delay, 1, tag, 0, 0, 0); }
+
+/** Pops the next event and returns its tag. */
+function nextTag(): u32 { pop(); return poppedA(); }
+
+/** A deterministic LCG (Numerical Recipes constants), so runs are reproducible. */
+let lcg: u32 = 12345;
+function random(): u32 { lcg = lcg * 1664525 + 1013904223; return lcg >> 8; }
+
+describe("event queue", () => {
+  beforeEach(() => { timersInit(); lcg = 12345; });
+
+  it("has no next time (-1) when nothing is scheduled", () => {
+    expect(nextTime()).toBe(NO_EVENT);
+    expect(pending()).toBe(0);
+  });
+
+  it("schedules relative to the current time", () => {
+    setNow(1000);
+    event(5, 0);
+    expect(nextTime()).toBe(1005);
+    expect(nowUs()).toBe(1000);
+  });
+
+  it("gives the earliest due time as nextTime, whatever the scheduling order", () => {
+    event(300, 0); event(100, 1); event(200, 2);
+    expect(nextTime()).toBe(100);
+    pop();
+    expect(nextTime()).toBe(200);
+    pop(); pop();
+    expect(nextTime()).toBe(NO_EVENT);
+  });
+
+  it("fires events in time order", () => {
+    event(30, 3); event(10, 1); event(40, 4); event(20, 2);
+    expect(nextTag()).toBe(1);
+    expect(nextTag()).toBe(2);
+    expect(nextTag()).toBe(3);
+    expect(nextTag()).toBe(4);
+    expect(pending()).toBe(0);
+  });
+
+  it("fires events due at the same time in the order they were scheduled", () => {
+    for (let i: u32 = 0; i < 10; i++) event(50, i);
+    event(10, 100);
+    let wrong = 0;
+    expect(nextTag()).toBe(100);
+    for (let i: u32 = 0; i < 10; i++) if (nextTag() != i) wrong++;
+    expect(wrong).toBe(0);
+  });
+
+  it("fires an event scheduled by a handler after the ones already due at that time", () => {
+    event(0, 1); event(0, 2);
+    expect(nextTag()).toBe(1);
+    event(0, 3);                     // a handler sends a packet at the same instant
+    expect(nextTag()).toBe(2);
+    expect(nextTag()).toBe(3);
+  });
+
+  it("returns increasing, nonzero seqs and copies every field into popped", () => {
+    let s1 = schedule(7, 9, 11, 12, 13, 14);
+    let s2 = event(8, 0);
+    expect(s1).toBeGreaterThan(0);
+    expect(s2).toBeGreaterThan(s1);
+    pop();
+    expect(poppedTime()).toBe(7);
+    expect(poppedSeq()).toBe(s1);
+    expect(poppedKind()).toBe(9);
+    expect(poppedA()).toBe(11);
+    expect(popped.aGen).toBe(12);
+    expect(poppedB()).toBe(13);
+    expect(popped.bGen).toBe(14);
+  });
+
+  it("restarts seq and time from zero on timersInit", () => {
+    setNow(99);
+    let first = event(1, 0);
+    timersInit();
+    expect(nowUs()).toBe(0);
+    expect(pending()).toBe(0);
+    expect(event(1, 0)).toBe(first);
+  });
+
+  it("pops 5000 random events (time, seq) sorted, growing past 256 entries", () => {
+    const N = 5000;
+    // Keys sort as (time, scheduling order); tags are the scheduling order.
+    let keys = new Array<i64>(N);
+    for (let i = 0; i < N; i++) {
+      let t = <i64>(random() % 700);   // many equal times
+      event(t, <u32>i);
+      keys[i] = (t << 20) | <i64>i;
+    }
+    expect(pending()).toBe(N);
+    keys.sort((x: i64, y: i64): i32 => x < y ? -1 : x > y ? 1 : 0);
+    let wrong = 0;
+    for (let i = 0; i < N; i++) {
+      pop();
+      if (poppedTime() != keys[i] >> 20 || <i64>poppedA() != (keys[i] & 0xfffff)) wrong++;
+    }
+    expect(wrong).toBe(0);
+    expect(nextTime()).toBe(NO_EVENT);
+  });
+
+  it("stays sorted when random pushes and pops interleave", () => {
+    let wrong = 0;
+    let lastTime: i64 = -1, lastSeq: u32 = 0;
+    for (let round = 0; round < 3000; round++) {
+      event(<i64>(random() % 50), 0);
+      event(<i64>(random() % 50), 0);
+      pop();
+      // Time never goes back for a queue drained at "now" = the popped time.
+      if (poppedTime() < lastTime || (poppedTime() == lastTime && poppedSeq() <= lastSeq)) wrong++;
+      lastTime = poppedTime(); lastSeq = poppedSeq();
+      setNow(lastTime);
+    }
+    expect(wrong).toBe(0);
+    expect(pending()).toBe(3000);
+  });
+});

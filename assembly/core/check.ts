@@ -1,0 +1,94 @@
+// The consistency check (sk_check): walks every table and says which invariant, if any,
+// is broken -- in the spirit of FreeBSD's KASSERTs and Linux's WARN_ON_ONCE, but as an
+// export the tests call after every step. O(tables): for tests and debugging, never on
+// a per-call path. Returns 0, or the negative number of the first broken invariant.
+
+import { aqAt, aqLen, incqFirst, incqLen, synqFirst, synqLen } from "./accept_queue";
+import { fdEntriesCap, fdEntry, fdsUsed } from "./fd_table";
+import { Flag, Off, getU16, getU32, getU8, hasFlag, socketsHighWater, socketsLive } from "./socket";
+import { SocketState, getState } from "./state";
+import { EPOLL_DOMAIN } from "../io/epoll";
+import { bindHeadOf, bindUsersOf, listenHeadOf } from "../tables/ports";
+import { connContains, connCount, tupleKey } from "../tables/tuples";
+import { proto, timeWaitSockets } from "../tcp/teardown";
+
+export function checkAll(): i32 {
+  let hw = socketsHighWater();
+  // 1. Descriptors name live sockets that know their descriptor.
+  let used: u32 = 0;
+  for (let fd: u32 = 0; fd < fdEntriesCap(); fd++) {
+    let e = fdEntry(fd);
+    if (e == 0) continue;
+    used++;
+    if (e == 1) continue;
+    let s = e - 2;
+    if (s >= hw || getState(s) == SocketState.FREE) return -1;
+    if (getU32(s, Off.FD) != fd) return -2;
+  }
+  if (used != fdsUsed()) return -3;
+  let live: u32 = 0, tupled: u32 = 0, tw: u32 = 0, listening: u32 = 0;
+  for (let s: u32 = 0; s < hw; s++) {
+    let st = getState(s);
+    if (st == SocketState.FREE) continue;
+    live++;
+    let fd = <i32>getU32(s, Off.FD);
+    if (fd >= 0 && fdEntry(<u32>fd) != s + 2) return -4;
+    if (getU8(s, Off.DOMAIN) == EPOLL_DOMAIN) continue;
+    if (st == SocketState.TIME_WAIT) {
+      tw++;
+      if (fd >= 0 || !hasFlag(s, Flag.ORPHAN)) return -5;   // TIME_WAIT belongs to no descriptor
+    }
+    if (hasFlag(s, Flag.ORPHAN) && fd >= 0) return -6;
+    // Epoll registrations belong to a descriptor (eventpoll_release): a socket no
+    // descriptor names (an orphan, TIME_WAIT, a queued child) is watched by nothing.
+    if (fd < 0 && getU32(s, Off.WATCH) != 0) return -20;
+    if (hasFlag(s, Flag.TUPLED)) {
+      tupled++;
+      let key = tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT));
+      if (!connContains(key)) return -7; // one entry per TUPLED socket: the count below
+    }
+    if (st == SocketState.LISTEN) {
+      listening++;
+      if (getU8(s, Off.DOMAIN) == 1) continue;
+      // 4. On its port's listener list.
+      let found = false;
+      for (let n = listenHeadOf(getU16(s, Off.LPORT)); n != 0; n = getU32(n - 1, Off.QNEXT)) if (n == s + 1) { found = true; break; }
+      if (!found) return -8;
+      let id = getU32(s, Off.AUX) - 1;
+      // 5. Queued connections belong to this listener and to no descriptor.
+      for (let i: u32 = 0; i < aqLen(id); i++) {
+        let c = aqAt(id, i);
+        if (getU32(c, Off.PARENT) != s + 1 || <i32>getU32(c, Off.FD) >= 0) return -9;
+        let cs = getState(c);
+        if (cs == SocketState.FREE || cs == SocketState.SYN_RECEIVED || cs == SocketState.LISTEN) return -10;
+      }
+      let n: u32 = 0;
+      for (let r = synqFirst(id); r != 0; r = getU32(r - 1, Off.QNEXT)) {
+        n++;
+        if (getState(r - 1) != SocketState.SYN_RECEIVED || getU32(r - 1, Off.PARENT) != s + 1) return -11;
+      }
+      if (n != synqLen(id)) return -12;
+      n = 0;
+      for (let w = incqFirst(id); w != 0; w = getU32(w - 1, Off.QNEXT)) n++;
+      if (n != incqLen(id)) return -13;
+    }
+  }
+  if (live != socketsLive()) return -14;
+  if (tupled != connCount()) return -15;
+  if (tw != timeWaitSockets()) return -16;
+  // 3. Bind lists: links, ports, and the count of bind()-owned members.
+  for (let proto: u32 = 0; proto < 2; proto++) {
+    for (let port: u32 = 0; port < 65536; port++) {
+      let users: u32 = 0, prev: u32 = 0;
+      for (let n = bindHeadOf(proto, port); n != 0; n = getU32(n - 1, Off.BNEXT)) {
+        let s = n - 1;
+        if (getState(s) == SocketState.FREE || !hasFlag(s, Flag.HASHED)) return -17;
+        if (getU16(s, Off.LPORT) != port || getU32(s, Off.BPREV) != prev) return -18;
+        if (!hasFlag(s, Flag.CONNBOUND)) users++;
+        prev = n;
+      }
+      if (users != bindUsersOf(proto, port)) return -19;
+    }
+  }
+  return 0;
+}

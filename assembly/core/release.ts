@@ -1,0 +1,52 @@
+// The one door through which a socket is freed (Linux sk_free -> __sk_destruct,
+// FreeBSD sofree): whichever path ended it -- close(), a reset, the end of TIME_WAIT,
+// a request that timed out, a listener that stopped, socket() failing with EMFILE --
+// sockDestroy releases everything the socket still holds, so no path frees a subset.
+//
+// What a descriptor holds is released earlier, by close() itself (syscalls/close.ts
+// sysClose: its epoll registrations, as Linux eventpoll_release does from __fput);
+// sockDestroy drops any left too, for sockets that never had one.
+
+import { incqRemove, synqRemove } from "./accept_queue";
+import { Flag, Flag2, Off, getU16, getU32, getU8, hasFlag, sockFree } from "./socket";
+import { SocketState, getState, setState } from "./state";
+import { EPOLL_DOMAIN, instFree, unwatchAll } from "../io/epoll";
+import { rxFree } from "../io/rx_queue";
+import { listenStop } from "../syscalls/close";
+import { protoIndex, unhashBind } from "../tables/ports";
+import { connRemove, tupleKey } from "../tables/tuples";
+import { unixOwner, unixRelease } from "../tables/unix_names";
+import { listenerId } from "../tcp/listener";
+import { timeWaitLeaves } from "../tcp/teardown";
+
+export function sockDestroy(s: u32): void {
+  if (!ASC_NO_ASSERT) assert(<i32>getU32(s, Off.FD) < 0, "sockDestroy: a descriptor still names the socket");
+  let st = getState(s);
+  if (getU8(s, Off.DOMAIN) == EPOLL_DOMAIN) {
+    let n = getU32(s, Off.AUX);
+    if (n != 0) instFree(n - 1);                   // its registrations
+  } else {
+    if (st == SocketState.LISTEN) {
+      if (getU32(s, Off.AUX) != 0) listenStop(s);  // the SYN and accept queues, the record
+    } else if (st == SocketState.SYN_RECEIVED) {
+      synqRemove(listenerId(getU32(s, Off.PARENT) - 1), s);
+    } else if (st == SocketState.TIME_WAIT) {
+      timeWaitLeaves();
+    }
+    if ((getU8(s, Off.FLAGS2) & Flag2.FILTERED) != 0) {
+      incqRemove(listenerId(getU32(s, Off.PARENT) - 1), s); // an accept filter's queue
+    }
+    if (hasFlag(s, Flag.TUPLED)) {                // the 4-tuple
+      connRemove(tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT)));
+    }
+    unhashBind(s, protoIndex(getU8(s, Off.TYPE))); // the port
+    let name = getU32(s, Off.UNAME);               // an AF_UNIX name it owns
+    if (name != 0 && unixOwner(name - 1) == s + 1) unixRelease(name - 1);
+    rxFree(s);                                      // the receive queue
+  }
+  unwatchAll(s);                                    // epoll registrations
+  // A pending timer needs nothing: its event names (slot, generation), and sockFree
+  // changes the generation, so the event is dropped when it comes due.
+  setState(s, SocketState.FREE);
+  sockFree(s);
+}

@@ -1,0 +1,192 @@
+// Personality policy: every place where Linux, FreeBSD and POSIX disagree is decided
+// here, as a named rule with its source and its row in docs/personalities.md; no other
+// file compares personalities. Errors are returned as Errno names. The tunables and
+// their per-personality defaults are in policy/tunables.ts.
+//
+// Every rule reads the personality through this module, so that a later change can
+// make it per host (the network issue).
+
+import { Errno } from "../core/errno";
+import { Tunable, resetTunables, tunable } from "./tunables";
+
+export enum Personality {
+  Linux = 0,
+  FreeBSD = 1,
+  Posix = 2,
+}
+let personality: Personality = Personality.Linux;
+
+/** sk_init: the personality, and every tunable at its default for it. */
+export function setDefaults(p: Personality): void {
+  personality = p;
+  resetTunables(p);
+}
+
+export function getPersonality(): Personality { return personality; }
+
+// ---------------------------------------------------------------------------
+// listen(2) backlog
+
+/**
+ * The queue limit a listen(fd, backlog) call stores (Linux sk_max_ack_backlog,
+ * FreeBSD sol_qlimit).
+ */
+export function backlogLimit(backlog: i32): u32 {
+  let somax = <u32>tunable(Tunable.Somaxconn);
+  switch (personality) {
+    case Personality.Linux:
+      // net/socket.c __sys_listen: "if ((unsigned int)backlog > somaxconn) backlog = somaxconn;"
+      // so a negative backlog, seen as unsigned, becomes somaxconn.
+      return <u32>backlog > somax ? somax : <u32>backlog;
+    case Personality.FreeBSD:
+      // sys/kern/uipc_socket.c solisten_proto: "if (backlog < 0 || backlog > somaxconn) backlog = somaxconn;"
+      return backlog < 0 || <u32>backlog > somax ? somax : <u32>backlog;
+    default:
+      // POSIX listen(3p): "If listen() is called with a backlog argument value that is
+      // less than 0, the function behaves as if it had been called with a backlog
+      // argument value of 0." Values above SOMAXCONN are reduced to it.
+      if (backlog < 0) return 0;
+      return <u32>backlog > somax ? somax : <u32>backlog;
+  }
+}
+
+/**
+ * Whether a listener whose accept queue holds `qlen` connections must turn the
+ * next one away.
+ */
+export function acceptQueueFull(qlen: u32, limit: u32): bool {
+  switch (personality) {
+    case Personality.Linux:
+      // include/net/sock.h sk_acceptq_is_full: "return READ_ONCE(sk->sk_ack_backlog) >
+      // READ_ONCE(sk->sk_max_ack_backlog);" -- '>' since commit 64a146513f8f ("[NET]:
+      // Revert incorrect accept queue backlog changes."), so backlog N admits N+1.
+      return qlen > limit;
+    case Personality.FreeBSD:
+      // sys/kern/uipc_socket.c sonewconn: "if (head->sol_qlen > 3 * head->sol_qlimit / 2)"
+      // refuses; sol_qlimit <= somaxconn (an int) so 3 * qlimit cannot overflow u32.
+      return qlen > (3 * limit) / 2;
+    default:
+      // POSIX leaves the length to the implementation; this personality takes backlog
+      // literally, with an implementation-defined minimum of 1 for backlog 0
+      // (listen(3p): "the length of the listen queue may be set to an
+      // implementation-defined minimum value").
+      return qlen >= (limit == 0 ? 1 : limit);
+  }
+}
+
+/** The most connections the accept queue can hold for a limit (for sizing and ss Send-Q). */
+export function acceptQueueCapacity(limit: u32): u32 {
+  switch (personality) {
+    case Personality.Linux: return limit + 1;
+    case Personality.FreeBSD: return (3 * limit) / 2 + 1;
+    default: return limit == 0 ? 1 : limit;
+  }
+}
+
+/**
+ * Error for listen() on an unbound AF_UNIX stream/seqpacket socket.
+ * Linux net/unix/af_unix.c unix_listen: "if (!READ_ONCE(u->addr)) goto out;" with err = -EINVAL.
+ * FreeBSD sys/kern/uipc_usrreq.c uipc_listen: "if (unp->unp_vnode == NULL) ... error = EINVAL"
+ * is what the code says, but listen(2) documents EDESTADDRREQ; POSIX listen(3p) lists
+ * EDESTADDRREQ "The socket is not bound to a local address, and the protocol does not
+ * support listening on an unbound socket."
+ */
+export function unixListenUnboundErrno(): i32 {
+  return personality == Personality.Linux ? Errno.EINVAL : Errno.EDESTADDRREQ;
+}
+
+/**
+ * Whether accept() (not accept4) copies O_NONBLOCK from the listener.
+ * Linux accept(2): "On Linux, the new socket returned by accept() does not inherit file
+ * status flags such as O_NONBLOCK". FreeBSD accept(2): "the new socket ... inherits the
+ * file status flags (O_NONBLOCK, O_ASYNC) of the listening socket" (kern_accept with
+ * ACCEPT4_INHERIT). POSIX leaves it unspecified; we follow Linux.
+ */
+export function acceptInheritsNonblock(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * What an AF_UNIX connect() meets when the listener's backlog is full.
+ * Linux unix_stream_connect: nonblocking -> EAGAIN (blocking sleeps; the sync API never
+ * blocks, so also EAGAIN). FreeBSD uipc_connect -> sonewconn fails -> ECONNREFUSED at once.
+ */
+export function unixFullErrno(): i32 {
+  return personality == Personality.FreeBSD ? Errno.ECONNREFUSED : Errno.EAGAIN;
+}
+
+/**
+ * Whether, with syncookies off, the last quarter of tcp_max_syn_backlog is kept for
+ * peers that completed a connection before (Linux tcp_conn_request: "Without
+ * syncookies last quarter of backlog is filled with destinations, proven to be
+ * alive."). FreeBSD's syncache has no such rule; POSIX follows Linux.
+ */
+export function synBacklogReservesProven(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * Whether shutdown(SHUT_RD) on a listener stops it listening.
+ * Linux net/ipv4/af_inet.c inet_shutdown: "case TCP_LISTEN: if (!(how & RCV_SHUTDOWN))
+ * break; fallthrough; case TCP_SYN_SENT: err = sk->sk_prot->disconnect(sk, O_NONBLOCK);"
+ * and tcp_disconnect -> inet_csk_listen_stop resets the queue.
+ * FreeBSD sys/kern/uipc_socket.c soshutdown: on a listening socket SHUT_RD/SHUT_RDWR
+ * set so_error = ECONNABORTED and wake accept() (which returns it once); the socket
+ * keeps listening and shutdown() returns ENOTCONN.
+ */
+export function shutdownStopsListener(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * Error for accept() on a datagram socket. Linux sock_no_accept: EOPNOTSUPP. FreeBSD
+ * kern_accept4 -> solisten-less socket: "if (!SOLISTENING(head)) error = EINVAL".
+ * POSIX accept(3p) lists EOPNOTSUPP for "The socket type of the specified socket does
+ * not support accepting connections"; we follow Linux.
+ */
+export function acceptDatagramErrno(): i32 {
+  return personality == Personality.FreeBSD ? Errno.EINVAL : Errno.EOPNOTSUPP;
+}
+
+/**
+ * Whether AF_UNIX has abstract names (sun_path[0] == 0). Linux unix(7) does; FreeBSD
+ * reads sun_path as a C string, so a leading NUL is the empty path (namei: ENOENT).
+ * POSIX follows Linux.
+ */
+export function unixAbstractNames(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * Whether bind() of an AF_UNIX socket with only sun_family (addrlen 2) autobinds an
+ * abstract name (Linux unix_bind: "if (addr_len == offsetof(struct sockaddr_un,
+ * sun_path) && sunaddr->sun_family == AF_UNIX) return unix_autobind(sk);"). FreeBSD
+ * uipc_bindat: "namelen = soun->sun_len - offsetof(struct sockaddr_un, sun_path); if
+ * (namelen <= 0) return (EINVAL);" -- no autobind. POSIX follows Linux.
+ */
+export function unixAutobinds(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * Whether the TCP_DEFER_ACCEPT option exists (include/uapi/linux/tcp.h, value 9).
+ * FreeBSD's tcp.h has no option 9: accept filters do its work (acceptFilters below).
+ */
+export function tcpDeferAcceptExists(): bool { return personality != Personality.FreeBSD; }
+
+/** Whether SO_ACCEPTFILTER exists (FreeBSD sys/sys/socket.h 0x1000, accept_filter(9)). */
+export function acceptFiltersExist(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * The SYN-queue length past which a SYN is answered with a cookie or dropped, for a
+ * listener whose backlog is `limit`. Linux tcp_conn_request: "if ((syncookies == 2 ||
+ * inet_csk_reqsk_queue_is_full(sk)) && !isn)", inet_csk_reqsk_queue_is_full being
+ * "reqsk_queue_len > sk_max_ack_backlog" since commit 3479c7549fb1 ("tcp/dccp: allow
+ * a connection when sk_max_ack_backlog is zero"). FreeBSD's syncache is bounded by its
+ * own cache_limit, here tcp_max_syn_backlog. POSIX follows Linux.
+ */
+export function synQueueLimit(limit: u32): u32 {
+  return personality == Personality.FreeBSD ? <u32>tunable(Tunable.TcpMaxSynBacklog) : limit;
+}
+
+/**
+ * Whether a SYN is dropped when the accept queue is already full. Linux
+ * tcp_conn_request: "if (sk_acceptq_is_full(sk)) { NET_INC_STATS(...,
+ * LINUX_MIB_LISTENOVERFLOWS); goto drop; }" -- the client retransmits. FreeBSD does not
+ * look at the accept queue here: its syncache answers and sonewconn decides at the
+ * final ACK (tcp/listener.ts onAck). POSIX follows Linux.
+ *
+ * A personality that checks at the SYN may also complete a loopback handshake inside
+ * the SYN (tcp/listener.ts onSyn): the queue it checked still has room at the ACK.
+ */
+export function synChecksAcceptQueue(): bool { return personality != Personality.FreeBSD; }

@@ -1,0 +1,274 @@
+// The data path: send/recv on connected sockets and sendto/recvfrom on datagram
+// sockets. Bytes are copied once into the receiver's queue (io/rx_queue.ts) and once out.
+//
+// Stream sockets: a sender may have rcvbuf(peer) + sndbuf(self) bytes queued toward
+// its peer (what Linux holds in the receive queue plus the send queue on loopback);
+// beyond that send() says EAGAIN, and a partial write returns the count. Message
+// sockets keep boundaries.
+
+import { AF_INET6, AF_UNIX, MSG_DONTWAIT, MSG_PEEK, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM } from "../core/constants";
+import { Errno } from "../core/errno";
+import { Flag, Flag2, Off, getU16, getU32, getU8, hasFlag, isAlive, setU16, setU32, setU8, takeError } from "../core/socket";
+import { SocketState, getState, setState } from "../core/state";
+import { Stat, bump } from "../core/stats";
+import { rcvbufOf, sndbufOf } from "../io/buffers";
+import { wake } from "../io/epoll";
+import { REC_HDR, rxAppend, rxAppendRecord, rxLen, rxNextRecord, rxQueuedRecords, rxRead, rxReadRecord, rxVisible } from "../io/rx_queue";
+import { unixAbstractNames } from "../policy/personality";
+import { Tunable, tunable } from "../policy/tunables";
+import { NOT_LOCAL, connectTarget, formatInet, isWildcard, parseInet, sourceFor } from "../tables/addresses";
+import { chooseBindPort, findUdpReceiver, hashBind } from "../tables/ports";
+import { formatUnix, parseUnix, unixFind, unixOwner, unixOwnerGen } from "../tables/unix_names";
+import { filterCheck } from "../tcp/accept_filter";
+import { scheduleData } from "../tcp/events";
+import { dataArrivedAtRequest } from "../tcp/listener";
+import { abortOnData } from "../tcp/teardown";
+
+export const MSG_TRUNC: i32 = 0x20;
+export const MSG_WAITALL: i32 = 0x100;
+export const MSG_NOSIGNAL: i32 = 0x4000;
+const SEND_FLAGS: i32 = MSG_DONTWAIT | MSG_NOSIGNAL | 0x800 /* MSG_EOR */ | 0x8000 /* MSG_MORE */;
+const RECV_FLAGS: i32 = MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT | MSG_WAITALL;
+
+/** msg_flags of the last recv: MSG_TRUNC when a message did not fit (read with sk_msg_flags). */
+let lastMsgFlags: i32 = 0;
+export function msgFlags(): i32 { return lastMsgFlags; }
+
+/** Source of the last message read, for recvfrom: packed like a record's `from`. */
+let lastFrom: u32 = 0;
+let lastFromDomain: i32 = 0;
+
+function peerOf(s: u32): i32 {
+  let p = getU32(s, Off.AUX);
+  if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) return -1;
+  return <i32>(p - 1);
+}
+
+function isConnectedState(st: SocketState): bool {
+  return st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT;
+}
+
+/** send() on a connected stream or seqpacket socket (tcp_sendmsg_locked, unix_stream_sendmsg, unix_seqpacket_sendmsg). */
+export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
+  if (len < 0) return -Errno.EINVAL;
+  if ((flags & ~SEND_FLAGS) != 0) return -Errno.EOPNOTSUPP;
+  let type = getU8(s, Off.TYPE);
+  if (type == <u32>SOCK_DGRAM) return sysSendto(s, buf, len, flags, 0, 0);
+  let unix = getU8(s, Off.DOMAIN) == <u32>AF_UNIX;
+  let st = getState(s);
+  // "if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) goto do_error;" -> the error, else EPIPE
+  if (!unix) {
+    let e = takeError(s);
+    if (e != 0) return -e;
+  }
+  // unix_stream_sendmsg checks SEND_SHUTDOWN and the peer, never sk_err (recv reports it).
+  if (hasFlag(s, Flag.SEND_SHUT)) return -Errno.EPIPE;
+  if (!isConnectedState(st)) {
+    if (unix) return -Errno.ENOTCONN;                    // "other = unix_peer(sk); if (!other) goto out_err;"
+    // sk_stream_wait_connect: "if ((1 << sk->sk_state) & ~(TCPF_SYN_SENT | TCPF_SYN_RECV)) return -EPIPE; if (!*timeo_p) return -EAGAIN;"
+    return st == SocketState.SYN_SENT ? -Errno.EAGAIN : -Errno.EPIPE;
+  }
+  let p = peerOf(s);
+  if (p < 0) return -Errno.EPIPE;
+  let peer = <u32>p;
+  if (unix && (hasFlag(peer, Flag.RCV_SHUT) || hasFlag(peer, Flag.ORPHAN))) return -Errno.EPIPE;
+  if (type == <u32>SOCK_SEQPACKET) {
+    // unix_seqpacket_sendmsg -> unix_dgram_sendmsg: "if (len > READ_ONCE(sk->sk_sndbuf) - 32) goto out;" EMSGSIZE
+    if (<u32>len > sndbufOf(s) - 32) return -Errno.EMSGSIZE;
+    if (rxLen(peer) + <u32>len + REC_HDR > rcvbufOf(peer) + sndbufOf(s)) return -Errno.EAGAIN;
+    rxAppendRecord(peer, buf, <u32>len, 0, true);
+    wake(peer);
+    return len;
+  }
+  let room = rcvbufOf(peer) + sndbufOf(s);
+  let used = rxLen(peer);
+  let n = used >= room ? 0 : min(<u32>len, room - used);
+  if (n == 0) return len == 0 ? 0 : -Errno.EAGAIN;
+  let delay = unix ? 0 : tunable(Tunable.LinkDelayUs);
+  if (!unix) {
+    let pst = getState(peer);
+    if ((pst == SocketState.FIN_WAIT_1 || pst == SocketState.FIN_WAIT_2) && hasFlag(peer, Flag.RCV_SHUT)) {
+      // The peer no longer reads (its user closed it or shut it down for reading): the
+      // segment is answered with a reset, not queued (tcp_rcv_state_process,
+      // FIN_WAIT states: TCPAbortOnData + tcp_reset).
+      abortOnData(peer, s);
+      return <i32>n;
+    }
+  }
+  rxAppend(peer, buf, n, delay == 0);
+  if (!unix) {
+    if (delay != 0) scheduleData(peer, n, 0);   // promotion and filters when it arrives
+    else {
+      if (getState(peer) == SocketState.SYN_RECEIVED) dataArrivedAtRequest(peer);
+      filterCheck(peer);
+    }
+  }
+  wake(peer);
+  return <i32>n;
+}
+
+/** recv() (tcp_recvmsg_locked / unix_stream_recvmsg / unix_dgram_recvmsg). */
+export function sysRecv(s: u32, buf: usize, len: i32, flags: i32, addr: usize, lenPtr: usize): i32 {
+  if (len < 0) return -Errno.EINVAL;
+  if ((flags & ~RECV_FLAGS) != 0) return -Errno.EOPNOTSUPP;
+  lastMsgFlags = 0;
+  let type = getU8(s, Off.TYPE);
+  let st = getState(s);
+  let peekOnly = (flags & MSG_PEEK) != 0;
+  if (type == <u32>SOCK_STREAM) {
+    // unix_stream_read_generic: "if (unlikely(READ_ONCE(sk->sk_state) != TCP_ESTABLISHED)) { err = -EINVAL; goto out; }"
+    if (getU8(s, Off.DOMAIN) == <u32>AF_UNIX && st != SocketState.ESTABLISHED) return -Errno.EINVAL;
+    if (st == SocketState.LISTEN) return -Errno.ENOTCONN;
+    // tcp_recvmsg: the target is at least one byte, so len 0 reads 0 only when data waits.
+    if (len == 0 && rxVisible(s) != 0) return 0;
+    let n = rxRead(s, buf, <u32>len, peekOnly);
+    if (n > 0) {
+      if (!peekOnly) { let p = peerOf(s); if (p >= 0) wake(<u32>p); }
+      if (addr != 0) store<i32>(lenPtr, 0);
+      return <i32>n;
+    }
+    return noData(s, st);
+  }
+  let rec = rxNextRecord(s);
+  if (rec < 0) {
+    if (type == <u32>SOCK_DGRAM) {
+      let e = takeError(s);
+      if (e != 0) return -e;
+      if (hasFlag(s, Flag.RCV_SHUT)) return 0;
+      return -Errno.EAGAIN;
+    }
+    if (st == SocketState.LISTEN) return -Errno.ENOTCONN;
+    return noData(s, st);
+  }
+  let mlen = <u32>rec;
+  let from = <u32>(rec >> 32);
+  rxReadRecord(s, buf, <u32>len, peekOnly);
+  if (mlen > <u32>len) lastMsgFlags |= MSG_TRUNC;
+  if (!peekOnly && type == <u32>SOCK_SEQPACKET) { let p = peerOf(s); if (p >= 0) wake(<u32>p); }
+  if (addr != 0) {
+    // unix_copy_addr: an unnamed sender leaves msg_namelen at 0.
+    let n = getU8(s, Off.DOMAIN) == <u32>AF_UNIX
+      ? (from == 0 ? 0 : formatUnix(<i32>from - 1, scratchName))
+      : formatInet(from >> 16, from & 0xffff, <i32>getU8(s, Off.DOMAIN), scratchName);
+    if (type == <u32>SOCK_SEQPACKET) n = 0;
+    let room = load<i32>(lenPtr);
+    memory.copy(addr, scratchName, <usize>(room < n ? max(room, 0) : n));
+    store<i32>(lenPtr, n);
+  }
+  // "MSG_TRUNC: return the real length of the packet, even when it was longer than the buffer"
+  return (flags & MSG_TRUNC) != 0 ? <i32>mlen : <i32>min(mlen, <u32>len);
+}
+
+const scratchName = memory.data(112);
+
+/** No bytes queued: a pending error first, then end of file, then ENOTCONN or EAGAIN. */
+function noData(s: u32, st: SocketState): i32 {
+  // tcp_recvmsg_locked: "if (sock_flag(sk, SOCK_DONE)) break;" comes before sk_err:
+  // after a FIN, end of file; a later reset's error waits for the next send.
+  if ((getU8(s, Off.FLAGS2) & Flag2.DONE) != 0) return 0;
+  let e = takeError(s);
+  if (e != 0) return -e;
+  if (hasFlag(s, Flag.RCV_SHUT)) return 0;
+  if (st == SocketState.UNBOUND || st == SocketState.BOUND || (st == SocketState.CLOSED && !hasFlag(s, Flag.WASCONN)))
+    return -Errno.ENOTCONN;
+  if (st == SocketState.CLOSED || st == SocketState.TIME_WAIT) return 0;
+  return -Errno.EAGAIN;
+}
+
+/** Largest UDP payload: 65535 - IP header - UDP header (ip_append_data's EMSGSIZE). */
+function udpMax(domain: u32): u32 { return domain == <u32>AF_INET6 ? 65527 : 65507; }
+
+/** sendto() on a datagram socket (udp_sendmsg, unix_dgram_sendmsg); other sockets ignore addr. */
+export function sysSendto(s: u32, buf: usize, len: i32, flags: i32, addr: usize, alen: i32): i32 {
+  if (len < 0) return -Errno.EINVAL;
+  if ((flags & ~SEND_FLAGS) != 0) return -Errno.EOPNOTSUPP;
+  let type = getU8(s, Off.TYPE);
+  if (type != <u32>SOCK_DGRAM) {
+    // Connection-oriented: tcp_sendmsg ignores the address; a connected unix socket
+    // given one says EISCONN (unix_stream_sendmsg).
+    if (addr != 0 && getU8(s, Off.DOMAIN) == <u32>AF_UNIX) return isConnectedState(getState(s)) ? -Errno.EISCONN : -Errno.EOPNOTSUPP;
+    return sysSend(s, buf, len, flags);
+  }
+  let domain = getU8(s, Off.DOMAIN);
+  if (domain == <u32>AF_UNIX) return unixDgramSend(s, buf, len, addr, alen);
+  let dst: u32, dport: u32;
+  if (addr != 0) {
+    let parsed = parseInet(addr, alen, <i32>domain);
+    if (parsed < 0) return <i32>parsed;
+    dst = <u32>(parsed >> 16); dport = <u32>(parsed & 0xffff);
+    if (dst == NOT_LOCAL) return -Errno.ENETUNREACH;
+    dst = connectTarget(dst);
+    // udp_sendmsg: "if (dport == 0) return -EINVAL;"
+    if (dport == 0) return -Errno.EINVAL;
+  } else {
+    // "if (sk->sk_state != TCP_ESTABLISHED) return -EDESTADDRREQ;"
+    if (getState(s) != SocketState.ESTABLISHED) return -Errno.EDESTADDRREQ;
+    dst = getU16(s, Off.PADDR); dport = getU16(s, Off.PPORT);
+  }
+  if (<u32>len > udpMax(domain)) return -Errno.EMSGSIZE;
+  let e = takeError(s); // sock_alloc_send_pskb: "err = sock_error(sk); if (err != 0) goto failure;"
+  if (e != 0) return -e;
+  if (hasFlag(s, Flag.SEND_SHUT)) return -Errno.EPIPE;
+  if (!hasFlag(s, Flag.HASHED)) {
+    let p = chooseBindPort(s, 1);
+    if (p == 0) return -Errno.EAGAIN;
+    setU16(s, Off.LPORT, p);
+    hashBind(s, 1, p, false);
+    if (getState(s) == SocketState.UNBOUND) setState(s, SocketState.BOUND);
+  }
+  let src = isWildcard(getU16(s, Off.LADDR)) ? sourceFor(dst) : getU16(s, Off.LADDR);
+  let r = findUdpReceiver(dst, dport, src, getU16(s, Off.LPORT));
+  if (r < 0) {
+    // No socket: ICMP port unreachable. A connected socket learns ECONNREFUSED (__udp4_lib_err).
+    bump(Stat.UdpNoPorts);
+    if (getState(s) == SocketState.ESTABLISHED) { setU8(s, Off.SOERROR, Errno.ECONNREFUSED); wake(s); }
+    return len;
+  }
+  let rs = <u32>r;
+  if (rxLen(rs) + <u32>len + REC_HDR > rcvbufOf(rs)) {
+    // __udp_queue_rcv_skb: the receive buffer is full -> dropped (Udp: RcvbufErrors, InErrors).
+    bump(Stat.UdpRcvbufErrors);
+    return len;
+  }
+  rxAppendRecord(rs, buf, <u32>len, (src << 16) | getU16(s, Off.LPORT), true);
+  wake(rs);
+  return len;
+}
+
+const abstractFlag = memory.data(4);
+
+/** net.unix.max_dgram_qlen: datagrams a receiver may hold before senders see EAGAIN. */
+const MAX_DGRAM_QLEN: u32 = 10;
+
+function unixDgramSend(s: u32, buf: usize, len: i32, addr: usize, alen: i32): i32 {
+  // "if (len > READ_ONCE(sk->sk_sndbuf) - 32) goto out;" EMSGSIZE
+  if (<u32>len > sndbufOf(s) - 32) return -Errno.EMSGSIZE;
+  let other: i32;
+  if (addr != 0) {
+    let n = parseUnix(addr, alen, abstractFlag);
+    if (n < 0) return n;
+    let abstract = load<u8>(abstractFlag) != 0;
+    if (abstract && !unixAbstractNames()) return -Errno.ENOENT; // the empty path
+    let id = unixFind(addr + 2, <u32>n);
+    if (id < 0) return abstract ? -Errno.ECONNREFUSED : -Errno.ENOENT;
+    let owner = unixOwner(<u32>id);
+    if (owner == 0 || !isAlive(owner - 1, unixOwnerGen(<u32>id))) return -Errno.ECONNREFUSED;
+    if (getU8(owner - 1, Off.TYPE) != <u32>SOCK_DGRAM) return abstract ? -Errno.ECONNREFUSED : -Errno.EPROTOTYPE;
+    other = <i32>(owner - 1);
+  } else {
+    other = peerOf(s);
+    if (getU32(s, Off.AUX) == 0) return -Errno.ENOTCONN;
+    if (other < 0) {
+      // The peer is gone: "unix_peer(sk) = NULL; ... err = -ECONNREFUSED" -- once; then ENOTCONN.
+      setU32(s, Off.AUX, 0);
+      return -Errno.ECONNREFUSED;
+    }
+  }
+  let o = <u32>other;
+  if (hasFlag(o, Flag.RCV_SHUT)) return -Errno.EPIPE;
+  // unix_recvq_full: "skb_queue_len(&sk->sk_receive_queue) > sk->sk_max_ack_backlog" (max_dgram_qlen)
+  if (rxQueuedRecords(o) > MAX_DGRAM_QLEN) { bump(Stat.UnixRefusedFull); return -Errno.EAGAIN; }
+  rxAppendRecord(o, buf, <u32>len, getU32(s, Off.UNAME), true);
+  wake(o);
+  return len;
+}

@@ -1,0 +1,113 @@
+// TCP packets and timers as events between sockets: the event kinds, sending a packet
+// (handled at once on loopback, or scheduled after the link delay), arming a socket's
+// timer, and the dispatch of every event when the clock moves (advance).
+//
+// With a link delay of 0 (loopback), a packet is handled the moment it is sent, so a
+// connect() to a listener with room completes inside the call, as it does on Linux
+// loopback. With a delay, each packet is an event on the simulated clock, and
+// requests wait in the listener's SYN queue for their final ACK.
+//
+// The handlers live by side: tcp/client.ts (SYN, SYN-ACK, SYN retransmits),
+// tcp/listener.ts (SYN at a listener, the final ACK, cookies, SYN-ACK retransmits),
+// tcp/teardown.ts (RST, FIN, TIME_WAIT), tcp/accept_filter.ts.
+
+import { Errno } from "../core/errno";
+import { sockDestroy } from "../core/release";
+import { Flag, Off, getGen, getU32, hasFlag, isAlive, setU32 } from "../core/socket";
+import { SocketState, getState } from "../core/state";
+import { Stat, bump } from "../core/stats";
+import { wake } from "../io/epoll";
+import { rxDeliver } from "../io/rx_queue";
+import { Tunable, tunable } from "../policy/tunables";
+import { CLOCK_END_US, nextTime, nowUs, pop, popped, schedule, setNow } from "../storage/timer_heap";
+import { filterCheck } from "./accept_filter";
+import { onSynAck, onSynRto } from "./client";
+import { dataArrivedAtRequest, onAck, onAckCookie, onSyn, onSynackRto } from "./listener";
+import { finish, onFin, onFinAck, onRst } from "./teardown";
+
+export const EV_SYN: u32 = 1;          // a = client
+export const EV_SYNACK: u32 = 2;       // a = client, b = request
+export const EV_SYNACK_COOKIE: u32 = 3;// a = client, b = listener
+export const EV_ACK: u32 = 4;          // a = request, b = client
+export const EV_ACK_COOKIE: u32 = 5;   // a = listener, b = client
+export const EV_RST: u32 = 6;          // a = socket that receives the reset
+export const EV_RST_REQ: u32 = 7;      // a = request that receives the reset
+export const EV_FIN: u32 = 8;          // a = peer that receives the FIN
+export const EV_SYN_RTO: u32 = 9;      // a = client (timer)
+export const EV_SYNACK_RTO: u32 = 10;  // a = request (timer)
+export const EV_DATA: u32 = 11;        // a = receiver, b = bytes, bGen = records: they arrive
+export const EV_FIN_ACK: u32 = 12;     // a = the socket whose FIN is acknowledged
+export const EV_CLOSE_TIMER: u32 = 13; // a = TIME_WAIT or orphaned FIN_WAIT_2 socket (timer)
+
+/** Sends a packet: handled now on loopback, or delivered after the link delay. */
+export function send(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32): void {
+  let d = tunable(Tunable.LinkDelayUs);
+  if (d == 0) handle(kind, a, aGen, b, bGen, 0);
+  else schedule(d, kind, a, aGen, b, bGen);
+}
+
+export function armTimer(s: u32, kind: u32, delay: i64): void {
+  setU32(s, Off.TIMER, schedule(delay, kind, s, getGen(s), 0, 0));
+}
+
+/** Bytes on the wire for `r` (link delay > 0). */
+export function scheduleData(r: u32, bytes: u32, records: u32): void {
+  schedule(tunable(Tunable.LinkDelayUs), EV_DATA, r, getGen(r), bytes, records);
+}
+
+/** Dispatches one packet or timer. `seq` is the event's seq (0 for loopback packets). */
+function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void {
+  switch (kind) {
+    case EV_SYN: onSyn(a, aGen); break;
+    case EV_SYNACK: onSynAck(a, aGen, b, bGen, false); break;
+    case EV_SYNACK_COOKIE: onSynAck(a, aGen, b, bGen, true); break;
+    case EV_ACK: onAck(a, aGen, b, bGen); break;
+    case EV_ACK_COOKIE: onAckCookie(a, aGen, b, bGen); break;
+    case EV_RST: if (isAlive(a, aGen)) onRst(a); break;
+    case EV_RST_REQ:
+      if (isAlive(a, aGen) && getState(a) == SocketState.SYN_RECEIVED) {
+        // tcp_check_req: "if (flg & (TCP_FLAG_RST|TCP_FLAG_SYN)) ... goto embryonic_reset"
+        bump(Stat.AttemptFails); bump(Stat.EmbryonicRsts);
+        sockDestroy(a);
+      }
+      break;
+    case EV_FIN: if (isAlive(a, aGen)) onFin(a, b, bGen); break;
+    case EV_FIN_ACK: if (isAlive(a, aGen)) onFinAck(a); break;
+    case EV_DATA:
+      if (isAlive(a, aGen)) {
+        rxDeliver(a, b, bGen);
+        wake(a);
+        if (getState(a) == SocketState.SYN_RECEIVED) dataArrivedAtRequest(a);
+        filterCheck(a);
+      }
+      break;
+    case EV_CLOSE_TIMER:
+      if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) {
+        let st = getState(a);
+        if (st == SocketState.TIME_WAIT || (st == SocketState.FIN_WAIT_2 && hasFlag(a, Flag.ORPHAN))) finish(a);
+      }
+      break;
+    case EV_SYN_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynRto(a); break;
+    case EV_SYNACK_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynackRto(a); break;
+  }
+}
+
+/**
+ * Moves the clock forward by `us` microseconds, firing every event due on the way in
+ * (time, seq) order. Returns the number of events handled.
+ */
+export function advance(us: i64): i32 {
+  if (us < 0 || us > CLOCK_END_US - nowUs()) return -Errno.EINVAL;
+  let end = nowUs() + us;
+  let n = 0;
+  while (true) {
+    let t = nextTime();
+    if (t > end) break;                    // NO_EVENT is later than any end
+    pop();
+    setNow(t);
+    handle(popped.kind, popped.a, popped.aGen, popped.b, popped.bGen, popped.seq);
+    n++;
+  }
+  setNow(end);
+  return n;
+}

@@ -1,0 +1,263 @@
+// The listener side of the handshake: a SYN at a listener (net/ipv4/tcp_input.c
+// tcp_conn_request), syncookies, the final ACK (tcp_minisocks.c tcp_check_req ->
+// tcp_v4_syn_recv_sock), accept-queue overflow, the SYN-ACK retransmit timer
+// (reqsk_timer_handler), and the child a completed handshake creates and what it
+// inherits from its listener (initServerSide: sk_clone_lock, __inet_inherit_port).
+
+import { aqLen, aqPush, lrCountDrop, lrFilter, lrLimit, synqAdd, synqLen, synqRemove } from "../core/accept_queue";
+import { sockDestroy } from "../core/release";
+import { Flag, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
+import { SockLayer, SocketState, getState, setSockLayer, setState } from "../core/state";
+import { Stat, bump } from "../core/stats";
+import { wake } from "../io/epoll";
+import { acceptQueueFull, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
+import { Tunable, tunable } from "../policy/tunables";
+import { isProven, markProven } from "../tables/addresses";
+import { findListener, hashBind } from "../tables/ports";
+import { tupleKey } from "../tables/tuples";
+import { filterEnqueue } from "./accept_filter";
+import { EV_RST, EV_SYNACK, EV_SYNACK_COOKIE, EV_SYNACK_RTO, armTimer, send } from "./events";
+import { TIMEOUT_INIT_US, synackRto } from "./rto";
+import { finOnEstablish } from "./teardown";
+
+/**
+ * Data reached a request still in the SYN queue (its final ACK was dropped): a data
+ * segment carries the ACK too, so the handshake completes now if the queue has room.
+ */
+export function dataArrivedAtRequest(r: u32): void {
+  let l = getU32(r, Off.PARENT) - 1;
+  let id = listenerId(l);
+  if (acceptQueueFull(aqLen(id), lrLimit(id))) return;
+  let c = getU32(r, Off.AUX) - 1;
+  promote(r, l, c);
+}
+
+// ---- listener side -------------------------------------------------------------
+
+/** Initialises a server-side socket (request or child) from its listener and client. */
+function initServerSide(s: u32, l: u32, c: u32): void {
+  let sp = sockPtr(s), lp = sockPtr(l), cp = sockPtr(c);
+  store<u16>(sp + Off.DOMAIN, load<u16>(lp + Off.DOMAIN));   // domain and type
+  store<u8>(sp + Off.PROTOCOL, load<u8>(lp + Off.PROTOCOL));
+  setSockLayer(s, SockLayer.SS_CONNECTED);      // once accepted
+  store<u32>(sp + Off.LADDR, load<u32>(cp + Off.PADDR));      // local = client's peer (addr, port)
+  store<u32>(sp + Off.PADDR, load<u32>(cp + Off.LADDR));      // peer = client's local
+  store<u32>(sp + Off.PARENT, l + 1);
+  store<u32>(sp + Off.AUX, c + 1);
+  store<u32>(sp + Off.PEERGEN, load<u32>(cp + Off.GEN));
+  store<u32>(sp + Off.SNDBUF, load<u32>(lp + Off.SNDBUF));     // sk_clone_lock copies the buffers
+  store<u32>(sp + Off.RCVBUF, load<u32>(lp + Off.RCVBUF));
+  // sk_clone_lock copies sk_reuse/sk_reuseport (a TIME_WAIT child keeps them for bind())
+  // and sk_shutdown (a listener shut down before listen() passes it on).
+  let inherited = load<u16>(lp + Off.FLAGS) & <u16>(Flag.REUSEADDR | Flag.REUSEPORT | Flag.RCV_SHUT | Flag.SEND_SHUT);
+  store<u16>(sp + Off.FLAGS, load<u16>(sp + Off.FLAGS) | <u16>(Flag.WASCONN | Flag.BINDLOCK) | inherited);
+  // __inet_inherit_port: the child joins the listener's bind bucket.
+  hashBind(s, 0, getU16(l, Off.LPORT), false);
+}
+
+export function listenerId(l: u32): u32 { return getU32(l, Off.AUX) - 1; }
+
+function countDrop(l: u32): void { bump(Stat.ListenDrops); lrCountDrop(listenerId(l)); }
+
+/** A SYN arrives for the client's destination (tcp_conn_request). */
+export function onSyn(c: u32, cGen: u32): void {
+  if (!isAlive(c, cGen) || getState(c) != SocketState.SYN_SENT) return;
+  let dst = getU16(c, Off.PADDR), dport = getU16(c, Off.PPORT);
+  let l = findListener(dst, dport, tupleKey(getU16(c, Off.LADDR), getU16(c, Off.LPORT), dst, dport));
+  if (l == NONE) {
+    // tcp_v4_rcv: no socket -> tcp_v4_send_reset.
+    bump(Stat.OutRsts);
+    send(EV_RST, c, cGen, 0, 0);
+    return;
+  }
+  let id = listenerId(l);
+  let limit = lrLimit(id);
+  let cookies = tunable(Tunable.TcpSyncookies);
+  let wantCookie = false;
+  // "if ((syncookies == 2 || inet_csk_reqsk_queue_is_full(sk)) && !isn)" (policy: synQueueLimit)
+  if (cookies == 2 || synqLen(id) > synQueueLimit(limit)) {
+    if (cookies != 0) {
+      // tcp_syn_flood_action
+      wantCookie = true;
+      if (cookies != 2) bump(Stat.TCPReqQFullDoCookies);
+    } else {
+      bump(Stat.TCPReqQFullDrop);
+      countDrop(l);
+      return;
+    }
+  }
+  // Accept queue full at the SYN: dropped silently, the client retransmits (policy:
+  // synChecksAcceptQueue, acceptQueueFull).
+  if (synChecksAcceptQueue() && acceptQueueFull(aqLen(id), limit)) {
+    bump(Stat.ListenOverflows);
+    countDrop(l);
+    return;
+  }
+  if (!wantCookie && cookies == 0 && synBacklogReservesProven()) {
+    // "Without syncookies last quarter of backlog is filled with destinations,
+    // proven to be alive."
+    let maxSyn = <u32>tunable(Tunable.TcpMaxSynBacklog);
+    if (maxSyn - synqLen(id) < (maxSyn >> 2) && !isProven(getU16(c, Off.LADDR))) {
+      countDrop(l);
+      return;
+    }
+  }
+  if (wantCookie) {
+    bump(Stat.SyncookiesSent);
+    send(EV_SYNACK_COOKIE, c, cGen, l, getGen(l));
+    return;
+  }
+  if (tunable(Tunable.LinkDelayUs) == 0 && synChecksAcceptQueue() && getU8(l, Off.DEFER) == 0) {
+    // Loopback: SYN-ACK and ACK would be handled inside this call, so the request
+    // would enter and leave the SYN queue at once, and the accept queue, checked just
+    // above, still has room when the ACK arrives. Build the child directly: the same
+    // states, counters and queues as the three-packet path, without its bookkeeping.
+    let ch = sockAlloc();
+    if (ch == NONE) { countDrop(l); return; }
+    setState(ch, SocketState.ESTABLISHED);
+    initServerSide(ch, l, c);
+    setU32(c, Off.TIMER, 0);
+    setFlag(c, Flag.WASCONN);
+    setU32(c, Off.AUX, ch + 1);
+    setU32(c, Off.PEERGEN, getGen(ch));
+    setState(c, SocketState.ESTABLISHED);
+    childReady(id, l, ch, c);
+    return;
+  }
+  let r = sockAlloc();
+  if (r == NONE) { countDrop(l); return; }
+  setState(r, SocketState.SYN_RECEIVED);
+  initServerSide(r, l, c);
+  synqAdd(id, r);
+  setU8(r, Off.RETRIES, 0);
+  let rGen = getGen(r);
+  send(EV_SYNACK, c, cGen, r, rGen);
+  if (isAlive(r, rGen) && getState(r) == SocketState.SYN_RECEIVED) armTimer(r, EV_SYNACK_RTO, TIMEOUT_INIT_US);
+}
+
+/** Tells the client its server side is gone; used for resets the kernel sends. */
+export function resetPeer(s: u32): void {
+  let p = getU32(s, Off.AUX);
+  if (p == 0) return;
+  bump(Stat.OutRsts);
+  send(EV_RST, p - 1, getU32(s, Off.PEERGEN), 0, 0);
+}
+
+function promote(r: u32, l: u32, c: u32): void {
+  let id = listenerId(l);
+  synqRemove(id, r);
+  setU32(r, Off.TIMER, 0);
+  clearFlag(r, Flag.ACKED);
+  setState(r, SocketState.ESTABLISHED);
+  childReady(id, l, r, c);
+}
+
+/**
+ * A new ESTABLISHED child joins its listener, whichever way the handshake finished
+ * (loopback, the final ACK, a syncookie): the accept queue, or an accept filter's
+ * waiting queue; a FIN if the listener was shut down for writing; the counters.
+ */
+function childReady(id: u32, l: u32, ch: u32, c: u32): void {
+  if (lrFilter(id) != 0) {
+    filterEnqueue(id, ch);
+  } else {
+    aqPush(id, ch);
+    wake(l);
+  }
+  finOnEstablish(ch);
+  bump(Stat.PassiveOpens);
+  markProven(getU16(c, Off.LADDR));
+}
+
+/** The final ACK for a request (tcp_check_req -> tcp_v4_syn_recv_sock). */
+export function onAck(r: u32, rGen: u32, c: u32, cGen: u32): void {
+  if (!isAlive(r, rGen) || getState(r) != SocketState.SYN_RECEIVED) {
+    // No request any more: the listener answers the stray ACK with a reset.
+    bump(Stat.OutRsts);
+    send(EV_RST, c, cGen, 0, 0);
+    return;
+  }
+  let l = getU32(r, Off.PARENT) - 1;
+  let id = listenerId(l);
+  // tcp_check_req: "While TCP_DEFER_ACCEPT is active, drop bare ACK."
+  // "if (req->num_timeout < rskq_defer_accept && end_seq == rcv_isn + 1) { acked = 1; TCPDEFERACCEPTDROP; return NULL; }"
+  if (<u32>getU8(r, Off.RETRIES) < <u32>getU8(l, Off.DEFER)) {
+    setFlag(r, Flag.ACKED);
+    bump(Stat.TCPDeferAcceptDrop);
+    return;
+  }
+  if (acceptQueueFull(aqLen(id), lrLimit(id))) {
+    // tcp_v4_syn_recv_sock: "if (sk_acceptq_is_full(sk)) goto exit_overflow;" ->
+    // LISTENOVERFLOWS and tcp_listendrop. tcp_check_req then either marks the request
+    // acked and waits for a retransmitted ACK, or with tcp_abort_on_overflow resets.
+    bump(Stat.ListenOverflows);
+    countDrop(l);
+    // FreeBSD: syncache_expand -> sonewconn fails; net.inet.tcp.syncache.rst_on_sock_fail
+    // (default 1, mapped to tcpAbortOnOverflow) answers with a reset.
+    if (tunable(Tunable.TcpAbortOnOverflow) != 0) {
+      bump(Stat.EmbryonicRsts);
+      bump(Stat.OutRsts);
+      sockDestroy(r);  // off the SYN queue, freed
+      send(EV_RST, c, cGen, 0, 0);
+    } else {
+      setFlag(r, Flag.ACKED);
+    }
+    return;
+  }
+  promote(r, l, c);
+}
+
+/** An ACK carrying a syncookie: the listener rebuilds the connection (cookie_v4_check). */
+export function onAckCookie(l: u32, lGen: u32, c: u32, cGen: u32): void {
+  if (!isAlive(l, lGen) || getState(l) != SocketState.LISTEN || !isAlive(c, cGen)) {
+    bump(Stat.OutRsts);
+    if (isAlive(c, cGen)) send(EV_RST, c, cGen, 0, 0);
+    return;
+  }
+  bump(Stat.SyncookiesRecv);
+  let id = listenerId(l);
+  if (acceptQueueFull(aqLen(id), lrLimit(id))) {
+    // The cookie is stateless: the ACK is dropped and the client, which believes it is
+    // connected, stays so until it sends again (tcp_get_cookie_sock fails).
+    bump(Stat.ListenOverflows);
+    countDrop(l);
+    if (tunable(Tunable.TcpAbortOnOverflow) != 0) {
+      bump(Stat.OutRsts);
+      send(EV_RST, c, cGen, 0, 0);
+    }
+    return;
+  }
+  let ch = sockAlloc();
+  if (ch == NONE) { countDrop(l); return; }
+  setState(ch, SocketState.ESTABLISHED);
+  initServerSide(ch, l, c);
+  setU32(c, Off.AUX, ch + 1);
+  setU32(c, Off.PEERGEN, getGen(ch));
+  childReady(id, l, ch, c);
+}
+
+/** reqsk_timer_handler: resend the SYN-ACK with backoff, drop after tcp_synack_retries. */
+export function onSynackRto(r: u32): void {
+  if (getState(r) != SocketState.SYN_RECEIVED) return;
+  let n = <u32>getU8(r, Off.RETRIES);
+  bump(Stat.TCPTimeouts);
+  // syn_ack_recalc: with TCP_DEFER_ACCEPT an acked request waits for data without
+  // SYN-ACKs until the last deferred period, and lives until the deferral is over.
+  let defer = <u32>getU8(getU32(r, Off.PARENT) - 1, Off.DEFER);
+  let acked = hasFlag(r, Flag.ACKED);
+  let maxRetries = <u32>tunable(Tunable.TcpSynackRetries);
+  let expire = defer == 0 ? n >= maxRetries : n >= maxRetries && (!acked || n >= defer);
+  let resend = defer == 0 || !acked || n + 1 >= defer;
+  if (expire) {
+    bump(Stat.ReqDropped);
+    sockDestroy(r);  // off the SYN queue, freed
+    return;
+  }
+  // num_timeout is counted before the retransmitted SYN-ACK is answered: on loopback
+  // the client's ACK is processed after the timer handler returns.
+  setU8(r, Off.RETRIES, n + 1);
+  armTimer(r, EV_SYNACK_RTO, synackRto(n + 1));
+  if (!resend) return;
+  let c = getU32(r, Off.AUX) - 1;
+  send(EV_SYNACK, c, getU32(r, Off.PEERGEN), r, getGen(r));
+}
