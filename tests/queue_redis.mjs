@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../build/host/queue/bin.js', import.meta.url));
+/** The package's command (`socket-kernel storm`, `socket-kernel worker`). */
+export const CLI = fileURLToPath(new URL('../build/host/cli.js', import.meta.url));
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 
 /** A port nobody listens on right now (the kernel picks, we close, redis takes it). */
@@ -98,13 +100,13 @@ export function runBin(args, { env = {}, timeoutMs = 30000 } = {}) {
 }
 
 /**
- * A worker process of the standalone command; resolves once it takes jobs, with
+ * A worker process of the standalone command (or of `command`, such as CLI); resolves once it takes jobs, with
  * { child, output(), stop() } (stop: SIGTERM, then waits for the exit).
  */
-export async function startWorker(url, { concurrency = 1, lockMs, env = {} } = {}) {
+export async function startWorker(url, { concurrency = 1, lockMs, env = {}, command = BIN } = {}) {
   const args = ['worker', '--queue', url, '--concurrency', String(concurrency)];
   if (lockMs !== undefined) args.push('--lock-ms', String(lockMs));
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [command, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c) => { out += c; });
   child.stderr.on('data', (c) => { out += c; });

@@ -11,7 +11,9 @@ import {
   enqueueSweep, runLocalSweep, runWorker, SweepCollector, sweepIdOf, jobIdOf, resultText, DEFAULT_QUEUE_NAME,
 } from '../build/host/queue/index.js';
 import { expandStandinSweep, standinRunner } from '../build/host/queue/standin.js';
-import { startRedis, startWorker } from './queue_redis.mjs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { CLI, startRedis, startWorker } from './queue_redis.mjs';
 
 // Every worker on a queue must use the same lock settings: BullMQ runs the stalled-job
 // check at most once per stalledInterval for the whole queue (a key with that expiry),
@@ -193,5 +195,22 @@ test('no kernel entry loads the queue: bullmq and ioredis are for the command on
   for (const bundle of ['browser.js', 'worker.js', 'inline.js']) {
     const text = await readFile(new URL(`../build/${bundle}`, import.meta.url), 'utf8');
     assert.ok(!/bullmq|ioredis/.test(text), `build/${bundle} holds the queue`);
+  }
+});
+
+test('socket-kernel storm --sweep --queue over 2 socket-kernel worker processes prints the local sweep\'s JSON', async () => {
+  // Its own Redis: these workers keep BullMQ's 30 s stalled-check interval (see LOCK_MS).
+  const own = await startRedis();
+  const workers = await Promise.all([1, 2].map(() => startWorker(own.url, { command: CLI, concurrency: 2 })));
+  try {
+    const run = promisify(execFile);
+    const args = [CLI, 'storm', '--clients', '20', '--sweep', 'backlog=1,4,16', '--sweep', 'personality=linux,freebsd', '--json', '--quiet'];
+    const [local, queued] = await Promise.all([run(process.execPath, args, { maxBuffer: 1 << 26 }),
+      run(process.execPath, [...args, '--queue', own.url], { maxBuffer: 1 << 26 })]);
+    assert.equal(JSON.parse(queued.stdout).sweep.length, 6);
+    assert.equal(queued.stdout, local.stdout);
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await own.stop();
   }
 });
