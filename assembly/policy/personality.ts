@@ -190,3 +190,109 @@ export function synQueueLimit(limit: u32): u32 {
  * the SYN (tcp/listener.ts onSyn): the queue it checked still has room at the ACK.
  */
 export function synChecksAcceptQueue(): bool { return personality != Personality.FreeBSD; }
+
+// ---------------------------------------------------------------------------
+// connect(2), send(2), accept(2) inheritance, socket buffers (issue 16, docs/personalities.md §7)
+
+/**
+ * Whether connect(AF_UNSPEC) on a TCP socket disconnects it. Linux inet_stream_connect:
+ * "if (uaddr->sa_family == AF_UNSPEC) { err = sk->sk_prot->disconnect(sk, flags); ...}".
+ * FreeBSD (§7 C8): no disconnect for a connection-oriented protocol: soconnectat
+ * answers EISCONN when connected ("if (so->so_state & (SS_ISCONNECTED|SS_ISCONNECTING)
+ * && ((so->so_proto->pr_flags & PR_CONNREQUIRED) || ...)) error = EISCONN;"),
+ * kern_connectat EALREADY while connecting, and tcp_usr_connect "if (nam->sa_family
+ * != AF_INET) return (EAFNOSUPPORT);" otherwise. POSIX follows Linux.
+ */
+export function connectUnspecDisconnects(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * Whether connect() after the handshake completed (a nonblocking connect that said
+ * EINPROGRESS) answers EISCONN at once. Linux __inet_stream_connect reports the
+ * completion once ("case SS_CONNECTING: ... sock->state = SS_CONNECTED; err = 0") and
+ * only then EISCONN. FreeBSD (§7 C4) soconnectat: SS_ISCONNECTED -> EISCONN, never a
+ * second 0. POSIX follows Linux.
+ */
+export function connectCompletedIsEisconn(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * Whether a TCP socket whose connection ended (refused, reset, timed out) answers
+ * every later connect() with ECONNREFUSED, after clearing its pending error. FreeBSD
+ * (§7 C5, C6): tcp_close() sets INP_DROPPED for good; soconnectat "so->so_error = 0;"
+ * then tcp_usr_connect "if (inp->inp_flags & INP_DROPPED) { error = ECONNREFUSED; goto
+ * out; }". Linux starts a new attempt (ECONNABORTED once if the error was read first:
+ * "err = sock_error(sk) ? : -ECONNABORTED"). POSIX follows Linux.
+ */
+export function connectAfterDropRefused(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * Error for connect() on a listening socket. Linux: TCP "err = -EISCONN; if
+ * (sk->sk_state != TCP_CLOSE) goto out;" (__inet_stream_connect); AF_UNIX
+ * unix_stream_connect "default: err = -EINVAL". FreeBSD (§7 C1, C2):
+ * tcp_usr_connect "if (SOLISTENING(so)) { error = EOPNOTSUPP; goto out; }";
+ * unp_connectat "if (SOLISTENING(so)) error = EOPNOTSUPP;". POSIX follows Linux.
+ */
+export function connectOnListenerErrno(unix: bool): i32 {
+  if (personality == Personality.FreeBSD) return Errno.EOPNOTSUPP;
+  return unix ? Errno.EINVAL : Errno.EISCONN;
+}
+
+/**
+ * Whether sendto() with an address on an unconnected TCP socket connects it and
+ * queues the data (FreeBSD §7 S1: TCP has PR_IMPLOPCL, so sosend_generic lets the
+ * address through and tcp_usr_send "if (nam != NULL && tp->t_state < TCPS_SYN_SENT)"
+ * calls tcp_connect). Linux tcp_sendmsg ignores the address (EPIPE, not connected,
+ * unless TCP Fast Open). POSIX follows Linux.
+ */
+export function sendtoConnectsTcp(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * Error for send() on a TCP socket that has no connection yet: never connected
+ * (`connecting` false) or its handshake in flight (true). Linux sk_stream_wait_connect:
+ * "if ((1 << sk->sk_state) & ~(TCPF_SYN_SENT | TCPF_SYN_RECV)) return -EPIPE; if
+ * (!*timeo_p) return -EAGAIN;" (this API never blocks). FreeBSD (§7 S2, S3)
+ * sosend_generic: "if ((so->so_state & SS_ISCONNECTED) == 0) { ... else if (addr ==
+ * NULL) snderr(so->so_proto->pr_flags & PR_CONNREQUIRED ? ENOTCONN : EDESTADDRREQ);"
+ * POSIX follows Linux.
+ */
+export function tcpSendNotConnectedErrno(connecting: bool): i32 {
+  if (personality == Personality.FreeBSD) return Errno.ENOTCONN;
+  return connecting ? Errno.EAGAIN : Errno.EPIPE;
+}
+
+/**
+ * Whether an accepted socket inherits SO_REUSEADDR / SO_REUSEPORT. Linux
+ * sk_clone_lock copies sk_reuse and sk_reuseport. FreeBSD (§7 A2) solisten_clone:
+ * "so->so_options = head->so_options & (SO_KEEPALIVE | SO_DONTROUTE | SO_LINGER |
+ * SO_OOBINLINE | SO_NOSIGPIPE);" POSIX follows Linux. (SO_LINGER is inherited
+ * everywhere: tcp/listener.ts initServerSide.)
+ */
+export function acceptInheritsReuse(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * The SO_SNDBUF / SO_RCVBUF a setsockopt(v) stores, or a negative errno. Linux
+ * sk_setsockopt: "val = min_t(u32, val, sysctl_wmem_max); sk->sk_sndbuf =
+ * max_t(int, val * 2, SOCK_MIN_SNDBUF);" (doubled for bookkeeping overhead). FreeBSD
+ * (§7 A4) sosetopt: "if (optval < 1) { error = EINVAL; goto bad; }", then
+ * sbsetopt stores it as given ("*hiwat = cc" on a listener, sbreserve_locked
+ * otherwise), ENOBUFS above sb_max_adj (kern.ipc.maxsockbuf 2 MiB * MCLBYTES /
+ * (MSIZE + MCLBYTES) = 1864135). POSIX follows Linux.
+ */
+export function sockbufSize(v: i32, max: u32, minimum: u32): i64 {
+  if (personality == Personality.FreeBSD) {
+    if (v < 1) return -Errno.EINVAL;
+    return <u32>v > FREEBSD_SB_MAX_ADJ ? -Errno.ENOBUFS : <i64>v;
+  }
+  let x = <u32>v; // "min_t(u32, val, sysctl_wmem_max)": -1 is the maximum
+  if (x > max) x = max;
+  return <i64>(x * 2 > minimum ? x * 2 : minimum);
+}
+const FREEBSD_SB_MAX_ADJ: u32 = 1864135;
+
+/**
+ * Whether AF_UNIX listen() checks "connected" before "bound", so that a connected,
+ * unbound client gets EINVAL rather than the unbound error. FreeBSD 14 (§7 L4)
+ * uipc_listen: "if (unp->unp_conn != NULL || (unp->unp_flags & UNP_CONNECTING) != 0)
+ * error = EINVAL; else if (unp->unp_vnode == NULL) error = EDESTADDRREQ;". Linux
+ * unix_listen checks the address first ("if (!READ_ONCE(u->addr)) goto out;").
+ */
+export function unixListenChecksConnectedFirst(): bool { return personality == Personality.FreeBSD; }

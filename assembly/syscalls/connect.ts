@@ -8,7 +8,7 @@ import { Errno } from "../core/errno";
 import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU16, setU32, setU8, sockAlloc, takeError } from "../core/socket";
 import { SockLayer, SocketState, getSockLayer, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
-import { acceptQueueFull, unixAbstractNames, unixFullErrno } from "../policy/personality";
+import { acceptQueueFull, connectAfterDropRefused, connectCompletedIsEisconn, connectOnListenerErrno, connectUnspecDisconnects, unixAbstractNames, unixFullErrno } from "../policy/personality";
 import { disconnect } from "./close";
 import { NOT_LOCAL, connectTarget, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 import { chooseBindPort, chooseConnectPort, hashBind } from "../tables/ports";
@@ -23,34 +23,42 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   if (domain == AF_UNIX) return unixConnect(s, addr, len);
   // inet_stream_connect: "if (addr_len < sizeof(uaddr->sa_family)) return -EINVAL;"
   if (len < 2) return -Errno.EINVAL;
-  if (load<u16>(addr) == 0) {
+  let unspec = load<u16>(addr) == 0;
+  let dgram = getU8(s, Off.TYPE) == <u32>SOCK_DGRAM;
+  if (unspec && (dgram || connectUnspecDisconnects())) {
     // AF_UNSPEC: "err = sk->sk_prot->disconnect(sk, flags); sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;"
     disconnect(s);
     setSockLayer(s, SockLayer.SS_UNCONNECTED);
     return 0;
   }
-  if (getU8(s, Off.TYPE) == <u32>SOCK_DGRAM) return udpConnect(s, addr, len);
-  switch (getSockLayer(s)) {
-    case SockLayer.SS_CONNECTED: return -Errno.EISCONN;
-    case SockLayer.SS_CONNECTING: {
-      let st = getState(s);
-      if (st == SocketState.SYN_SENT) return -Errno.EALREADY;
-      if (st == SocketState.CLOSED || st == SocketState.UNBOUND || st == SocketState.BOUND) {
-        // sock_error: "err = sock_error(sk) ? : -ECONNABORTED; sock->state = SS_UNCONNECTED;"
-        let e = takeError(s);
-        setSockLayer(s, SockLayer.SS_UNCONNECTED);
-        return -(e != 0 ? e : Errno.ECONNABORTED);
+  if (dgram) return udpConnect(s, addr, len);
+  if (connectCompletedIsEisconn()) {
+    let e = soconnectState(s, unspec);
+    if (e != 0) return e;
+  } else {
+    switch (getSockLayer(s)) {
+      case SockLayer.SS_CONNECTED: return -Errno.EISCONN;
+      case SockLayer.SS_CONNECTING: {
+        let st = getState(s);
+        if (st == SocketState.SYN_SENT) return -Errno.EALREADY;
+        if (st == SocketState.CLOSED || st == SocketState.UNBOUND || st == SocketState.BOUND) {
+          // sock_error: "err = sock_error(sk) ? : -ECONNABORTED; sock->state = SS_UNCONNECTED;"
+          let e = takeError(s);
+          setSockLayer(s, SockLayer.SS_UNCONNECTED);
+          return -(e != 0 ? e : Errno.ECONNABORTED);
+        }
+        // The attempt completed since the last call: "sock->state = SS_CONNECTED; err = 0;"
+        setSockLayer(s, SockLayer.SS_CONNECTED);
+        return 0;
       }
-      // The attempt completed since the last call: "sock->state = SS_CONNECTED; err = 0;"
-      setSockLayer(s, SockLayer.SS_CONNECTED);
-      return 0;
+      case SockLayer.SS_DISCONNECTING: return -Errno.EINVAL;
+      default: break;
     }
-    case SockLayer.SS_DISCONNECTING: return -Errno.EINVAL;
-    default: break;
+    let st = getState(s);
+    // "err = -EISCONN; if (sk->sk_state != TCP_CLOSE) goto out;" (a listener, for one)
+    if (st == SocketState.LISTEN) return -connectOnListenerErrno(false);
+    if (st != SocketState.UNBOUND && st != SocketState.BOUND && st != SocketState.CLOSED) return -Errno.EISCONN;
   }
-  let st = getState(s);
-  // "err = -EISCONN; if (sk->sk_state != TCP_CLOSE) goto out;" (a listener, for one)
-  if (st != SocketState.UNBOUND && st != SocketState.BOUND && st != SocketState.CLOSED) return -Errno.EISCONN;
   let parsed = parseInet(addr, len, domain);
   if (parsed < 0) return <i32>parsed;
   let dst = <u32>(parsed >> 16), dport = <u32>(parsed & 0xffff);
@@ -86,7 +94,7 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   // EINPROGRESS (Linux answers before release_sock() processes the SYN-ACK); a
   // blocking one returns what its wait would have returned, or EINPROGRESS where it
   // would really block (this API never blocks).
-  st = getState(s);
+  let st = getState(s);
   if (st == SocketState.SYN_SENT || hasFlag(s, Flag.NONBLOCK)) return -Errno.EINPROGRESS;
   if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
     setSockLayer(s, SockLayer.SS_CONNECTED);
@@ -95,6 +103,31 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   let e = takeError(s);
   setSockLayer(s, SockLayer.SS_UNCONNECTED);
   return -(e != 0 ? e : Errno.ECONNABORTED);
+}
+
+/**
+ * The checks FreeBSD makes before a TCP connect() reaches the protocol (§7 C1, C3-C6,
+ * C8): kern_connectat "if (so->so_state & SS_ISCONNECTING) { error = EALREADY; ...}";
+ * soconnectat EISCONN when connected (never a second 0) and "so->so_error = 0;"; then
+ * tcp_usr_connect's family test (EAFNOSUPPORT), INP_DROPPED (ECONNREFUSED for good once
+ * a connection ended) and SOLISTENING (EOPNOTSUPP), in that order. 0: go on connecting.
+ */
+function soconnectState(s: u32, unspec: bool): i32 {
+  let st = getState(s);
+  if (st == SocketState.SYN_SENT) return -Errno.EALREADY;
+  let layer = getSockLayer(s);
+  let open = st != SocketState.UNBOUND && st != SocketState.BOUND && st != SocketState.CLOSED && st != SocketState.LISTEN;
+  if (open) {
+    // A nonblocking connect's completion is not reported again: SS_ISCONNECTED -> EISCONN.
+    if (layer == SockLayer.SS_CONNECTING) setSockLayer(s, SockLayer.SS_CONNECTED);
+    return -Errno.EISCONN;
+  }
+  setU8(s, Off.SOERROR, 0);
+  if (layer == SockLayer.SS_CONNECTING) setSockLayer(s, SockLayer.SS_UNCONNECTED); // soisdisconnected
+  if (unspec) return -Errno.EAFNOSUPPORT;
+  if (st == SocketState.CLOSED && hasFlag(s, Flag.WASCONN) && connectAfterDropRefused()) return -Errno.ECONNREFUSED;
+  if (st == SocketState.LISTEN) return -connectOnListenerErrno(false);
+  return 0;
 }
 
 /** UDP connect: sets the default peer; no packets (net/ipv4/datagram.c __ip4_datagram_connect). */
@@ -131,6 +164,7 @@ function unixConnect(s: u32, addr: usize, len: i32): i32 {
   if (type != <u32>SOCK_DGRAM) {
     // "switch (READ_ONCE(sk->sk_state)) { case TCP_CLOSE: break; case TCP_ESTABLISHED:
     // err = -EISCONN; goto out_unlock; default: err = -EINVAL; goto out_unlock; }"
+    if (st == SocketState.LISTEN) return -connectOnListenerErrno(true);
     if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) return -Errno.EISCONN;
     if (st != SocketState.UNBOUND && st != SocketState.BOUND && st != SocketState.CLOSED) return -Errno.EINVAL;
   }

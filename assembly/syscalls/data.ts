@@ -14,7 +14,8 @@ import { Stat, bump } from "../core/stats";
 import { rcvbufOf, sndbufOf } from "../io/buffers";
 import { wake } from "../io/epoll";
 import { REC_HDR, rxAppend, rxAppendRecord, rxLen, rxNextRecord, rxQueuedRecords, rxRead, rxReadRecord, rxVisible } from "../io/rx_queue";
-import { unixAbstractNames } from "../policy/personality";
+import { sendtoConnectsTcp, tcpSendNotConnectedErrno, unixAbstractNames } from "../policy/personality";
+import { sysConnect } from "./connect";
 import { Tunable, tunable } from "../policy/tunables";
 import { NOT_LOCAL, connectTarget, formatInet, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 import { chooseBindPort, findUdpReceiver, hashBind } from "../tables/ports";
@@ -65,8 +66,10 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
   if (hasFlag(s, Flag.SEND_SHUT)) return -Errno.EPIPE;
   if (!isConnectedState(st)) {
     if (unix) return -Errno.ENOTCONN;                    // "other = unix_peer(sk); if (!other) goto out_err;"
-    // sk_stream_wait_connect: "if ((1 << sk->sk_state) & ~(TCPF_SYN_SENT | TCPF_SYN_RECV)) return -EPIPE; if (!*timeo_p) return -EAGAIN;"
-    return st == SocketState.SYN_SENT ? -Errno.EAGAIN : -Errno.EPIPE;
+    // A connection that ended: EPIPE (FreeBSD: soisdisconnected set SBS_CANTSENDMORE);
+    // none yet: policy/personality.ts tcpSendNotConnectedErrno.
+    if (st == SocketState.CLOSED && hasFlag(s, Flag.WASCONN)) return -Errno.EPIPE;
+    return -tcpSendNotConnectedErrno(st == SocketState.SYN_SENT);
   }
   let p = peerOf(s);
   if (p < 0) return -Errno.EPIPE;
@@ -187,6 +190,19 @@ export function sysSendto(s: u32, buf: usize, len: i32, flags: i32, addr: usize,
     // Connection-oriented: tcp_sendmsg ignores the address; a connected unix socket
     // given one says EISCONN (unix_stream_sendmsg).
     if (addr != 0 && getU8(s, Off.DOMAIN) == <u32>AF_UNIX) return isConnectedState(getState(s)) ? -Errno.EISCONN : -Errno.EOPNOTSUPP;
+    if (addr != 0 && sendtoConnectsTcp()) {
+      let st = getState(s);
+      if (st == SocketState.UNBOUND || st == SocketState.BOUND) {
+        // FreeBSD tcp_usr_send: "if (nam != NULL && tp->t_state < TCPS_SYN_SENT)" -> tcp_connect,
+        // then the data is queued (policy/personality.ts sendtoConnectsTcp).
+        let e = sysConnect(s, addr, alen);
+        if (e < 0 && e != -Errno.EINPROGRESS) return e;
+        // With a link delay the handshake is still in flight and this kernel has no send
+        // buffer to hold the bytes until it completes: the caller is told to retry once
+        // writable (EAGAIN), as for a full buffer (docs/personalities.md §7 S1).
+        if (getState(s) == SocketState.SYN_SENT) return -Errno.EAGAIN;
+      }
+    }
     return sysSend(s, buf, len, flags);
   }
   let domain = getU8(s, Off.DOMAIN);

@@ -6,7 +6,7 @@ import { AF_UNIX, SOCK_DGRAM } from "../core/constants";
 import { Errno } from "../core/errno";
 import { Flag, Off, getU16, getU32, getU8, hasFlag, setU32 } from "../core/socket";
 import { SockLayer, SocketState, getSockLayer, getState, setState } from "../core/state";
-import { backlogLimit, unixListenUnboundErrno } from "../policy/personality";
+import { backlogLimit, unixListenChecksConnectedFirst, unixListenUnboundErrno } from "../policy/personality";
 import { autobind } from "./bind";
 import { bindConflict, hashListen, listenConflict } from "../tables/ports";
 
@@ -18,6 +18,8 @@ export function sysListen(s: u32, backlog: i32): i32 {
   if (getU8(s, Off.DOMAIN) == <u32>AF_UNIX) {
     // unix_listen: "if (!READ_ONCE(u->addr)) goto out;" then
     // "if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN) goto out;" (EINVAL)
+    // FreeBSD uipc_listen tests "connected" first (policy/personality.ts).
+    if (unixListenChecksConnectedFirst() && st == SocketState.ESTABLISHED) return -Errno.EINVAL;
     if (getU32(s, Off.UNAME) == 0) return -unixListenUnboundErrno();
     if (st == SocketState.LISTEN) { lrSetLimit(getU32(s, Off.AUX) - 1, limit); return 0; }
     if (st != SocketState.BOUND) return -Errno.EINVAL;

@@ -102,8 +102,8 @@ export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i3
     let on = load<i32>(val) != 0;
     let f: u32;
     switch (name) {
-      case SO_SNDBUF: setSndbuf(s, load<i32>(val)); return 0;
-      case SO_RCVBUF: setRcvbuf(s, load<i32>(val)); return 0;
+      case SO_SNDBUF: return setSndbuf(s, load<i32>(val));
+      case SO_RCVBUF: return setRcvbuf(s, load<i32>(val));
       case SO_LINGER:
         // "if (optlen < sizeof(ling)) { ret = -EINVAL; break; }"
         if (len < 8) return -Errno.EINVAL;

@@ -6,11 +6,11 @@
 
 import { aqLen, aqPush, lrCountDrop, lrFilter, lrLimit, synqAdd, synqLen, synqRemove } from "../core/accept_queue";
 import { sockDestroy } from "../core/release";
-import { Flag, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
+import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
 import { SockLayer, SocketState, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
-import { acceptQueueFull, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
+import { acceptInheritsReuse, acceptQueueFull, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { isProven, markProven } from "../tables/addresses";
 import { findListener, hashBind } from "../tables/ports";
@@ -47,10 +47,19 @@ function initServerSide(s: u32, l: u32, c: u32): void {
   store<u32>(sp + Off.PEERGEN, load<u32>(cp + Off.GEN));
   store<u32>(sp + Off.SNDBUF, load<u32>(lp + Off.SNDBUF));     // sk_clone_lock copies the buffers
   store<u32>(sp + Off.RCVBUF, load<u32>(lp + Off.RCVBUF));
-  // sk_clone_lock copies sk_reuse/sk_reuseport (a TIME_WAIT child keeps them for bind())
-  // and sk_shutdown (a listener shut down before listen() passes it on).
-  let inherited = load<u16>(lp + Off.FLAGS) & <u16>(Flag.REUSEADDR | Flag.REUSEPORT | Flag.RCV_SHUT | Flag.SEND_SHUT);
+  // sk_clone_lock copies sk_reuse/sk_reuseport (a TIME_WAIT child keeps them for bind();
+  // not on FreeBSD: policy/personality.ts acceptInheritsReuse) and sk_shutdown (a
+  // listener shut down before listen() passes it on).
+  let mask = Flag.RCV_SHUT | Flag.SEND_SHUT | Flag.LINGER0;
+  if (acceptInheritsReuse()) mask |= Flag.REUSEADDR | Flag.REUSEPORT;
+  let inherited = load<u16>(lp + Off.FLAGS) & <u16>mask;
   store<u16>(sp + Off.FLAGS, load<u16>(sp + Off.FLAGS) | <u16>(Flag.WASCONN | Flag.BINDLOCK) | inherited);
+  // SO_LINGER and its time, in every personality: Linux sk_clone_lock copies the whole
+  // sock (SOCK_LINGER, sk_lingertime; the real kernel's accepted socket reports it);
+  // FreeBSD solisten_clone "head->so_options & (... SO_LINGER ...)" and "so->so_linger
+  // = head->so_linger;".
+  store<u8>(sp + Off.LINGER, load<u8>(lp + Off.LINGER));
+  store<u8>(sp + Off.FLAGS2, load<u8>(sp + Off.FLAGS2) | (load<u8>(lp + Off.FLAGS2) & <u8>Flag2.LINGER));
   // __inet_inherit_port: the child joins the listener's bind bucket.
   hashBind(s, 0, getU16(l, Off.LPORT), false);
 }
