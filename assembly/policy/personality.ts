@@ -296,3 +296,14 @@ const FREEBSD_SB_MAX_ADJ: u32 = 1864135;
  * unix_listen checks the address first ("if (!READ_ONCE(u->addr)) goto out;").
  */
 export function unixListenChecksConnectedFirst(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * Whether poll() on a listener reports a pending error with an empty accept queue as
+ * POLLIN|POLLHUP (the error being what shutdown(SHUT_RD) left: ECONNABORTED). FreeBSD
+ * (§7 D3) sopoll_generic on a listening socket: "if (!TAILQ_EMPTY(&so->sol_comp))
+ * revents = events & (POLLIN | POLLRDNORM); else if ((events & POLLINIGNEOF) == 0 &&
+ * so->so_error) revents = (events & (POLLIN | POLLRDNORM)) | POLLHUP;" -- never POLLOUT.
+ * Linux inet_csk_listen_poll / unix_poll report the queue (and, for AF_UNIX, the error
+ * and shutdown bits) instead.
+ */
+export function listenerPollsSoError(): bool { return personality == Personality.FreeBSD; }

@@ -2,7 +2,7 @@
 // getsockname/getpeername (inet_getname, unix_getname) and fcntl flags. The data
 // path, with recv()'s error and end-of-file reporting, is syscalls/data.ts.
 
-import { lrSetFilter } from "../core/accept_queue";
+import { lrFilter, lrSetFilter } from "../core/accept_queue";
 import { AF_INET6, AF_UNIX, FD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, O_NONBLOCK, O_RDWR, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE } from "../core/constants";
 import { Errno } from "../core/errno";
 import { Flag, Flag2, Off, clearFlag, getU16, getU32, getU8, hasFlag, setFlag, setU8, takeError } from "../core/socket";
@@ -86,13 +86,23 @@ export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i3
     return 0;
   }
   if (level == SOL_SOCKET && name == SO_ACCEPTFILTER && acceptFiltersExist()) {
-    // accept_filt_setopt: the socket must listen; a NULL value removes the filter.
-    if (getState(s) != SocketState.LISTEN) return -Errno.EINVAL;
+    // accept_filt_setopt: a NULL value removes the filter ("if ((so->so_options &
+    // SO_ACCEPTCONN) == 0) return (EINVAL);"); otherwise the name is looked up before
+    // the socket is ("afp = accept_filt_get(afap->af_name); if (afp == NULL) ... return
+    // (ENOENT);"), then "if ((so->so_options & SO_ACCEPTCONN) == 0 ||
+    // so->sol_accept_filter != NULL) { error = EINVAL; goto out; }": it must listen, and
+    // a filter is not replaced without removing it first.
+    let listening = getState(s) == SocketState.LISTEN;
     let id = getU32(s, Off.AUX) - 1;
-    if (val == 0 || len == 0) { lrSetFilter(id, 0); return 0; }
+    if (val == 0 || len == 0) {
+      if (!listening) return -Errno.EINVAL;
+      lrSetFilter(id, 0);
+      return 0;
+    }
     if (len < 16) return -Errno.EINVAL;
     let f: u32 = nameIs(val, "dataready") ? 1 : nameIs(val, "httpready") ? 2 : 0;
     if (f == 0) return -Errno.ENOENT; // "accept filter not found"
+    if (!listening || lrFilter(id) != 0) return -Errno.EINVAL;
     lrSetFilter(id, f);
     return 0;
   }

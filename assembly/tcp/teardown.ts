@@ -12,6 +12,7 @@ import { Tunable, tunable } from "../policy/tunables";
 import { hashBind, protoIndex, unhashBind } from "../tables/ports";
 import { connInsert, connRemove, tupleKey } from "../tables/tuples";
 import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_RST, armTimer, send } from "./events";
+import { filterCheck } from "./accept_filter";
 import { resetPeer } from "./listener";
 
 /** TCP_TIMEWAIT_LEN (include/net/tcp.h): 60 s. */
@@ -147,6 +148,7 @@ export function onFin(s: u32, from: u32, fromGen: u32): void {
   } else {
     return;
   }
+  filterCheck(s);               // end of file passes an accept filter (accept_filter.ts)
   wake(s);
   send(EV_FIN_ACK, from, fromGen, 0, 0);
 }
