@@ -185,6 +185,9 @@ export namespace Flag2 {
   /** SO_LINGER l_onoff. */
   // @ts-ignore: decorator
   @inline export const LINGER: u32 = 1 << 2;
+  /** FreeBSD SO_REUSEPORT_LB: a load-balancing group of listeners on one address and port. */
+  // @ts-ignore: decorator
+  @inline export const REUSEPORT_LB: u32 = 1 << 3;
 }
 
 let base: usize = 0;        // the records

@@ -307,3 +307,39 @@ export function unixListenChecksConnectedFirst(): bool { return personality == P
  * and shutdown bits) instead.
  */
 export function listenerPollsSoError(): bool { return personality == Personality.FreeBSD; }
+
+// ---------------------------------------------------------------------------
+// bind(2) and ephemeral ports (issue 16, docs/personalities.md §7 R1-R9, E2, E3)
+
+/**
+ * Whether bind() decides conflicts by FreeBSD's in_pcbbind_setup (tables/ports.ts
+ * bsdBindConflict): without SO_REUSEADDR/SO_REUSEPORT/SO_REUSEPORT_LB a wildcard lookup
+ * (any PCB on the port whose address overlaps, connected or not: "if ((so->so_options &
+ * (SO_REUSEADDR|SO_REUSEPORT|SO_REUSEPORT_LB)) == 0) lookupflags = INPLOOKUP_WILDCARD;"),
+ * with one an exact lookup of unconnected PCBs on the same address (in_pcblookup_local),
+ * and a found PCB conflicts unless both have SO_REUSEPORT or both SO_REUSEPORT_LB ("if
+ * (t != NULL && (reuseport & t->inp_socket->so_options) == 0 && (reuseport_lb &
+ * t->inp_socket->so_options) == 0) return (EADDRINUSE);"). Linux: inet_bind_conflict.
+ */
+export function bindFollowsInPcbbindSetup(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * Whether listen() checks the bound port again. Linux inet_csk_listen_start calls
+ * get_port again (EADDRINUSE if a listener now conflicts). FreeBSD (§7 R9)
+ * tcp_usr_listen binds only an unbound socket: "if (inp->inp_lport == 0) error =
+ * in_pcbbind(inp, NULL, td->td_ucred);". POSIX follows Linux.
+ */
+export function listenRechecksPort(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * Whether ephemeral ports come from FreeBSD's in_pcb_lport_dest (tables/ports.ts
+ * bsdChoosePort): net.inet.ip.portrange.randomized = 1, so every call draws "*lastport
+ * = first + (arc4random() % (last - first));" then steps by one ("++*lastport; if
+ * (*lastport < first || *lastport > last) *lastport = first;"), for bind() and
+ * connect() alike, with no parity. Linux: inet_csk_find_open_port (odd first) and
+ * __inet_hash_connect (even, per-destination perturbation).
+ */
+export function ephemeralRandomStepOne(): bool { return personality == Personality.FreeBSD; }
+
+/** Whether SO_REUSEPORT_LB exists (FreeBSD 12+ sys/sys/socket.h 0x00010000; §7 R7). */
+export function reuseportLbExists(): bool { return personality == Personality.FreeBSD; }

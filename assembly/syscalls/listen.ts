@@ -6,7 +6,7 @@ import { AF_UNIX, SOCK_DGRAM } from "../core/constants";
 import { Errno } from "../core/errno";
 import { Flag, Off, getU16, getU32, getU8, hasFlag, setU32 } from "../core/socket";
 import { SockLayer, SocketState, getSockLayer, getState, setState } from "../core/state";
-import { backlogLimit, unixListenChecksConnectedFirst, unixListenUnboundErrno } from "../policy/personality";
+import { backlogLimit, listenRechecksPort, unixListenChecksConnectedFirst, unixListenUnboundErrno } from "../policy/personality";
 import { autobind } from "./bind";
 import { bindConflict, hashListen, listenConflict } from "../tables/ports";
 
@@ -45,7 +45,8 @@ export function sysListen(s: u32, backlog: i32): i32 {
     if (e < 0) return e;
     port = getU16(s, Off.LPORT);
   } else {
-    if (bindConflict(s, 0, port, true) || listenConflict(s, port)) return -Errno.EADDRINUSE;
+    // FreeBSD tcp_usr_listen does not check a bound port again (policy/personality.ts).
+    if (listenRechecksPort() && (bindConflict(s, 0, port, true) || listenConflict(s, port))) return -Errno.EADDRINUSE;
   }
   setU32(s, Off.AUX, lrAlloc(s, limit) + 1);
   hashListen(s, port);

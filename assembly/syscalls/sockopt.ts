@@ -3,12 +3,12 @@
 // path, with recv()'s error and end-of-file reporting, is syscalls/data.ts.
 
 import { lrFilter, lrSetFilter } from "../core/accept_queue";
-import { AF_INET6, AF_UNIX, FD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, O_NONBLOCK, O_RDWR, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE } from "../core/constants";
+import { AF_INET6, AF_UNIX, FD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, O_NONBLOCK, O_RDWR, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_REUSEPORT_LB, SO_SNDBUF, SO_TYPE } from "../core/constants";
 import { Errno } from "../core/errno";
 import { Flag, Flag2, Off, clearFlag, getU16, getU32, getU8, hasFlag, setFlag, setU8, takeError } from "../core/socket";
 import { SocketState, getState } from "../core/state";
 import { rcvbufOf, setRcvbuf, setSndbuf, sndbufOf } from "../io/buffers";
-import { acceptFiltersExist, tcpDeferAcceptExists } from "../policy/personality";
+import { acceptFiltersExist, reuseportLbExists, tcpDeferAcceptExists } from "../policy/personality";
 import { copyName, formatName, nameBuffer } from "../tables/sockaddr";
 
 export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr: usize): i32 {
@@ -36,6 +36,9 @@ export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr:
       case SO_PROTOCOL: v = <i32>getU8(s, Off.PROTOCOL); break;
       case SO_REUSEADDR: v = hasFlag(s, Flag.REUSEADDR) ? 1 : 0; break;
       case SO_REUSEPORT: v = hasFlag(s, Flag.REUSEPORT) ? 1 : 0; break;
+      case SO_REUSEPORT_LB:
+        if (!reuseportLbExists()) return -Errno.ENOPROTOOPT;
+        v = (getU8(s, Off.FLAGS2) & Flag2.REUSEPORT_LB) != 0 ? 1 : 0; break;
       default: return -Errno.ENOPROTOOPT;
     }
   } else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && getU8(s, Off.DOMAIN) == <u32>AF_INET6) {
@@ -126,6 +129,11 @@ export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i3
         return 0;
       case SO_REUSEADDR: f = Flag.REUSEADDR; break;
       case SO_REUSEPORT: f = Flag.REUSEPORT; break;
+      case SO_REUSEPORT_LB:
+        // FreeBSD sosetopt: a flag in so_options like SO_REUSEPORT (§7 R7).
+        if (!reuseportLbExists()) return -Errno.ENOPROTOOPT;
+        setU8(s, Off.FLAGS2, on ? getU8(s, Off.FLAGS2) | Flag2.REUSEPORT_LB : getU8(s, Off.FLAGS2) & ~Flag2.REUSEPORT_LB);
+        return 0;
       default: return -Errno.ENOPROTOOPT;
     }
     if (on) setFlag(s, f); else clearFlag(s, f);
