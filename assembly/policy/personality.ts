@@ -343,3 +343,15 @@ export function ephemeralRandomStepOne(): bool { return personality == Personali
 
 /** Whether SO_REUSEPORT_LB exists (FreeBSD 12+ sys/sys/socket.h 0x00010000; §7 R7). */
 export function reuseportLbExists(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * What connect(AF_UNSPEC) answers on an AF_UNIX datagram socket, which it disconnects
+ * in every personality. Linux unix_dgram_connect: "1003.1g breaking connected state
+ * with AF_UNSPEC": the peer is dropped, sk_state TCP_CLOSE, 0. FreeBSD soconnectat on a
+ * connected datagram socket calls sodisconnect() first ("This allows user to disconnect
+ * by connecting to, e.g., a null address"), then unp_connectat refuses the family:
+ * "if (nam->sa_family != AF_UNIX) return (EAFNOSUPPORT);". POSIX follows Linux.
+ */
+export function unixDgramUnspecErrno(): i32 {
+  return personality == Personality.FreeBSD ? Errno.EAFNOSUPPORT : 0;
+}

@@ -8,12 +8,12 @@ import { Errno } from "../core/errno";
 import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU16, setU32, setU8, sockAlloc, takeError } from "../core/socket";
 import { SockLayer, SocketState, getSockLayer, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
-import { acceptQueueFull, connectAfterDropRefused, connectCompletedIsEisconn, connectOnListenerErrno, connectUnspecDisconnects, unixAbstractNames, unixFullErrno } from "../policy/personality";
+import { acceptQueueFull, connectAfterDropRefused, connectCompletedIsEisconn, connectOnListenerErrno, connectUnspecDisconnects, unixAbstractNames, unixDgramUnspecErrno, unixFullErrno } from "../policy/personality";
 import { disconnect } from "./close";
 import { NOT_LOCAL, connectTarget, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 import { chooseBindPort, chooseConnectPort, hashBind } from "../tables/ports";
 import { connInsert, tupleKey } from "../tables/tuples";
-import { parseUnix, unixFind, unixOwner, unixOwnerGen } from "../tables/unix_names";
+import { parseUnix, unixFind, unixOwner, unixOwnerGen, unixSpace } from "../tables/unix_names";
 import { startHandshake } from "../tcp/client";
 
 const abstractFlag = memory.data(4);
@@ -155,6 +155,16 @@ function udpConnect(s: u32, addr: usize, len: i32): i32 {
 
 /** AF_UNIX connect (unix_stream_connect; datagram: unix_dgram_connect). */
 function unixConnect(s: u32, addr: usize, len: i32): i32 {
+  if (getU8(s, Off.TYPE) == <u32>SOCK_DGRAM && len >= 2 && load<u16>(addr) == 0) {
+    // AF_UNSPEC dissolves a datagram association (policy/personality.ts unixDgramUnspecErrno).
+    if (getU32(s, Off.AUX) != 0) {
+      setU32(s, Off.AUX, 0);
+      setU32(s, Off.PEERGEN, 0);
+      if (getState(s) == SocketState.ESTABLISHED) setState(s, SocketState.CLOSED);
+      setSockLayer(s, SockLayer.SS_UNCONNECTED);
+    }
+    return -unixDgramUnspecErrno();
+  }
   let n = parseUnix(addr, len, abstractFlag);
   if (n < 0) return n;
   let abstract = load<u8>(abstractFlag) != 0;
@@ -169,7 +179,7 @@ function unixConnect(s: u32, addr: usize, len: i32): i32 {
     if (st != SocketState.UNBOUND && st != SocketState.BOUND && st != SocketState.CLOSED) return -Errno.EINVAL;
   }
   if (!abstract && n == 0) return -Errno.ENOENT;
-  let id = unixFind(addr + 2, <u32>n);
+  let id = unixFind(addr + 2, <u32>n, unixSpace(abstract, type));
   // unix_find_bsd: no inode -> ENOENT; unix_find_abstract: not found -> ECONNREFUSED.
   if (id < 0) return abstract ? -Errno.ECONNREFUSED : -Errno.ENOENT;
   let owner = unixOwner(<u32>id);
