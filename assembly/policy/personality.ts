@@ -355,3 +355,15 @@ export function reuseportLbExists(): bool { return personality == Personality.Fr
 export function unixDgramUnspecErrno(): i32 {
   return personality == Personality.FreeBSD ? Errno.EAFNOSUPPORT : 0;
 }
+
+/**
+ * Whether connect() on a socket whose own connection sits in TIME_WAIT answers
+ * EADDRINUSE. FreeBSD 13 tcp_usr_connect: "if (inp->inp_flags & INP_TIMEWAIT) { error =
+ * EADDRINUSE; goto out; }"; FreeBSD 14 removed INP_TIMEWAIT and struct tcptw
+ * (docs/personalities.md §8), so it is the tunable ConnectTimeWaitInUse, which the
+ * host's `kernel: 'freebsd-13'` sets. Linux answers EISCONN (the socket layer still says
+ * SS_CONNECTED).
+ */
+export function connectInTimeWaitInUse(): bool {
+  return personality == Personality.FreeBSD && tunable(Tunable.ConnectTimeWaitInUse) != 0;
+}

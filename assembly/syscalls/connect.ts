@@ -8,11 +8,11 @@ import { Errno } from "../core/errno";
 import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU16, setU32, setU8, sockAlloc, takeError } from "../core/socket";
 import { SockLayer, SocketState, getSockLayer, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
-import { acceptQueueFull, connectAfterDropRefused, connectCompletedIsEisconn, connectOnListenerErrno, connectUnspecDisconnects, unixAbstractNames, unixDgramUnspecErrno, unixFullErrno } from "../policy/personality";
+import { acceptQueueFull, connectAfterDropRefused, connectInTimeWaitInUse, connectCompletedIsEisconn, connectOnListenerErrno, connectUnspecDisconnects, unixAbstractNames, unixDgramUnspecErrno, unixFullErrno } from "../policy/personality";
 import { disconnect } from "./close";
 import { NOT_LOCAL, connectTarget, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 import { chooseBindPort, chooseConnectPort, hashBind } from "../tables/ports";
-import { connInsert, tupleKey } from "../tables/tuples";
+import { connContains, connInsert, tupleKey } from "../tables/tuples";
 import { parseUnix, unixFind, unixOwner, unixOwnerGen, unixSpace } from "../tables/unix_names";
 import { startHandshake } from "../tcp/client";
 
@@ -116,6 +116,14 @@ function soconnectState(s: u32, unspec: bool): i32 {
   let st = getState(s);
   if (st == SocketState.SYN_SENT) return -Errno.EALREADY;
   let layer = getSockLayer(s);
+  if (st == SocketState.CLOSED && connectInTimeWaitInUse() && hasFlag(s, Flag.WASCONN) &&
+      connContains(tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT)))) {
+    // The connection's TIME_WAIT (tcp/teardown.ts enterTimeWait: a twin holds the
+    // 4-tuple) still stands: FreeBSD 13's INP_TIMEWAIT. tcp_twstart's soisdisconnected
+    // left the socket unconnected; soconnectat clears so_error first.
+    setU8(s, Off.SOERROR, 0);
+    return -Errno.EADDRINUSE;
+  }
   let open = st != SocketState.UNBOUND && st != SocketState.BOUND && st != SocketState.CLOSED && st != SocketState.LISTEN;
   if (open) {
     // A nonblocking connect's completion is not reported again: SS_ISCONNECTED -> EISCONN.
