@@ -367,3 +367,26 @@ export function unixDgramUnspecErrno(): i32 {
 export function connectInTimeWaitInUse(): bool {
   return personality == Personality.FreeBSD && tunable(Tunable.ConnectTimeWaitInUse) != 0;
 }
+
+/**
+ * The SYN-ACK retries a request gets when its timer fires, given the listener's SYN
+ * queue (`qlen` requests, `young` of them never retransmitted) and backlog `limit`.
+ * Linux reqsk_timer_handler (the same in 5.15, 6.1, 6.12; docs/personalities.md §8
+ * "young request"): "if ((qlen << 1) > max(8U, READ_ONCE(sk_listener->sk_max_ack_backlog)))
+ * { int young = reqsk_queue_len_young(queue) << 1; while (max_syn_ack_retries > 2) { if
+ * (qlen < young) break; max_syn_ack_retries--; young <<= 1; } }" -- a queue more than
+ * half full of old requests gives each one fewer retry per halving of the young share,
+ * never fewer than 2. FreeBSD's syncache has no such rule (syncache_timer: every entry
+ * gets its retransmits). POSIX follows Linux.
+ */
+export function synackRetries(max: u32, qlen: u32, young: u32, limit: u32): u32 {
+  if (personality == Personality.FreeBSD) return max;
+  if ((<u64>qlen << 1) <= <u64>(limit > 8 ? limit : 8)) return max;
+  let y = <u64>young << 1;
+  while (max > 2) {
+    if (<u64>qlen < y) break;
+    max--;
+    y <<= 1;
+  }
+  return max;
+}

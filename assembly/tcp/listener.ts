@@ -4,13 +4,13 @@
 // (reqsk_timer_handler), and the child a completed handshake creates and what it
 // inherits from its listener (initServerSide: sk_clone_lock, __inet_inherit_port).
 
-import { aqLen, aqPush, lrCountDrop, lrFilter, lrLimit, synqAdd, synqLen, synqRemove } from "../core/accept_queue";
+import { aqLen, aqPush, lrCountDrop, lrFilter, lrLimit, synqAdd, synqAged, synqLen, synqRemove, synqYoung } from "../core/accept_queue";
 import { sockDestroy } from "../core/release";
 import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
 import { SockLayer, SocketState, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
-import { acceptInheritsReuse, acceptQueueFull, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
+import { acceptInheritsReuse, acceptQueueFull, synackRetries, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { isProven, markProven } from "../tables/addresses";
 import { findListener, hashBind } from "../tables/ports";
@@ -252,9 +252,12 @@ export function onSynackRto(r: u32): void {
   bump(Stat.TCPTimeouts);
   // syn_ack_recalc: with TCP_DEFER_ACCEPT an acked request waits for data without
   // SYN-ACKs until the last deferred period, and lives until the deferral is over.
-  let defer = <u32>getU8(getU32(r, Off.PARENT) - 1, Off.DEFER);
+  let l = getU32(r, Off.PARENT) - 1;
+  let id = listenerId(l);
+  let defer = <u32>getU8(l, Off.DEFER);
   let acked = hasFlag(r, Flag.ACKED);
-  let maxRetries = <u32>tunable(Tunable.TcpSynackRetries);
+  // The "young request" shortening (policy/personality.ts synackRetries).
+  let maxRetries = synackRetries(<u32>tunable(Tunable.TcpSynackRetries), synqLen(id), synqYoung(id), lrLimit(id));
   let expire = defer == 0 ? n >= maxRetries : n >= maxRetries && (!acked || n >= defer);
   let resend = defer == 0 || !acked || n + 1 >= defer;
   if (expire) {
@@ -264,6 +267,7 @@ export function onSynackRto(r: u32): void {
   }
   // num_timeout is counted before the retransmitted SYN-ACK is answered: on loopback
   // the client's ACK is processed after the timer handler returns.
+  if (n == 0) synqAged(id);     // "if (req->num_timeout++ == 0) atomic_dec(&queue->young);"
   setU8(r, Off.RETRIES, n + 1);
   armTimer(r, EV_SYNACK_RTO, synackRto(n + 1));
   if (!resend) return;
