@@ -175,7 +175,7 @@ describe('the errno API (k.sys) with bad JavaScript values: a coded error, nothi
 });
 
 describe('createKernel with bad options: a coded error', () => {
-  const OPTIONS = ['personality', 'seed', 'somaxconn', 'tcpMaxSynBacklog', 'tcpSyncookies', 'tcpSynRetries', 'tcpAbortOnOverflow',
+  const OPTIONS = ['personality', 'kernel', 'seed', 'somaxconn', 'tcpMaxSynBacklog', 'tcpSyncookies', 'tcpSynRetries', 'tcpAbortOnOverflow',
     'ipLocalPortRange', 'maxFds', 'privileged', 'linkDelay', 'tcpMaxTwBuckets', 'tcpFinTimeout', 'clock'];
   const WEIRD = [NaN, Infinity, -1, 1.5, 2 ** 53, 'constructor', '__proto__', 'toString', {}, [], Symbol.iterator, () => 1];
   for (const name of OPTIONS) {
@@ -185,8 +185,9 @@ describe('createKernel with bad options: a coded error', () => {
         try {
           await createKernel({ [name]: bad, wasm: await debugWasm() });
           // A number in range is a legitimate value for a numeric option.
-          // linkDelay is milliseconds: fractions are legitimate.
-          const legit = typeof bad === 'number' && (Number.isInteger(bad) || (name === 'linkDelay' && Number.isFinite(bad)));
+          // linkDelay (milliseconds) and tcpFinTimeout (seconds) are scaled: fractions are
+          // legitimate (docs/api.md "fractions allowed").
+          const legit = typeof bad === 'number' && (Number.isInteger(bad) || ((name === 'linkDelay' || name === 'tcpFinTimeout') && Number.isFinite(bad)));
           if (!legit) failures.push(`${name}: ${describeValue(bad)} accepted`);
         } catch (e) {
           if (!(typeof e.code === 'string' && e.code.startsWith('ERR_'))) failures.push(`${name}: ${describeValue(bad)} threw ${e.name} without a Node code: ${e.message}`);
