@@ -1,7 +1,7 @@
 // FreeBSD's ephemeral port choice and SO_REUSEPORT_LB, read from FreeBSD's source
 // (docs/personalities.md "FreeBSD rules checked against the source"). A conformance
 // step cannot state a random choice, so these rules are tests here. The ones the
-// FreeBSD personality does not follow yet are todo with the reason (issue 16).
+// FreeBSD personality did not follow before issue 16 were todo; all run now.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET } from 'socket-kernel';
@@ -32,13 +32,13 @@ test('FreeBSD: bind(port 0) ports lie in net.inet.ip.portrange.first..last (1000
   for (const p of boundPorts(k, SAMPLES)) assert.ok(p >= 10000 && p <= 65535, `${p}`);
 });
 
-test('FreeBSD: bind(port 0) has no parity preference: a random start, then step 1 (in_pcb_lport_dest: "*lastport = first + (arc4random() % (last - first))", "++*lastport")', { todo: 'issue 16: the FreeBSD personality uses Linux\'s inet_csk_find_open_port (odd ports for bind)' }, async () => {
+test('FreeBSD: bind(port 0) has no parity preference: a random start, then step 1 (in_pcb_lport_dest: "*lastport = first + (arc4random() % (last - first))", "++*lastport")', async () => {
   const k = await kernel({ personality: 'freebsd', seed: 7 });
   const parities = new Set(boundPorts(k, SAMPLES).map((p) => p % 2));
   assert.equal(parities.size, 2, `${SAMPLES} ports, all of one parity`);
 });
 
-test('FreeBSD: each connect() draws a fresh random start (net.inet.ip.portrange.randomized = 1), not Linux\'s per-destination sequence of even ports', { todo: 'issue 16: the FreeBSD personality uses Linux\'s __inet_hash_connect (consecutive even ports per destination)' }, async () => {
+test('FreeBSD: each connect() draws a fresh random start (net.inet.ip.portrange.randomized = 1), not Linux\'s per-destination sequence of even ports', async () => {
   const k = await kernel({ personality: 'freebsd', seed: 7 });
   const l = listening(k, SAMPLES + 1);
   const ports = connectPorts(k, l.port, SAMPLES);
@@ -46,7 +46,7 @@ test('FreeBSD: each connect() draws a fresh random start (net.inet.ip.portrange.
   assert.ok(steps.size > 1 || !steps.has(2), `every step between consecutive ports is 2: ${ports.join(' ')}`);
 });
 
-test('FreeBSD: setsockopt(SO_REUSEPORT_LB) is accepted, and two listeners with it share a port (in_pcbbind_setup: "(reuseport_lb & t->inp_socket->so_options) != 0")', { todo: 'issue 16: SO_REUSEPORT_LB is not modelled (ENOPROTOOPT)' }, async () => {
+test('FreeBSD: setsockopt(SO_REUSEPORT_LB) is accepted, and two listeners with it share a port (in_pcbbind_setup: "(reuseport_lb & t->inp_socket->so_options) != 0")', async () => {
   const k = await kernel({ personality: 'freebsd' });
   const a = k.socket(AF_INET, SOCK_STREAM), b = k.socket(AF_INET, SOCK_STREAM);
   k.setsockopt(a, SOL_SOCKET, SO_REUSEPORT_LB, 1);
