@@ -69,6 +69,16 @@ describe('kernel option: FreeBSD versions', () => {
     const { c, port } = clientInTimeWait(k);
     assert.notEqual(code(() => k.connect(c, { address: '127.0.0.1', port })), 'EADDRINUSE');
   });
+
+  test('a host added with kernel freebsd-13 follows it; the Linux kernel it belongs to does not (per-host tunables)', async () => {
+    const k = await kernel();
+    const h = k.addHost({ kernel: 'freebsd-13' });
+    assert.equal(h.personality, 'freebsd');
+    assert.equal(h.sysctl('connectTimeWaitInUse'), 1);
+    assert.equal(k.sysctl('connectTimeWaitInUse'), 0);
+    const { c, port } = clientInTimeWait(h);
+    assert.equal(code(() => h.connect(c, { address: '127.0.0.1', port })), 'EADDRINUSE');
+  });
 });
 
 describe('kernel option: checked at the door', () => {
