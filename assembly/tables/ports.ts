@@ -107,9 +107,8 @@ function hpDelete(e: usize): void {
   hpCount--;
 }
 
-/** Removes host h's (proto, port) entry once nothing is bound or listening there. */
+/** Removes host h's (h >= 1) (proto, port) entry once nothing is bound or listening there. */
 function hostPortRelease(h: u32, proto: u32, port: u32): void {
-  if (h == 0) return;
   let e = hpFind((<u64>h << 18) | (<u64>proto << 16) | <u64>port);
   if (load<u64>(e) != 0 && load<u64>(e, 8) == 0) hpDelete(e);
 }
@@ -222,7 +221,7 @@ export function unhashBind(s: u32, proto: u32): void {
   unlink(s, Off.BNEXT, headAt(h, proto, port, true), 0);
   if (!hasFlag(s, Flag.CONNBOUND)) { let up = usersAt(h, proto, port, true); store<u32>(up, load<u32>(up) - 1); }
   clearFlag(s, Flag.HASHED | Flag.CONNBOUND);
-  hostPortRelease(h, proto, port);
+  if (h != 0) hostPortRelease(h, proto, port);
 }
 
 // ---- listeners by port -----------------------------------------------------
@@ -234,7 +233,7 @@ export function hashListen(s: u32, port: u32): void {
 export function unhashListen(s: u32): void {
   let h = hostOf(s), port = getU16(s, Off.LPORT);
   unlink(s, Off.QNEXT, listenAt(h, port, true), 0);
-  hostPortRelease(h, 2, port);
+  if (h != 0) hostPortRelease(h, 2, port);
 }
 
 /** Whether another TCP socket already listens on s's address and port (for listen()'s EADDRINUSE). */
