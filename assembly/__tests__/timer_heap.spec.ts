@@ -1,5 +1,5 @@
 // storage/timer_heap.ts: simulated time and the event queue, a binary min-heap ordered by (time, seq).
-import { NO_EVENT, nextTime, nowUs, pending, pop, popped, schedule, setNow, timersInit } from "../storage/timer_heap";
+import { NO_EVENT, cancelTimer, nextTime, nowUs, pending, pop, popped, schedule, scheduleTimer, setNow, timersInit } from "../storage/timer_heap";
 
 // Fields of the popped event (storage/timer_heap.ts Event).
 function poppedTime(): i64 { return popped.time; }
@@ -126,5 +126,58 @@ describe("event queue", () => {
     }
     expect(wrong).toBe(0);
     expect(pending()).toBe(3000);
+  });
+
+  it("removes a cancelled timer from the heap at once, and the rest still fire in order", () => {
+    for (let s: u32 = 0; s < 100; s++) scheduleTimer(<i64>(1000 + s), 9, s, 0);
+    for (let s: u32 = 0; s < 100; s += 2) cancelTimer(s);
+    expect(pending()).toBe(50);
+    cancelTimer(0);                       // nothing pending for slot 0 any more
+    cancelTimer(5000);                    // a slot that never had a timer
+    expect(pending()).toBe(50);
+    let wrong = 0;
+    for (let s: u32 = 1; s < 100; s += 2) {
+      pop();
+      if (poppedA() != s || poppedKind() != 9 || poppedTime() != <i64>(1000 + s)) wrong++;
+    }
+    expect(wrong).toBe(0);
+    expect(pending()).toBe(0);
+  });
+
+  it("keeps one timer per slot: rearming replaces the pending one", () => {
+    scheduleTimer(500, 9, 7, 0);
+    let second = scheduleTimer(300, 10, 7, 0);
+    expect(pending()).toBe(1);
+    pop();
+    expect(poppedSeq()).toBe(second);
+    expect(poppedKind()).toBe(10);
+    cancelTimer(7);                       // fired: nothing left to cancel
+    expect(pending()).toBe(0);
+  });
+
+  it("stays sorted when timers are armed, cancelled and popped among packets at random", () => {
+    let wrong = 0;
+    let lastTime: i64 = -1, lastSeq: u32 = 0;
+    let armed = new StaticArray<u32>(64);     // seq of each slot's pending timer, 0 if none
+    let packets: u32 = 0;                     // packets popped
+    for (let round = 0; round < 5000; round++) {
+      let s = random() % 64;
+      armed[s] = scheduleTimer(<i64>(random() % 100), 9, s, 0);
+      event(<i64>(random() % 50), 1000);
+      let c = random() % 64;
+      cancelTimer(c); armed[c] = 0;
+      pop();
+      if (poppedTime() < lastTime || (poppedTime() == lastTime && poppedSeq() <= lastSeq)) wrong++;
+      if (poppedA() < 64) {
+        if (armed[poppedA()] != poppedSeq()) wrong++;   // only a live timer fires
+        armed[poppedA()] = 0;
+      } else packets++;
+      lastTime = poppedTime(); lastSeq = poppedSeq();
+      setNow(lastTime);
+    }
+    let live: u32 = 0;
+    for (let s = 0; s < 64; s++) if (armed[s] != 0) live++;
+    expect(wrong).toBe(0);
+    expect(pending()).toBe(live + 5000 - packets);   // live timers and packets not yet popped
   });
 });

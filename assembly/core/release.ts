@@ -18,6 +18,7 @@ import { connRemove, tupleOf } from "../tables/tuples";
 import { unixOwner, unixRelease } from "../tables/unix_names";
 import { listenerId } from "../tcp/listener";
 import { timeWaitLeaves } from "../tcp/teardown";
+import { cancelTimer } from "../storage/timer_heap";
 
 export function sockDestroy(s: u32): void {
   if (!ASC_NO_ASSERT) assert(<i32>getU32(s, Off.FD) < 0, "sockDestroy: a descriptor still names the socket");
@@ -45,8 +46,7 @@ export function sockDestroy(s: u32): void {
     rxFree(s);                                      // the receive queue
   }
   unwatchAll(s);                                    // epoll registrations
-  // A pending timer needs nothing: its event names (slot, generation), and sockFree
-  // changes the generation, so the event is dropped when it comes due.
+  cancelTimer(s);                                   // its pending timer leaves the heap
   setState(s, SocketState.FREE);
   sockFree(s);
 }

@@ -51,8 +51,10 @@ export function portsInit(): void {
 // ---- hosts other than 0: one hash table of (host, proto, port) entries ----------
 // Entry (16 bytes): u64 key ((host << 18) | (proto << 16) | port; host >= 1, so never
 // 0, which marks an empty entry), u32 bindHead, u32 bindUsers; listeners use the
-// entry of proto 2 (its bindHead word). Linear probing, at most half full; entries
-// are not removed (a port a host once used keeps its 16 bytes).
+// entry of proto 2 (its bindHead word). Linear probing, at most half full; an entry
+// whose two words fall to 0 is removed (backward-shift deletion, hpDelete), so the
+// table holds the ports in use, not every port a host ever used (a storm of 1 M
+// connections would otherwise leave 1 M entries, 32 MiB of cache misses).
 const HP_ENTRY: usize = 16;
 let hp: usize = 0;
 let hpMask: u32 = 0;
@@ -86,6 +88,30 @@ function hpGrow(): void {
     if (load<u64>(o) != 0) memory.copy(hpFind(load<u64>(o)), o, HP_ENTRY);
   }
   heap.free(old);
+}
+
+/** Empties entry e, moving later entries of its probe run back into the gap. */
+function hpDelete(e: usize): void {
+  let i = <u32>((e - hp) / HP_ENTRY), j = i;
+  while (true) {
+    j = (j + 1) & hpMask;
+    let ej = hp + <usize>j * HP_ENTRY;
+    let k = load<u64>(ej);
+    if (k == 0) break;
+    let home = <u32>mix64(k) & hpMask;
+    // The entry at j stays if its home lies cyclically in (i, j]; else it fills i.
+    let stays = i < j ? (home > i && home <= j) : (home > i || home <= j);
+    if (!stays) { memory.copy(hp + <usize>i * HP_ENTRY, ej, HP_ENTRY); i = j; }
+  }
+  let g = hp + <usize>i * HP_ENTRY;
+  store<u64>(g, 0); store<u64>(g, 0, 8);
+  hpCount--;
+}
+
+/** Removes host h's (h >= 1) (proto, port) entry once nothing is bound or listening there. */
+function hostPortRelease(h: u32, proto: u32, port: u32): void {
+  let e = hpFind((<u64>h << 18) | (<u64>proto << 16) | <u64>port);
+  if (load<u64>(e) != 0 && load<u64>(e, 8) == 0) hpDelete(e);
 }
 
 /** The (bindHead, bindUsers) words of host h's (proto, port): made when `make`, else ZERO if absent. */
@@ -282,6 +308,7 @@ export function unhashBind(s: u32, proto: u32): void {
   unlink(s, Off.BNEXT, headAt(h, proto, port, true), 0);
   if (!hasFlag(s, Flag.CONNBOUND)) { let up = usersAt(h, proto, port, true); store<u32>(up, load<u32>(up) - 1); }
   clearFlag(s, Flag.HASHED | Flag.CONNBOUND);
+  if (h != 0) hostPortRelease(h, proto, port);
 }
 
 // ---- listeners by port -----------------------------------------------------
@@ -291,7 +318,9 @@ export function hashListen(s: u32, port: u32): void {
 }
 
 export function unhashListen(s: u32): void {
-  unlink(s, Off.QNEXT, listenAt(hostOf(s), getU16(s, Off.LPORT), true), 0);
+  let h = hostOf(s), port = getU16(s, Off.LPORT);
+  unlink(s, Off.QNEXT, listenAt(h, port, true), 0);
+  if (h != 0) hostPortRelease(h, 2, port);
 }
 
 /** Whether another TCP socket already listens on s's address and port (for listen()'s EADDRINUSE). */

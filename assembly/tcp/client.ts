@@ -7,7 +7,7 @@ import { Flag, Flag2, Off, getGen, getU32, getU8, isAlive, setFlag, setU32, setU
 import { SocketState, getState, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { Tunable, tunable } from "../policy/tunables";
-import { EV_ACK, EV_ACK_COOKIE, EV_RST_REQ, EV_SYN, EV_SYN_RTO, armTimer, send } from "./events";
+import { EV_ACK, EV_ACK_COOKIE, EV_RST_REQ, EV_SYN, EV_SYN_RTO, armTimer, disarm, send } from "./events";
 import { TIMEOUT_INIT_US, synRto } from "./rto";
 import { connectionEnds } from "./teardown";
 
@@ -46,7 +46,7 @@ export function onSynAck(c: u32, cGen: u32, from: u32, fromGen: u32, cookie: boo
   }
   let st = getState(c);
   if (st == SocketState.SYN_SENT) {
-    setU32(c, Off.TIMER, 0);
+    disarm(c);
     setFlag(c, Flag.WASCONN);
     if (!cookie) { setU32(c, Off.AUX, from + 1); setU32(c, Off.PEERGEN, fromGen); }
     else {

@@ -19,7 +19,7 @@ import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
 import { rxDeliver } from "../io/rx_queue";
 import { Tunable, tunable } from "../policy/tunables";
-import { CLOCK_END_US, nextTime, nowUs, pop, popped, schedule, setNow } from "../storage/timer_heap";
+import { CLOCK_END_US, cancelTimer, nextTime, nowUs, pop, popped, schedule, scheduleTimer, setNow } from "../storage/timer_heap";
 import { currentHost, hostCount, hostEnter } from "../core/hosts";
 import { SHARED, addressOwner } from "../tables/addresses";
 import { EV_LINK, EV_RTX, onLinkChange, onRtx, wireSend } from "./wire";
@@ -72,8 +72,15 @@ export function send(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32): void {
   else schedule(d, kind, a, aGen, b, bGen);
 }
 
+/** Arms s's timer, replacing the one it had (removed from the heap). */
 export function armTimer(s: u32, kind: u32, delay: i64): void {
-  setU32(s, Off.TIMER, schedule(delay, kind, s, getGen(s), 0, 0));
+  setU32(s, Off.TIMER, scheduleTimer(delay, kind, s, getGen(s)));
+}
+
+/** Stops s's timer: its event leaves the heap at once. */
+export function disarm(s: u32): void {
+  cancelTimer(s);
+  setU32(s, Off.TIMER, 0);
 }
 
 /** Bytes on the wire for `r` (link delay > 0, or r on another host). */

@@ -17,7 +17,7 @@ import { isProven, markProven } from "../tables/addresses";
 import { findListener, hashBind } from "../tables/ports";
 import { tupleKey } from "../tables/tuples";
 import { filterEnqueue } from "./accept_filter";
-import { EV_FIN, EV_RST, EV_SYNACK, EV_SYNACK_COOKIE, EV_SYNACK_RTO, armTimer, send } from "./events";
+import { EV_FIN, EV_RST, EV_SYNACK, EV_SYNACK_COOKIE, EV_SYNACK_RTO, armTimer, disarm, send } from "./events";
 import { TIMEOUT_INIT_US, synackRto } from "./rto";
 import { finOnEstablish } from "./teardown";
 
@@ -127,7 +127,7 @@ export function onSyn(c: u32, cGen: u32): void {
     if (ch == NONE) { countDrop(l); return; }
     setState(ch, SocketState.ESTABLISHED);
     initServerSide(ch, l, c);
-    setU32(c, Off.TIMER, 0);
+    disarm(c);
     setFlag(c, Flag.WASCONN);
     setU32(c, Off.AUX, ch + 1);
     setU32(c, Off.PEERGEN, getGen(ch));
@@ -157,7 +157,7 @@ export function resetPeer(s: u32): void {
 function promote(r: u32, l: u32, c: u32): void {
   let id = listenerId(l);
   synqRemove(id, r);
-  setU32(r, Off.TIMER, 0);
+  disarm(r);
   clearFlag(r, Flag.ACKED);
   setState(r, SocketState.ESTABLISHED);
   childReady(id, l, r, c);
@@ -251,7 +251,7 @@ export function onAckCookie(l: u32, lGen: u32, c: u32, cGen: u32): void {
   if (getState(c) == SocketState.FIN_WAIT_1) {
     // The ACK came on the client's FIN (it closed before a server socket existed): the
     // child gets the FIN too, and the client's FIN timer stops.
-    setU32(c, Off.TIMER, 0);
+    disarm(c);
     send(EV_FIN, ch, getGen(ch), c, cGen);
   }
 }

@@ -11,7 +11,7 @@ import { wake } from "../io/epoll";
 import { Tunable, tunable } from "../policy/tunables";
 import { hashBind, protoIndex, unhashBind } from "../tables/ports";
 import { connInsert, connRemove, tupleOf } from "../tables/tuples";
-import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_FIN_RTO, EV_RST, armTimer, send } from "./events";
+import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_FIN_RTO, EV_RST, armTimer, disarm, send } from "./events";
 import { resendCookieAck } from "./client";
 import { dataRetries, dataRtoUs } from "../policy/personality";
 import { filterCheck } from "./accept_filter";
@@ -47,7 +47,7 @@ export function releasePort(s: u32, resetAddr: bool): void {
  */
 export function connectionEnds(s: u32, err: i32, disconnecting: bool = false): void {
   let wasConnecting = getState(s) == SocketState.SYN_SENT;
-  setU32(s, Off.TIMER, 0);
+  disarm(s);
   setU8(s, Off.SOERROR, <u32>err);
   setFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
   releasePort(s, wasConnecting || disconnecting);
@@ -83,7 +83,7 @@ export function onRst(s: u32): void {
 export function finish(s: u32): void {
   if (hasFlag(s, Flag.ORPHAN)) { sockDestroy(s); return; }
   if (getState(s) == SocketState.TIME_WAIT) timeWaitCount--;
-  setU32(s, Off.TIMER, 0);
+  disarm(s);
   setU32(s, Off.AUX, 0);
   setFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
   setState(s, SocketState.CLOSED);
