@@ -83,6 +83,10 @@ export function finish(s: u32): void {
   setU32(s, Off.TIMER, 0);
   setU32(s, Off.AUX, 0);
   setFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
+  // tcp_done -> tcp_set_state(TCP_CLOSE): "sk->sk_prot->unhash(sk); if (... icsk_bind_hash &&
+  // !(sk->sk_userlocks & SOCK_BINDPORT_LOCK)) inet_put_port(sk);" -- the 4-tuple and an
+  // autobound port go back, so a later connect() of this socket starts afresh.
+  releasePort(s, false);
   setState(s, SocketState.CLOSED);
 }
 
