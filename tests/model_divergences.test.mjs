@@ -11,8 +11,7 @@ for (const personality of PERSONALITIES) {
   // Found by `npm run fuzz -- --seed 102` (shrunk): socket, connect(3, 127.0.0.1:7000)
   // (refused), listen(3, -1), disconnect(3), poll([3]): kernel POLLIN|POLLOUT|POLLHUP|POLLRDHUP,
   // Linux tcp_disconnect "WRITE_ONCE(sk->sk_shutdown, 0)": POLLOUT|POLLHUP.
-  test(`${personality}: a listener disconnected with connect(AF_UNSPEC) forgets an earlier failed connect's shutdown`,
-    { todo: 'model divergence: the disconnect of a listener keeps sk_shutdown (disconnect-listener-keeps-shutdown)' }, async () => {
+  test(`${personality}: a listener disconnected with connect(AF_UNSPEC) forgets an earlier failed connect's shutdown`, async () => {
       const k = await createKernel({ personality, wasm: await debugWasm() });
       const fd = k.socket(AF_INET, SOCK_STREAM);
       assert.equal(k.sys.connect(fd, { address: '127.0.0.1', port: 7000 }), -111);

@@ -131,7 +131,7 @@ export function sysClose(fd: i32, s: i32): i32 {
 /**
  * tcp_disconnect for a listener or a connecting or connected socket (shutdown(SHUT_RD)
  * on a Linux listener, connect(AF_UNSPEC)): back to CLOSE, an autobound port released,
- * unread bytes purged, sk_shutdown 0 (not yet for a listener).
+ * unread bytes purged, sk_shutdown 0.
  */
 export function disconnect(s: u32): void {
   let st = getState(s);
@@ -155,9 +155,10 @@ export function disconnect(s: u32): void {
   if (getU8(s, Off.TYPE) == <u32>SOCK_DGRAM) return;   // __udp_disconnect keeps both
   // tcp_disconnect leaves a socket that can bind, listen or connect afresh, whatever it
   // was: "__skb_queue_purge(&sk->sk_receive_queue);" (nothing of the old connection is
-  // read on the next) and "WRITE_ONCE(sk->sk_shutdown, 0);".
+  // read on the next) and "WRITE_ONCE(sk->sk_shutdown, 0);" (a listener forgets an
+  // earlier failed connect's shutdown too).
   rxFree(s);
-  if (st != SocketState.LISTEN) clearFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT | Flag.WASCONN);
+  clearFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT | Flag.WASCONN);
 }
 
 export function sysShutdown(s: u32, how: i32): i32 {
