@@ -65,7 +65,7 @@ describe('issue 11: semantics found by random call sequences', () => {
     });
   }
 
-  test('linux: a client that closes before a TCP_DEFER_ACCEPT listener accepts does not linger in FIN_WAIT_1', { todo: 'issue 11: the client stays in FIN_WAIT_1 with no timer and holds its port' }, async () => {
+  test('linux: a client that closes before a TCP_DEFER_ACCEPT listener accepts does not linger in FIN_WAIT_1', async () => {
     const k = await debugKernel({ personality: 'linux' });
     const l = listener(k, 7000);
     k.setsockopt(l, IPPROTO_TCP, TCP_DEFER_ACCEPT, 5);

@@ -14,7 +14,7 @@ import { rxFree, rxLen } from "../io/rx_queue";
 import { shutdownStopsListener } from "../policy/personality";
 import { unhashBind, unhashListen } from "../tables/ports";
 import { resetPeer } from "../tcp/listener";
-import { abortConnection, armOrphanTimer, connectionEnds, sendFin } from "../tcp/teardown";
+import { abortConnection, armFinTimer, armOrphanTimer, connectionEnds, sendFin } from "../tcp/teardown";
 
 function isUnix(s: u32): bool { return getU8(s, Off.DOMAIN) == <u32>AF_UNIX; }
 
@@ -105,6 +105,7 @@ function release(s: u32): void {
       setFlag(s, Flag.ORPHAN | Flag.RCV_SHUT | Flag.SEND_SHUT);
       rxFree(s);
       if (st == SocketState.FIN_WAIT_2) armOrphanTimer(s);
+      else armFinTimer(s);                   // FIN_WAIT_1, CLOSING, LAST_ACK: its FIN is due again
       return;
     }
   }

@@ -23,7 +23,7 @@ import { CLOCK_END_US, nextTime, nowUs, pop, popped, schedule, setNow } from "..
 import { filterCheck } from "./accept_filter";
 import { onSynAck, onSynRto } from "./client";
 import { dataArrivedAtRequest, onAck, onAckCookie, onSyn, onSynackRto } from "./listener";
-import { finish, onFin, onFinAck, onRst } from "./teardown";
+import { onFin, onFinAck, onOrphanTimer, onRst } from "./teardown";
 
 export const EV_SYN: u32 = 1;          // a = client
 export const EV_SYNACK: u32 = 2;       // a = client, b = request
@@ -37,7 +37,7 @@ export const EV_SYN_RTO: u32 = 9;      // a = client (timer)
 export const EV_SYNACK_RTO: u32 = 10;  // a = request (timer)
 export const EV_DATA: u32 = 11;        // a = receiver, b = bytes, bGen = records: they arrive
 export const EV_FIN_ACK: u32 = 12;     // a = the socket whose FIN is acknowledged
-export const EV_CLOSE_TIMER: u32 = 13; // a = TIME_WAIT or orphaned FIN_WAIT_2 socket (timer)
+export const EV_CLOSE_TIMER: u32 = 13; // a = an orphan: TIME_WAIT, FIN_WAIT_2, or its FIN unacknowledged (timer)
 
 /** Sends a packet: handled now on loopback, or delivered after the link delay. */
 export function send(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32): void {
@@ -81,12 +81,7 @@ function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void
         filterCheck(a);
       }
       break;
-    case EV_CLOSE_TIMER:
-      if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) {
-        let st = getState(a);
-        if (st == SocketState.TIME_WAIT || (st == SocketState.FIN_WAIT_2 && hasFlag(a, Flag.ORPHAN))) finish(a);
-      }
-      break;
+    case EV_CLOSE_TIMER: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onOrphanTimer(a); break;
     case EV_SYN_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynRto(a); break;
     case EV_SYNACK_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynackRto(a); break;
   }
