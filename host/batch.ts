@@ -18,8 +18,7 @@ type Check = (r: number, syscall: string) => number;
 export function connectBatch(k: KernelInstance, check: Check, n: number, domain: number, type: number, addr: AddressInput): Int32Array {
   checkInt('n', n, 0, 1 << 24);
   const len = encodeSockaddr(domain, addr, k.view(), k.scratch);
-  const out = k.x.sk_buffer(n * 4);
-  if (out === 0) throw new ArgumentError('ERR_OUT_OF_RANGE', `"n" is too large: ${n}`);
+  const out = k.buffer(n * 4, `connectBatch of ${n} clients`);
   check(k.x.sk_connect_batch(n, checkInt('domain', domain), checkInt('type', type), k.scratch, len, out), 'connect');
   return k.ints().slice(out >> 2, (out >> 2) + n);
 }
@@ -27,8 +26,9 @@ export function connectBatch(k: KernelInstance, check: Check, n: number, domain:
 /** Accepts up to `max` queued connections; returns their fds (empty when none). */
 export function acceptBatch(k: KernelInstance, check: Check, fd: number, max: number, flags: number): Int32Array {
   checkInt('max', max, 0, 1 << 24);
-  const out = k.x.sk_buffer(max * 4);
-  const n = k.x.sk_accept_batch(checkInt('fd', fd), out, max, checkInt('flags', flags));
+  checkInt('fd', fd); checkInt('flags', flags);
+  const out = k.buffer(max * 4, `acceptBatch of ${max}`);
+  const n = k.x.sk_accept_batch(fd, out, max, flags);
   if (n === -EAGAIN) return new Int32Array(0);
   check(n, 'accept');
   return k.ints().slice(out >> 2, (out >> 2) + n);
@@ -41,8 +41,7 @@ export function acceptBatch(k: KernelInstance, check: Check, fd: number, max: nu
  */
 export function closeBatch(k: KernelInstance, check: Check, listener: ReadinessListener | undefined, fds: Int32Array | number[], reset: boolean): number {
   const n = fds.length;
-  const out = k.x.sk_buffer(n * 4);
-  if (out === 0) throw new ArgumentError('ERR_OUT_OF_RANGE', `too many descriptors: ${n}`);
+  const out = k.buffer(n * 4, `closeBatch of ${n} descriptors`);
   k.ints().set(fds, out >> 2);
   const closed = check(k.x.sk_close_batch(out, n, reset ? 1 : 0), 'close');
   if (listener !== undefined) for (let i = 0; i < n; i++) listener.closed(fds[i]);

@@ -196,7 +196,7 @@ export class Kernel {
   send(fd: number, data: Data, flags = 0): number {
     checkInt('fd', fd); checkInt('flags', flags);
     const bytes = this.#bytes(data);
-    const buf = this.#k.x.sk_buffer(bytes.length);
+    const buf = this.#k.buffer(bytes.length, 'send data');
     new Uint8Array(this.#k.memory(), buf, bytes.length).set(bytes);
     return this.#check(this.#k.x.sk_send(fd, buf, bytes.length, flags), 'send');
   }
@@ -205,7 +205,7 @@ export class Kernel {
   sendto(fd: number, data: Data, addr?: AddressInput, flags = 0): number {
     checkInt('fd', fd); checkInt('flags', flags);
     const bytes = this.#bytes(data);
-    const buf = this.#k.x.sk_buffer(bytes.length + RECVFROM.data);
+    const buf = this.#k.buffer(bytes.length + RECVFROM.data, 'sendto data');
     new Uint8Array(this.#k.memory(), buf + RECVFROM.data, bytes.length).set(bytes);
     let alen = 0;
     if (addr !== undefined) alen = encodeSockaddr(this.#sys.domainOf(fd), addr, this.#k.view(), buf);
@@ -219,7 +219,7 @@ export class Kernel {
    */
   recv(fd: number, size = 65536, flags = 0): Uint8Array {
     checkInt('fd', fd); checkInt('size', size, 0); checkInt('flags', flags);
-    const buf = this.#k.x.sk_buffer(size);
+    const buf = this.#k.buffer(size, 'recv size');
     const n = this.#check(this.#k.x.sk_recv(fd, buf, size, flags), 'recv');
     return new Uint8Array(this.#k.memory(), buf, Math.min(n, size)).slice();
   }
@@ -227,7 +227,7 @@ export class Kernel {
   /** recvfrom(): the data, the sender's address (datagrams), and whether the message was truncated. */
   recvfrom(fd: number, size = 65536, flags = 0): { data: Uint8Array; address: SocketAddress | null; truncated: boolean; length: number } {
     checkInt('fd', fd); checkInt('size', size, 0); checkInt('flags', flags);
-    const buf = this.#k.x.sk_buffer(size + RECVFROM.data);
+    const buf = this.#k.buffer(size + RECVFROM.data, 'recvfrom size');
     this.#k.view().setInt32(buf + RECVFROM.lenPtr, SOCKADDR_ROOM, true);
     const n = this.#check(this.#k.x.sk_recvfrom(fd, buf + RECVFROM.data, size, flags, buf + RECVFROM.addr, buf + RECVFROM.lenPtr), 'recvfrom');
     const v = this.#k.view();
@@ -243,7 +243,7 @@ export class Kernel {
   /** poll() with timeout 0: the revents of each { fd, events }. */
   poll(fds: { fd: number; events: number }[]): number[] {
     const n = fds.length, P = POLLFD;
-    const buf = this.#k.x.sk_buffer(n * P.size);
+    const buf = this.#k.buffer(n * P.size, `poll of ${n} entries`);
     const v = this.#k.view();
     fds.forEach(({ fd, events }, i) => { v.setInt32(buf + i * P.size + P.fd, checkInt('fd', fd), true); v.setInt16(buf + i * P.size + P.events, events, true); });
     this.#check(this.#k.x.sk_poll(buf, n), 'poll');
@@ -269,7 +269,7 @@ export class Kernel {
   epollWait(epfd: number, maxEvents = 64): { events: number; data: number }[] {
     checkInt('maxEvents', maxEvents, 1, 1 << 20);
     const E = EPOLL_EVENT;
-    const buf = this.#k.x.sk_buffer(maxEvents * E.size);
+    const buf = this.#k.buffer(maxEvents * E.size, 'epollWait maxEvents');
     const n = this.#check(this.#k.x.sk_epoll_wait(checkInt('epfd', epfd), buf, maxEvents), 'epoll_wait');
     const v = this.#k.view();
     const out = new Array<{ events: number; data: number }>(n);
@@ -292,7 +292,7 @@ export class Kernel {
     const max = Math.min(events.length, data.length, 1 << 20);
     if (max === 0) return 0;
     const E = EPOLL_EVENT;
-    const buf = this.#k.x.sk_buffer(max * E.size);
+    const buf = this.#k.buffer(max * E.size, 'epollWaitInto arrays');
     const n = this.#check(this.#k.x.sk_epoll_wait(checkInt('epfd', epfd), buf, max), 'epoll_wait');
     const v = this.#k.view();
     for (let i = 0; i < n; i++) {
