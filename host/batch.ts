@@ -35,11 +35,24 @@ export function acceptBatch(k: KernelInstance, check: Check, fd: number, max: nu
 }
 
 /**
+ * closeBatch's list, checked at the door: an Int32Array, or an array of integers in the
+ * int32 range (Int32Array.set would coerce: 2**32 + 3 becomes 3, 'a' becomes 0).
+ */
+function checkFdList(fds: unknown): void {
+  if (fds instanceof Int32Array) return;
+  if (!Array.isArray(fds)) {
+    throw new ArgumentError('ERR_INVALID_ARG_TYPE', `"fds" must be an Int32Array or an array of integers. Received ${typeof fds}`);
+  }
+  for (let i = 0; i < fds.length; i++) checkInt(`fds[${i}]`, fds[i]);
+}
+
+/**
  * Closes every descriptor in `fds`; returns how many were open. Each goes through the
  * async layer's close handling as close() does: whoever waited on it is woken, and its
  * registrations end with the descriptor (a number reused later is a new descriptor).
  */
 export function closeBatch(k: KernelInstance, check: Check, listener: ReadinessListener | undefined, fds: Int32Array | number[], reset: boolean): number {
+  checkFdList(fds);
   const n = fds.length;
   const out = k.buffer(n * 4, `closeBatch of ${n} descriptors`);
   k.ints().set(fds, out >> 2);

@@ -67,15 +67,7 @@ function legitimate(key, v) {
 /**
  * Still failing today, with what was seen. Keys are `method#argument`.
  */
-const KNOWN = {
-  'poll#0': 'issue 11: poll(null | 3 | "x" | {} | 10n ...) throws an uncoded TypeError ("fds.forEach is not a function"): the list is not checked at the door',
-  'epollCtl#3': 'issue 11: epollCtl events 10n or a Symbol throws an uncoded TypeError (events >>> 0 on a BigInt)',
-  'epollCtl#4': 'issue 11: epollCtl data null/NaN/Infinity/"x"/{} throws an uncoded RangeError from BigInt(); 10n an uncoded TypeError',
-  'unlink#0': 'issue 11: unlink(Symbol()) throws an uncoded TypeError: the path is not checked to be a string',
-  'addAddress#0': 'issue 11: addAddress(null | 3 | {} | 10n ...) throws an uncoded TypeError ("address.includes is not a function")',
-  'closeBatch#0': 'issue 11: closeBatch(null | 1.5 | "3" | {} | true ...) is accepted (length undefined: nothing closed, no error); closeBatch(10n) too',
-  'runUntilIdle#0': 'issue 11: runUntilIdle(null | "3" | {} | -2**53 | true ...) is accepted (maxMs is never checked); 10n and Symbol throw uncoded TypeErrors',
-};
+const KNOWN = {};   // none open today
 
 async function fixture() {
   const k = await createKernel({ wasm: await debugWasm() });
