@@ -226,6 +226,20 @@ describe('issue 11: boundaries of the host', () => {
     });
   }
 
+  // Found by `npm run fuzz -- --seed 4242` (shrunk to recv(fd, 0) as the first I/O call):
+  // sk_buffer(0) answered 0 before any buffer existed, which the host takes as a refusal.
+  test('send of 0 bytes as the first I/O call: 0, not a refusal', async () => {
+    const k = await debugKernel();
+    const l = listener(k, 7000);
+    const c = k.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    assert.equal(k.sys.connect(c, { address: LOOP, port: 7000 }), -115);
+    const a = k.accept(l).fd;
+    assert.equal(k.send(c, new Uint8Array(0)), 0, 'the first I/O call: 0 bytes taken');
+    k.send(c, 'x');
+    assert.deepEqual(k.recv(a, 0), new Uint8Array(0));
+    k.check();
+  });
+
   // issue 11 saw poll() with 8 M entries overwrite kernel memory; today it passes (recorded so it stays so).
   test('poll with 8 M entries: a result or a coded error, kernel memory untouched', async () => {
     const k = await debugKernel();
