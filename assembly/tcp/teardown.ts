@@ -9,6 +9,7 @@ import { SocketState, getState, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
 import { Tunable, tunable } from "../policy/tunables";
+import { ANY4, ANY6, addrHold, setAddr } from "../tables/addresses";
 import { hashBind, protoIndex, unhashBind } from "../tables/ports";
 import { connInsert, connRemove, tupleKey } from "../tables/tuples";
 import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_RST, armTimer, send } from "./events";
@@ -40,7 +41,7 @@ export function releasePort(s: u32, resetAddr: bool): void {
   }
   if (!hasFlag(s, Flag.BINDLOCK)) unhashBind(s, proto(s));
   // tcp_disconnect: "if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) inet_reset_saddr(sk);"
-  if (resetAddr && !hasFlag(s, Flag.ADDRLOCK)) setU16(s, Off.LADDR, getU8(s, Off.DOMAIN) == 10 ? 1 : 0);
+  if (resetAddr && !hasFlag(s, Flag.ADDRLOCK)) setAddr(s, Off.LADDR, getU8(s, Off.DOMAIN) == 10 ? ANY6 : ANY4);
 }
 
 /**
@@ -121,6 +122,7 @@ function enterTimeWait(s: u32): void {
     setU32(tw, Off.BNEXT, 0); setU32(tw, Off.BPREV, 0);
     clearFlag(tw, Flag.HASHED | Flag.CONNBOUND | Flag.TUPLED);
     setU8(tw, Off.STATE, 0); // a fresh slot: FREE until setState below
+    addrHold(getU16(tw, Off.LADDR)); addrHold(getU16(tw, Off.PADDR)); // the copy holds them too
     if (hasFlag(s, Flag.TUPLED)) {
       let key = tupleKey(getU16(s, Off.LADDR), getU16(s, Off.LPORT), getU16(s, Off.PADDR), getU16(s, Off.PPORT));
       connRemove(key); clearFlag(s, Flag.TUPLED);
