@@ -111,6 +111,23 @@ describe('issue 11: semantics found by random call sequences', () => {
     }
     k.addAddress('10.1.2.3');
   });
+
+  // Found by `npm run fuzz -- --seed 4243` (shrunk): a bind that fails gives the socket
+  // its old address back; that address must not be released in between (sk_check 21).
+  test('a failed bind keeps the address the socket had', async () => {
+    const k = await debugKernel();
+    const a = k.socket(AF_INET, SOCK_STREAM);
+    k.bind(a, { address: LOOP, port: 7001 });
+    const b = k.socket(AF_INET, SOCK_STREAM);
+    k.bind(b, { address: '127.0.0.2', port: 0 });
+    assert.equal(k.sys.connect(b, { address: LOOP, port: 7000 }), -111, 'refused: b keeps 127.0.0.2 (SOCK_BINDADDR_LOCK)');
+    assert.equal(k.sys.bind(b, { address: LOOP, port: 7001 }), -98);
+    k.check();
+    assert.equal(k.getsockname(b).address, '127.0.0.2');
+    k.addAddress('10.9.9.9');                 // an intern that would reuse a released index
+    k.check();
+    assert.equal(k.getsockname(b).address, '127.0.0.2');
+  });
 });
 
 // ---- boundaries -----------------------------------------------------------------------
