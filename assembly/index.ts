@@ -266,10 +266,13 @@ export function sk_epoll_wait(epfd: i32, out: usize, max: i32): i32 {
 let ioBuf: usize = 0;
 let ioCap: i32 = 0;
 
-/** A host I/O buffer of at least `bytes` bytes (kept and reused; grows on demand). Returns its pointer, or 0. */
+/**
+ * A host I/O buffer of at least `bytes` bytes (kept and reused; grows on demand). Returns
+ * its pointer, or 0 when `bytes` is refused (0 is never a buffer, even for 0 bytes).
+ */
 export function sk_buffer(bytes: i32): usize {
   if (bytes < 0 || bytes > (64 << 20)) return 0;
-  if (bytes > ioCap) {
+  if (bytes > ioCap || ioBuf == 0) {
     if (ioBuf != 0) heap.free(ioBuf);
     ioCap = bytes < 4096 ? 4096 : bytes;
     ioBuf = heap.alloc(<usize>ioCap);

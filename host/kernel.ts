@@ -224,7 +224,7 @@ export class Kernel {
   send(fd: number, data: Data, flags = 0): number {
     checkInt('fd', fd); checkInt('flags', flags);
     const bytes = this.#bytes(data);
-    const buf = this.#k.x.sk_buffer(bytes.length);
+    const buf = this.#k.buffer(bytes.length, 'send data');
     new Uint8Array(this.#k.memory(), buf, bytes.length).set(bytes);
     return this.#check(this.#k.x.sk_send(fd, buf, bytes.length, flags), 'send');
   }
@@ -233,7 +233,7 @@ export class Kernel {
   sendto(fd: number, data: Data, addr?: AddressInput, flags = 0): number {
     checkInt('fd', fd); checkInt('flags', flags);
     const bytes = this.#bytes(data);
-    const buf = this.#k.x.sk_buffer(bytes.length + RECVFROM.data);
+    const buf = this.#k.buffer(bytes.length + RECVFROM.data, 'sendto data');
     new Uint8Array(this.#k.memory(), buf + RECVFROM.data, bytes.length).set(bytes);
     let alen = 0;
     if (addr !== undefined) alen = encodeSockaddr(this.#sys.domainOf(fd), addr, this.#k.view(), buf);
@@ -247,7 +247,7 @@ export class Kernel {
    */
   recv(fd: number, size = 65536, flags = 0): Uint8Array {
     checkInt('fd', fd); checkInt('size', size, 0); checkInt('flags', flags);
-    const buf = this.#k.x.sk_buffer(size);
+    const buf = this.#k.buffer(size, 'recv size');
     const n = this.#check(this.#k.x.sk_recv(fd, buf, size, flags), 'recv');
     return new Uint8Array(this.#k.memory(), buf, Math.min(n, size)).slice();
   }
@@ -255,7 +255,7 @@ export class Kernel {
   /** recvfrom(): the data, the sender's address (datagrams), and whether the message was truncated. */
   recvfrom(fd: number, size = 65536, flags = 0): { data: Uint8Array; address: SocketAddress | null; truncated: boolean; length: number } {
     checkInt('fd', fd); checkInt('size', size, 0); checkInt('flags', flags);
-    const buf = this.#k.x.sk_buffer(size + RECVFROM.data);
+    const buf = this.#k.buffer(size + RECVFROM.data, 'recvfrom size');
     this.#k.view().setInt32(buf + RECVFROM.lenPtr, SOCKADDR_ROOM, true);
     const n = this.#check(this.#k.x.sk_recvfrom(fd, buf + RECVFROM.data, size, flags, buf + RECVFROM.addr, buf + RECVFROM.lenPtr), 'recvfrom');
     const v = this.#k.view();
@@ -270,10 +270,17 @@ export class Kernel {
 
   /** poll() with timeout 0: the revents of each { fd, events }. */
   poll(fds: { fd: number; events: number }[]): number[] {
+    if (!Array.isArray(fds)) throw new ArgumentError('ERR_INVALID_ARG_TYPE', `"fds" must be an array of { fd, events }. Received ${typeof fds}`);
     const n = fds.length, P = POLLFD;
-    const buf = this.#k.x.sk_buffer(n * P.size);
+    for (let i = 0; i < n; i++) {
+      const e: unknown = fds[i];
+      if (e === null || typeof e !== 'object') throw new ArgumentError('ERR_INVALID_ARG_TYPE', `"fds[${i}]" must be an object { fd, events }. Received ${typeof e}`);
+      checkInt(`fds[${i}].fd`, (e as { fd: unknown }).fd);
+      checkInt(`fds[${i}].events`, (e as { events: unknown }).events, 0, 0xffff);   // struct pollfd: short events
+    }
+    const buf = this.#k.buffer(n * P.size, `poll of ${n} entries`);
     const v = this.#k.view();
-    fds.forEach(({ fd, events }, i) => { v.setInt32(buf + i * P.size + P.fd, checkInt('fd', fd), true); v.setInt16(buf + i * P.size + P.events, events, true); });
+    fds.forEach(({ fd, events }, i) => { v.setInt32(buf + i * P.size + P.fd, fd, true); v.setInt16(buf + i * P.size + P.events, events, true); });
     this.#check(this.#k.x.sk_poll(buf, n), 'poll');
     const w = this.#k.view();
     return fds.map((_, i) => w.getUint16(buf + i * P.size + P.revents, true));
@@ -284,20 +291,24 @@ export class Kernel {
 
   /** epoll_ctl(): `data` is the number handed back by epollWait (defaults to fd). */
   epollCtl(epfd: number, op: number, fd: number, events = 0, data: number = fd): void {
+    checkInt('epfd', epfd); checkInt('op', op); checkInt('fd', fd);
+    // u32 events: EPOLLET is 1 << 31, negative as an int32 constant.
+    checkInt('events', events, -0x80000000, 0xffffffff);
+    checkInt('data', data, -(2 ** 53), 2 ** 53);
     const s = this.#k.scratch, v = this.#k.view(), E = EPOLL_EVENT;
     v.setUint32(s + E.events, events >>> 0, true);
     // data as two u32 halves (a BigInt per call cost more than the call); integers up to 2^53.
     const d = Math.trunc(data), lo = ((d % 0x1_0000_0000) + 0x1_0000_0000) % 0x1_0000_0000;
     v.setUint32(s + E.data, lo, true);
     v.setInt32(s + E.data + 4, (d - lo) / 0x1_0000_0000, true);
-    this.#check(this.#k.x.sk_epoll_ctl(checkInt('epfd', epfd), checkInt('op', op), checkInt('fd', fd), s), 'epoll_ctl');
+    this.#check(this.#k.x.sk_epoll_ctl(epfd, op, fd, s), 'epoll_ctl');
   }
 
   /** epoll_wait() with timeout 0: the ready { events, data } (only the ready sockets are visited). */
   epollWait(epfd: number, maxEvents = 64): { events: number; data: number }[] {
     checkInt('maxEvents', maxEvents, 1, 1 << 20);
     const E = EPOLL_EVENT;
-    const buf = this.#k.x.sk_buffer(maxEvents * E.size);
+    const buf = this.#k.buffer(maxEvents * E.size, 'epollWait maxEvents');
     const n = this.#check(this.#k.x.sk_epoll_wait(checkInt('epfd', epfd), buf, maxEvents), 'epoll_wait');
     const v = this.#k.view();
     const out = new Array<{ events: number; data: number }>(n);
@@ -320,7 +331,7 @@ export class Kernel {
     const max = Math.min(events.length, data.length, 1 << 20);
     if (max === 0) return 0;
     const E = EPOLL_EVENT;
-    const buf = this.#k.x.sk_buffer(max * E.size);
+    const buf = this.#k.buffer(max * E.size, 'epollWaitInto arrays');
     const n = this.#check(this.#k.x.sk_epoll_wait(checkInt('epfd', epfd), buf, max), 'epoll_wait');
     const v = this.#k.view();
     for (let i = 0; i < n; i++) {
@@ -333,6 +344,7 @@ export class Kernel {
 
   /** unlink(2) of an AF_UNIX socket file. */
   unlink(path: string): void {
+    if (typeof path !== 'string') throw new ArgumentError('ERR_INVALID_ARG_TYPE', `"path" must be a string. Received ${typeof path}`);
     const name = new TextEncoder().encode(path);
     if (name.length === 0 || name.length > 108) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"path" must be 1 to 108 bytes`);
     new Uint8Array(this.#k.memory(), this.#k.scratch, name.length).set(name);
@@ -341,6 +353,7 @@ export class Kernel {
 
   /** Makes an address local to this kernel (as `ip addr add` would). */
   addAddress(address: string): void {
+    if (typeof address !== 'string') throw new ArgumentError('ERR_INVALID_ARG_TYPE', `"address" must be a string. Received ${typeof address}`);
     const len = encodeSockaddr(address.includes(':') ? AF_INET6 : AF_INET, { address, port: 0 }, this.#k.view(), this.#k.scratch);
     this.#check(this.#k.x.sk_add_address(this.#k.scratch, len), 'addAddress', { address, port: 0 });
   }
@@ -515,6 +528,8 @@ export class Kernel {
 
   /** Advances to each next event until none is left or `maxMs` have passed; returns events handled. */
   runUntilIdle(maxMs = 3_600_000): number {
+    if (typeof maxMs !== 'number') throw new ArgumentError('ERR_INVALID_ARG_TYPE', `"maxMs" must be a number. Received ${typeof maxMs}`);
+    if (!(maxMs >= 0) || !Number.isFinite(maxMs)) throw new ArgumentError('ERR_OUT_OF_RANGE', `"maxMs" must be a finite number >= 0. Received ${maxMs}`);
     let n = 0;
     const end = this.now() + maxMs;
     for (let next = this.nextTimer(); next !== null && this.now() + next <= end; next = this.nextTimer()) {

@@ -130,7 +130,7 @@ export class Sys implements SysCalls {
   send(fd: number, data: Uint8Array, flags = 0): number {
     if (!(data instanceof Uint8Array)) throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'The "data" argument must be a Uint8Array');
     checkInt('fd', fd); checkInt('flags', flags);
-    const buf = this.#x.sk_buffer(data.length);
+    const buf = this.#k.buffer(data.length, 'send data');
     new Uint8Array(this.#k.memory(), buf, data.length).set(data);
     return this.#changed(this.#x.sk_send(fd, buf, data.length, flags));
   }
@@ -138,7 +138,7 @@ export class Sys implements SysCalls {
   recv(fd: number, into: Uint8Array, flags = 0): number {
     if (!(into instanceof Uint8Array)) throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'The "into" argument must be a Uint8Array');
     checkInt('fd', fd); checkInt('flags', flags);
-    const buf = this.#x.sk_buffer(into.length);
+    const buf = this.#k.buffer(into.length, 'recv buffer');
     const n = this.#changed(this.#x.sk_recv(fd, buf, into.length, flags));
     if (n > 0) into.set(new Uint8Array(this.#k.memory(), buf, Math.min(n, into.length)));
     return n;

@@ -1,6 +1,6 @@
 // tables/addresses.ts: sockaddr_in / sockaddr_in6 parsing and formatting, and the interned
 // address table (0 = 0.0.0.0, 1 = ::, 2 = 127.0.0.1, 3 = ::1).
-import { ANY4, ANY6, LOOP4, LOOP6, NOT_LOCAL, addLocal, addressesInit, connectTarget, formatInet, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
+import { ANY4, ANY6, LOOP4, LOOP6, NOT_LOCAL, addLocal, addrDrop, addrHold, addressesInit, addressesLive, connectTarget, formatInet, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 
 const AF_INET: i32 = 2;
 const AF_INET6: i32 = 10;
@@ -66,7 +66,21 @@ describe("parseInet on an AF_INET socket", () => {
     expect(a).toBeGreaterThan(LOOP6);
     expect(a).not.toBe(NOT_LOCAL);
     expect(v4Index(127, 1, 2, 3)).toBe(a);
+    addrHold(a);                              // a socket keeps it
     expect(v4Index(127, 1, 2, 4)).not.toBe(a);
+    expect(v4Index(127, 1, 2, 3)).toBe(a);
+    addrDrop(a);
+  });
+
+  it("forgets a 127/8 address nobody holds: its index is reused (issue 11)", () => {
+    let before = addressesLive();
+    let a = v4Index(127, 9, 9, 1);           // looked up, never held
+    let b = v4Index(127, 9, 9, 2);           // the next intern releases a, and reuses its index
+    expect(b).toBe(a);
+    expect(addressesLive()).toBe(before + 1);
+    addrHold(b);
+    addrDrop(b);                              // the last holder: released at once
+    expect(addressesLive()).toBe(before);
   });
 
   it("says NOT_LOCAL (0xffff) for 10.1.2.3, keeping the port", () => {

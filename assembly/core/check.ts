@@ -12,6 +12,30 @@ import { currentHost } from "./hosts";
 import { bindHeadOf, bindUsersOf, listenHeadOf } from "../tables/ports";
 import { connContains, connCount, tupleOf } from "../tables/tuples";
 import { proto, timeWaitSockets } from "../tcp/teardown";
+import { AF_UNIX, SOCK_DGRAM } from "./constants";
+import { rxCountSources } from "../io/rx_queue";
+import { LOOP6, addrRefs, addressesHighWater } from "../tables/addresses";
+
+/**
+ * 21. Every address's reference count is what holds it: the local and peer addresses of
+ * live sockets and the sources of queued datagrams (tables/addresses.ts).
+ */
+function checkAddressRefs(hw: u32): i32 {
+  let n = addressesHighWater();
+  let counts = heap.alloc(<usize>n << 2);
+  memory.fill(counts, 0, <usize>n << 2);
+  for (let s: u32 = 0; s < hw; s++) {
+    if (getState(s) == SocketState.FREE || getU8(s, Off.DOMAIN) == EPOLL_DOMAIN) continue;
+    let l = counts + (<usize>getU16(s, Off.LADDR) << 2), p = counts + (<usize>getU16(s, Off.PADDR) << 2);
+    store<u32>(l, load<u32>(l) + 1);
+    store<u32>(p, load<u32>(p) + 1);
+    if (getU8(s, Off.TYPE) == SOCK_DGRAM && getU8(s, Off.DOMAIN) != AF_UNIX) rxCountSources(s, counts);
+  }
+  let r = 0;
+  for (let i: u32 = LOOP6 + 1; i < n; i++) if (load<u32>(counts + (<usize>i << 2)) != addrRefs(i)) { r = -21; break; }
+  heap.free(counts);
+  return r;
+}
 
 export function checkAll(): i32 {
   let hw = socketsHighWater();
@@ -77,6 +101,8 @@ export function checkAll(): i32 {
     }
   }
   if (live != socketsLive()) return -14;
+  let a = checkAddressRefs(hw);
+  if (a != 0) return a;
   if (tupled != connCount()) return -15;
   if (tw != timeWaitSockets()) return -16;
   // 3. Bind lists: links, ports, and the count of bind()-owned members.

@@ -11,7 +11,9 @@ import { incqRemove, synqRemove } from "./accept_queue";
 import { Flag, Flag2, Off, getU16, getU32, getU8, hasFlag, sockFree } from "./socket";
 import { SocketState, getState, setState } from "./state";
 import { EPOLL_DOMAIN, instFree, unwatchAll } from "../io/epoll";
-import { rxFree } from "../io/rx_queue";
+import { rxDropRecord, rxFree } from "../io/rx_queue";
+import { AF_UNIX, SOCK_DGRAM } from "./constants";
+import { ANY4, addrDrop, setAddr } from "../tables/addresses";
 import { listenStop } from "../syscalls/close";
 import { protoIndex, unhashBind } from "../tables/ports";
 import { connRemove, tupleOf } from "../tables/tuples";
@@ -43,7 +45,13 @@ export function sockDestroy(s: u32): void {
     unhashBind(s, protoIndex(getU8(s, Off.TYPE))); // the port
     let name = getU32(s, Off.UNAME);               // an AF_UNIX name it owns
     if (name != 0 && unixOwner(name - 1) == s + 1) unixRelease(name - 1);
+    if (getU8(s, Off.TYPE) == SOCK_DGRAM && getU8(s, Off.DOMAIN) != AF_UNIX) {
+      // queued datagrams hold their sources (syscalls/data.ts udpSend)
+      for (let from = rxDropRecord(s); from >= 0; from = rxDropRecord(s)) addrDrop(<u32>(from >> 16));
+    }
     rxFree(s);                                      // the receive queue
+    setAddr(s, Off.LADDR, ANY4);                    // its addresses
+    setAddr(s, Off.PADDR, ANY4);
   }
   unwatchAll(s);                                    // epoll registrations
   cancelTimer(s);                                   // its pending timer leaves the heap

@@ -29,6 +29,7 @@ export enum Stat {
   UdpRcvbufErrors,       // Udp: datagrams dropped because the receive buffer was full
   TCPDeferAcceptDrop,    // TcpExt: final ACKs without data held back by TCP_DEFER_ACCEPT
   AcceptFilterDrops,     // ours: FreeBSD accept filter: oldest pending connection dropped (listen(2))
+  TCPAbortOnTimeout,     // TcpExt: an orphan's FIN went unanswered tcp_orphan_retries times: dropped
   Count
 }
 

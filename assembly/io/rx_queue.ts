@@ -183,6 +183,33 @@ export function rxReadRecord(s: u32, dst: usize, n: u32, peekOnly: bool): void {
   drop(s, b, REC_HDR + len);
 }
 
+/** Adds 1 to the u32 at counts + 4 * (from >> 16) for every queued message (sk_check's address references). */
+export function rxCountSources(s: u32, counts: usize): void {
+  let b = <usize>getU32(s, Off.RX);
+  if (b == 0) return;
+  let at: u32 = 0;
+  for (let r: u32 = 0; r < q(b).records; r++) {
+    peek(b, at, hdrBuf, REC_HDR);
+    let p = counts + (<usize>(hdr.from >> 16) << 2);
+    store<u32>(p, load<u32>(p) + 1);
+    at += REC_HDR + hdr.length;
+  }
+}
+
+/** Drops the first message, visible or not; returns its source (MessageHeader.from), or -1 when none is queued. */
+export function rxDropRecord(s: u32): i64 {
+  let b = <usize>getU32(s, Off.RX);
+  if (b == 0 || q(b).records == 0) return -1;
+  peek(b, 0, hdrBuf, REC_HDR);
+  let from = hdr.from, len = hdr.length, visible = q(b).visRecords != 0;
+  q(b).records = q(b).records - 1;
+  if (visible) q(b).visRecords = q(b).visRecords - 1;
+  // drop() takes visible bytes: a record still on the wire is made visible to be dropped.
+  if (!visible) q(b).visible = q(b).visible + REC_HDR + len;
+  drop(s, b, REC_HDR + len);
+  return <i64>from;
+}
+
 /** Frees s's queue (close). Returns the bytes that were still unread. */
 export function rxFree(s: u32): u32 {
   let b = <usize>getU32(s, Off.RX);

@@ -8,7 +8,7 @@ import { Flag, Off, getGen, getU16, getU32, getU8, hasFlag, setFlag, setU16, set
 import { SocketState, getState, setState } from "../core/state";
 import { unixAbstractNames, unixAutobinds } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
-import { ANY4, NOT_LOCAL, isLocalTo, isV4, isWildcard, parseInet } from "../tables/addresses";
+import { ANY4, NOT_LOCAL, addrDrop, addrHold, isLocalTo, isV4, isWildcard, parseInet, setAddr } from "../tables/addresses";
 import { currentHost } from "../core/hosts";
 import { bindConflict, chooseBindPort, hashBind, protoIndex } from "../tables/ports";
 import { parseUnix, unixCreate, unixFind, unixSpace } from "../tables/unix_names";
@@ -42,17 +42,20 @@ export function sysBind(s: u32, addr: usize, len: i32): i32 {
   if (domain == AF_INET6 && isV4(idx) && hasFlag(s, Flag.V6ONLY)) return -Errno.EINVAL;
   let proto = protoIndex(getU8(s, Off.TYPE));
   let oldAddr = getU16(s, Off.LADDR);
-  setU16(s, Off.LADDR, idx);
+  addrHold(oldAddr);                         // kept while the bind may still fail and restore it
+  setAddr(s, Off.LADDR, idx);
   if (port == 0) {
     port = chooseBindPort(s, proto);
-    if (port == 0) { setU16(s, Off.LADDR, oldAddr); return -Errno.EADDRINUSE; }
+    if (port == 0) { setAddr(s, Off.LADDR, oldAddr); addrDrop(oldAddr); return -Errno.EADDRINUSE; }
   } else if (bindConflict(s, proto, port, true)) {
-    setU16(s, Off.LADDR, oldAddr);
+    setAddr(s, Off.LADDR, oldAddr);
+    addrDrop(oldAddr);
     return -Errno.EADDRINUSE;
   } else {
     // "if (snum) sk->sk_userlocks |= SOCK_BINDPORT_LOCK;"
     setFlag(s, Flag.BINDLOCK);
   }
+  addrDrop(oldAddr);
   setU16(s, Off.LPORT, port);
   hashBind(s, proto, port, false);
   // "if (sk->sk_rcv_saddr) sk->sk_userlocks |= SOCK_BINDADDR_LOCK;"

@@ -14,7 +14,7 @@ import { rxFree, rxLen } from "../io/rx_queue";
 import { shutdownStopsListener } from "../policy/personality";
 import { unhashBind, unhashListen } from "../tables/ports";
 import { resetPeer } from "../tcp/listener";
-import { abortConnection, armOrphanTimer, connectionEnds, sendFin } from "../tcp/teardown";
+import { abortConnection, armFinTimer, armOrphanTimer, connectionEnds, sendFin } from "../tcp/teardown";
 
 function isUnix(s: u32): bool { return getU8(s, Off.DOMAIN) == <u32>AF_UNIX; }
 
@@ -105,6 +105,7 @@ function release(s: u32): void {
       setFlag(s, Flag.ORPHAN | Flag.RCV_SHUT | Flag.SEND_SHUT);
       rxFree(s);
       if (st == SocketState.FIN_WAIT_2) armOrphanTimer(s);
+      else armFinTimer(s);                   // FIN_WAIT_1, CLOSING, LAST_ACK: its FIN is due again
       return;
     }
   }
@@ -129,8 +130,9 @@ export function sysClose(fd: i32, s: i32): i32 {
 }
 
 /**
- * tcp_disconnect for a listener or a connecting socket (shutdown(SHUT_RD) on a Linux
- * listener, connect(AF_UNSPEC)): back to CLOSE, an autobound port released.
+ * tcp_disconnect for a listener or a connecting or connected socket (shutdown(SHUT_RD)
+ * on a Linux listener, connect(AF_UNSPEC)): back to CLOSE, an autobound port released,
+ * unread bytes purged, sk_shutdown 0.
  */
 export function disconnect(s: u32): void {
   let st = getState(s);
@@ -149,10 +151,15 @@ export function disconnect(s: u32): void {
     // WRITE_ONCE(sk->sk_err, ECONNRESET); } else if (old_state == TCP_SYN_SENT)
     // WRITE_ONCE(sk->sk_err, ECONNRESET);"
     connectionEnds(s, Errno.ECONNRESET, true);
-    // tcp_disconnect leaves a socket that can bind, listen or connect afresh.
-    clearFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT | Flag.WASCONN);
     setState(s, hasFlag(s, Flag.HASHED) ? SocketState.BOUND : SocketState.UNBOUND);
-  }
+  } else return;
+  if (getU8(s, Off.TYPE) == <u32>SOCK_DGRAM) return;   // __udp_disconnect keeps both
+  // tcp_disconnect leaves a socket that can bind, listen or connect afresh, whatever it
+  // was: "__skb_queue_purge(&sk->sk_receive_queue);" (nothing of the old connection is
+  // read on the next) and "WRITE_ONCE(sk->sk_shutdown, 0);" (a listener forgets an
+  // earlier failed connect's shutdown too).
+  rxFree(s);
+  clearFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT | Flag.WASCONN);
 }
 
 export function sysShutdown(s: u32, how: i32): i32 {

@@ -10,7 +10,7 @@ import { SockLayer, SocketState, getSockLayer, getState, setSockLayer, setState 
 import { Stat, bump } from "../core/stats";
 import { acceptQueueFull, connectAfterDropRefused, connectInTimeWaitInUse, connectCompletedIsEisconn, connectOnListenerErrno, connectUnspecDisconnects, unixAbstractNames, unixDgramUnspecErrno, unixFullErrno } from "../policy/personality";
 import { disconnect } from "./close";
-import { NOT_LOCAL, connectTarget, isLocalTo, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
+import { NOT_LOCAL, connectTarget, isLocalTo, isV4, isWildcard, parseInet, setAddr, sourceFor } from "../tables/addresses";
 import { currentHost, hostPrimary } from "../core/hosts";
 import { chooseBindPort, chooseConnectPort, hashBind } from "../tables/ports";
 import { connContains, connInsert, hostKey, tupleKey, tupleOf } from "../tables/tuples";
@@ -80,16 +80,16 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   if (!hasFlag(s, Flag.HASHED)) {
     lport = chooseConnectPort(0, src, dst, dport, s);
     if (lport == 0) return -Errno.EADDRNOTAVAIL;
-    setU16(s, Off.LADDR, src);
+    setAddr(s, Off.LADDR, src);
     setU16(s, Off.LPORT, lport);
     hashBind(s, 0, lport, true);
   } else {
     // __inet_check_established: the 4-tuple must be unused.
     if (!connInsert(hostKey(getU32(s, Off.HOST), tupleKey(src, lport, dst, dport)))) return -Errno.EADDRNOTAVAIL;
-    setU16(s, Off.LADDR, src);
+    setAddr(s, Off.LADDR, src);
   }
   setFlag(s, Flag.TUPLED);
-  setU16(s, Off.PADDR, dst);
+  setAddr(s, Off.PADDR, dst);
   setU16(s, Off.PPORT, dport);
   setU8(s, Off.SOERROR, 0);
   setFlag(s, Flag.WASCONN);
@@ -160,8 +160,8 @@ function udpConnect(s: u32, addr: usize, len: i32): i32 {
     setU16(s, Off.LPORT, p);
     hashBind(s, 1, p, false);
   }
-  if (isWildcard(getU16(s, Off.LADDR))) setU16(s, Off.LADDR, sourceFor(dst));
-  setU16(s, Off.PADDR, dst);
+  if (isWildcard(getU16(s, Off.LADDR))) setAddr(s, Off.LADDR, sourceFor(dst));
+  setAddr(s, Off.PADDR, dst);
   setU16(s, Off.PPORT, dport);
   let st = getState(s);
   if (st != SocketState.ESTABLISHED) setState(s, SocketState.ESTABLISHED);

@@ -17,7 +17,7 @@ import { REC_HDR, rxAppend, rxAppendRecord, rxLen, rxNextRecord, rxQueuedRecords
 import { sendtoConnectsTcp, tcpSendNotConnectedErrno, unixAbstractNames } from "../policy/personality";
 import { sysConnect } from "./connect";
 import { Tunable, tunable } from "../policy/tunables";
-import { NOT_LOCAL, connectTarget, formatInet, isLocalTo, isWildcard, parseInet, sourceFor } from "../tables/addresses";
+import { NOT_LOCAL, addrDrop, addrHold, connectTarget, formatInet, isLocalTo, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 import { chooseBindPort, findUdpReceiver, hashBind } from "../tables/ports";
 import { formatUnix, parseUnix, unixFind, unixOwner, unixOwnerGen, unixSpace } from "../tables/unix_names";
 import { filterCheck } from "../tcp/accept_filter";
@@ -162,10 +162,12 @@ export function sysRecv(s: u32, buf: usize, len: i32, flags: i32, addr: usize, l
   let mlen = <u32>rec;
   let from = <u32>(rec >> 32);
   rxReadRecord(s, buf, <u32>len, peekOnly);
+  let inet = getU8(s, Off.DOMAIN) != <u32>AF_UNIX;
   if (mlen > <u32>len) lastMsgFlags |= MSG_TRUNC;
   if (!peekOnly && type == <u32>SOCK_SEQPACKET) { let p = peerOf(s); if (p >= 0) wake(<u32>p); }
   // unix_dgram_recvmsg (seqpacket too): "if (msg->msg_name) unix_copy_addr(msg, skb->sk);"
   if (addr != 0) copyFrom(addr, lenPtr, from, getU8(s, Off.DOMAIN));
+  if (inet && !peekOnly) addrDrop(from >> 16);   // the datagram held its source (udpSend)
   // "MSG_TRUNC: return the real length of the packet, even when it was longer than the buffer"
   return (flags & MSG_TRUNC) != 0 ? <i32>mlen : <i32>min(mlen, <u32>len);
 }
@@ -271,7 +273,7 @@ export function sysSendto(s: u32, buf: usize, len: i32, flags: i32, addr: usize,
     bump(Stat.UdpRcvbufErrors);
     return len;
   }
-  rxAppendRecord(rs, buf, <u32>len, (src << 16) | getU16(s, Off.LPORT), true);
+  if (rxAppendRecord(rs, buf, <u32>len, (src << 16) | getU16(s, Off.LPORT), true)) addrHold(src); // the datagram holds its source
   wake(rs);
   return len;
 }

@@ -2,10 +2,20 @@
 // 4-tuple packs into one u64 (tables/tuples.ts). The kernel is one network namespace:
 // every address a socket can bind or reach is local to it.
 //
-// Entries are AddressEntry records (24 bytes, below) in one array, indexed by a hash.
+// Entries are AddressEntry records (28 bytes, below) in one array, indexed by a hash.
 // Each names its owner: the host (core/hosts.ts) the address belongs to, or SHARED
 // for the wildcard and loopback addresses every host has. An address belongs to one
 // host: the map address -> host is this entry, found by the hash in O(1).
+//
+// Addresses are reference-counted, so the table forgets what nobody uses (issue 11: it
+// filled up for good after 65 530 distinct 127/8 addresses). A reference is a socket's
+// local or peer address (setAddr, and sockDestroy drops both) or a queued datagram's
+// source (syscalls/data.ts). An entry is released when its count falls to 0, unless
+// it is one of the four fixed ones or was added by the host (sk_add_address); a 127/8
+// address interned by a lookup that nobody then kept is released at the next intern.
+// Released indices go on a free list; lookups stay one hash probe sequence (O(1)).
+// Forgetting an address forgets that it was proven (tcp_peer_is_proven), as Linux's
+// tcp_metrics cache forgets entries.
 //
 // Fixed indices: 0 = 0.0.0.0, 1 = ::, 2 = 127.0.0.1, 3 = ::1. All of 127.0.0.0/8 is
 // local (Linux's "local 127.0.0.0/8 dev lo" route); other local addresses are added
@@ -14,6 +24,7 @@
 
 import { AF_INET, AF_INET6, SOCKADDR_IN6_LEN, SOCKADDR_IN_LEN } from "../core/constants";
 import { Errno } from "../core/errno";
+import { getU16, setU16 } from "../core/socket";
 
 export const ANY4: u32 = 0;
 export const ANY6: u32 = 1;
@@ -25,17 +36,18 @@ export const NOT_LOCAL: u32 = 0xffff;
 /** Owner of the addresses every host has (0.0.0.0, ::, 127/8, ::1). */
 export const SHARED: u32 = 0xffffffff;
 
-/** One interned address (24 bytes; byte offsets on the left). */
+/** One interned address (28 bytes; byte offsets on the left). */
 // @ts-ignore: decorator
 @unmanaged class AddressEntry {
-  /*  0 */ family: u8;    // 4 or 6
-  /*  1 */ flags: u8;     // F_LOCAL, F_PROVEN
+  /*  0 */ family: u8;    // 4 or 6; 0 for a released entry (a0 is then the next free index + 1)
+  /*  1 */ flags: u8;     // F_LOCAL, F_PROVEN, F_ADDED
   /*  2 */ reserved: u16;
-  /*  4 */ a0: u32;       // 16 bytes of address in network order (IPv4 uses a0 only)
-  /*  8 */ a1: u32;
-  /* 12 */ a2: u32;
-  /* 16 */ a3: u32;
-  /* 20 */ owner: u32;    // the host it belongs to, or SHARED
+  /*  4 */ refs: u32;     // sockets and queued datagrams that hold it
+  /*  8 */ a0: u32;       // 16 bytes of address in network order (IPv4 uses a0 only)
+  /* 12 */ a1: u32;
+  /* 16 */ a2: u32;
+  /* 20 */ a3: u32;
+  /* 24 */ owner: u32;    // the host it belongs to, or SHARED
 }
 // @ts-ignore: decorator
 @inline const ENTRY: u32 = offsetof<AddressEntry>();
@@ -43,10 +55,14 @@ export const SHARED: u32 = 0xffffffff;
 @inline const BYTES: usize = offsetof<AddressEntry>("a0");
 const F_LOCAL: u8 = 1;
 const F_PROVEN: u8 = 2;
+const F_ADDED: u8 = 4;    // sk_add_address: kept for the kernel's life
 const MAX_ADDRS: u32 = 0xfffe;
 
 let table: usize = 0;
-let count: u32 = 0;
+let count: u32 = 0;      // entries ever used (the high-water mark), released ones included
+let live: u32 = 0;       // entries in use
+let freeHead: u32 = 0;   // released entry index + 1, 0 when none
+let pending: u32 = NOT_LOCAL; // the last on-demand 127/8 entry, released at the next intern if nobody kept it
 let tcap: u32 = 0;
 let hash: usize = 0;     // u16 index+1 per bucket, open addressing
 let hmask: u32 = 0;
@@ -58,7 +74,7 @@ const scratch = memory.data(16);
 
 export function addressesInit(): void {
   if (table != 0) { heap.free(table); heap.free(hash); }
-  tcap = 64; count = 0;
+  tcap = 64; count = 0; live = 0; freeHead = 0; pending = NOT_LOCAL;
   table = heap.alloc(tcap * ENTRY);
   hmask = 127;
   hash = heap.alloc((hmask + 1) << 1);
@@ -111,6 +127,7 @@ function rehash(): void {
   hmask = ncap - 1;
   for (let i: u32 = 0; i < count; i++) {
     let e = entry(i);
+    if (e.family == 0) continue;             // released
     let b = hashOf(e.family, bytesOf(e)) & hmask;
     while (load<u16>(hash + (b << 1)) != 0) b = (b + 1) & hmask;
     store<u16>(hash + (b << 1), <u16>(i + 1));
@@ -121,16 +138,23 @@ function rehash(): void {
 function intern(family: u32, p: usize, flags: u8): u32 {
   let i = find(family, p);
   if (i != NOT_LOCAL) { entry(i).flags = entry(i).flags | flags; return i; }
-  if (count >= MAX_ADDRS) return NOT_LOCAL;
-  if (count == tcap) { tcap <<= 1; table = heap.realloc(table, tcap * ENTRY); }
-  i = count++;
+  if (pending != NOT_LOCAL) { let u = pending; pending = NOT_LOCAL; releaseIfUnused(u); }
+  if (freeHead != 0) {
+    i = freeHead - 1;
+    freeHead = entry(i).a0;
+  } else {
+    if (count >= MAX_ADDRS) return NOT_LOCAL;
+    if (count == tcap) { tcap <<= 1; table = heap.realloc(table, tcap * ENTRY); }
+    i = count++;
+  }
+  live++;
   let e = entry(i);
   memory.fill(changetype<usize>(e), 0, ENTRY);
   e.family = <u8>family;
   e.flags = flags;
   e.owner = owner;
   memory.copy(bytesOf(e), p, family == 4 ? 4 : 16);
-  if (count * 2 > hmask + 1) rehash();
+  if (live * 2 > hmask + 1) rehash();
   else {
     let b = hashOf(family, p) & hmask;
     while (load<u16>(hash + (b << 1)) != 0) b = (b + 1) & hmask;
@@ -139,13 +163,83 @@ function intern(family: u32, p: usize, flags: u8): u32 {
   return i;
 }
 
+/** Takes entry i out of the hash (linear probing: the entries after it shift back). */
+function unhash(i: u32): void {
+  let e = entry(i);
+  let b = hashOf(e.family, bytesOf(e)) & hmask;
+  while (<u32>load<u16>(hash + (b << 1)) != i + 1) b = (b + 1) & hmask;
+  let j = b;
+  while (true) {
+    j = (j + 1) & hmask;
+    let v = <u32>load<u16>(hash + (j << 1));
+    if (v == 0) break;
+    let home = hashOf(entry(v - 1).family, bytesOf(entry(v - 1))) & hmask;
+    // v stays where it is when its home lies cyclically in (b, j].
+    if (b <= j ? (home > b && home <= j) : (home > b || home <= j)) continue;
+    store<u16>(hash + (b << 1), <u16>v);
+    b = j;
+  }
+  store<u16>(hash + (b << 1), 0);
+}
+
+/** Releases entry i if nothing holds it and it is neither fixed nor added by the host. */
+function releaseIfUnused(i: u32): void {
+  if (i <= LOOP6) return;
+  let e = entry(i);
+  if (e.family == 0 || e.refs != 0 || (e.flags & F_ADDED) != 0) return;
+  unhash(i);
+  e.family = 0;
+  e.flags = 0;
+  e.owner = SHARED;                          // no host has it any more
+  e.a0 = freeHead;
+  freeHead = i + 1;
+  live--;
+}
+
+/** One more holder of address i (the fixed ones are not counted). */
+export function addrHold(i: u32): void {
+  if (i > LOOP6) entry(i).refs = entry(i).refs + 1;
+}
+
+/** One holder fewer: the address is released when none is left. */
+export function addrDrop(i: u32): void {
+  if (i <= LOOP6) return;
+  let e = entry(i);
+  if (!ASC_NO_ASSERT) assert(e.family != 0 && e.refs != 0, "addrDrop: not held");
+  e.refs = e.refs - 1;
+  if (e.refs == 0) releaseIfUnused(i);
+}
+
+/** Sets a socket's address field (Off.LADDR or Off.PADDR) to i, holding i and dropping the old one. */
+export function setAddr(s: u32, field: u32, i: u32): void {
+  let old = getU16(s, field);
+  if (old == i) return;
+  addrHold(i);
+  setU16(s, field, i);
+  addrDrop(old);
+}
+
+/** Addresses in use (the fixed four included), for tests and accounting. */
+export function addressesLive(): u32 { return live; }
+/** How many hold entry i (sk_check compares it with what it counts). */
+export function addrRefs(i: u32): u32 { return i < count && entry(i).family != 0 ? entry(i).refs : 0; }
+/** Entries ever used: indices below this may be live. */
+export function addressesHighWater(): u32 { return count; }
+
 function isMapped(p: usize): bool {
   return load<u64>(p) == 0 && load<u32>(p + 8) == 0xffff0000;
 }
 
 /** Index of the address in scratch if it is local (interning 127/8 on demand), else NOT_LOCAL. */
 function localIndex(family: u32, p: usize): u32 {
-  if (family == 4 && (load<u8>(p) == 127)) { owner = SHARED; return intern(4, p, F_LOCAL); }
+  if (family == 4 && (load<u8>(p) == 127)) {
+    let i = find(4, p);
+    if (i != NOT_LOCAL) return i;
+    owner = SHARED;
+    i = intern(4, p, F_LOCAL);
+    pending = i;                             // released at the next intern unless held by then
+    return i;
+  }
   let i = find(family, p);
   if (i != NOT_LOCAL && (entry(i).flags & F_LOCAL) != 0) return i;
   return NOT_LOCAL;
@@ -255,10 +349,11 @@ export function addLocal(ptr: usize, len: i32, h: u32 = 0): i32 {
   if (known != NOT_LOCAL && (entry(known).flags & F_LOCAL) != 0) {
     let o = entry(known).owner;
     if (o != h && o != SHARED) return -Errno.EADDRINUSE; // one address, one host
+    entry(known).flags = entry(known).flags | F_ADDED; // pinned from now on
     return <i32>known;
   }
   owner = family == 4 && load<u8>(scratch) == 127 ? SHARED : h;
-  let i = intern(family, scratch, F_LOCAL);
+  let i = intern(family, scratch, F_LOCAL | F_ADDED);
   owner = SHARED;
   return i == NOT_LOCAL ? -Errno.ENOSPC : <i32>i;
 }

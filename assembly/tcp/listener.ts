@@ -13,7 +13,7 @@ import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
 import { acceptInheritsReuse, acceptQueueFull, synackRetries, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
-import { isProven, markProven } from "../tables/addresses";
+import { addrHold, isProven, markProven } from "../tables/addresses";
 import { findListener, hashBind } from "../tables/ports";
 import { tupleKey } from "../tables/tuples";
 import { filterEnqueue } from "./accept_filter";
@@ -43,6 +43,7 @@ function initServerSide(s: u32, l: u32, c: u32): void {
   setSockLayer(s, SockLayer.SS_CONNECTED);      // once accepted
   store<u32>(sp + Off.LADDR, load<u32>(cp + Off.PADDR));      // local = client's peer (addr, port)
   store<u32>(sp + Off.PADDR, load<u32>(cp + Off.LADDR));      // peer = client's local
+  addrHold(getU16(s, Off.LADDR)); addrHold(getU16(s, Off.PADDR)); // over a fresh record's 0s
   store<u32>(sp + Off.PARENT, l + 1);
   store<u32>(sp + Off.AUX, c + 1);
   store<u32>(sp + Off.PEERGEN, load<u32>(cp + Off.GEN));

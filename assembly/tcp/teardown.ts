@@ -9,6 +9,7 @@ import { SocketState, getState, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
 import { Tunable, tunable } from "../policy/tunables";
+import { ANY4, ANY6, addrHold, setAddr } from "../tables/addresses";
 import { hashBind, protoIndex, unhashBind } from "../tables/ports";
 import { connInsert, connRemove, tupleOf } from "../tables/tuples";
 import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_FIN_RTO, EV_RST, armTimer, disarm, send } from "./events";
@@ -16,6 +17,13 @@ import { resendCookieAck } from "./client";
 import { dataRetries, dataRtoUs } from "../policy/personality";
 import { filterCheck } from "./accept_filter";
 import { resetPeer } from "./listener";
+import { backoffRto } from "./rto";
+
+/**
+ * tcp_orphan_retries() with net.ipv4.tcp_orphan_retries at its default 0: "if (retries == 0
+ * && alive) retries = 8;" -- an orphan's unanswered FIN is sent 8 more times.
+ */
+const ORPHAN_RETRIES: u32 = 8;
 
 /** TCP_TIMEWAIT_LEN (include/net/tcp.h): 60 s. */
 const TIMEWAIT_US: i64 = 60000000;
@@ -36,7 +44,7 @@ export function releasePort(s: u32, resetAddr: bool): void {
   }
   if (!hasFlag(s, Flag.BINDLOCK)) unhashBind(s, proto(s));
   // tcp_disconnect: "if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) inet_reset_saddr(sk);"
-  if (resetAddr && !hasFlag(s, Flag.ADDRLOCK)) setU16(s, Off.LADDR, getU8(s, Off.DOMAIN) == 10 ? 1 : 0);
+  if (resetAddr && !hasFlag(s, Flag.ADDRLOCK)) setAddr(s, Off.LADDR, getU8(s, Off.DOMAIN) == 10 ? ANY6 : ANY4);
 }
 
 /**
@@ -86,6 +94,10 @@ export function finish(s: u32): void {
   disarm(s);
   setU32(s, Off.AUX, 0);
   setFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
+  // tcp_done -> tcp_set_state(TCP_CLOSE): "sk->sk_prot->unhash(sk); if (... icsk_bind_hash &&
+  // !(sk->sk_userlocks & SOCK_BINDPORT_LOCK)) inet_put_port(sk);" -- the 4-tuple and an
+  // autobound port go back, so a later connect() of this socket starts afresh.
+  releasePort(s, false);
   setState(s, SocketState.CLOSED);
 }
 
@@ -113,6 +125,7 @@ function enterTimeWait(s: u32): void {
     setU32(tw, Off.BNEXT, 0); setU32(tw, Off.BPREV, 0);
     clearFlag(tw, Flag.HASHED | Flag.CONNBOUND | Flag.TUPLED);
     setU8(tw, Off.STATE, 0); // a fresh slot: FREE until setState below
+    addrHold(getU16(tw, Off.LADDR)); addrHold(getU16(tw, Off.PADDR)); // the copy holds them too
     if (hasFlag(s, Flag.TUPLED)) {
       let key = tupleOf(s);
       connRemove(key); clearFlag(s, Flag.TUPLED);
@@ -195,6 +208,49 @@ export function sendFin(s: u32): void {
     finish(s);
     return;
   }
+  let gen = getGen(s);
+  send(EV_FIN, p - 1, getU32(s, Off.PEERGEN), s, gen);
+  if (isAlive(s, gen) && hasFlag(s, Flag.ORPHAN)) armFinTimer(s);
+}
+
+function finUnacked(st: SocketState): bool {
+  return st == SocketState.FIN_WAIT_1 || st == SocketState.CLOSING || st == SocketState.LAST_ACK;
+}
+
+/**
+ * An orphan whose FIN is not acknowledged yet (FIN_WAIT_1, CLOSING, LAST_ACK) waits for
+ * its retransmission timer (tcp_retransmit_timer), so that a FIN nobody answers -- one
+ * that reached a TCP_DEFER_ACCEPT request, which drops it -- cannot hold the socket and
+ * its port for ever. On loopback an answered FIN is acknowledged before this is called.
+ */
+export function armFinTimer(s: u32): void {
+  if (!finUnacked(getState(s))) return;
+  setU8(s, Off.RETRIES, 0);
+  armTimer(s, EV_CLOSE_TIMER, backoffRto(0));
+}
+
+/**
+ * The orphan's FIN retransmission timer fired (tcp_retransmit_timer -> tcp_write_timeout):
+ * after tcp_orphan_retries retransmissions the orphan is dropped (tcp_write_err,
+ * LINUX_MIB_TCPABORTONTIMEOUT); otherwise the FIN goes again with backoff (tcp/rto.ts). A
+ * FIN that meets no socket any more is answered by a reset (tcp_v4_rcv no_tcp_socket ->
+ * tcp_v4_send_reset), which ends the orphan (tcp_reset).
+ */
+function onOrphanFinRto(s: u32): void {
+  let n = <u32>getU8(s, Off.RETRIES);
+  if (n >= ORPHAN_RETRIES) {
+    bump(Stat.TCPAbortOnTimeout);
+    sockDestroy(s);
+    return;
+  }
+  setU8(s, Off.RETRIES, n + 1);
+  armTimer(s, EV_CLOSE_TIMER, backoffRto(n + 1));
+  let p = getU32(s, Off.AUX);
+  if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) {
+    bump(Stat.OutRsts);
+    sockDestroy(s);
+    return;
+  }
   send(EV_FIN, p - 1, getU32(s, Off.PEERGEN), s, getGen(s));
 }
 
@@ -207,6 +263,16 @@ export function onFinRto(s: u32): void {
   setU8(s, Off.RETRIES, n + 1);
   armTimer(s, EV_FIN_RTO, dataRtoUs(n + 1));
   resendCookieAck(s);
+}
+
+/**
+ * An orphan's timer (EV_CLOSE_TIMER): TIME_WAIT is over, FIN_WAIT_2 waited tcp_fin_timeout,
+ * or an unacknowledged FIN is due again.
+ */
+export function onOrphanTimer(s: u32): void {
+  let st = getState(s);
+  if (st == SocketState.TIME_WAIT || (st == SocketState.FIN_WAIT_2 && hasFlag(s, Flag.ORPHAN))) finish(s);
+  else if (finUnacked(st) && hasFlag(s, Flag.ORPHAN)) onOrphanFinRto(s);
 }
 
 /** An orphan left in FIN_WAIT_2 gives up after tcp_fin_timeout. */

@@ -1,8 +1,12 @@
 // One instantiated kernel module: its checked exports, its scratch area, and views of
 // its memory that are fresh whenever memory has grown.
 
+import { ArgumentError } from '../errors.js';
 import { checkExports, type Exports } from './exports.js';
 import { kernelImports } from './imports.js';
+
+/** The most sk_buffer hands out (assembly/index.ts sk_buffer): 64 MiB. */
+export const IO_BUFFER_MAX = 64 * 2 ** 20;
 
 export class KernelInstance {
   readonly x: Exports;
@@ -30,6 +34,19 @@ export class KernelInstance {
     this.#renew();
   }
 
+  /**
+   * sk_buffer(bytes): the kernel's I/O buffer for one call. A request above
+   * IO_BUFFER_MAX is refused here (ERR_OUT_OF_RANGE naming `what` and the limit): the
+   * kernel answers it with 0, and address 0 is the kernel's own memory.
+   */
+  buffer(bytes: number, what: string): number {
+    const ptr = bytes <= IO_BUFFER_MAX ? this.x.sk_buffer(bytes) : 0;
+    if (ptr === 0) {
+      throw new ArgumentError('ERR_OUT_OF_RANGE', `${what} must fit the kernel's I/O buffer of ${IO_BUFFER_MAX} bytes (64 MiB). Received ${bytes} bytes`);
+    }
+    return ptr;
+  }
+
   /** The memory's buffer, renewed when memory has grown (growth replaces the buffer). */
   memory(): ArrayBuffer {
     if (this.#buf.byteLength === 0) this.#renew();
@@ -50,7 +67,7 @@ export class KernelInstance {
 }
 
 /** What the calls need of an instance: a KernelInstance, or a host's view of one (host/hosts.ts). */
-export type KernelAccess = Pick<KernelInstance, 'x' | 'scratch' | 'memory' | 'view' | 'ints'>;
+export type KernelAccess = Pick<KernelInstance, 'x' | 'scratch' | 'memory' | 'view' | 'ints' | 'buffer'>;
 
 /**
  * Host `id`'s view of an instance: the same memory, and exports that act on host
@@ -68,6 +85,7 @@ export function hostAccess(base: KernelAccess, id: number): KernelAccess {
     memory: () => base.memory(),
     view: () => base.view(),
     ints: () => base.ints(),
+    buffer: (bytes, what) => base.buffer(bytes, what),
   };
 }
 

@@ -25,11 +25,7 @@ import { FdTable, STDIO } from './fd_table.mjs';
 export const UNKNOWN = Symbol('unknown');
 
 /** See ModelKernel.quirks. */
-export const KNOWN_DIVERGENCES = [
-  // tcp_disconnect sets sk_shutdown = 0; the kernel's disconnect of a listener keeps the
-  // bits a failed connect left, so the socket polls readable (EOF) and recv says 0.
-  'disconnect-listener-keeps-shutdown',
-];
+export const KNOWN_DIVERGENCES = [];
 
 export const E = Object.freeze({
   EPERM: 1, ENOENT: 2, EBADF: 9, EAGAIN: 11, EFAULT: 14, EINVAL: 22, EMFILE: 24, EPIPE: 32,
@@ -482,12 +478,6 @@ export class ModelKernel {
         this.#all.delete(ch);
       }
       s.listener = null;
-      if (this.quirks.has('disconnect-listener-keeps-shutdown')) {
-        if (!s.userBound) s.lport = 0;
-      if (!s.addrLock) s.laddr = '0.0.0.0';
-        s.state = s.userBound ? 'BOUND' : 'UNBOUND';
-        return 0;
-      }
     } else if (s.state === 'UNBOUND' || s.state === 'BOUND' || s.state === 'CLOSED') {
       return 0;
     } else {
