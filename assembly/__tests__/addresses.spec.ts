@@ -1,6 +1,6 @@
 // tables/addresses.ts: sockaddr_in / sockaddr_in6 parsing and formatting, and the interned
 // address table (0 = 0.0.0.0, 1 = ::, 2 = 127.0.0.1, 3 = ::1).
-import { ANY4, ANY6, LOOP4, LOOP6, NOT_LOCAL, addLocal, addrDrop, addrHold, addressesInit, addressesLive, connectTarget, formatInet, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
+import { ANY4, ANY6, LOOP4, LOOP6, NOT_LOCAL, SHARED, addLocal, addrDrop, addrHold, addressOwner, addressesInit, addressesLive, connectTarget, formatInet, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 
 const AF_INET: i32 = 2;
 const AF_INET6: i32 = 10;
@@ -81,6 +81,28 @@ describe("parseInet on an AF_INET socket", () => {
     addrHold(b);
     addrDrop(b);                              // the last holder: released at once
     expect(addressesLive()).toBe(before);
+  });
+
+  it("keeps a host's address, and its owner, after its last holder lets go", () => {
+    let ten = addLocal(sin(10, 0, 0, 7, 0), 16, 1);  // host 1: ip addr add
+    expect(ten).toBeGreaterThan(<i32>LOOP6);
+    let live = addressesLive();
+    addrHold(<u32>ten);
+    addrDrop(<u32>ten);                        // pinned: not released
+    expect(addressesLive()).toBe(live);
+    expect(addressOwner(<u32>ten)).toBe(1);
+    expect(addLocal(sin(10, 0, 0, 7, 0), 16, 2)).toBe(-98); // another host: EADDRINUSE
+  });
+
+  it("pins a 127/8 address the host adds after a lookup interned it", () => {
+    let a = v4Index(127, 8, 8, 8);            // interned on demand, releasable
+    expect(addLocal(sin(127, 8, 8, 8, 0), 16, 1)).toBe(<i32>a);
+    let live = addressesLive();
+    addrHold(a);
+    addrDrop(a);
+    expect(v4Index(127, 8, 8, 9)).not.toBe(a); // a was not released and reused
+    expect(addressesLive()).toBe(live + 1);
+    expect(addressOwner(a)).toBe(SHARED);      // 127/8 is every host's
   });
 
   it("says NOT_LOCAL (0xffff) for 10.1.2.3, keeping the port", () => {
