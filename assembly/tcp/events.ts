@@ -13,7 +13,7 @@
 
 import { Errno } from "../core/errno";
 import { sockDestroy } from "../core/release";
-import { Flag, Off, getGen, getU16, getU32, hasFlag, isAlive, setU32 } from "../core/socket";
+import { Off, getGen, getU16, getU32, isAlive, setU32 } from "../core/socket";
 import { SocketState, getState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
@@ -26,7 +26,7 @@ import { EV_LINK, EV_RTX, onLinkChange, onRtx, wireSend } from "./wire";
 import { filterCheck } from "./accept_filter";
 import { onSynAck, onSynRto } from "./client";
 import { dataArrivedAtRequest, onAck, onAckCookie, onSyn, onSynackRto } from "./listener";
-import { finish, onFin, onFinAck, onFinRto, onOrphanTimer, onRst } from "./teardown";
+import { onFin, onFinAck, onFinRto, onOrphanTimer, onRst } from "./teardown";
 
 export const EV_SYN: u32 = 1;          // a = client
 export const EV_SYNACK: u32 = 2;       // a = client, b = request
