@@ -464,6 +464,22 @@ function ofCurrentHost(s: u32): bool {
 }
 
 /**
+ * The queues of one listening socket, as sk_sock_row gives them for every socket but
+ * in O(1): writes accept-queue length, backlog in force, SYN-queue length and drops
+ * as four u32 at scratch. 0, or -EBADF/-ENOTSOCK, or -EINVAL when fd is not listening.
+ */
+export function sk_listen_queues(fd: i32): i32 {
+  let s = sockLookup(fd); if (s < 0) return s;
+  if (getState(<u32>s) != SocketState.LISTEN) return -Errno.EINVAL;
+  let id = getU32(<u32>s, Off.AUX) - 1;
+  store<u32>(scratch, aqLen(id));
+  store<u32>(scratch + 4, lrLimit(id));
+  store<u32>(scratch + 8, synqLen(id));
+  store<u32>(scratch + 12, lrDrops(id));
+  return 0;
+}
+
+/**
  * Checks every table's consistency (core/check.ts): 0, or the negative number of the first
  * broken invariant. O(tables): for tests and debugging.
  */

@@ -3,8 +3,9 @@
 //
 //   node bench/index.mjs [--quick] [--json] [--no-scale] [--no-external]
 //
-// --quick   tiny sizes (the smoke run inside npm test)
-// --json    one JSON document instead of the table
+// --quick        tiny sizes (the smoke run inside npm test)
+// --json         one JSON document instead of the table
+// --no-external  leaves out the real kernel, Node net and node:http (section 6)
 //
 // Harness: tinybench (warm-up, then samples; medians and spread). A task runs a loop
 // of `inner` handshake cycles, so the per-cycle rate is inner / sample time.
@@ -19,6 +20,7 @@ import { createKernel, Kernel, kernelModule, AF_INET, SOCK_STREAM, SOCK_NONBLOCK
 import { tsModelSetup, tsModelCycle, tsModelHeapBytes } from './ts_model/cycles.mjs';
 import { nodeNetCycles, nodeNetSocketHeapBytes } from './node_net.mjs';
 import { rawKernel, rawCycles } from './raw_kernel.mjs';
+import { httpRates } from './http.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -287,6 +289,13 @@ Object.assign(results.ratios, {
   batchedOverNodeNet: ratio(rate('wasm batched (connectBatch/acceptBatch/closeBatch)'), rate('Node net, loopback')),
 });
 
+// node:http over k.net beside node:http over loopback TCP (bench/http.mjs has the options).
+if (!opt['no-external']) {
+  results.http = [];
+  for (const concurrency of [1, 16]) results.http.push(await httpRates({ requests: Q ? 100 : 2000, concurrency, rounds: Q ? 1 : 5 }));
+  for (const r of results.http) results.ratios[`httpKnetOverTcpConcurrency${r.concurrency}`] = r.ratio;
+}
+
 // ---- output ---------------------------------------------------------------------------
 
 if (opt.json) {
@@ -307,6 +316,10 @@ if (opt.json) {
   console.log(`   receive-queue memory per pair: ${results.memory.queueBytesPerPairWith100BEachWay} B with 100 B queued each way, ${results.memory.queueBytesPerPairAfterReading} B once read`);
   console.log('5. Size and start-up');
   console.table({ '.wasm bytes': results.size.wasmBytes, '.wasm gzip bytes': results.size.wasmGzipBytes, 'compile ms': results.size.compileMs.toFixed(2), 'instantiate + init ms': results.size.instantiateMs.toFixed(3) });
+  if (results.http) {
+    console.log('6. node:http requests/s (keep-alive agent), over k.net and over loopback TCP');
+    console.table(Object.fromEntries(results.http.map((r) => [`concurrency ${r.concurrency}`, { 'loopback TCP (net)': M(r.tcp.median), 'k.net': M(r.knet.median), 'k.net / TCP': `${r.ratio.toFixed(2)}×` }])));
+  }
   console.log('Ratios (same run)');
   console.table(Object.fromEntries(Object.entries(results.ratios).map(([k, v]) => [k, v === null ? 'n/a' : `${v.toFixed(2)}×`])));
   if (results.notes) console.log(results.notes.join('\n'));

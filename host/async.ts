@@ -3,6 +3,10 @@
 // that can change readiness, one microtask collects the ready ones (O(ready)) and wakes
 // their waiters. No polling loop, no timer that spins.
 //
+// Watchers (watch/unwatch) are the other door, for the `net` facade: a callback per
+// descriptor, kept until removed, called from a macrotask as libuv calls its I/O
+// callbacks from the poll phase (see IoScheduler). They have their own epoll instance.
+//
 // Clocks: 'manual' (simulated time moves only when the user advances it), 'auto'
 // (simulated; when waiters remain and nothing else is queued, time jumps to the next
 // kernel event), 'real' (the kernel's timers are driven by setTimeout).
@@ -20,6 +24,31 @@ export class AbortError extends Error {
   }
 }
 
+/**
+ * Runs the watchers' callbacks. Node runs socket I/O callbacks in the poll phase of its
+ * event loop: never in the microtasks of the code that caused them, and, when that
+ * code is itself an I/O callback, after the setImmediate callbacks it queued.
+ * Libraries count on it: undici reuses a kept-alive socket from a setImmediate
+ * (lib/dispatcher/client-h1.js) and opened a connection per request when k.net
+ * delivered in microtasks. JS cannot reach the poll phase; the check phase right
+ * after it is the nearest: the default queues the callbacks with setImmediate, after
+ * one microtask so that an immediate queued in the same breath as a write
+ * (`socket.write(x); setImmediate(f)`) runs first, as in Node. Since the callbacks
+ * themselves run in the check phase, what they cause runs on the next turn of the
+ * loop, as it would in Node. Without setImmediate (browsers, workers): a macrotask.
+ * One difference is left: a change made outside any I/O callback (the main script, a
+ * timer) is seen after the immediates already queued, where Node's next poll phase
+ * would see it before them.
+ */
+export type IoScheduler = (run: () => void) => void;
+const defaultIoScheduler: IoScheduler = typeof globalThis.setImmediate === 'function'
+  ? (run) => { queueMicrotask(() => { globalThis.setImmediate(run); }); }
+  : (run) => { setTimeout(run, 0); };
+
+/** A watcher's callback: the revents of its descriptor (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP). */
+export type IoCallback = (revents: number) => void;
+interface Watcher { events: number; cb: IoCallback }
+
 interface Waiter { events: number; resolve: (revents: number) => void; reject: (e: unknown) => void; cleanup: () => void }
 
 const EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000;
@@ -36,6 +65,11 @@ export class Reactor {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #realStart = 0;
   #simStart = 0;
+  #ioEp = -1;
+  #watchers = new Map<number, Watcher>();
+  #ioScheduled = false;
+  /** How watchers' callbacks reach JS (see IoScheduler). */
+  ioScheduler: IoScheduler = defaultIoScheduler;
 
   constructor(k: Kernel, clock: ClockName) {
     this.#k = k;
@@ -44,11 +78,63 @@ export class Reactor {
 
   get pending(): number { let n = 0; for (const w of this.#waiters.values()) n += w.length; return n; }
 
-  /** Readiness may have changed: collect it in a microtask (coalesced). */
+  /** Readiness may have changed: collect it in a microtask (coalesced), and for watchers in the I/O phase. */
   changed(): void {
-    if (this.#scheduled || this.#inside || this.#waiters.size === 0) return;
-    this.#scheduled = true;
-    queueMicrotask(() => this.#pump());
+    if (this.#inside) return;
+    if (!this.#scheduled && this.#waiters.size !== 0) {
+      this.#scheduled = true;
+      queueMicrotask(() => this.#pump());
+    }
+    if (!this.#ioScheduled && this.#watchers.size !== 0) {
+      this.#ioScheduled = true;
+      this.ioScheduler(() => this.#ioPump());
+    }
+  }
+
+  /**
+   * Calls `cb(revents)` from the I/O phase whenever fd is ready for any of `events`
+   * (errors and hang-ups always count), until unwatch(fd) or close. Level-triggered: a
+   * callback that leaves the condition in place is called again on the next turn.
+   * Watching again replaces the events and callback.
+   */
+  watch(fd: number, events: number, cb: IoCallback): void {
+    const had = this.#watchers.get(fd);
+    if (had && had.events === events) { had.cb = cb; return; }
+    const ep = this.#ioEpfd();
+    this.#quiet(() => this.#k.epollCtl(ep, had ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, events, fd));
+    this.#watchers.set(fd, { events, cb });
+    this.changed();
+  }
+
+  /** Stops watching fd (a no-op when it is not watched). */
+  unwatch(fd: number): void {
+    if (!this.#watchers.delete(fd)) return;
+    const ep = this.#ioEpfd();
+    try { this.#quiet(() => this.#k.epollCtl(ep, EPOLL_CTL_DEL, fd)); } catch { /* already closed */ }
+  }
+
+  #ioEpfd(): number {
+    if (this.#ioEp < 0) this.#quiet(() => { this.#ioEp = this.#k.epollCreate(); });
+    return this.#ioEp;
+  }
+
+  #ioPump(): void {
+    this.#ioScheduled = false;
+    if (this.#watchers.size === 0) return;
+    const ready = this.#quiet(() => this.#k.epollWait(this.#ioEp, 1024));
+    let done = false;
+    try {
+      for (const { events, data: fd } of ready) {
+        const w = this.#watchers.get(fd);
+        if (w && (events & (w.events | EPOLLERR | EPOLLHUP)) !== 0) w.cb(events);
+      }
+      done = true;
+    } finally {
+      // More than one batch was ready, or a callback threw (Node reports it as uncaught):
+      // the rest go on the next turn.
+      if ((!done || ready.length === 1024) && !this.#ioScheduled) { this.#ioScheduled = true; this.ioScheduler(() => this.#ioPump()); }
+      this.#arm();
+    }
   }
 
   /** Resolves with the revents once fd is ready for any of `events` (errors and hang-ups always count). */
@@ -67,6 +153,7 @@ export class Reactor {
 
   /** Wakes every waiter of fd with an error (the descriptor was closed under them). */
   closed(fd: number): void {
+    this.#watchers.delete(fd); // the kernel drops a closed descriptor from every epoll set, as Linux does
     const list = this.#waiters.get(fd);
     if (!list) return;
     this.#waiters.delete(fd);
@@ -144,13 +231,17 @@ export class Reactor {
 
   /** Moves time for the 'auto' and 'real' clocks when waiters remain. */
   #arm(): void {
-    if (this.#waiters.size === 0 || this.clock === 'manual') return;
+    if ((this.#waiters.size === 0 && this.#watchers.size === 0) || this.clock === 'manual') return;
     const next = this.#k.nextTimer();
     if (next === null) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     if (this.clock === 'auto') {
       // After everything already queued has run, jump to the next kernel event.
-      this.#timer = setTimeout(() => { this.#timer = undefined; if (this.#waiters.size) this.#k.advance(this.#k.nextTimer() ?? 0); }, 0);
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        if (this.#waiters.size || this.#watchers.size) this.#k.advance(this.#k.nextTimer() ?? 0);
+      }, 0);
+      this.#unrefUnlessAwaited();
       return;
     }
     if (this.#realStart === 0) { this.#realStart = performance.now(); this.#simStart = this.#k.now(); }
@@ -161,5 +252,13 @@ export class Reactor {
       this.changed();
       this.#arm();
     }, Math.max(0, next));
+    this.#unrefUnlessAwaited();
+  }
+
+  // A promise someone awaits keeps the process alive while kernel time must move for it;
+  // watchers do not: the `net` facade holds its own references, as libuv handles do
+  // (a socket in TIME_WAIT does not keep a Node process alive).
+  #unrefUnlessAwaited(): void {
+    if (this.#waiters.size === 0) (this.#timer as { unref?: () => void } | undefined)?.unref?.();
   }
 }

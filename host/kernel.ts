@@ -284,7 +284,10 @@ export class Kernel {
   epollCtl(epfd: number, op: number, fd: number, events = 0, data: number = fd): void {
     const s = this.#k.scratch, v = this.#k.view(), E = EPOLL_EVENT;
     v.setUint32(s + E.events, events >>> 0, true);
-    v.setBigUint64(s + E.data, BigInt.asUintN(64, BigInt(Math.trunc(data))), true);
+    // data as two u32 halves (a BigInt per call cost more than the call); integers up to 2^53.
+    const d = Math.trunc(data), lo = ((d % 0x1_0000_0000) + 0x1_0000_0000) % 0x1_0000_0000;
+    v.setUint32(s + E.data, lo, true);
+    v.setInt32(s + E.data + 4, (d - lo) / 0x1_0000_0000, true);
     this.#check(this.#k.x.sk_epoll_ctl(checkInt('epfd', epfd), checkInt('op', op), checkInt('fd', fd), s), 'epoll_ctl');
   }
 
@@ -298,9 +301,32 @@ export class Kernel {
     const out = new Array<{ events: number; data: number }>(n);
     for (let i = 0; i < n; i++) {
       const at = buf + i * E.size;
-      out[i] = { events: v.getUint32(at + E.events, true), data: Number(v.getBigInt64(at + E.data, true)) };
+      out[i] = { events: v.getUint32(at + E.events, true), data: v.getInt32(at + E.data + 4, true) * 0x1_0000_0000 + v.getUint32(at + E.data, true) };
     }
     return out;
+  }
+
+  /**
+   * epollWait into caller-owned arrays (no object per event, for hot loops): fills
+   * events[i] and data[i] for up to min(events.length, data.length) ready sockets and
+   * returns how many.
+   */
+  epollWaitInto(epfd: number, events: Uint32Array, data: Float64Array): number {
+    if (!(events instanceof Uint32Array) || !(data instanceof Float64Array)) {
+      throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'epollWaitInto takes a Uint32Array and a Float64Array');
+    }
+    const max = Math.min(events.length, data.length, 1 << 20);
+    if (max === 0) return 0;
+    const E = EPOLL_EVENT;
+    const buf = this.#k.x.sk_buffer(max * E.size);
+    const n = this.#check(this.#k.x.sk_epoll_wait(checkInt('epfd', epfd), buf, max), 'epoll_wait');
+    const v = this.#k.view();
+    for (let i = 0; i < n; i++) {
+      const at = buf + i * E.size;
+      events[i] = v.getUint32(at + E.events, true);
+      data[i] = v.getInt32(at + E.data + 4, true) * 0x1_0000_0000 + v.getUint32(at + E.data, true);
+    }
+    return n;
   }
 
   /** unlink(2) of an AF_UNIX socket file. */
@@ -506,6 +532,16 @@ export class Kernel {
 
   /** The socket table as `ss -a` shows it; listeners carry queue lengths. */
   sockets(): SocketInfo[] { return sockets(this.#k); }
+
+  /**
+   * One listener's queues in O(1) (k.sockets() walks the whole table): the accept queue
+   * (ss -lt Recv-Q), the backlog in force (Send-Q), the SYN queue and the drops.
+   */
+  listenQueues(fd: number): { recvQ: number; sendQ: number; synRecv: number; drops: number } {
+    this.#check(this.#k.x.sk_listen_queues(checkInt('fd', fd)), 'listenQueues');
+    const v = this.#k.view(), s = this.#k.scratch;
+    return { recvQ: v.getUint32(s, true), sendQ: v.getUint32(s + 4, true), synRecv: v.getUint32(s + 8, true), drops: v.getUint32(s + 12, true) };
+  }
 
   /**
    * Walks every kernel table and checks their invariants (descriptors, bind and listen

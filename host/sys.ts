@@ -37,6 +37,10 @@ export interface SysCalls {
   shutdown(fd: number, how: number): number;
   /** Integer options; SO_LINGER as { onoff, linger }; SO_ACCEPTFILTER as { name } or null. */
   setsockopt(fd: number, level: number, name: number, value: SockoptValue): number;
+  /** Bytes taken, or -errno (-EAGAIN when none fit). */
+  send(fd: number, data: Uint8Array, flags?: number): number;
+  /** Bytes read into `into` (0 at end of file), or -errno (-EAGAIN when nothing is queued). */
+  recv(fd: number, into: Uint8Array, flags?: number): number;
 }
 
 /** Told about calls that can change readiness, and about closed descriptors (the async layer's Reactor). */
@@ -121,6 +125,23 @@ export class Sys implements SysCalls {
 
   shutdown(fd: number, how: number): number {
     return this.#changed(this.#x.sk_shutdown(checkInt('fd', fd), checkInt('how', how)));
+  }
+
+  send(fd: number, data: Uint8Array, flags = 0): number {
+    if (!(data instanceof Uint8Array)) throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'The "data" argument must be a Uint8Array');
+    checkInt('fd', fd); checkInt('flags', flags);
+    const buf = this.#x.sk_buffer(data.length);
+    new Uint8Array(this.#k.memory(), buf, data.length).set(data);
+    return this.#changed(this.#x.sk_send(fd, buf, data.length, flags));
+  }
+
+  recv(fd: number, into: Uint8Array, flags = 0): number {
+    if (!(into instanceof Uint8Array)) throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'The "into" argument must be a Uint8Array');
+    checkInt('fd', fd); checkInt('flags', flags);
+    const buf = this.#x.sk_buffer(into.length);
+    const n = this.#changed(this.#x.sk_recv(fd, buf, into.length, flags));
+    if (n > 0) into.set(new Uint8Array(this.#k.memory(), buf, Math.min(n, into.length)));
+    return n;
   }
 
   setsockopt(fd: number, level: number, name: number, value: SockoptValue): number {

@@ -1,7 +1,7 @@
 // Makes `npm start` and `npm test` work on a fresh clone: installs the locked
 // dependencies when they are missing, then builds the kernel, the host (and the C
-// header build/socket_kernel.h) and the web bundles (build/browser.js, inline.js,
-// worker.js) if the build is older than its sources.
+// header build/socket_kernel.h), the web bundles (build/browser.js, inline.js,
+// worker.js) and the storm page (build/page/) if the build is older than its sources.
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -9,7 +9,9 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
 
-if (!existsSync(join(root, 'node_modules/.package-lock.json'))) {
+// Missing, or older than the lockfile (a pull brought new dependencies): install.
+const installed = join(root, 'node_modules/.package-lock.json');
+if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(join(root, 'package-lock.json')).mtimeMs) {
   console.error('socket-kernel: installing dependencies (npm ci)');
   run('npm ci --no-audit --no-fund');
 }
@@ -34,3 +36,7 @@ if (built('build/socket_kernel.h') < Math.max(built('build/host/index.js'), buil
 const bundleSources = Math.max(newest('host'), built('build/kernel.wasm'), built('scripts/bundle.mjs'));
 const oldestBundle = Math.min(...['build/browser.js', 'build/inline.js', 'build/worker.js', 'build/bundle-sizes.json'].map(built));
 if (force || oldestBundle < bundleSources) run('npm run build:bundle --silent');
+// The storm page bundles the host (the engine, the charts) and copies the release .wasm.
+const pageSources = Math.max(newest('host'), built('build/kernel.wasm'), built('scripts/page.mjs'));
+const oldestPage = Math.min(...['index.html', 'style.css', 'main.js', 'worker.js', 'kernel.wasm'].map((f) => built(`build/page/${f}`)));
+if (force || oldestPage < pageSources) run('npm run build:page --silent');

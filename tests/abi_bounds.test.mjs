@@ -53,6 +53,7 @@ const SIGNATURES = {
   sk_now: [], sk_next_timer: [],
   sk_stat: ['int'], sk_stat_count: [],
   sk_sock_row: ['int'],
+  sk_listen_queues: ['fd'],
   sk_check: [],
   sk_mem: ['int'],
 };

@@ -97,13 +97,15 @@ describe('net facade', () => {
     const chunks = [];
     for await (const chunk of srvSock) chunks.push(chunk);
     assert.equal(Buffer.concat(chunks).toString(), 'ping');
+    client.destroy();
     server.close();
   });
   test('listen on a port in use: an EADDRINUSE error event, shaped like Node\'s', async () => {
     const k = await kernel();
-    k.net.createServer().listen(8080, '127.0.0.1');
+    const s1 = k.net.createServer().listen(8080, '127.0.0.1');
     const s2 = k.net.createServer().listen(8080, '127.0.0.1');
     const [err] = await once(s2, 'error');
+    s1.close();
     assert.equal(err.code, 'EADDRINUSE');
     assert.equal(err.syscall, 'listen');
     assert.equal(err.message, 'listen EADDRINUSE: address already in use 127.0.0.1:8080');

@@ -14,5 +14,17 @@ test('npm run bench -- --quick --json prints every figure', () => {
   assert.equal(r.scale.length, 2);
   assert.ok(r.memory.wasmBytesPerPair > 0 && r.memory.wasmBytesPerPair < 1024, `bytes per pair ${r.memory.wasmBytesPerPair}`);
   assert.ok(r.size.wasmBytes > 0 && r.size.wasmGzipBytes < r.size.wasmBytes);
+  assert.deepEqual(r.http.map((h) => h.concurrency), [1, 16], 'node:http over k.net and over TCP is measured');
+  for (const h of r.http) assert.ok(h.tcp.median > 0 && h.knet.median > 0, `http rates at concurrency ${h.concurrency}`);
   for (const [k, v] of Object.entries(r.ratios)) assert.ok(v === null || v > 0, `ratio ${k}`);
+});
+
+test('node bench/storm.mjs --quick --json prints the storm figures', () => {
+  const out = execFileSync(process.execPath, [new URL('../bench/storm.mjs', import.meta.url).pathname, '--quick', '--json'], { encoding: 'utf8', timeout: 120_000 });
+  const r = JSON.parse(out);
+  assert.ok(r.burst.wallMs > 0 && r.burst.clientsPerWallSecond > 0 && r.burst.peakRssMiB > 0);
+  assert.equal(r.burst.clients, 20_000);
+  assert.equal(r.sweep.points, 8);
+  assert.equal(r.sweep.identical, true);
+  assert.ok(r.sweep.speedup > 0);
 });

@@ -80,6 +80,7 @@ test('the compiled link module and the reference model agree on every result of 
       assert.deepEqual(actual, expected, `${JSON.stringify(c, (_, v) => typeof v === 'bigint' ? `${v}n` : v)} at ${now} us`);
     }
     compareCounters(m, w);
+    assert.equal(w.linkCheck(), 0, 'the module\'s own invariants hold');
   }), { numRuns: 200 });
 });
 

@@ -8,34 +8,14 @@
 // Without the browsers installed the tests skip and say why; .ci/run installs them.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import puppeteer from 'puppeteer-core';
 import { scenarios } from './shared/scenarios.mjs';
 import { serve } from './platform_server.mjs';
+import { BROWSERS, launch, missing } from './browsers.mjs';
 
 const PAGE_TIMEOUT_MS = 30_000;
 const root = new URL('..', import.meta.url).pathname;
-
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-
-const BROWSERS = [
-  {
-    name: 'chromium',
-    executablePath: '/usr/bin/chromium',
-    options: (profile) => ({ browser: 'chrome', headless: true, args: [...CHROMIUM_ARGS, `--user-data-dir=${profile}`] }),
-  },
-  {
-    name: 'firefox-esr',
-    executablePath: '/usr/bin/firefox-esr',
-    // puppeteer gives Firefox a fresh profile of its own; WebDriver BiDi is its only protocol.
-    options: (profile) => ({ browser: 'firefox', headless: true, userDataDir: profile }),
-  },
-];
 
 const BUNDLES = ['build/browser.js', 'build/inline.js', 'build/worker.js', 'build/kernel.wasm'];
 
@@ -48,8 +28,7 @@ after(() => server?.close());
 
 /** Opens the page and returns its report, or throws with the page's console when it never reports. */
 async function runPage(spec) {
-  const profile = mkdtempSync(join(tmpdir(), `socket-kernel-${spec.name}-`));
-  const browser = await puppeteer.launch({ executablePath: spec.executablePath, timeout: PAGE_TIMEOUT_MS, ...spec.options(profile) });
+  const { browser, close } = await launch(spec, { timeout: PAGE_TIMEOUT_MS });
   try {
     const version = await browser.version();
     const page = await browser.newPage();
@@ -64,15 +43,12 @@ async function runPage(spec) {
     }
     return { version, report: await page.evaluate(() => window.__report) };
   } finally {
-    await browser.close();
-    rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 }
 
 for (const spec of BROWSERS) {
-  const skip = existsSync(spec.executablePath)
-    ? false
-    : `${spec.executablePath} is not installed (apt-get install -y ${spec.name}; .ci/run installs it)`;
+  const skip = missing(spec);
   describe(`platform scenarios in ${spec.name}`, { skip }, () => {
     test('the page runs the suite on the browser, inline and worker bundles and reports', { timeout: 2 * PAGE_TIMEOUT_MS }, async (t) => {
       const started = Date.now();

@@ -1,7 +1,7 @@
 // assembly/net: changes on the simulated clock, staged now and applied when the
 // kernel's event heap reaches their time.
 import { linkInit, linkTransmit, linkSetLatency, linkStage, linkApply, linkStaged, linkReleaseNext, linkReleasedToken,
-  LinkOp } from "../net/index";
+  linkCheck, LinkOp } from "../net/index";
 import { LinkResult } from "../net/link";
 
 const A = 1, B = 2;
@@ -71,5 +71,6 @@ describe("staged changes", () => {
     expect(linkStaged()).toBe(0);
     let again = linkStage(LinkOp.HEAL, A, B, 0, 0, 0, 0);
     expect(again).toBeLessThanOrEqual(100);
+    expect(linkCheck()).toBe(0);                         // staged + free chain = every record
   });
 });

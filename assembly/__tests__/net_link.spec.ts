@@ -1,7 +1,7 @@
 // assembly/net: one directed link -- latency, jitter without reordering, the drop-tail
 // egress queue, partition / heal, hold / release, and its counters.
 import { linkInit, linkTransmit, linkSetLatency, linkSetRate, linkSetLoss, linkPartition, linkHeal, linkHold,
-  linkRelease, linkReleaseNext, linkReleasedToken, linkHeld, linkCounter, Counter } from "../net/index";
+  linkRelease, linkReleaseNext, linkReleasedToken, linkHeld, linkCounter, linkCheck, Counter } from "../net/index";
 import { LinkResult } from "../net/link";
 
 const A = 1, B = 2, C = 3;
@@ -103,6 +103,7 @@ describe("a link with a rate and a drop-tail queue", () => {
     expect(linkTransmit(A, B, 1000, 1000, 0)).toBe(LinkResult.QUEUE_FULL);
     expect(n(A, B, Counter.SentPackets)).toBe(6);
     expect(n(A, B, Counter.DeliveredPackets)).toBe(4);
+    expect(linkCheck()).toBe(0);                            // queued bytes match the queue
   });
 
   it("rounds a sub-microsecond serialisation up, keeping nanoseconds between packets", () => {
@@ -213,6 +214,7 @@ describe("counters", () => {
     expect(n(A, B, Counter.HeldPackets)).toBe(1000);
     // (-1, -1) reads the network's totals.
     expect(linkCounter(-1, -1, Counter.SentPackets)).toBe(3000);
+    expect(linkCheck()).toBe(0);
   });
 });
 
@@ -233,8 +235,18 @@ describe("bad input", () => {
     expect(linkSetRate(A, B, 8000000, 0)).toBe(-22);
     expect(linkPartition(A, -1, true)).toBe(-22);
     expect(linkHold(-1, -1)).toBe(-22);
+    expect(linkTransmit(A, B, (1 << 30) + 1, 0, 0)).toBe(EINVAL);        // over 1 GiB
+    expect(linkTransmit(A, B, 60, (<i64>1 << 52) + 1, 0)).toBe(EINVAL);  // past 2^52 us
+    expect(linkSetRate(A, B, 1000000000000001, 1000)).toBe(-22);         // over 1 Pbit/s
+    expect(linkSetRate(A, B, 8000000, (<i64>1 << 32) + 1)).toBe(-22);   // limit over 4 GiB
     expect(linkCounter(A, B, Counter.Count)).toBe(EINVAL);
     expect(linkCounter(-1, -1, Counter.SentPackets)).toBe(0);
     expect(linkTransmit(A, B, 60, 0, 0)).toBe(0);               // nothing changed the link
+  });
+
+  it("accepts the largest values at the bounds", () => {
+    expect(linkSetRate(A, B, 1000, <i64>1 << 32)).toBe(0);
+    expect(linkTransmit(A, B, 1 << 30, 0, 0)).toBe(8589934592000);  // 2^30 bytes at 1 kbit/s: 8.6e6 s
+    expect(linkTransmit(C, B, 60, <i64>1 << 52, 0)).toBe(<i64>1 << 52);
   });
 });

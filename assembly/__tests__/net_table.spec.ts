@@ -1,7 +1,7 @@
 // assembly/net: the link table -- named pairs, the default link for every other pair,
 // set / unset / remove, and 100 000 hosts without an N x N matrix.
 import { linkInit, linkTransmit, linkSetLatency, linkSetLoss, linkUnset, linkRemove, linkCounter, linkRecords,
-  networkBytes, linkPartition, Counter, LINK_DEFAULT } from "../net/index";
+  networkBytes, linkPartition, linkCheck, Counter, LINK_DEFAULT } from "../net/index";
 import { LinkResult } from "../net/link";
 
 const A = 1, B = 2, C = 3;
@@ -79,6 +79,7 @@ describe("many hosts", () => {
     for (let i = 1; i <= HOSTS; i += 2) if (linkTransmit(i, 0, 60, 0, 0) != <i64>i) wrong++;
     expect(wrong).toBe(0);
     expect(linkRecords()).toBe(HOSTS / 2);
+    expect(linkCheck()).toBe(0);                          // every entry reachable from its home
   });
 
   it("frees every record on linkInit", () => {

@@ -116,3 +116,11 @@ export function linkApply(id: i32): i32 {
 
 /** Changes staged and not yet applied. */
 export function linkStaged(): i32 { return <i32>staged; }
+
+/** -7: the staged records and the free chain together are every record. O(records). */
+export function changesCheck(): i32 {
+  let live: u32 = 0, free: u32 = 0;
+  for (let id: u32 = 1; id <= capacity; id++) if (rec(id).op != 0) live++;
+  for (let id = freeHead; id != 0 && free <= capacity; id = rec(id).nextFree) free++;
+  return live == staged && live + free == capacity ? 0 : -7;
+}

@@ -11,7 +11,7 @@
 // Used for a link's egress queue (a = the time its serialisation ends, ns; b = bytes)
 // and for the packets a held link keeps (a = the caller's token, b = bytes).
 
-const ENTRY: usize = 16;
+export const FIFO_ENTRY: usize = 16;
 const MIN_CAP: u32 = 8;
 
 @unmanaged export class Fifo {
@@ -23,7 +23,7 @@ const MIN_CAP: u32 = 8;
 
 export function fifoNew(): Fifo {
   let f = changetype<Fifo>(heap.alloc(offsetof<Fifo>()));
-  f.buf = heap.alloc(<usize>MIN_CAP * ENTRY);
+  f.buf = heap.alloc(<usize>MIN_CAP * FIFO_ENTRY);
   f.mask = MIN_CAP - 1;
   f.head = 0;
   f.len = 0;
@@ -36,15 +36,15 @@ export function fifoFree(f: Fifo): void {
 }
 
 // @ts-ignore: decorator
-@inline function slot(f: Fifo, i: u32): usize { return f.buf + <usize>((f.head + i) & f.mask) * ENTRY; }
+@inline function slot(f: Fifo, i: u32): usize { return f.buf + <usize>((f.head + i) & f.mask) * FIFO_ENTRY; }
 
 /** Doubles the ring, unrolling it so the oldest entry lands at index 0. */
 function grow(f: Fifo): void {
   let cap = f.mask + 1;
-  let nb = heap.alloc(<usize>cap * 2 * ENTRY);
+  let nb = heap.alloc(<usize>cap * 2 * FIFO_ENTRY);
   let first = cap - f.head;                    // entries from head to the ring's end
-  memory.copy(nb, f.buf + <usize>f.head * ENTRY, <usize>first * ENTRY);
-  memory.copy(nb + <usize>first * ENTRY, f.buf, <usize>f.head * ENTRY);
+  memory.copy(nb, f.buf + <usize>f.head * FIFO_ENTRY, <usize>first * FIFO_ENTRY);
+  memory.copy(nb + <usize>first * FIFO_ENTRY, f.buf, <usize>f.head * FIFO_ENTRY);
   heap.free(f.buf);
   f.buf = nb;
   f.mask = cap * 2 - 1;
@@ -70,4 +70,4 @@ export function fifoShift(f: Fifo): void {
 }
 
 /** Bytes the FIFO holds in linear memory, for memory accounting. */
-export function fifoBytes(f: Fifo): usize { return offsetof<Fifo>() + <usize>(f.mask + 1) * ENTRY; }
+export function fifoBytes(f: Fifo): usize { return offsetof<Fifo>() + <usize>(f.mask + 1) * FIFO_ENTRY; }

@@ -4,13 +4,23 @@
 // so the kernel's index.ts can re-export this file as it is (docs/network.md,
 // "Wiring plan").
 
-import { tableInit } from "./link_table";
-import { changesInit } from "./changes";
+import { tableInit, tableCheck } from "./link_table";
+import { changesInit, changesCheck } from "./changes";
 
 /** Starts an empty network: no links, nothing staged, a default link with no delay, loss or rate; `seed` seeds every link's randomness. */
 export function linkInit(seed: u64): void {
   tableInit(seed);
   changesInit();
+}
+
+/**
+ * The network's consistency check, as the kernel's sk_check: 0, or the negative number
+ * of the first broken invariant (link_table.ts tableCheck, link.ts linkInvariants,
+ * changes.ts changesCheck). O(links): for tests and debugging.
+ */
+export function linkCheck(): i32 {
+  let e = tableCheck();
+  return e != 0 ? e : changesCheck();
 }
 
 export { linkTransmit, linkSetLatency, linkSetLoss, linkSetLossGE, linkSetRate, linkUnset, linkRemove, linkPartition,

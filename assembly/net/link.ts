@@ -14,7 +14,7 @@
 //                    never before the last delivery scheduled on this link: a link does
 //                    not reorder (delivered)
 
-import { Fifo, fifoNew, fifoFree, fifoPush, fifoFrontA, fifoFrontB, fifoShift, fifoBytes } from "./fifo";
+import { Fifo, FIFO_ENTRY, fifoNew, fifoFree, fifoPush, fifoFrontA, fifoFrontB, fifoShift, fifoBytes } from "./fifo";
 import { GOLDEN, splitmixMix, streamSeed } from "./random";
 
 /** What linkTransmit returns instead of a delivery time. */
@@ -280,4 +280,28 @@ export function releaseNext(l: Link, nowUs: i64): i64 {
   fifoShift(f);
   if (l.flags & LinkFlag.PARTITIONED) { count(l, Counter.PartitionDropPackets, bytes); return LinkResult.PARTITIONED; }
   return linkCross(l, bytes, nowUs);
+}
+
+/**
+ * A link's own invariants (linkCheck): 0, or the negative number of the first broken one.
+ * -4 parameters: OWN_PARAMS <=> params is not the default's block
+ * -5 queue: queuedBytes is the sum of the egress FIFO's bytes
+ * -6 queue: serialisation ends are in order and none after busyUntilNs
+ */
+export function linkInvariants(l: Link, defaults: LinkParams): i32 {
+  let own = (l.flags & LinkFlag.OWN_PARAMS) != 0;
+  if (own == (l.params == changetype<usize>(defaults))) return -4;
+  let sum: u64 = 0, last: i64 = i64.MIN_VALUE;
+  if (l.egress != 0) {
+    let f = changetype<Fifo>(l.egress);
+    for (let i: u32 = 0; i < f.len; i++) {
+      let e = f.buf + <usize>((f.head + i) & f.mask) * FIFO_ENTRY;
+      let end = load<i64>(e);
+      if (end < last || end > l.busyUntilNs) return -6;
+      last = end;
+      sum += load<u64>(e, 8);
+    }
+  }
+  if (sum != l.queuedBytes) return -5;
+  return 0;
 }

@@ -10,7 +10,7 @@
 // first packet) keeps the state that is theirs alone: flow order, queue, loss chain,
 // counters.
 
-import { Link, LinkParams, linkNew, linkFree, linkBytes, paramsNew, resetTotals } from "./link";
+import { Link, LinkParams, linkNew, linkFree, linkBytes, linkInvariants, paramsNew, resetTotals } from "./link";
 import { splitmixMix } from "./random";
 
 const ENTRY: usize = 16;
@@ -138,4 +138,28 @@ export function networkBytes(): usize {
     if (p != 0) n += linkBytes(changetype<Link>(<usize>p));
   }
   return n;
+}
+
+/**
+ * The table's invariants, then every link's (linkInvariants): 0, or the negative
+ * number of the first broken one. O(links): for tests and debugging.
+ * -1 the number of filled entries is `used`
+ * -2 every entry is found from its home bucket (no probe chain broken by a removal)
+ * -3 every record's key is its entry's key
+ */
+export function tableCheck(): i32 {
+  let filled: u32 = 0;
+  for (let b: u32 = 0; b <= mask; b++) {
+    let p = load<u32>(at(b), 8);
+    if (p == 0) continue;
+    filled++;
+    let key = load<u64>(at(b));
+    let l = changetype<Link>(<usize>p);
+    let found = findLink(<u32>(key >> 32), <u32>key);
+    if (!found || changetype<usize>(found) != <usize>p) return -2;
+    if (l.key != key) return -3;
+    let e = linkInvariants(l, defaults);
+    if (e != 0) return e;
+  }
+  return filled == used ? 0 : -1;
 }

@@ -29,8 +29,8 @@
 // syncookies), shutdown(). Address indices are 10 bits (1023 local IPv4 addresses), so
 // a 4-tuple key fits a double exactly.
 
-import { FdTable, STDIO } from './fd_table.mjs';
-import { Deque } from './deque.mjs';
+import { FdTable, STDIO } from '../../tests/model/fd_table.mjs';
+import { Deque } from '../../tests/model/deque.mjs';
 
 export const AF_UNIX = 1;
 export const AF_INET = 2;

@@ -59,6 +59,7 @@ export const EXPORTS = [
   { name: 'sk_stat_count', params: [], result: 'i32', doc: 'How many counters there are' },
   { name: 'sk_sock_row', params: [['cursor', 'i32']], result: 'i32', doc: 'The next socket-table row into the scratch area: the next cursor, or -1 at the end' },
   { name: 'sk_check', params: [], result: 'i32', doc: 'Checks every table: 0, or the negative number of the broken invariant' },
+  { name: 'sk_listen_queues', params: [['fd', 'i32']], result: 'i32', doc: 'One listener\'s accept-queue length, backlog in force, SYN-queue length and drops as four u32 at scratch: 0, or -errno (EINVAL if not listening)' },
   { name: 'sk_mem', params: [['what', 'i32']], result: 'i64', doc: 'Memory accounting (SK_MEM_*)' },
 ] as const;
 

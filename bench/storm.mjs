@@ -1,0 +1,77 @@
+// The storm simulator's benchmark (issue 13): figures printed side by side, never asserted.
+//
+//   node bench/storm.mjs [--quick] [--json]
+//
+// 1. A burst of 1 000 000 clients against backlog 128 over a 1 ms link (quick: 20 000):
+//    wall time, simulated clients per wall second, peak RSS, in a child process of its own
+//    so that its RSS is its own.
+// 2. The same 8 sweep points on 2 worker threads against one after another (--jobs 1), and
+//    the ratio.
+import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+
+const { values: opt } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, child: { type: 'string' } } });
+const CLI = new URL('../build/host/cli.js', import.meta.url).pathname;
+
+if (opt.child) {
+  // The measured run, alone in this process.
+  const { kernelModule } = await import('../build/host/index.js');
+  const { Storm } = await import('../build/host/storm/engine.js');
+  const module = await kernelModule();
+  const t0 = performance.now();
+  const r = new Storm(module, JSON.parse(opt.child)).run();
+  const wallMs = performance.now() - t0;
+  const u = process.resourceUsage();
+  console.log(JSON.stringify({ wallMs, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, simulatedMs: r.simulatedMs, clients: r.clients, maxRssBytes: u.maxRSS * 1024 }));
+  process.exit(0);
+}
+
+const N = opt.quick ? 20_000 : 1_000_000;
+const burstScenario = { server: { backlog: 128 }, clients: { arrival: 'burst', count: N }, network: { latencyMs: 1 } };
+const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--child', JSON.stringify(burstScenario)], { encoding: 'utf8', timeout: 600_000 });
+if (child.status !== 0) throw new Error(`storm bench child failed: ${child.stderr}`);
+const burst = JSON.parse(child.stdout);
+
+// 8 points: backlog x personality x workers, each a burst over loopback that retransmits.
+const pointClients = opt.quick ? 2_000 : 40_000;
+const sweepArgs = ['storm', '--clients', String(pointClients), '--quiet', '--json',
+  '--sweep', 'backlog=16,128', '--sweep', 'personality=linux,freebsd', '--sweep', 'workers=2,8'];
+function sweep(jobs) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [CLI, ...sweepArgs, '--jobs', String(jobs)], { encoding: 'utf8', timeout: 600_000, maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`sweep --jobs ${jobs} failed: ${r.stderr}`);
+  return { wallMs: performance.now() - t0, points: JSON.parse(r.stdout).sweep.length, stdout: r.stdout };
+}
+const seq = sweep(1);
+const par = sweep(2);
+
+const results = {
+  // Other work on the machine takes cores from both runs; the load average says how much.
+  machine: { cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, node: process.version, loadAverage1m: Number(loadavg()[0].toFixed(2)) },
+  quick: opt.quick,
+  burst: {
+    clients: N, backlog: 128, latencyMs: 1,
+    wallMs: Math.round(burst.wallMs), processCpuMs: Math.round(burst.cpuMs), simulatedMs: burst.simulatedMs,
+    clientsPerWallSecond: Math.round(N / (burst.wallMs / 1000)),
+    peakRssMiB: Math.round(burst.maxRssBytes / 2 ** 20),
+    served: burst.clients.served,
+  },
+  sweep: {
+    points: seq.points, clientsPerPoint: pointClients,
+    sequentialMs: Math.round(seq.wallMs), twoWorkersMs: Math.round(par.wallMs),
+    speedup: Number((seq.wallMs / par.wallMs).toFixed(2)),
+    identical: seq.stdout === par.stdout,
+  },
+};
+
+if (opt.json) console.log(JSON.stringify(results, null, 2));
+else {
+  const b = results.burst, s = results.sweep;
+  console.log(`socket-kernel storm benchmark — ${results.machine.cpu} ×${results.machine.cpus}, ${results.machine.node}${opt.quick ? ' (quick)' : ''}\n`);
+  console.log(`1. Burst of ${b.clients} clients, backlog ${b.backlog}, ${b.latencyMs} ms link`);
+  console.log(`   load average ${results.machine.loadAverage1m} on ${results.machine.cpus} cores`);
+  console.log(`   wall ${(b.wallMs / 1000).toFixed(2)} s (process CPU ${(b.processCpuMs / 1000).toFixed(2)} s, start-up included) for ${(b.simulatedMs / 1000).toFixed(1)} s simulated; ${b.clientsPerWallSecond} clients per wall second; peak RSS ${b.peakRssMiB} MiB`);
+  console.log(`2. Sweep of ${s.points} points (${s.clientsPerPoint} clients each)`);
+  console.log(`   one after another ${(s.sequentialMs / 1000).toFixed(2)} s, 2 worker threads ${(s.twoWorkersMs / 1000).toFixed(2)} s: ${s.speedup}x; results identical: ${s.identical}`);
+}

@@ -1,0 +1,633 @@
+// The reference model of socket-kernel: the rules of docs/personalities.md written
+// again in plain JavaScript, as simply as they can be said, for model-based testing
+// (tests/model.test.mjs, scripts/fuzz.mjs). It answers every call as the errno API does
+// (`k.sys`: a result >= 0 or a negative errno) and keeps what a user can observe:
+// descriptors, socket states, accept-queue lengths, bytes queued, counters.
+//
+// The world it covers: IPv4 TCP on loopback (linkDelay 0) over a few addresses and
+// ports, every personality, the calls socket, bind, listen, connect, disconnect
+// (AF_UNSPEC), accept, close, shutdown, setsockopt (SO_REUSEADDR, SO_LINGER {1,0}),
+// send, recv, poll, epoll and advance.
+//
+// Where it cannot be exact yet it says so and answers `UNKNOWN` (the test then takes
+// the kernel's answer, checks a weaker property and adopts the kernel's state):
+//   - a SYN or a final ACK that finds the accept queue full (Linux/POSIX retransmit on
+//     the SYN timer, FreeBSD resets or retries per tcpAbortOnOverflow): the client
+//     becomes "opaque" (only its descriptor is checked) and the listener's queue length
+//     is read back from the kernel after every step;
+//   - which ephemeral port is chosen (a random draw): the parity rule is checked
+//     (bind/listen odd, connect even, L21/L22) and the port is adopted;
+//   - bind() on a port an orphan (FIN_WAIT_2, TIME_WAIT) still holds: either answer;
+//     the timers of orphans are not modelled.
+
+import { FdTable, STDIO } from './fd_table.mjs';
+
+export const UNKNOWN = Symbol('unknown');
+
+/** See ModelKernel.quirks. */
+export const KNOWN_DIVERGENCES = [
+  // tcp_disconnect sets sk_shutdown = 0; the kernel's disconnect of a listener keeps the
+  // bits a failed connect left, so the socket polls readable (EOF) and recv says 0.
+  'disconnect-listener-keeps-shutdown',
+];
+
+export const E = Object.freeze({
+  EPERM: 1, ENOENT: 2, EBADF: 9, EAGAIN: 11, EFAULT: 14, EINVAL: 22, EMFILE: 24, EPIPE: 32,
+  EDESTADDRREQ: 89, ENOTSOCK: 88, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, EADDRINUSE: 98, EADDRNOTAVAIL: 99,
+  ECONNABORTED: 103, ECONNRESET: 104, EISCONN: 106, ENOTCONN: 107, ETIMEDOUT: 110, ECONNREFUSED: 111,
+  EALREADY: 114, EINPROGRESS: 115,
+});
+
+export const SOCK_NONBLOCK = 0o4000;
+export const POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20, POLLRDHUP = 0x2000;
+export const SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
+
+/** The rules that differ by personality (assembly/personality.ts, docs/personalities.md). */
+export const POLICY = {
+  // L1: (unsigned)b > somaxconn ? somaxconn : b.
+  linux: { somaxconn: 4096, limit: (b, max) => ((b >>> 0) > max ? max : b), full: (q, n) => q > n },
+  // F1, F4: b < 0 || b > somaxconn ? somaxconn : b; full when qlen > 3*limit/2.
+  freebsd: { somaxconn: 128, limit: (b, max) => (b < 0 || b > max ? max : b), full: (q, n) => q > Math.floor((3 * n) / 2) },
+  // P2, P6: negative is 0, capacity the backlog with a minimum of 1.
+  posix: { somaxconn: 4096, limit: (b, max) => (b < 0 ? 0 : Math.min(b, max)), full: (q, n) => q >= Math.max(n, 1) },
+};
+
+/** Counters the model predicts; every other counter must stay 0 in the modelled world. */
+export const PREDICTED_STATS = ['ActiveOpens', 'PassiveOpens', 'ConnectRefused', 'AttemptFails', 'AcceptQueueResets', 'OutRsts',
+  'TCPAbortOnClose', 'TCPAbortOnData', 'EstabResets'];
+
+/** Linux TCP_CLOSE: the kernel's own UNBOUND and BOUND are CLOSE with and without a port. */
+const isClose = (state) => state === 'CLOSED' || state === 'UNBOUND' || state === 'BOUND';
+
+class Sock {
+  constructor(fd, nonblock) {
+    this.fd = fd;
+    this.state = 'UNBOUND';
+    this.nonblock = nonblock;
+    /** Local address text and port (0: none yet). */
+    this.laddr = '0.0.0.0';
+    this.lport = 0;
+    /** The port came from bind() or listen() (SOCK_BINDPORT_LOCK); else connect()'s autobind. */
+    this.userBound = false;
+    /** bind() gave a specific address (SOCK_BINDADDR_LOCK). */
+    this.addrLock = false;
+    this.paddr = null;
+    this.pport = 0;
+    this.reuseaddr = false;
+    this.linger0 = false;
+    /** Linux `struct socket` state for connect(): 'unconnected' | 'connecting' | 'connected'. */
+    this.ss = 'unconnected';
+    this.wasConnected = false;
+    this.soError = 0;
+    /** Bytes waiting for recv(). */
+    this.rx = [];
+    /** A FIN arrived (end of file after rx) / shutdown(SHUT_RD). */
+    this.rcvShut = false;
+    /** shutdown(SHUT_WR) or close: no more sends. */
+    this.sndShut = false;
+    /** @type {Sock | null} */ this.peer = null;
+    /** LISTEN: { limit, queue: Sock[] }. */
+    this.listener = null;
+    /** Beyond the model (see the header): only the descriptor is checked. */
+    this.opaque = false;
+  }
+}
+
+export class ModelKernel {
+  #fds = new FdTable();
+  /** Every socket that holds a port: with a descriptor, queued, or orphaned. */
+  #all = new Set();
+  #policy;
+  #somaxconn;
+  #maxFds;
+  /** epoll fd -> Map<fd, events>. */
+  #epolls = new Map();
+  stats = Object.fromEntries(PREDICTED_STATS.map((n) => [n, 0]));
+  /** A step whose counters the model could not predict: the test adopts the kernel's. */
+  statsUnknown = false;
+
+  /**
+   * Known divergences of the kernel from the rules above, each with its todo test in
+   * tests/model_divergences.test.mjs. While one is listed here, the model answers as
+   * the kernel does, so that the fuzzer looks for the next one; the lead removes the
+   * entry together with the todo when the kernel is fixed.
+   */
+  quirks = new Set(KNOWN_DIVERGENCES);
+
+  constructor({ personality = 'linux', maxFds = 1024, somaxconn } = {}) {
+    this.personality = personality;
+    this.#policy = POLICY[personality];
+    this.#somaxconn = somaxconn ?? this.#policy.somaxconn;
+    this.#maxFds = maxFds;
+  }
+
+  // ---- what the test compares ------------------------------------------------------
+
+  /** fd -> { state, recvQ, sendQ } for every descriptor that is a socket (not opaque: state null). */
+  rows() {
+    const out = new Map();
+    for (const s of this.#all) {
+      if (s.fd < 0) continue;
+      const l = s.listener;
+      out.set(s.fd, {
+        state: s.opaque ? null : s.state,
+        recvQ: l ? (s.opaque ? null : l.queue.length) : null,
+        sendQ: l ? l.limit : null,
+      });
+    }
+    return out;
+  }
+
+  /** Descriptors in use, stdio included. */
+  get fdCount() { return this.#fds.used; }
+
+  /** Adopts the kernel's state of an unpredictable socket (see the header). */
+  adopt(fd, row) {
+    const s = this.#fds.get(fd);
+    if (!(s instanceof Sock)) return;
+    s.opaque = true;
+    if (s.listener) s.listener.queue.length = Math.min(s.listener.queue.length, row.recvQ);
+  }
+
+  socketAt(fd) { const s = this.#fds.get(fd); return s instanceof Sock ? s : null; }
+  isEpoll(fd) { return this.#epolls.has(fd); }
+  /** Every open descriptor, lowest first (stdio, sockets, epoll instances). */
+  openFds() { const out = []; for (let fd = 0; fd < 64; fd++) if (this.#fds.get(fd) !== undefined) out.push(fd); return out; }
+  fdKnown(fd) { return fd >= 0 && this.#fds.get(fd) !== undefined; }
+
+  // ---- the door --------------------------------------------------------------------
+
+  #lookup(fd) {
+    if (fd < 0) return -E.EBADF;
+    const e = this.#fds.get(fd);
+    if (e === undefined) return -E.EBADF;
+    if (!(e instanceof Sock)) return -E.ENOTSOCK;
+    return e;
+  }
+
+  socket(nonblock) {
+    const s = new Sock(-1, nonblock);
+    const fd = this.#fds.alloc(s, this.#maxFds);
+    if (fd < 0) return -E.EMFILE;
+    s.fd = fd;
+    this.#all.add(s);
+    return fd;
+  }
+
+  #overlaps(a, b) { return a === b || a === '0.0.0.0' || b === '0.0.0.0'; }
+
+  /** inet_bind_conflict (L23) with one uid; UNKNOWN when an orphan's timer decides. */
+  #bindConflict(s, addr, port, listening) {
+    let unknown = false;
+    for (const o of this.#all) {
+      if (o === s || o.lport !== port || !this.#overlaps(addr, o.laddr)) continue;
+      if (o.state === 'CLOSED' && !o.listener && o.fd >= 0 && !o.userBound) continue;
+      if (!listening && s.reuseaddr && o.reuseaddr && o.state !== 'LISTEN') continue;
+      if (listening && s.reuseaddr && o.reuseaddr && o.state !== 'LISTEN' && !o.userBound) continue;
+      if (o.opaque || o.fd < 0 && !o.listener && o.state !== 'ESTABLISHED' && o.state !== 'CLOSE_WAIT') { unknown = true; continue; }
+      return true;
+    }
+    return unknown ? UNKNOWN : false;
+  }
+
+  bind(fd, address, port) {
+    const s = this.#lookup(fd);
+    if (typeof s === 'number') return s;
+    if (s.opaque) return UNKNOWN;
+    // __inet_bind: "sk->sk_state != TCP_CLOSE || inet->inet_num" is EINVAL.
+    if (s.lport !== 0 || (s.state !== 'UNBOUND' && s.state !== 'CLOSED')) return -E.EINVAL;
+    if (port !== 0) {
+      const c = this.#bindConflict(s, address, port, false);
+      if (c === UNKNOWN) return UNKNOWN;
+      if (c) return -E.EADDRINUSE;
+    }
+    s.laddr = address;
+    s.lport = port === 0 ? UNKNOWN : port;
+    // __inet_bind: "if (snum) sk->sk_userlocks |= SOCK_BINDPORT_LOCK;" (bind(0) does not lock).
+    s.userBound = port !== 0;
+    // "if (sk->sk_rcv_saddr) sk->sk_userlocks |= SOCK_BINDADDR_LOCK;"
+    s.addrLock = address !== '0.0.0.0';
+    s.state = 'BOUND';
+    return 0;
+  }
+
+  listen(fd, backlog) {
+    const s = this.#lookup(fd);
+    if (typeof s === 'number') return s;
+    if (s.opaque) return UNKNOWN;
+    const limit = this.#policy.limit(backlog, this.#somaxconn);
+    if (s.state === 'LISTEN') { s.listener.limit = limit; return 0; }   // L9, F3
+    // inet_listen: "sock->state != SS_UNCONNECTED" or a TCP state other than CLOSE is EINVAL.
+    if (s.ss !== 'unconnected' || (s.state !== 'UNBOUND' && s.state !== 'BOUND' && s.state !== 'CLOSED')) return -E.EINVAL;
+    if (s.lport !== 0) {
+      const c = this.#bindConflict(s, s.laddr, s.lport, true);
+      if (c === UNKNOWN) return UNKNOWN;
+      if (c) return -E.EADDRINUSE;
+    } else {
+      s.lport = UNKNOWN;   // autobind (L8): an odd ephemeral port, not SOCK_BINDPORT_LOCK
+    }
+    s.state = 'LISTEN';
+    s.listener = { limit, queue: [] };
+    return 0;
+  }
+
+  /** The listener a SYN to (addr, port) reaches: a specific address beats the wildcard. */
+  #findListener(addr, port) {
+    let best = null;
+    for (const o of this.#all) {
+      if (o.state !== 'LISTEN' || o.lport !== port) continue;
+      if (o.laddr === addr) return o;
+      if (o.laddr === '0.0.0.0') best = o;
+    }
+    return best;
+  }
+
+  connect(fd, address, port) {
+    const s = this.#lookup(fd);
+    if (typeof s === 'number') return s;
+    if (s.opaque) return UNKNOWN;
+    // __inet_stream_connect (L17), by struct socket state.
+    if (s.ss === 'connected') return -E.EISCONN;
+    if (s.ss === 'disconnecting') return -E.EINVAL;
+    if (s.ss === 'connecting') {
+      if (s.state === 'SYN_SENT') return -E.EALREADY;
+      if (isClose(s.state)) {
+        // sock_error: the pending error, or ECONNABORTED once it was read; then a fresh start.
+        const e = s.soError !== 0 ? s.soError : E.ECONNABORTED;
+        s.soError = 0;
+        s.ss = 'unconnected';
+        return -e;
+      }
+      s.ss = 'connected';
+      return 0;
+    }
+    if (s.state !== 'UNBOUND' && s.state !== 'BOUND' && s.state !== 'CLOSED') return -E.EISCONN;
+    const l = this.#findListener(address, port);
+    this.stats.ActiveOpens++;
+    if (s.lport === 0) s.lport = UNKNOWN;   // connect()'s autobind: an even port (L22)
+    if (s.laddr === '0.0.0.0') s.laddr = '127.0.0.1';
+    s.paddr = address;
+    s.pport = port;
+    s.wasConnected = true;
+    s.rcvShut = s.sndShut = false;
+    if (l === null) {
+      s.rcvShut = s.sndShut = true;   // tcp_done: sk_shutdown = SHUTDOWN_MASK
+      // tcp_v4_send_reset from the loopback: ECONNREFUSED at once.
+      this.stats.OutRsts++;
+      this.stats.ConnectRefused++;
+      this.stats.AttemptFails++;
+      s.state = 'CLOSED';
+      if (!s.userBound) s.lport = 0;
+      if (!s.addrLock) s.laddr = '0.0.0.0';   // inet_reset_saddr unless SOCK_BINDADDR_LOCK
+      s.paddr = null;
+      if (s.nonblock) { s.soError = E.ECONNREFUSED; s.ss = 'connecting'; return -E.EINPROGRESS; }
+      s.ss = 'unconnected';
+      return -E.ECONNREFUSED;
+    }
+    if (this.#policy.full(l.listener.queue.length, l.listener.limit) || l.opaque) {
+      s.opaque = true;
+      this.statsUnknown = true;
+      return UNKNOWN;
+    }
+    const ch = new Sock(-1, false);
+    ch.state = 'ESTABLISHED';
+    ch.laddr = address; ch.lport = port; ch.userBound = true;
+    ch.paddr = s.laddr; ch.pport = s.lport;
+    ch.reuseaddr = l.reuseaddr;
+    ch.ss = 'connected';
+    ch.wasConnected = true;
+    ch.peer = s;
+    s.peer = ch;
+    s.state = 'ESTABLISHED';
+    this.#all.add(ch);
+    l.listener.queue.push(ch);
+    this.stats.PassiveOpens++;
+    if (s.nonblock) { s.ss = 'connecting'; return -E.EINPROGRESS; }
+    s.ss = 'connected';
+    return 0;
+  }
+
+  accept(fd, nonblock = false) {
+    const l = this.#lookup(fd);
+    if (typeof l === 'number') return l;
+    if (l.opaque) return UNKNOWN;
+    if (l.state !== 'LISTEN') return -E.EINVAL;
+    if (l.soError !== 0) { const e = l.soError; l.soError = 0; return -e; }
+    const q = l.listener.queue;
+    if (q.length === 0) return -E.EAGAIN;
+    const ch = q[0];
+    const nfd = this.#fds.alloc(ch, this.#maxFds);
+    if (nfd < 0) return -E.EMFILE;
+    q.shift();
+    ch.fd = nfd;
+    // L19 / F15: FreeBSD's accept() inherits O_NONBLOCK; accept4 sets it from its flags.
+    ch.nonblock = nonblock;
+    return nfd;
+  }
+
+  /** The peer learns of a reset: ECONNRESET, or EPIPE from CLOSE_WAIT (tcp_reset). */
+  #reset(p) {
+    if (p === null || p.opaque) return;
+    if (p.state === 'ESTABLISHED' || p.state === 'CLOSE_WAIT') this.stats.EstabResets++;   // counted by the receiver (tcp.ts onRst)
+    if (p.state === 'ESTABLISHED' || p.state === 'CLOSE_WAIT' || p.state === 'FIN_WAIT_1' || p.state === 'FIN_WAIT_2') {
+      p.soError = p.state === 'CLOSE_WAIT' ? E.EPIPE : E.ECONNRESET;
+      p.state = 'CLOSED';
+      p.ss = 'unconnected';
+      p.peer = null;
+      p.rx = [];
+      p.rcvShut = p.sndShut = true;
+      if (p.fd < 0) this.#all.delete(p);
+      else {
+        if (!p.userBound) p.lport = 0;
+        if (!p.addrLock) p.laddr = '0.0.0.0';
+      }
+    }
+  }
+
+  /** A FIN from s reaches its peer. */
+  #fin(s) {
+    const p = s.peer;
+    if (p === null || p.opaque) return;
+    p.rcvShut = true;
+    if (p.state === 'ESTABLISHED') p.state = 'CLOSE_WAIT';
+    else if (p.state === 'FIN_WAIT_2' || p.state === 'FIN_WAIT_1') {
+      // tcp_time_wait: the connection lives on as a TIME_WAIT mini-socket (holding the
+      // port and the 4-tuple); a socket that still has its descriptor is left CLOSE.
+      if (p.fd >= 0) {
+        const tw = new Sock(-1, false);
+        Object.assign(tw, { state: 'TIME_WAIT', laddr: p.laddr, lport: p.lport, reuseaddr: p.reuseaddr, orphan: true });
+        this.#all.add(tw);
+        p.state = 'CLOSED';
+        p.sndShut = true;
+        p.peer = null;
+        if (!p.userBound) p.lport = 0;
+        if (!p.addrLock) p.laddr = '0.0.0.0';
+      } else p.state = 'TIME_WAIT';
+    }
+  }
+
+  close(fd) {
+    if (fd < 0) return -E.EBADF;
+    const e = this.#fds.get(fd);
+    if (e === undefined) return -E.EBADF;
+    this.#fds.release(fd);
+    if (this.#epolls.has(fd)) { this.#epolls.delete(fd); return 0; }
+    for (const reg of this.#epolls.values()) reg.delete(fd);
+    if (e === STDIO) return 0;
+    const s = e;
+    s.fd = -1;
+    if (s.opaque) { this.#all.delete(s); this.statsUnknown = true; return 0; }
+    this.#destroy(s);
+    return 0;
+  }
+
+  #destroy(s) {
+    if (s.state === 'LISTEN') {
+      for (const ch of s.listener.queue) {
+        this.stats.AcceptQueueResets++;
+        this.stats.OutRsts++;
+        this.#reset(ch.peer);
+        this.#all.delete(ch);
+      }
+      this.#all.delete(s);
+      return;
+    }
+    const p = s.peer;
+    if ((s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT') && (s.rx.length > 0 || s.linger0)) {
+      // __tcp_close: unread data (TCPAbortOnClose) or SO_LINGER {1, 0} sends a reset.
+      // "if (data_was_unread) ... TCPABORTONCLOSE" else SO_LINGER {1, 0}: TCPABORTONDATA.
+      if (s.rx.length > 0) this.stats.TCPAbortOnClose++;
+      else this.stats.TCPAbortOnData++;
+      this.stats.OutRsts++;
+      this.#reset(p);
+      this.#all.delete(s);
+      return;
+    }
+    if (s.state === 'ESTABLISHED') { s.state = 'FIN_WAIT_2'; this.#fin(s); s.orphan = true; return; }
+    if (s.state === 'CLOSE_WAIT') {
+      // LAST_ACK, acked at once on loopback: gone; the peer goes TIME_WAIT.
+      this.#fin(s);
+      if (p) p.peer = null;
+      this.#all.delete(s);
+      return;
+    }
+    if (s.state === 'FIN_WAIT_2' || s.state === 'FIN_WAIT_1' || s.state === 'TIME_WAIT') { s.orphan = true; return; }
+    this.#all.delete(s);
+  }
+
+  shutdown(fd, how) {
+    const s = this.#lookup(fd);
+    if (typeof s === 'number') return s;
+    if (s.opaque) return UNKNOWN;
+    if (how < 0 || how > 2) return -E.EINVAL;
+    if (s.ss === 'connecting') s.ss = isClose(s.state) || s.state === 'SYN_SENT' ? 'disconnecting' : 'connected';   // inet_shutdown
+    if (s.state === 'LISTEN') {
+      if (this.personality === 'freebsd') {
+        // F17: a listener is not connected (ENOTCONN); unless SHUT_WR, the next accept() says ECONNABORTED.
+        if (how !== SHUT_WR) s.soError = E.ECONNABORTED;
+        return -E.ENOTCONN;
+      }
+      if (how === SHUT_WR) return 0;
+      // L20: stops listening; the queue is reset; a user-bound port stays.
+      for (const ch of s.listener.queue) {
+        this.stats.AcceptQueueResets++;
+        this.stats.OutRsts++;
+        this.#reset(ch.peer);
+        this.#all.delete(ch);
+      }
+      s.listener = null;
+      // tcp_disconnect: the port goes back unless bind() chose it (SOCK_BINDPORT_LOCK).
+      if (!s.userBound) s.lport = 0;
+      if (!s.addrLock) s.laddr = '0.0.0.0';
+      s.state = s.userBound ? 'BOUND' : 'UNBOUND';
+      return 0;
+    }
+    if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT' && s.state !== 'FIN_WAIT_2' && s.state !== 'TIME_WAIT') {
+      // L20: a socket in TCP_CLOSE answers ENOTCONN "but still ORs sk_shutdown".
+      if (how !== SHUT_WR) s.rcvShut = true;
+      if (how !== SHUT_RD) s.sndShut = true;
+      return -E.ENOTCONN;
+    }
+    if (how !== SHUT_WR) s.rcvShut = true;
+    if (how !== SHUT_RD && !s.sndShut) {
+      s.sndShut = true;
+      if (s.state === 'ESTABLISHED') { s.state = 'FIN_WAIT_2'; this.#fin(s); }
+      else if (s.state === 'CLOSE_WAIT') {
+        s.state = 'CLOSED';   // LAST_ACK, acked at once
+        this.#fin(s);
+        if (s.peer) s.peer.peer = null;
+        s.peer = null;
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * connect(AF_UNSPEC): tcp_disconnect from any state (Linux 6.x tcp.c): a listener stops,
+   * a connection is reset (tcp_need_reset: ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1/2) and
+   * sk_err = ECONNRESET (also from SYN_SENT); the socket is left CLOSE, unread bytes
+   * purged, sk_shutdown 0, its port kept only if bind() locked it; sock->state =
+   * SS_UNCONNECTED. The same rule for every personality (the kernel has one).
+   */
+  disconnect(fd) {
+    const s = this.#lookup(fd);
+    if (typeof s === 'number') return s;
+    if (s.opaque) return UNKNOWN;
+    s.ss = 'unconnected';
+    if (s.state === 'LISTEN') {
+      for (const ch of s.listener.queue) {
+        this.stats.AcceptQueueResets++;
+        this.stats.OutRsts++;
+        this.#reset(ch.peer);
+        this.#all.delete(ch);
+      }
+      s.listener = null;
+      if (this.quirks.has('disconnect-listener-keeps-shutdown')) {
+        if (!s.userBound) s.lport = 0;
+      if (!s.addrLock) s.laddr = '0.0.0.0';
+        s.state = s.userBound ? 'BOUND' : 'UNBOUND';
+        return 0;
+      }
+    } else if (s.state === 'UNBOUND' || s.state === 'BOUND' || s.state === 'CLOSED') {
+      return 0;
+    } else {
+      const p = s.peer;
+      if (p !== null && s.state !== 'TIME_WAIT') {
+        this.stats.OutRsts++;
+        if (p.fd < 0 && p.orphan) this.#all.delete(p);
+        else this.#reset(p);
+      }
+      if (s.state !== 'TIME_WAIT') s.soError = E.ECONNRESET;
+      s.peer = null;
+    }
+    s.rx = [];
+    s.rcvShut = s.sndShut = false;
+    s.wasConnected = false;
+    s.paddr = null;
+    if (!s.userBound) s.lport = 0;
+    if (!s.addrLock) s.laddr = '0.0.0.0';
+    s.state = s.userBound ? 'BOUND' : 'UNBOUND';
+    return 0;
+  }
+
+  setsockopt(fd, option, value) {
+    const s = this.#lookup(fd);
+    if (typeof s === 'number') return s;
+    if (option === 'reuseaddr') s.reuseaddr = value !== 0;
+    else if (option === 'linger0') s.linger0 = true;
+    return 0;
+  }
+
+  /** getsockopt(SO_ERROR): the pending error, cleared by reading (sock_getsockopt). */
+  soErrorRead(fd) {
+    const s = this.#lookup(fd);
+    if (typeof s === 'number') return s;
+    if (s.opaque) return UNKNOWN;
+    const e = s.soError;
+    s.soError = 0;
+    return e;
+  }
+
+  send(fd, bytes) {
+    const s = this.#lookup(fd);
+    if (typeof s === 'number') return s;
+    if (s.opaque) return UNKNOWN;
+    // tcp_sendmsg_locked: a pending error first, then EPIPE after SEND_SHUTDOWN.
+    if (s.soError !== 0) { const e = s.soError; s.soError = 0; return -e; }
+    if (s.sndShut) return -E.EPIPE;
+    if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT') return -E.EPIPE;   // sk_stream_wait_connect
+    if (bytes.length === 0) return 0;
+    const p = s.peer;
+    if (p === null || p.opaque) { this.statsUnknown = true; return UNKNOWN; }
+    if (p.fd < 0 && p.orphan) {
+      // Data for a socket whose user closed it: reset (TCPAbortOnData).
+      this.statsUnknown = true;
+      this.#all.delete(p);
+      s.peer = null;
+      this.#reset(s);
+      return bytes.length;
+    }
+    if (p.rcvShut && p.fd >= 0 && p.state !== 'CLOSE_WAIT' && p.state !== 'ESTABLISHED') return UNKNOWN;
+    p.rx.push(...bytes);
+    return bytes.length;
+  }
+
+  recv(fd, size) {
+    const s = this.#lookup(fd);
+    if (typeof s === 'number') return s;
+    if (s.opaque) return UNKNOWN;
+    if (s.state === 'LISTEN') return -E.ENOTCONN;
+    if (s.rx.length > 0 && size > 0) return s.rx.splice(0, size);
+    if (s.rx.length > 0) return [];
+    // tcp_recvmsg_locked with nothing queued: error, end of file, ENOTCONN, EAGAIN.
+    if (s.soError !== 0) { const e = s.soError; s.soError = 0; return -e; }
+    if (s.rcvShut) return [];
+    if (!s.wasConnected || s.state === 'CLOSED' || s.state === 'UNBOUND' || s.state === 'BOUND') return -E.ENOTCONN;
+    return -E.EAGAIN;
+  }
+
+  /** tcp_poll's mask (events asked: POLLIN | POLLOUT | POLLRDHUP; POLLERR, POLLHUP always). */
+  pollMask(fd) {
+    if (fd < 0) return 0;
+    const e = this.#fds.get(fd);
+    if (e === undefined) return POLLNVAL;
+    if (!(e instanceof Sock)) return 0;   // stdio and epoll descriptors: never ready here
+    const s = e;
+    if (s.opaque) return UNKNOWN;
+    if (s.state === 'LISTEN') return s.listener.queue.length > 0 ? POLLIN : 0;
+    let m = 0;
+    const closed = s.state === 'CLOSED' || s.state === 'UNBOUND' || s.state === 'BOUND';
+    if (closed || (s.rcvShut && s.sndShut)) m |= POLLHUP;
+    if (s.rcvShut) m |= POLLIN | POLLRDHUP;
+    if (s.rx.length > 0) m |= POLLIN;
+    m |= POLLOUT;   // writable (small sends never fill the buffer), or SEND_SHUTDOWN
+    if (s.soError !== 0) m |= POLLERR;
+    return m;
+  }
+
+  epollCreate() {
+    const fd = this.#fds.alloc({ epoll: true }, this.#maxFds);
+    if (fd < 0) return -E.EMFILE;
+    this.#epolls.set(fd, new Map());
+    return fd;
+  }
+
+  epollCtl(epfd, op, fd, events) {
+    if (epfd < 0 || this.#fds.get(epfd) === undefined) return -E.EBADF;
+    const reg = this.#epolls.get(epfd);
+    if (reg === undefined) return -E.EINVAL;
+    if (fd < 0 || this.#fds.get(fd) === undefined) return -E.EBADF;
+    if (fd === epfd) return -E.EINVAL;
+    if (this.#fds.get(fd) === STDIO || this.#epolls.has(fd)) return UNKNOWN;   // ep_op_has_event on non-sockets
+    if (op === 1) { if (reg.has(fd)) return -17; reg.set(fd, events); return 0; }   // EEXIST
+    if (op === 2) { if (!reg.has(fd)) return -E.ENOENT; reg.delete(fd); return 0; }
+    if (op === 3) { if (!reg.has(fd)) return -E.ENOENT; reg.set(fd, events); return 0; }
+    return -E.EINVAL;
+  }
+
+  /** Level-triggered: every registered descriptor whose mask meets its events. */
+  epollReady(epfd) {
+    const reg = this.#epolls.get(epfd);
+    if (reg === undefined) return null;
+    const out = new Map();
+    for (const [fd, ev] of reg) {
+      const m = this.pollMask(fd);
+      if (m === UNKNOWN) return UNKNOWN;
+      const r = m & (ev | POLLERR | POLLHUP);
+      if (r !== 0) out.set(fd, r);
+    }
+    return out;
+  }
+
+  /** Time passes: the modelled sockets have no timer of their own (orphan timers: see the header). */
+  advance(ms) {
+    if (ms >= 60_000) {
+      // TIME_WAIT (60 s) and FIN_WAIT_2 orphans (tcp_fin_timeout 60 s) are gone by now.
+      for (const s of this.#all) {
+        if (s.fd < 0 && s.orphan) this.#all.delete(s);
+        if (s.fd >= 0 && s.state === 'TIME_WAIT') { s.state = 'CLOSED'; if (!s.userBound) s.lport = 0; }
+      }
+    }
+    this.statsUnknown = true;   // retransmissions of opaque clients may fire
+  }
+}
