@@ -189,6 +189,13 @@ export namespace Flag2 {
   /** SO_LINGER l_onoff. */
   // @ts-ignore: decorator
   @inline export const LINGER: u32 = 1 << 2;
+  /**
+   * A client made ESTABLISHED by a syncookie SYN-ACK whose ACK no server socket has taken
+   * yet: PARENT names the listener (+1), PEERGEN its generation, AUX is 0 (no peer). Its
+   * next segment (data or FIN) carries the ACK again (docs/network.md R4).
+   */
+  // @ts-ignore: decorator
+  @inline export const COOKIE: u32 = 1 << 3;
 }
 
 let base: usize = 0;        // the records

@@ -21,6 +21,7 @@ import { chooseBindPort, findUdpReceiver, hashBind } from "../tables/ports";
 import { formatUnix, parseUnix, unixFind, unixOwner, unixOwnerGen } from "../tables/unix_names";
 import { filterCheck } from "../tcp/accept_filter";
 import { scheduleData } from "../tcp/events";
+import { resendCookieAck } from "../tcp/client";
 import { currentHost } from "../core/hosts";
 import { dataArrivedAtRequest } from "../tcp/listener";
 import { abortOnData } from "../tcp/teardown";
@@ -68,6 +69,13 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
     if (unix) return -Errno.ENOTCONN;                    // "other = unix_peer(sk); if (!other) goto out_err;"
     // sk_stream_wait_connect: "if ((1 << sk->sk_state) & ~(TCPF_SYN_SENT | TCPF_SYN_RECV)) return -EPIPE; if (!*timeo_p) return -EAGAIN;"
     return st == SocketState.SYN_SENT ? -Errno.EAGAIN : -Errno.EPIPE;
+  }
+  if (!unix && (getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0) {
+    // A cookie client whose ACK no server socket took yet: this segment carries the
+    // ACK again (on loopback it completes now if there is room). Its payload is not
+    // kept while there is no server socket: EAGAIN, send again (docs/network.md).
+    resendCookieAck(s);
+    if ((getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0) return -Errno.EAGAIN;
   }
   let p = peerOf(s);
   if (p < 0) return -Errno.EPIPE;

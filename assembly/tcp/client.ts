@@ -3,7 +3,7 @@
 // SYN-ACK that establishes the connection (tcp_rcv_synsent_state_process).
 
 import { Errno } from "../core/errno";
-import { Flag, Off, getGen, getU32, getU8, isAlive, setFlag, setU32, setU8 } from "../core/socket";
+import { Flag, Flag2, Off, getGen, getU32, getU8, isAlive, setFlag, setU32, setU8 } from "../core/socket";
 import { SocketState, getState, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { Tunable, tunable } from "../policy/tunables";
@@ -49,6 +49,11 @@ export function onSynAck(c: u32, cGen: u32, from: u32, fromGen: u32, cookie: boo
     setU32(c, Off.TIMER, 0);
     setFlag(c, Flag.WASCONN);
     if (!cookie) { setU32(c, Off.AUX, from + 1); setU32(c, Off.PEERGEN, fromGen); }
+    else {
+      // The listener that sent the cookie, for the ACKs the next segments carry (R4).
+      setU32(c, Off.PARENT, from + 1); setU32(c, Off.PEERGEN, fromGen);
+      setU8(c, Off.FLAGS2, getU8(c, Off.FLAGS2) | Flag2.COOKIE);
+    }
     setState(c, SocketState.ESTABLISHED);
     send(cookie ? EV_ACK_COOKIE : EV_ACK, from, fromGen, c, cGen);
     return;
@@ -59,4 +64,13 @@ export function onSynAck(c: u32, cGen: u32, from: u32, fromGen: u32, cookie: boo
     return;
   }
   if (!cookie) send(EV_RST_REQ, from, fromGen, 0, 0);
+}
+
+/**
+ * The ACK a cookie client's next segment carries (data or FIN: tcp_v4_syn_recv_sock on
+ * the listener's side, cookie_v4_check). Nothing when the server already has its socket.
+ */
+export function resendCookieAck(c: u32): void {
+  if ((getU8(c, Off.FLAGS2) & Flag2.COOKIE) == 0) return;
+  send(EV_ACK_COOKIE, getU32(c, Off.PARENT) - 1, getU32(c, Off.PEERGEN), c, getGen(c));
 }

@@ -26,7 +26,7 @@ import { EV_LINK, EV_RTX, onLinkChange, onRtx, wireSend } from "./wire";
 import { filterCheck } from "./accept_filter";
 import { onSynAck, onSynRto } from "./client";
 import { dataArrivedAtRequest, onAck, onAckCookie, onSyn, onSynackRto } from "./listener";
-import { finish, onFin, onFinAck, onRst } from "./teardown";
+import { finish, onFin, onFinAck, onFinRto, onRst } from "./teardown";
 
 export const EV_SYN: u32 = 1;          // a = client
 export const EV_SYNACK: u32 = 2;       // a = client, b = request
@@ -41,6 +41,8 @@ export const EV_SYNACK_RTO: u32 = 10;  // a = request (timer)
 export const EV_DATA: u32 = 11;        // a = receiver, b = bytes, bGen = records: they arrive
 export const EV_FIN_ACK: u32 = 12;     // a = the socket whose FIN is acknowledged
 export const EV_CLOSE_TIMER: u32 = 13; // a = TIME_WAIT or orphaned FIN_WAIT_2 socket (timer)
+// 14 EV_RTX and 15 EV_LINK: tcp/wire.ts
+export const EV_FIN_RTO: u32 = 16;     // a = a cookie client in FIN_WAIT_1 (timer, teardown.ts onFinRto)
 
 /**
  * The host that receives a packet: a SYN goes to the host owning the client's peer
@@ -113,6 +115,7 @@ function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void
       break;
     case EV_SYN_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynRto(a); break;
     case EV_SYNACK_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynackRto(a); break;
+    case EV_FIN_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onFinRto(a); break;
     default:
       if ((kind & 0xff) == EV_RTX) onRtx(kind, a, aGen, b, bGen);
   }
@@ -143,7 +146,7 @@ export function advance(us: i64): i32 {
     } else {
       // An event runs on the host of the socket that receives it (tcp/wire.ts onRtx
       // moves to the sender's). A slot freed and reused by AF_UNIX holds no host id.
-      if (kind <= EV_CLOSE_TIMER) {
+      if (kind != EV_RTX && (kind & 0xff) != EV_RTX) {
         let h = receiverHost(kind, a, aGen);
         if (h < hostCount()) hostEnter(h);
       }

@@ -7,7 +7,7 @@
 import { aqLen, aqPush, lrCountDrop, lrFilter, lrLimit, synqAdd, synqLen, synqRemove } from "../core/accept_queue";
 import { sockDestroy } from "../core/release";
 import { currentHost } from "../core/hosts";
-import { Flag, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
+import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
 import { SockLayer, SocketState, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
@@ -17,7 +17,7 @@ import { isProven, markProven } from "../tables/addresses";
 import { findListener, hashBind } from "../tables/ports";
 import { tupleKey } from "../tables/tuples";
 import { filterEnqueue } from "./accept_filter";
-import { EV_RST, EV_SYNACK, EV_SYNACK_COOKIE, EV_SYNACK_RTO, armTimer, send } from "./events";
+import { EV_FIN, EV_RST, EV_SYNACK, EV_SYNACK_COOKIE, EV_SYNACK_RTO, armTimer, send } from "./events";
 import { TIMEOUT_INIT_US, synackRto } from "./rto";
 import { finOnEstablish } from "./teardown";
 
@@ -211,9 +211,10 @@ export function onAck(r: u32, rGen: u32, c: u32, cGen: u32): void {
 
 /** An ACK carrying a syncookie: the listener rebuilds the connection (cookie_v4_check). */
 export function onAckCookie(l: u32, lGen: u32, c: u32, cGen: u32): void {
+  if (isAlive(c, cGen) && (getU8(c, Off.FLAGS2) & Flag2.COOKIE) == 0) return; // a repeated ACK: the connection exists
   if (!isAlive(l, lGen) || getState(l) != SocketState.LISTEN || !isAlive(c, cGen)) {
-    bump(Stat.OutRsts);
-    if (isAlive(c, cGen)) send(EV_RST, c, cGen, 0, 0);
+    // Counted only when sent: a client that is gone gets nothing.
+    if (isAlive(c, cGen)) { bump(Stat.OutRsts); send(EV_RST, c, cGen, 0, 0); }
     return;
   }
   bump(Stat.SyncookiesRecv);
@@ -235,7 +236,15 @@ export function onAckCookie(l: u32, lGen: u32, c: u32, cGen: u32): void {
   initServerSide(ch, l, c);
   setU32(c, Off.AUX, ch + 1);
   setU32(c, Off.PEERGEN, getGen(ch));
+  setU32(c, Off.PARENT, 0);
+  setU8(c, Off.FLAGS2, getU8(c, Off.FLAGS2) & ~Flag2.COOKIE);
   childReady(id, l, ch, c);
+  if (getState(c) == SocketState.FIN_WAIT_1) {
+    // The ACK came on the client's FIN (it closed before a server socket existed): the
+    // child gets the FIN too, and the client's FIN timer stops.
+    setU32(c, Off.TIMER, 0);
+    send(EV_FIN, ch, getGen(ch), c, cGen);
+  }
 }
 
 /** reqsk_timer_handler: resend the SYN-ACK with backoff, drop after tcp_synack_retries. */

@@ -11,7 +11,9 @@ import { wake } from "../io/epoll";
 import { Tunable, tunable } from "../policy/tunables";
 import { hashBind, protoIndex, unhashBind } from "../tables/ports";
 import { connInsert, connRemove, tupleOf } from "../tables/tuples";
-import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_RST, armTimer, send } from "./events";
+import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_FIN_RTO, EV_RST, armTimer, send } from "./events";
+import { resendCookieAck } from "./client";
+import { dataRetries, dataRtoUs } from "../policy/personality";
 import { resetPeer } from "./listener";
 
 /** TCP_TIMEWAIT_LEN (include/net/tcp.h): 60 s. */
@@ -176,6 +178,15 @@ export function sendFin(s: u32): void {
   else if (st == SocketState.CLOSE_WAIT) setState(s, SocketState.LAST_ACK);
   else return;
   wake(s);
+  if ((getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0) {
+    // A cookie client whose ACK no server socket took (the accept queue was full): its
+    // FIN carries the ACK again and is retransmitted on its RTO until one is taken
+    // (docs/network.md R4, R6), instead of the connection vanishing.
+    setU8(s, Off.RETRIES, 0);
+    armTimer(s, EV_FIN_RTO, dataRtoUs(0));
+    resendCookieAck(s);
+    return;
+  }
   let p = getU32(s, Off.AUX);
   if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) {
     // Nobody on the other side any more: nothing acknowledges, the connection ends.
@@ -183,6 +194,17 @@ export function sendFin(s: u32): void {
     return;
   }
   send(EV_FIN, p - 1, getU32(s, Off.PEERGEN), s, getGen(s));
+}
+
+/** A cookie client's FIN went unanswered (tcp_retransmit_timer): again, with backoff, until tcp_retries2 (orphans: the same bound here). */
+export function onFinRto(s: u32): void {
+  if (getState(s) != SocketState.FIN_WAIT_1 || (getU8(s, Off.FLAGS2) & Flag2.COOKIE) == 0) return;
+  let n = <u32>getU8(s, Off.RETRIES);
+  bump(Stat.TCPTimeouts);
+  if (n >= dataRetries()) { finish(s); return; }   // tcp_write_err
+  setU8(s, Off.RETRIES, n + 1);
+  armTimer(s, EV_FIN_RTO, dataRtoUs(n + 1));
+  resendCookieAck(s);
 }
 
 /** An orphan left in FIN_WAIT_2 gives up after tcp_fin_timeout. */
