@@ -17,15 +17,15 @@ export type { TunableName } from './options.js';
 export { Errno, SocketError, ArgumentError, AbiError, errnoName } from './errors.js';
 export { Kernel, KernelPanic, kernelImports } from './kernel.js';
 export type { KernelOptions, AcceptResult, SocketInfo, MemoryUsage, PersonalityName, SysCalls } from './kernel.js';
+export type { KernelImports } from './abi/imports.js';
 export { EXPORTS, ABI_VERSIONS } from './abi/exports.js';
 export type { Exports, ExportName, AbiType } from './abi/exports.js';
 export { Reactor, AbortError } from './async.js';
 export type { ClockName } from './async.js';
-export type { NetFacade, Socket as NetSocket, Server as NetServer } from './net.js';
 export type { StreamsFacade, StreamSocket, StreamListener } from './streams.js';
 export type { SocketAddress, InetAddress, UnixAddress, AddressInput } from './sockaddr.js';
 export { PlatformError, WasmLoadError } from './load.js';
-export type { CreateKernelOptions } from './load.js';
+export type { CreateKernelOptions, KernelBytes } from './load.js';
 
 /** Which entry package.json's export conditions picked. */
 export type EntryName = 'node' | 'browser' | 'inline' | 'worker';

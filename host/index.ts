@@ -8,7 +8,15 @@ export * from './api.js';
 import { Kernel } from './kernel.js';
 import { createNetFacade, type NetFacade } from './net.js';
 
-// The `net` facade needs node:events and node:stream, so only the Node entry installs it.
+// The `net` facade needs node:events and node:stream, so only the Node entry installs it,
+// and only the Node entry's types declare it (browser and worker types have no k.net).
+export type { NetFacade, Socket as NetSocket, Server as NetServer } from './net.js';
+declare module './kernel.js' {
+  interface Kernel {
+    /** The `net`-compatible facade (createServer, connect, Socket as a stream.Duplex). Node.js only. */
+    readonly net: NetFacade;
+  }
+}
 const facades = new WeakMap<Kernel, NetFacade>();
 Object.defineProperty(Kernel.prototype, 'net', {
   configurable: true,

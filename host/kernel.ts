@@ -345,14 +345,6 @@ export class Kernel {
 
   // ---- the async layer ------------------------------------------------------------
 
-  /**
-   * The `net`-compatible facade (createServer, connect, Socket as a stream.Duplex).
-   * Node-only: the Node entry installs it; elsewhere this says so.
-   */
-  get net(): import('./net.js').NetFacade {
-    throw new PlatformError('kernel.net (the node:net facade) is available in Node.js only: it is built on node:stream and node:events. Use the async calls (acceptAsync, connectAsync, recvAsync, sendAsync) elsewhere.');
-  }
-
   #streams: import('./streams.js').StreamsFacade | undefined;
   /** Connections as WHATWG streams (browsers, workers and Node): k.streams.connect / listen. */
   get streams(): import('./streams.js').StreamsFacade { return (this.#streams ??= createStreams(this)); }
@@ -553,3 +545,13 @@ export class Kernel {
   /** Linear-memory accounting in bytes, and live object counts. */
   memoryUsage(): MemoryUsage { return memoryUsage(this.#k); }
 }
+
+// `k.net`, the node:net facade, is Node's only: the Node entry (index.ts) installs it and
+// declares it on Kernel's type. Elsewhere the property is absent from the types, and a
+// JavaScript caller who reaches for it anyway is told why.
+Object.defineProperty(Kernel.prototype, 'net', {
+  configurable: true,
+  get(): never {
+    throw new PlatformError('kernel.net (the node:net facade) is available in Node.js only: it is built on node:stream and node:events. Use the async calls (acceptAsync, connectAsync, recvAsync, sendAsync) elsewhere.');
+  },
+});

@@ -6,15 +6,35 @@
 import { ArgumentError } from './errors.js';
 import { Kernel, type KernelOptions } from './kernel.js';
 
-export interface CreateKernelOptions extends KernelOptions {
-  /** The kernel as a compiled WebAssembly.Module, or its bytes. */
-  wasm?: WebAssembly.Module | BufferSource;
-  /**
-   * Where to fetch the kernel's .wasm (served as `application/wasm`). An absolute URL;
-   * in a page also one relative to the document. `file:` URLs only in Node.js.
-   */
-  url?: string | URL;
+// TypeScript declares WebAssembly in its `dom` and `webworker` libs only, and @types/node
+// 20 not at all: without these, a Node project without `dom` could not read the .d.ts
+// files. They merge with the libs' declarations (the same members) where those exist.
+declare global {
+  namespace WebAssembly {
+    interface Module {}
+    interface Memory { readonly buffer: ArrayBuffer }
+  }
 }
+
+/** A kernel .wasm's bytes (the `dom` lib's BufferSource, spelled without it). */
+export type KernelBytes = ArrayBuffer | ArrayBufferView<ArrayBuffer>;
+
+/** createKernel()'s options: the kernel's, plus `wasm` or `url` (not both: a type error, and ERR_INVALID_ARG_VALUE). */
+export type CreateKernelOptions = KernelOptions & (
+  | {
+    /** The kernel as a compiled WebAssembly.Module, or its bytes. */
+    wasm?: WebAssembly.Module | KernelBytes;
+    url?: undefined;
+  }
+  | {
+    wasm?: undefined;
+    /**
+     * Where to fetch the kernel's .wasm (served as `application/wasm`). An absolute URL;
+     * in a page also one relative to the document. `file:` URLs only in Node.js.
+     */
+    url?: string | URL;
+  }
+);
 
 /**
  * A feature this platform does not have, e.g. reading the packaged kernel.wasm from the
@@ -50,7 +70,7 @@ function isModule(x: unknown): x is WebAssembly.Module {
   return x instanceof WebAssembly.Module || toString.call(x) === '[object WebAssembly.Module]';
 }
 
-function isBufferSource(x: unknown): x is BufferSource {
+function isBufferSource(x: unknown): x is KernelBytes {
   return ArrayBuffer.isView(x) || x instanceof ArrayBuffer || toString.call(x) === '[object ArrayBuffer]';
 }
 
@@ -75,7 +95,7 @@ export function parseUrl(url: unknown): URL {
 }
 
 export interface LoadOptions {
-  wasm?: WebAssembly.Module | BufferSource;
+  wasm?: WebAssembly.Module | KernelBytes;
   url?: URL;
   /** Everything else, for the Kernel constructor (which rejects unknown keys). */
   kernel: KernelOptions;
@@ -99,7 +119,7 @@ export function takeLoadOptions(options: unknown): LoadOptions {
 }
 
 /** A module as given, or compiled from its bytes. */
-export function toModule(wasm: WebAssembly.Module | BufferSource): Promise<WebAssembly.Module> {
+export function toModule(wasm: WebAssembly.Module | KernelBytes): Promise<WebAssembly.Module> {
   return isModule(wasm) ? Promise.resolve(wasm) : WebAssembly.compile(wasm);
 }
 

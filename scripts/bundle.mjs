@@ -4,6 +4,7 @@
 //   build/browser.js  host/browser.ts  fetches build/kernel.wasm (next to it)
 //   build/inline.js   host/inline.ts   build/kernel.wasm inlined as base64
 //   build/worker.js   host/worker.ts   given the module or its bytes
+//   build/host/index.cjs  host/index.ts  the Node entry as CommonJS (the "require" condition)
 //
 // platform 'neutral' resolves no node: built-ins, so a node: import reaching any of
 // these entries fails the build. The Node entry is tsc's build/host/index.js, not a
@@ -52,6 +53,15 @@ for (const e of entries) {
   await esbuild.build({ ...common, entryPoints: [path(e.in)], outfile: path(e.out) });
   sizes[e.name] = { file: e.out, ...size(readFileSync(path(e.out))) };
 }
+// The Node entry for require(): one CommonJS file next to tsc's ESM build/host/index.js,
+// so '../kernel.wasm' still names the packaged kernel. CommonJS has no import.meta: the
+// file's URL comes from __filename. Not minified: it is what Node users step through.
+await esbuild.build({
+  ...common, minify: false, platform: 'node', format: 'cjs', target: 'node20', plugins: [],
+  entryPoints: [path('host/index.ts')], outfile: path('build/host/index.cjs'),
+  define: { 'import.meta.url': '__socketKernelUrl' },
+  banner: { js: "const __socketKernelUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
 // The Node entry, measured as a bundle would be (node: imports left external); not written.
 const node = await esbuild.build({
   ...common, platform: 'node', entryPoints: [path('host/index.ts')], write: false, outfile: 'node.js',

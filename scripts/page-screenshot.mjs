@@ -5,7 +5,7 @@
 //   node scripts/page-screenshot.mjs [--out docs/storm-page.png]
 import { parseArgs } from 'node:util';
 import { servePage } from './serve-page.mjs';
-import { BROWSERS, launch } from '../tests/browsers.mjs';
+import { BROWSERS, launch } from '../tests/browser/launch.mjs';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: new URL('../docs/storm-page.png', import.meta.url).pathname } } });
 const QUERY = 'backlog=16&compare=1&b.backlog=1024';

@@ -27,14 +27,15 @@ function newest(dir) {
 }
 const built = (f) => (existsSync(join(root, f)) ? statSync(join(root, f)).mtimeMs : 0);
 const force = process.argv.includes('--force');
-const wasmSources = Math.max(newest('assembly'), built('scripts/optimize-wasm.mjs'), built('asconfig.json'));
-if (force || built('build/kernel.wasm') < wasmSources || built('build/kernel.debug.wasm') < wasmSources) run('npm run build:wasm --silent');
+const wasmSources = Math.max(newest('assembly'), built('scripts/optimize-wasm.mjs'), built('asconfig.json'), built('asconfig.noimports.json'));
+const oldestWasm = Math.min(...['build/kernel.wasm', 'build/kernel.noimports.wasm', 'build/kernel.debug.wasm'].map(built));
+if (force || oldestWasm < wasmSources) run('npm run build:wasm --silent');
 if (force || built('build/host/index.js') < Math.max(newest('host'), built('tsconfig.json'))) run('npm run build:host --silent');
 // The C header is made from the built host's tables (build:host writes it too).
 if (built('build/socket_kernel.h') < Math.max(built('build/host/index.js'), built('scripts/c-header.mjs'))) run('node scripts/c-header.mjs');
 // The bundles embed the host and (inline.js) the release .wasm.
 const bundleSources = Math.max(newest('host'), built('build/kernel.wasm'), built('scripts/bundle.mjs'));
-const oldestBundle = Math.min(...['build/browser.js', 'build/inline.js', 'build/worker.js', 'build/bundle-sizes.json'].map(built));
+const oldestBundle = Math.min(...['build/browser.js', 'build/inline.js', 'build/worker.js', 'build/host/index.cjs', 'build/bundle-sizes.json'].map(built));
 if (force || oldestBundle < bundleSources) run('npm run build:bundle --silent');
 // The storm page bundles the host (the engine, the charts) and copies the release .wasm.
 const pageSources = Math.max(newest('host'), built('build/kernel.wasm'), built('scripts/page.mjs'));

@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { servePage } from '../scripts/serve-page.mjs';
-import { BROWSERS, launch, missing } from './browsers.mjs';
+import { BROWSERS, launch, missing } from './browser/launch.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const RUN_TIMEOUT_MS = 20_000;

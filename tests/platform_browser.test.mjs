@@ -12,9 +12,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenarios } from './shared/scenarios.mjs';
 import { serve } from './platform_server.mjs';
-import { BROWSERS, launch, missing } from './browsers.mjs';
+import { BROWSERS, PAGE_TIMEOUT_MS, missing, runPage } from './browser/launch.mjs';
 
-const PAGE_TIMEOUT_MS = 30_000;
 const root = new URL('..', import.meta.url).pathname;
 
 const BUNDLES = ['build/browser.js', 'build/inline.js', 'build/worker.js', 'build/kernel.wasm'];
@@ -26,34 +25,12 @@ before(async () => {
 });
 after(() => server?.close());
 
-/** Opens the page and returns its report, or throws with the page's console when it never reports. */
-async function runPage(spec) {
-  const { browser, close } = await launch(spec, { timeout: PAGE_TIMEOUT_MS });
-  try {
-    const version = await browser.version();
-    const page = await browser.newPage();
-    const console = [];
-    page.on('console', (m) => console.push(`${m.type()}: ${m.text()} ${m.location()?.url ?? ''}`.trimEnd()));
-    page.on('pageerror', (e) => console.push(`pageerror: ${e.message}`));
-    await page.goto(`${server.origin}/tests/browser/index.html`);
-    try {
-      await page.waitForFunction(() => window.__report !== undefined, { timeout: PAGE_TIMEOUT_MS, polling: 100 });
-    } catch (e) {
-      throw new Error(`${spec.name}: the page did not report within ${PAGE_TIMEOUT_MS} ms (${e.message}).\nConsole:\n${console.join('\n')}`);
-    }
-    return { version, report: await page.evaluate(() => window.__report) };
-  } finally {
-    await close();
-  }
-}
-
 for (const spec of BROWSERS) {
-  const skip = missing(spec);
-  describe(`platform scenarios in ${spec.name}`, { skip }, () => {
+  describe(`platform scenarios in ${spec.name}`, { skip: missing(spec) }, () => {
     test('the page runs the suite on the browser, inline and worker bundles and reports', { timeout: 2 * PAGE_TIMEOUT_MS }, async (t) => {
       const started = Date.now();
       const before = server.requests.length;
-      const { version, report } = await runPage(spec);
+      const { version, report } = await runPage(spec, `${server.origin}/tests/browser/index.html`);
       t.diagnostic(`${version}; ${report.userAgent}; ${Date.now() - started} ms`);
       assert.equal(report.error, undefined, `the page failed: ${report.error}`);
       const served = server.requests.slice(before);

@@ -5,15 +5,18 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, normalize } from 'node:path';
 
-const root = new URL('..', import.meta.url);
+const REPO = new URL('..', import.meta.url);
 const SERVED = ['/build/', '/tests/shared/', '/tests/browser/'];
 const TYPES = {
   '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
   '.html': 'text/html; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json',
 };
 
-/** Starts the server; resolves to { origin, urls, requests, close() }. */
-export async function serve() {
+/**
+ * Starts the server; resolves to { origin, urls, requests, close() }. By default it serves
+ * this repository's SERVED folders; tests/package.test.mjs serves a consumer project's.
+ */
+export async function serve({ root = REPO, served = SERVED } = {}) {
   const requests = [];
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
@@ -25,7 +28,7 @@ export async function serve() {
     if (path === '/missing.wasm') return send(404, 'text/plain', 'not found');
     // The real kernel with the wrong content type: compileStreaming refuses it.
     if (path === '/text.wasm') return send(200, 'text/plain', await readFile(new URL('build/kernel.wasm', root)));
-    if (!SERVED.some((p) => path.startsWith(p))) return send(404, 'text/plain', 'not served');
+    if (!served.some((p) => path.startsWith(p))) return send(404, 'text/plain', 'not served');
     try {
       send(200, TYPES[extname(path)] ?? 'application/octet-stream', await readFile(new URL(`.${path}`, root)));
     } catch {

@@ -85,7 +85,7 @@ export type Exports = {
  * function of its arity (extra exports are fine), and a version this host knows.
  * Throws AbiError (ERR_SOCKET_KERNEL_ABI) naming what does not match.
  */
-export function checkExports(exports: WebAssembly.Exports): Exports {
+export function checkExports(exports: Readonly<Record<string, unknown>>): Exports {
   const version = exports.SK_ABI_VERSION;
   if (!(version instanceof WebAssembly.Global)) {
     throw new AbiError('the module exports no SK_ABI_VERSION global: it is not a socket-kernel module');

@@ -6,7 +6,15 @@ export class KernelPanic extends Error {
   constructor(message: string) { super(message); this.name = 'KernelPanic'; }
 }
 
-export function kernelImports(getMemory: () => WebAssembly.Memory): WebAssembly.Imports {
+/** What kernelImports() returns (a WebAssembly.Imports, named without the `dom` lib). */
+export type KernelImports = {
+  wasi_snapshot_preview1: {
+    fd_write(fd: number, iovs: number, iovsLen: number, nwritten: number): number;
+    proc_exit(code: number): never;
+  };
+};
+
+export function kernelImports(getMemory: () => WebAssembly.Memory): KernelImports {
   let message = '';
   return {
     wasi_snapshot_preview1: {
