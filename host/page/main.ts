@@ -64,7 +64,7 @@ function control(name: ConfigName, f: Field): HTMLElement {
     // page must see what was typed (or came in the URL) to refuse it as the CLI does.
     const box = document.createElement('input');
     box.type = 'text';
-    box.inputMode = k.type === 'int' && k.min >= 0 ? 'numeric' : 'decimal';
+    box.inputMode = k.type === 'partitions' ? 'text' : k.type === 'int' && k.min >= 0 ? 'numeric' : 'decimal';
     box.autocomplete = 'off';
     box.spellcheck = false;
     if (k.type === 'int' && k.nullable) box.placeholder = 'the personality\'s default';
