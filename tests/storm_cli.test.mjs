@@ -113,3 +113,18 @@ test('the progress bar is drawn on a TTY only', () => {
   assert.match(tty.stdout, /\r\[#*\.*\]\s+\d+ %/);
   assert.match(tty.stdout, /clients 100000/);
 });
+
+test('a sweep over the network (loss, partitions) gives the same bytes on 1 or 2 worker threads, each point as run alone', () => {
+  const args = [...small, '--sweep', 'loss-percent=0,5', '--sweep', 'partitions=none,0-1500+4000-4500:oneway', '--json'];
+  const one = storm(...args, '--jobs', '1');
+  const two = storm(...args, '--jobs', '2');
+  assert.equal(one.status, 0, one.stderr);
+  assert.equal(one.stdout, two.stdout);
+  const sweep = JSON.parse(one.stdout).sweep;
+  assert.equal(sweep.length, 4);
+  const cut = sweep[1].result;
+  assert.deepEqual(cut.scenario.network.partitions, [{ atMs: 0, healMs: 1500, oneWay: false }, { atMs: 4000, healMs: 4500, oneWay: true }]);
+  assert.ok(cut.network.links.toServer.partitionDrops > 0);
+  const alone = JSON.parse(storm(...small, '--loss-percent', '5', '--partitions', '0-1500+4000-4500:oneway', '--json').stdout);
+  assert.deepEqual(sweep[3].result, alone);
+});

@@ -40,7 +40,10 @@ export interface NetworkCounters {
   /** Summed over the client hosts' links (hosts mode; null over loopback). */
   links: { toServer: LinkStats; toClients: LinkStats } | null;
   /** Kernel counters per host: the server's, and the client hosts' summed (loopback: one host, both the same). */
-  hosts: { server: Record<string, number>; clients: Record<string, number> };
+  hosts: {
+    server: { personality: string; counters: Record<string, number> };
+    clients: { count: number; personality: string; counters: Record<string, number> };
+  };
 }
 
 export class Network {
@@ -140,8 +143,10 @@ export class Network {
 
   /** Link and per-host counters (O(client hosts), at the end of a run). */
   counters(): NetworkCounters {
-    const server = this.server.stats() as Record<string, number>;
-    if (this.mode === 'loopback') return { mode: this.mode, clientHosts: this.groups, links: null, hosts: { server, clients: server } };
+    const counters = this.server.stats() as Record<string, number>;
+    const server = { personality: this.server.personality, counters };
+    const hosts = (c: Record<string, number>) => ({ server, clients: { count: this.groups, personality: this.clients[0].personality, counters: c } });
+    if (this.mode === 'loopback') return { mode: this.mode, clientHosts: this.groups, links: null, hosts: hosts(counters) };
     const clients: Record<string, number> = {}, toServer: Record<string, number> = {}, toClients: Record<string, number> = {};
     for (const c of this.clients) {
       sum(clients, c.stats());
@@ -149,7 +154,7 @@ export class Network {
       sum(toClients, this.root.linkStats(this.server, c));
     }
     const links = { toServer: toServer as unknown as LinkStats, toClients: toClients as unknown as LinkStats };
-    return { mode: this.mode, clientHosts: this.groups, links, hosts: { server, clients } };
+    return { mode: this.mode, clientHosts: this.groups, links, hosts: hosts(clients) };
   }
 }
 

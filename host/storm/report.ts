@@ -166,7 +166,7 @@ export function buildResult(raw: RawRun): StormResult {
     },
     ports: { groups: raw.groups, perGroup: raw.portsPerGroup, exhausted: raw.portsExhausted, limited: raw.portsExhausted > 0 },
     // SYNs are dropped by the server and retransmitted by the clients (one host over loopback).
-    syn: { dropped: raw.counters.ListenDrops, retransmitted: raw.network.hosts.clients.TCPSynRetrans, cookiesSent: raw.counters.SyncookiesSent },
+    syn: { dropped: raw.counters.ListenDrops, retransmitted: raw.network.hosts.clients.counters.TCPSynRetrans, cookiesSent: raw.counters.SyncookiesSent },
     latencyMs: {
       connect: percentiles(raw.connectUs), request: percentiles(raw.requestUs),
       acceptQueue: percentiles(raw.acceptQueueUs), wait: percentiles(raw.waitUs),
@@ -238,9 +238,9 @@ export function formatSummary(r: StormResult, extra: { wallMs?: number } = {}): 
   if (n.mode === 'loopback') {
     L.push(`  kernel (one host): ListenOverflows ${k.ListenOverflows}  ListenDrops ${k.ListenDrops}  EmbryonicRsts ${k.EmbryonicRsts}  ConnectTimedOut ${k.ConnectTimedOut}  OutRsts ${k.OutRsts}`);
   } else {
-    const c = n.hosts.clients;
-    L.push(`  server host: ListenOverflows ${k.ListenOverflows}  ListenDrops ${k.ListenDrops}  EmbryonicRsts ${k.EmbryonicRsts}  OutRsts ${k.OutRsts}  TCPSynRetrans ${k.TCPSynRetrans} (SYN-ACKs)`);
-    L.push(`  ${n.clientHosts} client host${n.clientHosts > 1 ? 's' : ''}: TCPSynRetrans ${c.TCPSynRetrans}  ConnectTimedOut ${c.ConnectTimedOut}  OutRsts ${c.OutRsts}`);
+    const c = n.hosts.clients.counters;
+    L.push(`  ${n.hosts.server.personality} server host: ListenOverflows ${k.ListenOverflows}  ListenDrops ${k.ListenDrops}  EmbryonicRsts ${k.EmbryonicRsts}  OutRsts ${k.OutRsts}  TCPSynRetrans ${k.TCPSynRetrans} (SYN-ACKs)`);
+    L.push(`  ${n.clientHosts} ${n.hosts.clients.personality} client host${n.clientHosts > 1 ? 's' : ''}: TCPSynRetrans ${c.TCPSynRetrans}  ConnectTimedOut ${c.ConnectTimedOut}  OutRsts ${c.OutRsts}`);
     const l = (x: { sent: number; lost: number; queueDrops: number; partitionDrops: number }) => `${x.sent} sent, ${x.lost} lost, ${x.queueDrops} queue drops, ${x.partitionDrops} partition drops`;
     L.push(`  links clients -> server: ${l(n.links!.toServer)}; server -> clients: ${l(n.links!.toClients)}`);
   }
