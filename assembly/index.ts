@@ -35,7 +35,7 @@ import { connBytes, connInit } from "./tables/tuples";
 import { unixInit, unixUnlink } from "./tables/unix_names";
 import { advance, selectHost, selectedHost } from "./tcp/events";
 import { EV_LINK, onLinkChange, wireInit } from "./tcp/wire";
-import { LinkOp, linkCounter, linkInit, linkStage, networkBytes } from "./net/index";
+import { LinkOp, linkCheck, linkCounter, linkInit, linkStage, networkBytes } from "./net/index";
 import { addressOwner } from "./tables/addresses";
 import { hostPortsBytes, hostPortsInit } from "./tables/ports";
 import { resetTimeWaitCount, timeWaitSockets } from "./tcp/teardown";
@@ -494,7 +494,12 @@ export function sk_listen_queues(fd: i32): i32 {
  * Checks every table's consistency (core/check.ts): 0, or the negative number of the first
  * broken invariant. O(tables): for tests and debugging.
  */
-export function sk_check(): i32 { return checkAll(); }
+export function sk_check(): i32 {
+  let r = checkAll();
+  if (r != 0) return r;
+  r = linkCheck();                      // the link model's own (assembly/net): -100 - its number
+  return r == 0 ? 0 : r - 100;
+}
 
 /** Memory accounting: 0 total linear memory bytes, 1 socket table, 2 fd table, 3 port
  * tables, 4 4-tuple table, 5 listeners, 6 timers, 7 live sockets, 8 fds in use, 9 pending events,

@@ -324,3 +324,10 @@ if (opt.json) {
   console.table(Object.fromEntries(Object.entries(results.ratios).map(([k, v]) => [k, v === null ? 'n/a' : `${v.toFixed(2)}×`])));
   if (results.notes) console.log(results.notes.join('\n'));
 }
+
+// 6. Hosts and links (bench/network.mjs, its own process so its 1 M-client storm starts
+// from a fresh heap): the storm over 1000 hosts against loopback, a lossy link, memory per host.
+if (!opt.json) {
+  console.log('\n6. Hosts and links (bench/network.mjs)');
+  process.stdout.write(execFileSync(process.execPath, [new URL('network.mjs', import.meta.url).pathname, ...(Q ? ['--quick'] : [])], { encoding: 'utf8' }));
+}

@@ -62,6 +62,8 @@ export class Kernel {
   /** The kernel (host 0) this host lives in; itself for host 0. */
   readonly #root: Kernel;
   #network: Network | undefined;
+  /** Host 0: the hosts (itself included) whose async layer exists, told when time moves. */
+  readonly #waiting: Kernel[] = [];
 
   /**
    * `host` is internal (k.addHost): the instance's view for a host that sk_host_create
@@ -367,7 +369,10 @@ export class Kernel {
 
   /** The reactor behind the async calls (created on first use; sys tells it what changed and what closed). */
   get reactor(): Reactor {
-    if (this.#reactor === undefined) this.#sys.listener = this.#reactor = new Reactor(this, this.#clock);
+    if (this.#reactor === undefined) {
+      this.#sys.listener = this.#reactor = new Reactor(this, this.#clock);
+      this.#root.#waiting.push(this);
+    }
     return this.#reactor;
   }
 
@@ -510,7 +515,8 @@ export class Kernel {
       throw new ArgumentError('ERR_OUT_OF_RANGE', `"ms" must be a finite number >= 0. Received ${String(ms)}`);
     }
     const n = this.#k.x.sk_advance(BigInt(Math.round(ms * 1000)));
-    this.#reactor?.changed();
+    // Time is the network's: every host whose async calls wait may have been woken.
+    for (const h of this.#root.#waiting) h.#reactor?.changed();
     return n;
   }
 

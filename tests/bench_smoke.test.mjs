@@ -28,3 +28,13 @@ test('node bench/storm.mjs --quick --json prints the storm figures', () => {
   assert.equal(r.sweep.identical, true);
   assert.ok(r.sweep.speedup > 0);
 });
+
+test('bench/network.mjs --quick --json: the storm over hosts and on one host accept every client; link and memory figures', () => {
+  const out = execFileSync(process.execPath, [new URL('../bench/network.mjs', import.meta.url).pathname, '--quick', '--json'], { encoding: 'utf8', timeout: 120_000 });
+  const r = JSON.parse(out);
+  assert.equal(r.storm.hosts.accepted, r.storm.clients);
+  assert.equal(r.storm.loopback.accepted, r.storm.clients);
+  assert.ok(r.storm.ratio > 0);
+  assert.ok(r.link.lost > 0 && r.link.lost < r.link.sent * 0.02, '1 % loss');
+  assert.ok(r.memory.perHost > 0 && r.memory.perHost <= 4096);
+});

@@ -69,6 +69,18 @@ describe('hosts', () => {
     assert.throws(() => lonely.connect(fd, { address: SERVER, port: 8080 }), { code: 'ENETUNREACH' });
   });
 
+  test("the async calls wait on each host's own descriptors; time moved from any object wakes them", async () => {
+    const { k, srv, cli } = await network({ link: { latency: 5 } });
+    const l = listener(srv, 8);
+    const c = cli.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    const times = [];
+    const connected = cli.connectAsync(c, { address: SERVER, port: 8080 }).then(() => times.push(['connect', k.now()]));
+    const accepted = srv.acceptAsync(l).then(() => times.push(['accept', k.now()]));
+    for (let i = 0; i < 4; i++) { await new Promise((r) => setImmediate(r)); cli.advance(5); }
+    await Promise.all([connected, accepted]);
+    assert.deepEqual(times, [['connect', 10], ['accept', 15]]);
+  });
+
   test('100 000 hosts fit: a host without sockets costs under 4 KiB of kernel memory', () => {
     const { x } = rawDebugKernel();
     const MEM_TOTAL = 0, MEM_HOSTS = 12;

@@ -105,7 +105,8 @@ export function hostEnter(h: u32): void {
 
 // @ts-ignore: decorator
 @inline export function currentHost(): u32 { return cur; }
-export function hostCount(): u32 { return count; }
+// @ts-ignore: decorator
+@inline export function hostCount(): u32 { return count; }
 export function isHostId(h: i32): bool { return <u32>h < count; }
 
 /** The host's primary address (index+1; 0 none): the source it uses to reach other hosts. */

@@ -22,7 +22,7 @@ import { formatUnix, parseUnix, unixFind, unixOwner, unixOwnerGen } from "../tab
 import { filterCheck } from "../tcp/accept_filter";
 import { scheduleData } from "../tcp/events";
 import { resendCookieAck } from "../tcp/client";
-import { currentHost } from "../core/hosts";
+import { currentHost, hostCount } from "../core/hosts";
 import { dataArrivedAtRequest } from "../tcp/listener";
 import { abortOnData } from "../tcp/teardown";
 
@@ -94,7 +94,7 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
   let n = used >= room ? 0 : min(<u32>len, room - used);
   if (n == 0) return len == 0 ? 0 : -Errno.EAGAIN;
   // A peer on another host: the bytes cross its link as one event (tcp/wire.ts).
-  let delay = unix ? 0 : getU32(peer, Off.HOST) != currentHost() ? 1 : tunable(Tunable.LinkDelayUs);
+  let delay = unix ? 0 : hostCount() > 1 && getU32(peer, Off.HOST) != currentHost() ? 1 : tunable(Tunable.LinkDelayUs);
   if (!unix) {
     let pst = getState(peer);
     if ((pst == SocketState.FIN_WAIT_1 || pst == SocketState.FIN_WAIT_2) && hasFlag(peer, Flag.RCV_SHUT)) {

@@ -63,8 +63,10 @@ function receiverHost(kind: u32, a: u32, aGen: u32): u32 {
  * after the host's link delay. Between hosts: across the link model (tcp/wire.ts).
  */
 export function send(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32): void {
-  let src = currentHost(), dst = receiverHost(kind, a, aGen);
-  if (dst != src) { wireSend(src, dst, kind, a, aGen, b, bGen, 0); return; }
+  if (hostCount() > 1) {             // a kernel with one host has no links to look at
+    let src = currentHost(), dst = receiverHost(kind, a, aGen);
+    if (dst != src) { wireSend(src, dst, kind, a, aGen, b, bGen, 0); return; }
+  }
   let d = tunable(Tunable.LinkDelayUs);
   if (d == 0) handle(kind, a, aGen, b, bGen, 0);
   else schedule(d, kind, a, aGen, b, bGen);
@@ -76,8 +78,10 @@ export function armTimer(s: u32, kind: u32, delay: i64): void {
 
 /** Bytes on the wire for `r` (link delay > 0, or r on another host). */
 export function scheduleData(r: u32, bytes: u32, records: u32): void {
-  let src = currentHost(), dst = getU32(r, Off.HOST);
-  if (dst != src) { wireSend(src, dst, EV_DATA, r, getGen(r), bytes, records, 0); return; }
+  if (hostCount() > 1) {
+    let src = currentHost(), dst = getU32(r, Off.HOST);
+    if (dst != src) { wireSend(src, dst, EV_DATA, r, getGen(r), bytes, records, 0); return; }
+  }
   schedule(tunable(Tunable.LinkDelayUs), EV_DATA, r, getGen(r), bytes, records);
 }
 
