@@ -102,6 +102,7 @@ export class Storm {
   #connecting = 0;
   #intended = new Column(new Float64Array(1024));
   #connectedAt = new Column(new Float64Array(1024));
+  #joinedAt = new Column(new Float64Array(1024));   // when the connection joined the accept queue
   #deadline = new Column(new Float64Array(1024));
   #fd = new Column(new Int32Array(1024));
   #group = new Column(new Uint16Array(1024));
@@ -378,7 +379,7 @@ export class Storm {
   }
 
   #grow(n: number): void {
-    for (const col of [this.#intended, this.#connectedAt, this.#deadline, this.#fd, this.#group, this.#got, this.#user, this.#attempts, this.#resends, this.#state, this.#outcome] as Column<Float64Array | Int32Array | Uint16Array | Uint8Array>[]) col.ensure(n);
+    for (const col of [this.#intended, this.#connectedAt, this.#joinedAt, this.#deadline, this.#fd, this.#group, this.#got, this.#user, this.#attempts, this.#resends, this.#state, this.#outcome] as Column<Float64Array | Int32Array | Uint16Array | Uint8Array>[]) col.ensure(n);
   }
 
   /** A new client (request) whose intended start is `at`; user -1 for open models. */
@@ -483,12 +484,16 @@ export class Storm {
       // A cookie connection the server now has a socket for (the kernel wakes the client):
       // the request waiting for its resend goes now; the pending RESEND is void.
       this.#deadline.a[id] = -1;
+      this.#joinedAt.a[id] = this.#now;   // the wake comes as the ACK joins the queue
       if (!this.#sendRequest(id)) return;
     }
     if (st === St.CONNECTING && (ev & EPOLLOUT) !== 0) {
       this.#connecting--;
       this.#state.a[id] = St.CONNECTED;
       this.#connectedAt.a[id] = this.#now;
+      // The final ACK joins the accept queue one one-way latency later (or, if it finds
+      // the queue full on the cookie path, when a resend's ACK finds room: above).
+      this.#joinedAt.a[id] = this.#now + this.net.oneWayUs;
       this.#connectLat.push(this.#now - this.#intended.a[id]);
       this.#resends.a[id] = 0;
       if (!this.#sendRequest(id)) return;
@@ -685,9 +690,7 @@ export class Storm {
   #beginService(w: number, fd: number): void {
     const id = this.#sClient[fd];
     if (id >= 0 && id < this.#created) {
-      // The connection joined the accept queue when the client's final ACK arrived:
-      // one link delay after the client saw the handshake complete.
-      const queued = this.#connectedAt.a[id] + this.net.oneWayUs;
+      const queued = this.#joinedAt.a[id];
       this.#acceptQ.push(Math.max(0, this.#sAcceptAt[fd] - queued));
       this.#wait.push(Math.max(0, this.#now - queued));
     }
