@@ -233,7 +233,7 @@ export function formatSummary(r: StormResult, extra: { wallMs?: number } = {}): 
   for (const [name, p] of lat) L.push(`  ${name.padEnd(28)} ${[p.p50, p.p90, p.p99, p.p999, p.max].map((v) => fmtMs(v).padStart(9)).join('')}`);
   L.push('');
   const peak = (a: number[]) => a.reduce((m, x) => Math.max(m, x), 0);
-  L.push(`  SYNs dropped ${r.syn.dropped}, retransmitted ${r.syn.retransmitted}${r.syn.cookiesSent ? `, syncookies sent ${r.syn.cookiesSent}` : ''}; accept queue peak ${peak(r.series.acceptQueue)} of ${r.backlogInForce} (backlog in force), SYN queue peak ${peak(r.series.synQueue)}`);
+  L.push(`  dropped at the listener ${r.syn.dropped} (SYNs and final ACKs), SYNs retransmitted ${r.syn.retransmitted}${r.syn.cookiesSent ? `, syncookies sent ${r.syn.cookiesSent}` : ''}; accept queue peak ${peak(r.series.acceptQueue)} of ${r.backlogInForce} (backlog in force), SYN queue peak ${peak(r.series.synQueue)}`);
   const k = r.kernel, n = r.network;
   if (n.mode === 'loopback') {
     L.push(`  kernel (one host): ListenOverflows ${k.ListenOverflows}  ListenDrops ${k.ListenDrops}  EmbryonicRsts ${k.EmbryonicRsts}  ConnectTimedOut ${k.ConnectTimedOut}  OutRsts ${k.OutRsts}`);
