@@ -325,9 +325,9 @@ if (opt.json) {
   if (results.notes) console.log(results.notes.join('\n'));
 }
 
-// 6. Hosts and links (bench/network.mjs, its own process so its 1 M-client storm starts
+// 7. Hosts and links (bench/network.mjs, its own process so its 1 M-client storm starts
 // from a fresh heap): the storm over 1000 hosts against loopback, a lossy link, memory per host.
 if (!opt.json) {
-  console.log('\n6. Hosts and links (bench/network.mjs)');
+  console.log('\n7. Hosts and links (bench/network.mjs)');
   process.stdout.write(execFileSync(process.execPath, [new URL('network.mjs', import.meta.url).pathname, ...(Q ? ['--quick'] : [])], { encoding: 'utf8' }));
 }

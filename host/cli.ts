@@ -4,6 +4,7 @@
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }> = {
   storm: { summary: 'simulate a connection storm against a listening server', load: () => import('./storm/cli.js') },
+  worker: { summary: 'run storm sweep points from a Redis job queue (docs/distributed.md)', load: () => import('./queue/worker-cli.js') },
 };
 
 function usage(): string {

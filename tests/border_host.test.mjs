@@ -185,8 +185,9 @@ describe('createKernel with bad options: a coded error', () => {
         try {
           await createKernel({ [name]: bad, wasm: await debugWasm() });
           // A number in range is a legitimate value for a numeric option.
-          // linkDelay is milliseconds: fractions are legitimate.
-          const legit = typeof bad === 'number' && (Number.isInteger(bad) || (name === 'linkDelay' && Number.isFinite(bad)));
+          // linkDelay (ms) and tcpFinTimeout (s, kept in µs) take fractions: legitimate.
+          const fractional = name === 'linkDelay' || name === 'tcpFinTimeout';
+          const legit = typeof bad === 'number' && (Number.isInteger(bad) || (fractional && Number.isFinite(bad)));
           if (!legit) failures.push(`${name}: ${describeValue(bad)} accepted`);
         } catch (e) {
           if (!(typeof e.code === 'string' && e.code.startsWith('ERR_'))) failures.push(`${name}: ${describeValue(bad)} threw ${e.name} without a Node code: ${e.message}`);

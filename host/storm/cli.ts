@@ -49,6 +49,9 @@ Output:
   --sweep KEY=V1,V2,...  run every combination (repeat for more keys; KEY is an option
                          name below, such as backlog, or a scenario path)
   --jobs N               worker threads for a sweep [cores, at most the points]
+  --queue URL            run the sweep's points on a Redis job queue instead, taken by
+                         \`socket-kernel worker\` on any number of machines; the same
+                         table and JSON (docs/distributed.md)
   --quiet                no progress bar
   -h, --help             this text
 
@@ -72,12 +75,14 @@ interface Parsed {
   input: Record<string, unknown>;
   sweeps: { field: Field; values: unknown[] }[];
   json: boolean; plot?: string; jobs?: number; quiet: boolean; help: boolean;
+  /** --queue: a redis:// or rediss:// URL (the sweep runs on the job queue). */
+  queue?: string;
 }
 
 export function parseCommandLine(argv: string[]): Parsed {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     scenario: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' },
-    sweep: { type: 'string', multiple: true }, jobs: { type: 'string' }, quiet: { type: 'boolean' },
+    sweep: { type: 'string', multiple: true }, jobs: { type: 'string' }, quiet: { type: 'boolean' }, queue: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   };
   for (const f of FIELDS) options[f.flag] = { type: 'string' };
@@ -116,7 +121,11 @@ export function parseCommandLine(argv: string[]): Parsed {
   const plot = values.plot as string | undefined;
   if (plot !== undefined && !/\.(svg|html)$/i.test(plot)) throw new UsageError(`--plot must name a .svg or .html file; received "${plot}"`);
   if (plot !== undefined && sweeps.length > 0) throw new UsageError('--plot draws one scenario; drop it or the --sweep');
-  return { input, sweeps, json: values.json === true, plot, jobs, quiet: values.quiet === true, help: values.help === true };
+  if (values.queue !== undefined && sweeps.length === 0) throw new UsageError('--queue runs a sweep: add --sweep KEY=V1,V2,...');
+  return {
+    input, sweeps, json: values.json === true, plot, jobs, quiet: values.quiet === true, help: values.help === true,
+    queue: values.queue as string | undefined,
+  };
 }
 
 /** Every combination of the swept values, applied to the base input (first key varies slowest). */
@@ -169,6 +178,35 @@ function sweepTable(rows: { point: Record<string, unknown>; result: StormResult 
   return [line(header), ...body.map(line)].join('\n');
 }
 
+/**
+ * The sweep on a job queue (host/queue/, docs/distributed.md): one job per point, run by
+ * `socket-kernel worker`s; prints the same table and JSON as the local sweep.
+ */
+async function queuedSweep(args: Parsed, points: ReturnType<typeof sweepPoints>, t0: number): Promise<number> {
+  const { queueSweepCommand, exitCodeOf } = await import('../queue/cli.js');
+  let outcome;
+  try {
+    outcome = await queueSweepCommand({
+      queue: args.queue!,
+      points: points.map((p, index) => ({
+        index, key: Object.entries(p.point).map(([k, v]) => `${k}=${String(v)}`).join(','), scenario: p.scenario,
+      })),
+    });
+  } catch (e) {
+    console.error(`${NAME}: ${e instanceof Error ? e.message : String(e)}`);
+    return exitCodeOf(e);
+  }
+  for (const p of outcome.points) if (!p.ok) console.error(`${NAME}: sweep point ${p.key}: ${p.error.message}`);
+  const results = outcome.points.flatMap((p) => (p.ok ? [{ point: points[p.index].point, result: p.result as StormResult }] : []));
+  if (results.length === 0) return 1;
+  if (args.json) console.log(JSON.stringify({ schemaVersion: results[0].result.schemaVersion, sweep: results }, null, 2));
+  else {
+    console.log(`${NAME}: ${points.length} points on the queue in ${((performance.now() - t0) / 1000).toFixed(2)} s of wall time`);
+    console.log(sweepTable(results));
+  }
+  return outcome.failures > 0 ? 1 : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args: Parsed;
   try {
@@ -196,6 +234,7 @@ export async function main(argv: string[]): Promise<number> {
         throw e;
       }
     }
+    if (args.queue !== undefined) return queuedSweep(args, points, t0);
     const jobs = Math.min(points.length, args.jobs ?? availableParallelism());
     const { default: Tinypool } = await import('tinypool');
     const pool = new Tinypool({ filename: new URL('./pool-worker.js', import.meta.url).href, minThreads: jobs, maxThreads: jobs });
