@@ -88,3 +88,33 @@ test('the same scenario over hosts gives the same JSON however the run is sliced
   assert.equal(lo.network.links, null);
   assert.equal(lo.network.mode, 'loopback');
 });
+
+test('clients spread over 50 client hosts see what they see from one: the engine waits only on hosts with events', () => {
+  const sc = (sources) => ({ server: { backlog: 64, workers: 16, service: 'fixed', serviceMs: 2 }, clients: { count: 500, sources }, network: { latencyMs: 5, partitions: [{ atMs: 0, healMs: 1500 }] } });
+  const one = run(sc(1)), many = run(sc(50));
+  assert.equal(many.network.clientHosts, 50);
+  assert.deepEqual(many.clients, one.clients);
+  assert.deepEqual(many.latencyMs.connect, one.latencyMs.connect);
+  assert.equal(many.network.links.toServer.partitionDrops, one.network.links.toServer.partitionDrops);
+});
+
+test('k.epollReadyHosts names the hosts whose epolls gained a ready item, once, until asked again', async () => {
+  const { createKernel, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, EPOLLOUT, EPOLL_CTL_ADD } = await import('socket-kernel');
+  const k = await createKernel();
+  const srv = k.addHost({ addresses: ['10.0.0.1'] }), a = k.addHost({ addresses: ['10.0.0.2'] }), b = k.addHost({ addresses: ['10.0.0.3'] });
+  k.defaultLink({ latency: 1 });
+  const l = srv.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+  srv.bind(l, { address: '10.0.0.1', port: 8080 }); srv.listen(l, 8);
+  const out = new Uint32Array(16);
+  k.epollReadyHosts(out);   // whatever was pending before
+  const epA = a.epollCreate(), epB = b.epollCreate();
+  const [fd] = a.connectBatch(1, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, { address: '10.0.0.1', port: 8080 });
+  a.epollCtl(epA, EPOLL_CTL_ADD, fd, EPOLLOUT, 1);   // registering checks readiness at once (ep_insert)
+  assert.deepEqual([...out.subarray(0, k.epollReadyHosts(out))], [a.hostId]);
+  assert.equal(k.epollReadyHosts(out), 0, 'taken: not named again until a new ready item');
+  k.advance(2);                                         // the SYN-ACK: a's socket is writable
+  assert.deepEqual([...out.subarray(0, k.epollReadyHosts(out))], [a.hostId]);
+  assert.equal(b.epollWaitInto(epB, new Uint32Array(4), new Float64Array(4)), 0, 'b had nothing');
+  assert.throws(() => k.epollReadyHosts([]), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.equal(k.epollReadyHosts(new Uint32Array(0)), 0);
+});

@@ -52,7 +52,7 @@ const F_READY: u32 = 1, F_DISABLED: u32 = 2, F_USED: u32 = 4;
 @inline const INST: u32 = offsetof<Instance>();
 const items: SlotArray = staticSlots();
 const insts: SlotArray = staticSlots();
-// Instances whose ready list gained an item since epollTakeReady last took them, oldest
+// Instances whose readiness may have changed (an item woken) since epollTakeReady last took them, oldest
 // first (instance+1 links): a caller with many hosts asks which to epoll_wait on instead
 // of asking every host (a simulator's view; no system call of a real kernel does this).
 let pendHead: u32 = 0, pendTail: u32 = 0;
@@ -87,7 +87,9 @@ function readyRemove(i: u32): void {
 
 export function readyAppend(i: u32): void {
   let p = item(i);
-  if ((p.flags & (F_READY | F_DISABLED)) != 0) return;
+  if ((p.flags & F_DISABLED) != 0) return;
+  pendPush(p.inst);   // readiness may have changed, even for an item already queued
+  if ((p.flags & F_READY) != 0) return;
   let n = inst(p.inst);
   let tail = n.readyTail;
   p.rnext = 0;
@@ -95,7 +97,6 @@ export function readyAppend(i: u32): void {
   if (tail != 0) item(tail - 1).rnext = i + 1; else n.readyHead = i + 1;
   n.readyTail = i + 1;
   p.flags = p.flags | F_READY;
-  pendPush(p.inst);
 }
 
 function isPending(n: u32): bool { let ni = inst(n); return ni.pprev != 0 || pendHead == n + 1; }
