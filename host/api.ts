@@ -16,7 +16,7 @@ export { TUNABLES, TUNABLE_TABLE } from './options.js';
 export type { TunableName } from './options.js';
 export { Errno, SocketError, ArgumentError, AbiError, errnoName } from './errors.js';
 export { Kernel, KernelPanic, kernelImports } from './kernel.js';
-export type { KernelOptions, AcceptResult, SocketInfo, MemoryUsage, PersonalityName, SysCalls } from './kernel.js';
+export type { KernelOptions, KernelName, AcceptResult, SocketInfo, MemoryUsage, PersonalityName, SysCalls } from './kernel.js';
 export type { KernelImports } from './abi/imports.js';
 export { EXPORTS, ABI_VERSIONS } from './abi/exports.js';
 export type { Exports, ExportName, AbiType } from './abi/exports.js';

@@ -27,7 +27,7 @@ import { check, memoryUsage, sockets, stats, type MemoryUsage, type SocketInfo }
 import type { StatName } from './constants.js';
 
 export { KernelPanic, kernelImports } from './abi/imports.js';
-export type { KernelOptions, PersonalityName } from './options.js';
+export type { KernelOptions, KernelName, PersonalityName } from './options.js';
 export type { SysCalls } from './sys.js';
 export type { SocketInfo, MemoryUsage } from './observe.js';
 export type { LinkOptions, LinkStats, GilbertElliott } from './hosts.js';

@@ -44,7 +44,37 @@ export const TUNABLE_TABLE = [
   { sysctl: 'linkDelayUs', source: 'ours: one-way packet delay (0: loopback)', min: 0, max: 3_600_000_000, unit: 'µs', defaults: [0, 0, 0], option: { name: 'linkDelay', unit: 'ms', scale: 1000 } },
   { sysctl: 'tcpMaxTwBuckets', source: 'net.ipv4.tcp_max_tw_buckets', min: 0, max: I32_MAX, unit: 'sockets', defaults: [131072, 131072, 131072], option: { name: 'tcpMaxTwBuckets', unit: 'sockets', scale: 1 } },
   { sysctl: 'tcpFinTimeoutUs', source: 'net.ipv4.tcp_fin_timeout: how long an orphan waits in FIN_WAIT_2', min: 0, max: 3_600_000_000, unit: 'µs', defaults: [60_000_000, 60_000_000, 60_000_000], option: { name: 'tcpFinTimeout', unit: 's', scale: 1_000_000 } },
+  { sysctl: 'connectTimeWaitInUse', source: 'FreeBSD 13 tcp_usr_connect: "if (inp->inp_flags & INP_TIMEWAIT) { error = EADDRINUSE; goto out; }" (gone in 14); set by kernel: \'freebsd-13\'', min: 0, max: 1, unit: 'boolean', defaults: [0, 0, 0] },
 ] as const satisfies readonly Tunable[];
+
+export type KernelName = 'linux-5.15' | 'linux-6.1' | 'linux-6.12' | 'freebsd-13' | 'freebsd-14';
+
+interface KernelVersion {
+  readonly personality: PersonalityName;
+  /** The tunables whose default differs from the personality's (TUNABLE_TABLE), in the tunable's unit, each with its source. */
+  readonly tunables: readonly { readonly sysctl: TunableName; readonly value: number; readonly source: string }[];
+}
+
+/**
+ * The `kernel` option: a kernel version's personality and every tunable or rule flag
+ * that differs from the personality's defaults (those of Linux 6.18 and FreeBSD 14), as
+ * docs/personalities.md §8 lists them. Everything else §8 lists is the same in these
+ * versions (somaxconn 4096 since 5.4, the request-queue test after the stable backport,
+ * ip_local_port_range, the SYN-ACK schedule, tcp_syncookies, tcp_fin_timeout).
+ */
+export const KERNELS: Readonly<Record<KernelName, KernelVersion>> = {
+  'linux-5.15': { personality: 'linux', tunables: [
+    { sysctl: 'tcpSynLinearTimeouts', value: 0, source: 'no tcp_syn_linear_timeouts before 6.5 (ip-sysctl.rst): SYN retransmits at 1, 3, 7, 15, 31, 63 s' },
+  ] },
+  'linux-6.1': { personality: 'linux', tunables: [
+    { sysctl: 'tcpSynLinearTimeouts', value: 0, source: 'no tcp_syn_linear_timeouts before 6.5 (ip-sysctl.rst): SYN retransmits at 1, 3, 7, 15, 31, 63 s' },
+  ] },
+  'linux-6.12': { personality: 'linux', tunables: [] },
+  'freebsd-13': { personality: 'freebsd', tunables: [
+    { sysctl: 'connectTimeWaitInUse', value: 1, source: 'FreeBSD 13 tcp_usr_connect INP_TIMEWAIT check (removed in 14 with struct tcptw)' },
+  ] },
+  'freebsd-14': { personality: 'freebsd', tunables: [] },
+};
 
 export type TunableName = (typeof TUNABLE_TABLE)[number]['sysctl'];
 
@@ -67,8 +97,14 @@ export function checkTunable(id: number, value: unknown): number {
 }
 
 export interface KernelOptions {
-  /** Which listen(2) manual the kernel follows. Default 'linux'. */
+  /** Which listen(2) manual the kernel follows. Default 'linux' (or the `kernel`'s). */
   personality?: PersonalityName;
+  /**
+   * A kernel version: its personality and its defaults for every tunable and rule that
+   * differs between versions (KERNELS, docs/personalities.md §8). A tunable option given
+   * beside it overrides it. Default: the newest (Linux 6.18, FreeBSD 14).
+   */
+  kernel?: KernelName;
   /** Seed for every random choice (ephemeral ports, autobind names). Default 1. */
   seed?: number | bigint;
   /** net.core.somaxconn (Linux default 4096, FreeBSD kern.ipc.somaxconn 128). */
@@ -100,7 +136,7 @@ export interface KernelOptions {
 }
 
 /** Options that are not tunables. `wasm` and `url` are taken out by createKernel (load.ts). */
-const OTHER_KEYS = ['personality', 'seed', 'clock', 'ipLocalPortRange', 'wasm'];
+const OTHER_KEYS = ['personality', 'kernel', 'seed', 'clock', 'ipLocalPortRange', 'wasm'];
 /** Option name → tunable id, for the options that set one tunable. */
 const OPTION_TUNABLE = new Map<string, number>();
 TUNABLE_TABLE.forEach((t: Tunable, id) => { if (t.option) OPTION_TUNABLE.set(t.option.name, id); });
@@ -124,9 +160,19 @@ export function parseOptions(options: unknown): ParsedOptions {
   for (const key of Object.keys(o)) {
     if (!OPTION_KEYS.has(key)) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `Unknown option "${key}"`);
   }
-  const personality = o.personality ?? 'linux';
+  let version: KernelVersion | undefined;
+  if (o.kernel !== undefined) {
+    if (typeof o.kernel !== 'string' || !Object.hasOwn(KERNELS, o.kernel)) {
+      throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"kernel" must be one of ${Object.keys(KERNELS).map((n) => `'${n}'`).join(', ')}. Received ${String(o.kernel)}`);
+    }
+    version = KERNELS[o.kernel];
+  }
+  const personality = o.personality ?? version?.personality ?? 'linux';
   if (!Object.hasOwn(PERSONALITIES, personality)) {
     throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"personality" must be 'linux', 'freebsd' or 'posix'. Received ${String(personality)}`);
+  }
+  if (version && version.personality !== personality) {
+    throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"kernel" '${o.kernel}' is a ${version.personality} kernel; "personality" is '${personality}'`);
   }
   const clock = o.clock ?? 'manual';
   if (clock !== 'manual' && clock !== 'auto' && clock !== 'real') {
@@ -136,7 +182,8 @@ export function parseOptions(options: unknown): ParsedOptions {
   if (typeof seed !== 'bigint' && (typeof seed !== 'number' || !Number.isInteger(seed))) {
     throw new ArgumentError('ERR_INVALID_ARG_TYPE', `"seed" must be an integer or a bigint. Received ${String(seed)}`);
   }
-  const tunables: [number, number][] = [];
+  // The version's defaults first, so that an explicit option set after them wins.
+  const tunables: [number, number][] = (version?.tunables ?? []).map((t) => [tunableId(t.sysctl), t.value]);
   for (const [name, id] of OPTION_TUNABLE) {
     const v = o[name];
     if (v === undefined) continue;

@@ -107,7 +107,9 @@ test('the progress bar is drawn on a TTY only', () => {
   assert.equal(piped.status, 0);
   assert.equal(piped.stderr, '');
   // A pseudo-terminal: script(1) runs the command with its stdio on a pty.
-  const tty = spawnSync('script', ['-qec', `${process.execPath} ${CLI} storm ${long.join(' ')}`, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+  // The bar waits for a second of wall time; 0 here, so a fast machine still draws it.
+  const tty = spawnSync('script', ['-qec', `${process.execPath} ${CLI} storm ${long.join(' ')}`, '/dev/null'],
+    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, SOCKET_KERNEL_PROGRESS_AFTER_MS: '0' } });
   if (tty.error?.code === 'ENOENT') return; // util-linux script(1) is in every Debian base image; CI has it
   assert.equal(tty.status, 0);
   assert.match(tty.stdout, /\r\[#*\.*\]\s+\d+ %/);

@@ -1,7 +1,7 @@
 // policy/personality.ts, policy/tunables.ts: where Linux, FreeBSD and POSIX differ (listen() backlog, accept
 // queue length, error choices) and the tunables with their range checks.
 import { Errno } from "../core/errno";
-import { Personality, acceptDatagramErrno, acceptFiltersExist, acceptInheritsNonblock, acceptQueueCapacity, acceptQueueFull, backlogLimit, getPersonality, setDefaults, shutdownStopsListener, synChecksAcceptQueue, synQueueLimit, tcpDeferAcceptExists, unixAbstractNames, unixAutobinds, unixFullErrno, unixListenUnboundErrno } from "../policy/personality";
+import { Personality, acceptDatagramErrno, acceptFiltersExist, acceptInheritsNonblock, acceptQueueCapacity, acceptQueueFull, backlogLimit, getPersonality, setDefaults, shutdownStopsListener, synackRetries, synChecksAcceptQueue, synQueueLimit, tcpDeferAcceptExists, unixAbstractNames, unixAutobinds, unixFullErrno, unixListenUnboundErrno } from "../policy/personality";
 import { Tunable, setTunable, tunable } from "../policy/tunables";
 
 const EINVAL: i32 = -22;
@@ -253,5 +253,25 @@ describe("named rules: one answer per personality", () => {
     expect(unixAutobinds()).toBe(true);
     expect(synChecksAcceptQueue()).toBe(true);
     expect(synQueueLimit(7)).toBe(7);
+  });
+});
+
+describe("synackRetries (Linux reqsk_timer_handler young-request rule)", () => {
+  it("keeps the maximum while the SYN queue is at most half of max(8, backlog)", () => {
+    setDefaults(Personality.Linux);
+    expect(synackRetries(5, 4, 0, 8)).toBe(5);
+    expect(synackRetries(5, 8, 0, 16)).toBe(5);
+  });
+  it("takes one retry off per halving of the young share, never below 2", () => {
+    setDefaults(Personality.Linux);
+    expect(synackRetries(5, 10, 6, 8)).toBe(5);   // young > qlen / 2
+    expect(synackRetries(5, 10, 5, 8)).toBe(4);   // qlen >= 2 young, < 4 young
+    expect(synackRetries(5, 10, 2, 8)).toBe(3);
+    expect(synackRetries(5, 10, 0, 8)).toBe(2);
+    expect(synackRetries(2, 10, 0, 8)).toBe(2);
+  });
+  it("FreeBSD's syncache has no such rule", () => {
+    setDefaults(Personality.FreeBSD);
+    expect(synackRetries(5, 100, 0, 8)).toBe(5);
   });
 });

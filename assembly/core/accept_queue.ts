@@ -2,7 +2,7 @@
 // one listening socket, and a FreeBSD accept filter's queue. A LISTEN socket's aux
 // field holds its record index+1. The records live in a slot array (storage/slots.ts).
 
-import { Off } from "./socket";
+import { Off, getU8 } from "./socket";
 import { linkFirst, linkLast, unlink } from "../storage/lists";
 import { SlotArray, slotAlloc, slotRelease, slotsBytes, slotsInit, staticSlots } from "../storage/slots";
 
@@ -23,7 +23,7 @@ import { SlotArray, slotAlloc, slotRelease, slotsBytes, slotsInit, staticSlots }
   /* 44 */ incqTail: u32;  // through qnext/qprev, oldest first (sol_incomp)
   /* 48 */ incqLen: u32;   // (sol_incqlen)
   /* 52 */ filter: u32;    // accept filter: 0 none, 1 dataready, 2 httpready
-  /* 56 */ reserved0: u32;
+  /* 56 */ young: u32;     // requests never retransmitted (Linux reqsk_queue_len_young)
   /* 60 */ reserved1: u32;
 }
 
@@ -121,13 +121,20 @@ export function synqAdd(id: u32, req: u32): void {
   let r = rec(id);
   linkFirst(req, Off.QNEXT, field(r, offsetof<Listener>("synqHead")));
   r.synqLen = r.synqLen + 1;
+  r.young = r.young + 1;              // a new request has not timed out yet
 }
 
 export function synqRemove(id: u32, req: u32): void {
   let r = rec(id);
   unlink(req, Off.QNEXT, field(r, offsetof<Listener>("synqHead")), 0);
   r.synqLen = r.synqLen - 1;
+  if (getU8(req, Off.RETRIES) == 0) r.young = r.young - 1;
 }
+
+/** Requests in the SYN queue never retransmitted (Linux reqsk_queue_len_young). */
+export function synqYoung(id: u32): u32 { return rec(id).young; }
+/** A request's first SYN-ACK timeout: it is young no longer ("if (req->num_timeout++ == 0) atomic_dec(&queue->young);"). */
+export function synqAged(id: u32): void { let r = rec(id); r.young = r.young - 1; }
 
 export function listenersBytes(): usize { return slotsBytes(listeners); }
 

@@ -25,6 +25,8 @@ export const SO_REUSEADDR: i32 = 2;
 export const SO_TYPE: i32 = 3;
 export const SO_ERROR: i32 = 4;
 export const SO_REUSEPORT: i32 = 15;
+/** FreeBSD sys/sys/socket.h: SO_REUSEPORT_LB 0x00010000 (the FreeBSD personality only). */
+export const SO_REUSEPORT_LB: i32 = 0x10000;
 export const SO_SNDBUF: i32 = 7;
 export const SO_RCVBUF: i32 = 8;
 export const SO_LINGER: i32 = 13;

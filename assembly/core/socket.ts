@@ -196,6 +196,9 @@ export namespace Flag2 {
    */
   // @ts-ignore: decorator
   @inline export const COOKIE: u32 = 1 << 3;
+  /** FreeBSD SO_REUSEPORT_LB: a load-balancing group of listeners on one address and port. */
+  // @ts-ignore: decorator
+  @inline export const REUSEPORT_LB: u32 = 1 << 4;
 }
 
 let base: usize = 0;        // the records

@@ -3,6 +3,7 @@
 
 import { AF_UNIX, SOCK_STREAM } from "../core/constants";
 import { Off, getU32, getU8, setU32 } from "../core/socket";
+import { sockbufSize } from "../policy/personality";
 
 /** tcp_wmem[1], tcp_rmem[1]: the initial TCP buffers. */
 const TCP_SNDBUF: u32 = 16384;
@@ -20,14 +21,12 @@ function isTcp(s: u32): bool { return getU8(s, Off.TYPE) == <u32>SOCK_STREAM && 
 export function sndbufOf(s: u32): u32 { let v = getU32(s, Off.SNDBUF); return v != 0 ? v : isTcp(s) ? TCP_SNDBUF : DEFAULT_BUF; }
 export function rcvbufOf(s: u32): u32 { let v = getU32(s, Off.RCVBUF); return v != 0 ? v : isTcp(s) ? TCP_RCVBUF : DEFAULT_BUF; }
 
-/** "val = min_t(u32, val, sysctl_wmem_max); sk->sk_sndbuf = max_t(int, val * 2, SOCK_MIN_SNDBUF);" */
-export function setSndbuf(s: u32, v: i32): void {
-  let x = <u32>v; // "min_t(u32, val, sysctl_wmem_max)": -1 is the maximum
-  if (x > BUF_MAX) x = BUF_MAX;
-  setU32(s, Off.SNDBUF, max(x * 2, MIN_SNDBUF));
+/** SO_SNDBUF / SO_RCVBUF: stores the size policy/personality.ts sockbufSize gives (Linux doubles it); 0 or a negative errno. */
+function setBuf(s: u32, field: u32, v: i32, minimum: u32): i32 {
+  let x = sockbufSize(v, BUF_MAX, minimum);
+  if (x < 0) return <i32>x;
+  setU32(s, field, <u32>x);
+  return 0;
 }
-export function setRcvbuf(s: u32, v: i32): void {
-  let x = <u32>v;
-  if (x > BUF_MAX) x = BUF_MAX;
-  setU32(s, Off.RCVBUF, max(x * 2, MIN_RCVBUF));
-}
+export function setSndbuf(s: u32, v: i32): i32 { return setBuf(s, Off.SNDBUF, v, MIN_SNDBUF); }
+export function setRcvbuf(s: u32, v: i32): i32 { return setBuf(s, Off.RCVBUF, v, MIN_RCVBUF); }

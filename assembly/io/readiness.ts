@@ -6,6 +6,7 @@ import { aqLen } from "../core/accept_queue";
 import { AF_UNIX, SOCK_DGRAM } from "../core/constants";
 import { Flag, Off, getU32, getU8, hasFlag, isAlive } from "../core/socket";
 import { SocketState, getState } from "../core/state";
+import { listenerPollsSoError } from "../policy/personality";
 import { rcvbufOf, sndbufOf } from "./buffers";
 import { rxLen, rxQueuedRecords, rxRecords, rxVisible } from "./rx_queue";
 
@@ -43,6 +44,8 @@ export function pollMask(s: u32): u32 {
   if (st == SocketState.LISTEN) {
     // inet_csk_listen_poll / unix_poll: readable when a connection waits.
     if (aqLen(getU32(s, Off.AUX) - 1) != 0) m |= POLLIN | POLLRDNORM;
+    else if (err && listenerPollsSoError()) m |= POLLIN | POLLRDNORM | POLLHUP;
+    if (listenerPollsSoError()) return m; // sopoll_generic, AF_UNIX included
     if (domain == <u32>AF_UNIX) {
       if (err) m |= POLLERR;
       if (rd) m |= POLLRDHUP | POLLIN | POLLRDNORM;

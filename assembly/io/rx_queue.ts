@@ -154,6 +154,15 @@ export function rxRead(s: u32, dst: usize, n: u32, peekOnly: bool): u32 {
   return m;
 }
 
+/** Copies up to n visible bytes starting `off` bytes in, leaving them queued; returns the count. */
+export function rxPeekAt(s: u32, off: u32, dst: usize, n: u32): u32 {
+  let b = <usize>getU32(s, Off.RX);
+  if (b == 0 || off >= q(b).visible) return 0;
+  let m = min(n, q(b).visible - off);
+  peek(b, off, dst, m);
+  return m;
+}
+
 /** Length and source of the next visible message, as (from << 32 | length); -1 if none. */
 export function rxNextRecord(s: u32): i64 {
   let b = <usize>getU32(s, Off.RX);

@@ -219,3 +219,203 @@ export function dataRtoUs(n: u32): i64 {
  * (TCP_RETR2; tcp_write_timeout), FreeBSD TCP_MAXRXTSHIFT = 12 (tcp_timer_rexmt).
  */
 export function dataRetries(): u32 { return personality == Personality.FreeBSD ? 12 : 15; }
+
+// ---------------------------------------------------------------------------
+// connect(2), send(2), accept(2) inheritance, socket buffers (issue 16, docs/personalities.md §7)
+
+/**
+ * Whether connect(AF_UNSPEC) on a TCP socket disconnects it. Linux inet_stream_connect:
+ * "if (uaddr->sa_family == AF_UNSPEC) { err = sk->sk_prot->disconnect(sk, flags); ...}".
+ * FreeBSD (§7 C8): no disconnect for a connection-oriented protocol: soconnectat
+ * answers EISCONN when connected ("if (so->so_state & (SS_ISCONNECTED|SS_ISCONNECTING)
+ * && ((so->so_proto->pr_flags & PR_CONNREQUIRED) || ...)) error = EISCONN;"),
+ * kern_connectat EALREADY while connecting, and tcp_usr_connect "if (nam->sa_family
+ * != AF_INET) return (EAFNOSUPPORT);" otherwise. POSIX follows Linux.
+ */
+export function connectUnspecDisconnects(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * Whether connect() after the handshake completed (a nonblocking connect that said
+ * EINPROGRESS) answers EISCONN at once. Linux __inet_stream_connect reports the
+ * completion once ("case SS_CONNECTING: ... sock->state = SS_CONNECTED; err = 0") and
+ * only then EISCONN. FreeBSD (§7 C4) soconnectat: SS_ISCONNECTED -> EISCONN, never a
+ * second 0. POSIX follows Linux.
+ */
+export function connectCompletedIsEisconn(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * Whether a TCP socket whose connection ended (refused, reset, timed out) answers
+ * every later connect() with ECONNREFUSED, after clearing its pending error. FreeBSD
+ * (§7 C5, C6): tcp_close() sets INP_DROPPED for good; soconnectat "so->so_error = 0;"
+ * then tcp_usr_connect "if (inp->inp_flags & INP_DROPPED) { error = ECONNREFUSED; goto
+ * out; }". Linux starts a new attempt (ECONNABORTED once if the error was read first:
+ * "err = sock_error(sk) ? : -ECONNABORTED"). POSIX follows Linux.
+ */
+export function connectAfterDropRefused(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * Error for connect() on a listening socket. Linux: TCP "err = -EISCONN; if
+ * (sk->sk_state != TCP_CLOSE) goto out;" (__inet_stream_connect); AF_UNIX
+ * unix_stream_connect "default: err = -EINVAL". FreeBSD (§7 C1, C2):
+ * tcp_usr_connect "if (SOLISTENING(so)) { error = EOPNOTSUPP; goto out; }";
+ * unp_connectat "if (SOLISTENING(so)) error = EOPNOTSUPP;". POSIX follows Linux.
+ */
+export function connectOnListenerErrno(unix: bool): i32 {
+  if (personality == Personality.FreeBSD) return Errno.EOPNOTSUPP;
+  return unix ? Errno.EINVAL : Errno.EISCONN;
+}
+
+/**
+ * Whether sendto() with an address on an unconnected TCP socket connects it and
+ * queues the data (FreeBSD §7 S1: TCP has PR_IMPLOPCL, so sosend_generic lets the
+ * address through and tcp_usr_send "if (nam != NULL && tp->t_state < TCPS_SYN_SENT)"
+ * calls tcp_connect). Linux tcp_sendmsg ignores the address (EPIPE, not connected,
+ * unless TCP Fast Open). POSIX follows Linux.
+ */
+export function sendtoConnectsTcp(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * Error for send() on a TCP socket that has no connection yet: never connected
+ * (`connecting` false) or its handshake in flight (true). Linux sk_stream_wait_connect:
+ * "if ((1 << sk->sk_state) & ~(TCPF_SYN_SENT | TCPF_SYN_RECV)) return -EPIPE; if
+ * (!*timeo_p) return -EAGAIN;" (this API never blocks). FreeBSD (§7 S2, S3)
+ * sosend_generic: "if ((so->so_state & SS_ISCONNECTED) == 0) { ... else if (addr ==
+ * NULL) snderr(so->so_proto->pr_flags & PR_CONNREQUIRED ? ENOTCONN : EDESTADDRREQ);"
+ * POSIX follows Linux.
+ */
+export function tcpSendNotConnectedErrno(connecting: bool): i32 {
+  if (personality == Personality.FreeBSD) return Errno.ENOTCONN;
+  return connecting ? Errno.EAGAIN : Errno.EPIPE;
+}
+
+/**
+ * Whether an accepted socket inherits SO_REUSEADDR / SO_REUSEPORT. Linux
+ * sk_clone_lock copies sk_reuse and sk_reuseport. FreeBSD (§7 A2) solisten_clone:
+ * "so->so_options = head->so_options & (SO_KEEPALIVE | SO_DONTROUTE | SO_LINGER |
+ * SO_OOBINLINE | SO_NOSIGPIPE);" POSIX follows Linux. (SO_LINGER is inherited
+ * everywhere: tcp/listener.ts initServerSide.)
+ */
+export function acceptInheritsReuse(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * The SO_SNDBUF / SO_RCVBUF a setsockopt(v) stores, or a negative errno. Linux
+ * sk_setsockopt: "val = min_t(u32, val, sysctl_wmem_max); sk->sk_sndbuf =
+ * max_t(int, val * 2, SOCK_MIN_SNDBUF);" (doubled for bookkeeping overhead). FreeBSD
+ * (§7 A4) sosetopt: "if (optval < 1) { error = EINVAL; goto bad; }", then
+ * sbsetopt stores it as given ("*hiwat = cc" on a listener, sbreserve_locked
+ * otherwise), ENOBUFS above sb_max_adj (kern.ipc.maxsockbuf 2 MiB * MCLBYTES /
+ * (MSIZE + MCLBYTES) = 1864135). POSIX follows Linux.
+ */
+export function sockbufSize(v: i32, max: u32, minimum: u32): i64 {
+  if (personality == Personality.FreeBSD) {
+    if (v < 1) return -Errno.EINVAL;
+    return <u32>v > FREEBSD_SB_MAX_ADJ ? -Errno.ENOBUFS : <i64>v;
+  }
+  let x = <u32>v; // "min_t(u32, val, sysctl_wmem_max)": -1 is the maximum
+  if (x > max) x = max;
+  return <i64>(x * 2 > minimum ? x * 2 : minimum);
+}
+const FREEBSD_SB_MAX_ADJ: u32 = 1864135;
+
+/**
+ * Whether AF_UNIX listen() checks "connected" before "bound", so that a connected,
+ * unbound client gets EINVAL rather than the unbound error. FreeBSD 14 (§7 L4)
+ * uipc_listen: "if (unp->unp_conn != NULL || (unp->unp_flags & UNP_CONNECTING) != 0)
+ * error = EINVAL; else if (unp->unp_vnode == NULL) error = EDESTADDRREQ;". Linux
+ * unix_listen checks the address first ("if (!READ_ONCE(u->addr)) goto out;").
+ */
+export function unixListenChecksConnectedFirst(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * Whether poll() on a listener reports a pending error with an empty accept queue as
+ * POLLIN|POLLHUP (the error being what shutdown(SHUT_RD) left: ECONNABORTED). FreeBSD
+ * (§7 D3) sopoll_generic on a listening socket: "if (!TAILQ_EMPTY(&so->sol_comp))
+ * revents = events & (POLLIN | POLLRDNORM); else if ((events & POLLINIGNEOF) == 0 &&
+ * so->so_error) revents = (events & (POLLIN | POLLRDNORM)) | POLLHUP;" -- never POLLOUT.
+ * Linux inet_csk_listen_poll / unix_poll report the queue (and, for AF_UNIX, the error
+ * and shutdown bits) instead.
+ */
+export function listenerPollsSoError(): bool { return personality == Personality.FreeBSD; }
+
+// ---------------------------------------------------------------------------
+// bind(2) and ephemeral ports (issue 16, docs/personalities.md §7 R1-R9, E2, E3)
+
+/**
+ * Whether bind() decides conflicts by FreeBSD's in_pcbbind_setup (tables/ports.ts
+ * bsdBindConflict): without SO_REUSEADDR/SO_REUSEPORT/SO_REUSEPORT_LB a wildcard lookup
+ * (any PCB on the port whose address overlaps, connected or not: "if ((so->so_options &
+ * (SO_REUSEADDR|SO_REUSEPORT|SO_REUSEPORT_LB)) == 0) lookupflags = INPLOOKUP_WILDCARD;"),
+ * with one an exact lookup of unconnected PCBs on the same address (in_pcblookup_local),
+ * and a found PCB conflicts unless both have SO_REUSEPORT or both SO_REUSEPORT_LB ("if
+ * (t != NULL && (reuseport & t->inp_socket->so_options) == 0 && (reuseport_lb &
+ * t->inp_socket->so_options) == 0) return (EADDRINUSE);"). Linux: inet_bind_conflict.
+ */
+export function bindFollowsInPcbbindSetup(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * Whether listen() checks the bound port again. Linux inet_csk_listen_start calls
+ * get_port again (EADDRINUSE if a listener now conflicts). FreeBSD (§7 R9)
+ * tcp_usr_listen binds only an unbound socket: "if (inp->inp_lport == 0) error =
+ * in_pcbbind(inp, NULL, td->td_ucred);". POSIX follows Linux.
+ */
+export function listenRechecksPort(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * Whether ephemeral ports come from FreeBSD's in_pcb_lport_dest (tables/ports.ts
+ * bsdChoosePort): net.inet.ip.portrange.randomized = 1, so every call draws "*lastport
+ * = first + (arc4random() % (last - first));" then steps by one ("++*lastport; if
+ * (*lastport < first || *lastport > last) *lastport = first;"), for bind() and
+ * connect() alike, with no parity. Linux: inet_csk_find_open_port (odd first) and
+ * __inet_hash_connect (even, per-destination perturbation).
+ */
+export function ephemeralRandomStepOne(): bool { return personality == Personality.FreeBSD; }
+
+/** Whether SO_REUSEPORT_LB exists (FreeBSD 12+ sys/sys/socket.h 0x00010000; §7 R7). */
+export function reuseportLbExists(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * What connect(AF_UNSPEC) answers on an AF_UNIX datagram socket, which it disconnects
+ * in every personality. Linux unix_dgram_connect: "1003.1g breaking connected state
+ * with AF_UNSPEC": the peer is dropped, sk_state TCP_CLOSE, 0. FreeBSD soconnectat on a
+ * connected datagram socket calls sodisconnect() first ("This allows user to disconnect
+ * by connecting to, e.g., a null address"), then unp_connectat refuses the family:
+ * "if (nam->sa_family != AF_UNIX) return (EAFNOSUPPORT);". POSIX follows Linux.
+ */
+export function unixDgramUnspecErrno(): i32 {
+  return personality == Personality.FreeBSD ? Errno.EAFNOSUPPORT : 0;
+}
+
+/**
+ * Whether connect() on a socket whose own connection sits in TIME_WAIT answers
+ * EADDRINUSE. FreeBSD 13 tcp_usr_connect: "if (inp->inp_flags & INP_TIMEWAIT) { error =
+ * EADDRINUSE; goto out; }"; FreeBSD 14 removed INP_TIMEWAIT and struct tcptw
+ * (docs/personalities.md §8), so it is the tunable ConnectTimeWaitInUse, which the
+ * host's `kernel: 'freebsd-13'` sets. Linux answers EISCONN (the socket layer still says
+ * SS_CONNECTED).
+ */
+export function connectInTimeWaitInUse(): bool {
+  return personality == Personality.FreeBSD && tunable(Tunable.ConnectTimeWaitInUse) != 0;
+}
+
+/**
+ * The SYN-ACK retries a request gets when its timer fires, given the listener's SYN
+ * queue (`qlen` requests, `young` of them never retransmitted) and backlog `limit`.
+ * Linux reqsk_timer_handler (the same in 5.15, 6.1, 6.12; docs/personalities.md §8
+ * "young request"): "if ((qlen << 1) > max(8U, READ_ONCE(sk_listener->sk_max_ack_backlog)))
+ * { int young = reqsk_queue_len_young(queue) << 1; while (max_syn_ack_retries > 2) { if
+ * (qlen < young) break; max_syn_ack_retries--; young <<= 1; } }" -- a queue more than
+ * half full of old requests gives each one fewer retry per halving of the young share,
+ * never fewer than 2. FreeBSD's syncache has no such rule (syncache_timer: every entry
+ * gets its retransmits). POSIX follows Linux.
+ */
+export function synackRetries(max: u32, qlen: u32, young: u32, limit: u32): u32 {
+  if (personality == Personality.FreeBSD) return max;
+  if ((<u64>qlen << 1) <= <u64>(limit > 8 ? limit : 8)) return max;
+  let y = <u64>young << 1;
+  while (max > 2) {
+    if (<u64>qlen < y) break;
+    max--;
+    y <<= 1;
+  }
+  return max;
+}

@@ -22,6 +22,7 @@ export enum Tunable {
   LinkDelayUs,              // ours: one-way packet delay in simulated microseconds (0: loopback, instant)
   TcpMaxTwBuckets,          // net.ipv4.tcp_max_tw_buckets
   TcpFinTimeoutUs,          // net.ipv4.tcp_fin_timeout, in microseconds
+  ConnectTimeWaitInUse,     // FreeBSD 13 tcp_usr_connect INP_TIMEWAIT: connect() on a TIME_WAIT socket is EADDRINUSE (kernel 'freebsd-13')
   Count
 }
 
@@ -58,6 +59,7 @@ export function resetTunables(p: Personality): void {
   put(Tunable.LinkDelayUs, 0);
   put(Tunable.TcpMaxTwBuckets, 131072);   // as read on the reference machine
   put(Tunable.TcpFinTimeoutUs, 60000000);  // tcp_fin_timeout = 60 s
+  put(Tunable.ConnectTimeWaitInUse, 0);    // FreeBSD 14 removed INP_TIMEWAIT (docs/personalities.md §8)
 }
 
 // @ts-ignore: decorator

@@ -11,7 +11,7 @@ import { Tunable, tunable } from "../policy/tunables";
 import { ANY4, NOT_LOCAL, isLocalTo, isV4, isWildcard, parseInet } from "../tables/addresses";
 import { currentHost } from "../core/hosts";
 import { bindConflict, chooseBindPort, hashBind, protoIndex } from "../tables/ports";
-import { parseUnix, unixCreate, unixFind } from "../tables/unix_names";
+import { parseUnix, unixCreate, unixFind, unixSpace } from "../tables/unix_names";
 import { proto } from "../tcp/teardown";
 
 const abstractFlag = memory.data(4);
@@ -85,8 +85,9 @@ function unixBind(s: u32, addr: usize, len: i32): i32 {
   if (!abstract && n == 0) return -Errno.ENOENT;
   if (getU32(s, Off.UNAME) != 0) return -Errno.EINVAL; // "if (u->addr) goto out_up;" EINVAL
   let name = addr + 2;
-  if (unixFind(name, <u32>n) >= 0) return -Errno.EADDRINUSE;
-  let id = unixCreate(name, <u32>n, abstract, s, getGen(s));
+  let space = unixSpace(abstract, getU8(s, Off.TYPE));
+  if (unixFind(name, <u32>n, space) >= 0) return -Errno.EADDRINUSE;
+  let id = unixCreate(name, <u32>n, abstract, s, getGen(s), space);
   setU32(s, Off.UNAME, id + 1);
   if (getState(s) == SocketState.UNBOUND) setState(s, SocketState.BOUND);
   return 0;
@@ -99,8 +100,9 @@ export function unixAutobind(s: u32): i32 {
     let order = nextU32() & 0xfffff;
     store<u8>(autoName, 0);
     for (let i = 0; i < 5; i++) store<u8>(autoName + 1 + i, <u8>hex.charCodeAt((order >> ((4 - i) * 4)) & 0xf));
-    if (unixFind(autoName, 6) < 0) {
-      let id = unixCreate(autoName, 6, true, s, getGen(s));
+    let space = unixSpace(true, getU8(s, Off.TYPE));
+    if (unixFind(autoName, 6, space) < 0) {
+      let id = unixCreate(autoName, 6, true, s, getGen(s), space);
       setU32(s, Off.UNAME, id + 1);
       if (getState(s) == SocketState.UNBOUND) setState(s, SocketState.BOUND);
       return 0;

@@ -164,7 +164,10 @@ export function sysShutdown(s: u32, how: i32): i32 {
     // FreeBSD soshutdown: a listening socket is not connected (soerror_enotconn), so
     // ENOTCONN for any `how`; unless SHUT_WR, "so->so_error = ECONNABORTED;
     // solisten_wakeup(so)": the next accept() fails once, and it keeps listening.
-    if (rd) setU8(s, Off.SOERROR, Errno.ECONNABORTED);
+    if (rd) {
+      setU8(s, Off.SOERROR, Errno.ECONNABORTED);
+      wake(s);                  // solisten_wakeup: poll now says POLLIN|POLLHUP (io/readiness.ts)
+    }
     return -Errno.ENOTCONN;
   }
   if (isUnix(s)) {

@@ -8,13 +8,13 @@ import { Errno } from "../core/errno";
 import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU16, setU32, setU8, sockAlloc, takeError } from "../core/socket";
 import { SockLayer, SocketState, getSockLayer, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
-import { acceptQueueFull, unixAbstractNames, unixFullErrno } from "../policy/personality";
+import { acceptQueueFull, connectAfterDropRefused, connectInTimeWaitInUse, connectCompletedIsEisconn, connectOnListenerErrno, connectUnspecDisconnects, unixAbstractNames, unixDgramUnspecErrno, unixFullErrno } from "../policy/personality";
 import { disconnect } from "./close";
 import { NOT_LOCAL, connectTarget, isLocalTo, isV4, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 import { currentHost, hostPrimary } from "../core/hosts";
 import { chooseBindPort, chooseConnectPort, hashBind } from "../tables/ports";
-import { connInsert, hostKey, tupleKey } from "../tables/tuples";
-import { parseUnix, unixFind, unixOwner, unixOwnerGen } from "../tables/unix_names";
+import { connContains, connInsert, hostKey, tupleKey, tupleOf } from "../tables/tuples";
+import { parseUnix, unixFind, unixOwner, unixOwnerGen, unixSpace } from "../tables/unix_names";
 import { startHandshake } from "../tcp/client";
 
 const abstractFlag = memory.data(4);
@@ -24,34 +24,42 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   if (domain == AF_UNIX) return unixConnect(s, addr, len);
   // inet_stream_connect: "if (addr_len < sizeof(uaddr->sa_family)) return -EINVAL;"
   if (len < 2) return -Errno.EINVAL;
-  if (load<u16>(addr) == 0) {
+  let unspec = load<u16>(addr) == 0;
+  let dgram = getU8(s, Off.TYPE) == <u32>SOCK_DGRAM;
+  if (unspec && (dgram || connectUnspecDisconnects())) {
     // AF_UNSPEC: "err = sk->sk_prot->disconnect(sk, flags); sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;"
     disconnect(s);
     setSockLayer(s, SockLayer.SS_UNCONNECTED);
     return 0;
   }
-  if (getU8(s, Off.TYPE) == <u32>SOCK_DGRAM) return udpConnect(s, addr, len);
-  switch (getSockLayer(s)) {
-    case SockLayer.SS_CONNECTED: return -Errno.EISCONN;
-    case SockLayer.SS_CONNECTING: {
-      let st = getState(s);
-      if (st == SocketState.SYN_SENT) return -Errno.EALREADY;
-      if (st == SocketState.CLOSED || st == SocketState.UNBOUND || st == SocketState.BOUND) {
-        // sock_error: "err = sock_error(sk) ? : -ECONNABORTED; sock->state = SS_UNCONNECTED;"
-        let e = takeError(s);
-        setSockLayer(s, SockLayer.SS_UNCONNECTED);
-        return -(e != 0 ? e : Errno.ECONNABORTED);
+  if (dgram) return udpConnect(s, addr, len);
+  if (connectCompletedIsEisconn()) {
+    let e = soconnectState(s, unspec);
+    if (e != 0) return e;
+  } else {
+    switch (getSockLayer(s)) {
+      case SockLayer.SS_CONNECTED: return -Errno.EISCONN;
+      case SockLayer.SS_CONNECTING: {
+        let st = getState(s);
+        if (st == SocketState.SYN_SENT) return -Errno.EALREADY;
+        if (st == SocketState.CLOSED || st == SocketState.UNBOUND || st == SocketState.BOUND) {
+          // sock_error: "err = sock_error(sk) ? : -ECONNABORTED; sock->state = SS_UNCONNECTED;"
+          let e = takeError(s);
+          setSockLayer(s, SockLayer.SS_UNCONNECTED);
+          return -(e != 0 ? e : Errno.ECONNABORTED);
+        }
+        // The attempt completed since the last call: "sock->state = SS_CONNECTED; err = 0;"
+        setSockLayer(s, SockLayer.SS_CONNECTED);
+        return 0;
       }
-      // The attempt completed since the last call: "sock->state = SS_CONNECTED; err = 0;"
-      setSockLayer(s, SockLayer.SS_CONNECTED);
-      return 0;
+      case SockLayer.SS_DISCONNECTING: return -Errno.EINVAL;
+      default: break;
     }
-    case SockLayer.SS_DISCONNECTING: return -Errno.EINVAL;
-    default: break;
+    let st = getState(s);
+    // "err = -EISCONN; if (sk->sk_state != TCP_CLOSE) goto out;" (a listener, for one)
+    if (st == SocketState.LISTEN) return -connectOnListenerErrno(false);
+    if (st != SocketState.UNBOUND && st != SocketState.BOUND && st != SocketState.CLOSED) return -Errno.EISCONN;
   }
-  let st = getState(s);
-  // "err = -EISCONN; if (sk->sk_state != TCP_CLOSE) goto out;" (a listener, for one)
-  if (st != SocketState.UNBOUND && st != SocketState.BOUND && st != SocketState.CLOSED) return -Errno.EISCONN;
   let parsed = parseInet(addr, len, domain);
   if (parsed < 0) return <i32>parsed;
   let dst = <u32>(parsed >> 16), dport = <u32>(parsed & 0xffff);
@@ -94,7 +102,7 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   // EINPROGRESS (Linux answers before release_sock() processes the SYN-ACK); a
   // blocking one returns what its wait would have returned, or EINPROGRESS where it
   // would really block (this API never blocks).
-  st = getState(s);
+  let st = getState(s);
   if (st == SocketState.SYN_SENT || hasFlag(s, Flag.NONBLOCK)) return -Errno.EINPROGRESS;
   if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
     setSockLayer(s, SockLayer.SS_CONNECTED);
@@ -103,6 +111,39 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   let e = takeError(s);
   setSockLayer(s, SockLayer.SS_UNCONNECTED);
   return -(e != 0 ? e : Errno.ECONNABORTED);
+}
+
+/**
+ * The checks FreeBSD makes before a TCP connect() reaches the protocol (§7 C1, C3-C6,
+ * C8): kern_connectat "if (so->so_state & SS_ISCONNECTING) { error = EALREADY; ...}";
+ * soconnectat EISCONN when connected (never a second 0) and "so->so_error = 0;"; then
+ * tcp_usr_connect's family test (EAFNOSUPPORT), INP_DROPPED (ECONNREFUSED for good once
+ * a connection ended) and SOLISTENING (EOPNOTSUPP), in that order. 0: go on connecting.
+ */
+function soconnectState(s: u32, unspec: bool): i32 {
+  let st = getState(s);
+  if (st == SocketState.SYN_SENT) return -Errno.EALREADY;
+  let layer = getSockLayer(s);
+  if (st == SocketState.CLOSED && connectInTimeWaitInUse() && hasFlag(s, Flag.WASCONN) &&
+      connContains(tupleOf(s))) {
+    // The connection's TIME_WAIT (tcp/teardown.ts enterTimeWait: a twin holds the
+    // 4-tuple) still stands: FreeBSD 13's INP_TIMEWAIT. tcp_twstart's soisdisconnected
+    // left the socket unconnected; soconnectat clears so_error first.
+    setU8(s, Off.SOERROR, 0);
+    return -Errno.EADDRINUSE;
+  }
+  let open = st != SocketState.UNBOUND && st != SocketState.BOUND && st != SocketState.CLOSED && st != SocketState.LISTEN;
+  if (open) {
+    // A nonblocking connect's completion is not reported again: SS_ISCONNECTED -> EISCONN.
+    if (layer == SockLayer.SS_CONNECTING) setSockLayer(s, SockLayer.SS_CONNECTED);
+    return -Errno.EISCONN;
+  }
+  setU8(s, Off.SOERROR, 0);
+  if (layer == SockLayer.SS_CONNECTING) setSockLayer(s, SockLayer.SS_UNCONNECTED); // soisdisconnected
+  if (unspec) return -Errno.EAFNOSUPPORT;
+  if (st == SocketState.CLOSED && hasFlag(s, Flag.WASCONN) && connectAfterDropRefused()) return -Errno.ECONNREFUSED;
+  if (st == SocketState.LISTEN) return -connectOnListenerErrno(false);
+  return 0;
 }
 
 /** UDP connect: sets the default peer; no packets (net/ipv4/datagram.c __ip4_datagram_connect). */
@@ -130,6 +171,16 @@ function udpConnect(s: u32, addr: usize, len: i32): i32 {
 
 /** AF_UNIX connect (unix_stream_connect; datagram: unix_dgram_connect). */
 function unixConnect(s: u32, addr: usize, len: i32): i32 {
+  if (getU8(s, Off.TYPE) == <u32>SOCK_DGRAM && len >= 2 && load<u16>(addr) == 0) {
+    // AF_UNSPEC dissolves a datagram association (policy/personality.ts unixDgramUnspecErrno).
+    if (getU32(s, Off.AUX) != 0) {
+      setU32(s, Off.AUX, 0);
+      setU32(s, Off.PEERGEN, 0);
+      if (getState(s) == SocketState.ESTABLISHED) setState(s, SocketState.CLOSED);
+      setSockLayer(s, SockLayer.SS_UNCONNECTED);
+    }
+    return -unixDgramUnspecErrno();
+  }
   let n = parseUnix(addr, len, abstractFlag);
   if (n < 0) return n;
   let abstract = load<u8>(abstractFlag) != 0;
@@ -139,11 +190,12 @@ function unixConnect(s: u32, addr: usize, len: i32): i32 {
   if (type != <u32>SOCK_DGRAM) {
     // "switch (READ_ONCE(sk->sk_state)) { case TCP_CLOSE: break; case TCP_ESTABLISHED:
     // err = -EISCONN; goto out_unlock; default: err = -EINVAL; goto out_unlock; }"
+    if (st == SocketState.LISTEN) return -connectOnListenerErrno(true);
     if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) return -Errno.EISCONN;
     if (st != SocketState.UNBOUND && st != SocketState.BOUND && st != SocketState.CLOSED) return -Errno.EINVAL;
   }
   if (!abstract && n == 0) return -Errno.ENOENT;
-  let id = unixFind(addr + 2, <u32>n);
+  let id = unixFind(addr + 2, <u32>n, unixSpace(abstract, type));
   // unix_find_bsd: no inode -> ENOENT; unix_find_abstract: not found -> ECONNREFUSED.
   if (id < 0) return abstract ? -Errno.ECONNREFUSED : -Errno.ENOENT;
   let owner = unixOwner(<u32>id);

@@ -14,11 +14,12 @@ import { Stat, bump } from "../core/stats";
 import { rcvbufOf, sndbufOf } from "../io/buffers";
 import { wake } from "../io/epoll";
 import { REC_HDR, rxAppend, rxAppendRecord, rxLen, rxNextRecord, rxQueuedRecords, rxRead, rxReadRecord, rxVisible } from "../io/rx_queue";
-import { unixAbstractNames } from "../policy/personality";
+import { sendtoConnectsTcp, tcpSendNotConnectedErrno, unixAbstractNames } from "../policy/personality";
+import { sysConnect } from "./connect";
 import { Tunable, tunable } from "../policy/tunables";
 import { NOT_LOCAL, connectTarget, formatInet, isLocalTo, isWildcard, parseInet, sourceFor } from "../tables/addresses";
 import { chooseBindPort, findUdpReceiver, hashBind } from "../tables/ports";
-import { formatUnix, parseUnix, unixFind, unixOwner, unixOwnerGen } from "../tables/unix_names";
+import { formatUnix, parseUnix, unixFind, unixOwner, unixOwnerGen, unixSpace } from "../tables/unix_names";
 import { filterCheck } from "../tcp/accept_filter";
 import { scheduleData } from "../tcp/events";
 import { resendCookieAck } from "../tcp/client";
@@ -58,8 +59,9 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
   if (type == <u32>SOCK_DGRAM) return sysSendto(s, buf, len, flags, 0, 0);
   let unix = getU8(s, Off.DOMAIN) == <u32>AF_UNIX;
   let st = getState(s);
-  // "if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) goto do_error;" -> the error, else EPIPE
-  if (!unix) {
+  // "if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) goto do_error;" -> the error, else EPIPE;
+  // unix_seqpacket_sendmsg: "err = sock_error(sk); if (err) return err;" first too.
+  if (!unix || type == <u32>SOCK_SEQPACKET) {
     let e = takeError(s);
     if (e != 0) return -e;
   }
@@ -67,8 +69,10 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
   if (hasFlag(s, Flag.SEND_SHUT)) return -Errno.EPIPE;
   if (!isConnectedState(st)) {
     if (unix) return -Errno.ENOTCONN;                    // "other = unix_peer(sk); if (!other) goto out_err;"
-    // sk_stream_wait_connect: "if ((1 << sk->sk_state) & ~(TCPF_SYN_SENT | TCPF_SYN_RECV)) return -EPIPE; if (!*timeo_p) return -EAGAIN;"
-    return st == SocketState.SYN_SENT ? -Errno.EAGAIN : -Errno.EPIPE;
+    // A connection that ended: EPIPE (FreeBSD: soisdisconnected set SBS_CANTSENDMORE);
+    // none yet: policy/personality.ts tcpSendNotConnectedErrno.
+    if (st == SocketState.CLOSED && hasFlag(s, Flag.WASCONN)) return -Errno.EPIPE;
+    return -tcpSendNotConnectedErrno(st == SocketState.SYN_SENT);
   }
   if (!unix && (getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0) {
     // A cookie client whose ACK no server socket took yet: this segment carries the
@@ -85,7 +89,7 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
     // unix_seqpacket_sendmsg -> unix_dgram_sendmsg: "if (len > READ_ONCE(sk->sk_sndbuf) - 32) goto out;" EMSGSIZE
     if (<u32>len > sndbufOf(s) - 32) return -Errno.EMSGSIZE;
     if (rxLen(peer) + <u32>len + REC_HDR > rcvbufOf(peer) + sndbufOf(s)) return -Errno.EAGAIN;
-    rxAppendRecord(peer, buf, <u32>len, 0, true);
+    rxAppendRecord(peer, buf, <u32>len, getU32(s, Off.UNAME), true); // the sender's name, for recvfrom
     wake(peer);
     return len;
   }
@@ -134,7 +138,12 @@ export function sysRecv(s: u32, buf: usize, len: i32, flags: i32, addr: usize, l
     let n = rxRead(s, buf, <u32>len, peekOnly);
     if (n > 0) {
       if (!peekOnly) { let p = peerOf(s); if (p >= 0) wake(<u32>p); }
-      if (addr != 0) store<i32>(lenPtr, 0);
+      if (addr != 0) {
+        // unix_stream_read_generic: "unix_copy_addr(state->msg, skb->sk)": the sender's
+        // name (the peer's; an accepted socket carries its listener's), none if unnamed.
+        let p = getU8(s, Off.DOMAIN) == <u32>AF_UNIX ? peerOf(s) : -1;
+        copyFrom(addr, lenPtr, p < 0 ? 0 : getU32(<u32>p, Off.UNAME), AF_UNIX);
+      }
       return <i32>n;
     }
     return noData(s, st);
@@ -155,21 +164,24 @@ export function sysRecv(s: u32, buf: usize, len: i32, flags: i32, addr: usize, l
   rxReadRecord(s, buf, <u32>len, peekOnly);
   if (mlen > <u32>len) lastMsgFlags |= MSG_TRUNC;
   if (!peekOnly && type == <u32>SOCK_SEQPACKET) { let p = peerOf(s); if (p >= 0) wake(<u32>p); }
-  if (addr != 0) {
-    // unix_copy_addr: an unnamed sender leaves msg_namelen at 0.
-    let n = getU8(s, Off.DOMAIN) == <u32>AF_UNIX
-      ? (from == 0 ? 0 : formatUnix(<i32>from - 1, scratchName))
-      : formatInet(from >> 16, from & 0xffff, <i32>getU8(s, Off.DOMAIN), scratchName);
-    if (type == <u32>SOCK_SEQPACKET) n = 0;
-    let room = load<i32>(lenPtr);
-    memory.copy(addr, scratchName, <usize>(room < n ? max(room, 0) : n));
-    store<i32>(lenPtr, n);
-  }
+  // unix_dgram_recvmsg (seqpacket too): "if (msg->msg_name) unix_copy_addr(msg, skb->sk);"
+  if (addr != 0) copyFrom(addr, lenPtr, from, getU8(s, Off.DOMAIN));
   // "MSG_TRUNC: return the real length of the packet, even when it was longer than the buffer"
   return (flags & MSG_TRUNC) != 0 ? <i32>mlen : <i32>min(mlen, <u32>len);
 }
 
 const scratchName = memory.data(112);
+
+/** recvfrom's address: a record's `from` (AF_UNIX: name id + 1; inet: address << 16 | port). */
+function copyFrom(addr: usize, lenPtr: usize, from: u32, domain: u32): void {
+  // unix_copy_addr: an unnamed sender leaves msg_namelen at 0.
+  let n = domain == <u32>AF_UNIX
+    ? (from == 0 ? 0 : formatUnix(<i32>from - 1, scratchName))
+    : formatInet(from >> 16, from & 0xffff, <i32>domain, scratchName);
+  let room = load<i32>(lenPtr);
+  memory.copy(addr, scratchName, <usize>(room < n ? max(room, 0) : n));
+  store<i32>(lenPtr, n);
+}
 
 /** No bytes queued: a pending error first, then end of file, then ENOTCONN or EAGAIN. */
 function noData(s: u32, st: SocketState): i32 {
@@ -196,7 +208,26 @@ export function sysSendto(s: u32, buf: usize, len: i32, flags: i32, addr: usize,
   if (type != <u32>SOCK_DGRAM) {
     // Connection-oriented: tcp_sendmsg ignores the address; a connected unix socket
     // given one says EISCONN (unix_stream_sendmsg).
-    if (addr != 0 && getU8(s, Off.DOMAIN) == <u32>AF_UNIX) return isConnectedState(getState(s)) ? -Errno.EISCONN : -Errno.EOPNOTSUPP;
+    if (addr != 0 && getU8(s, Off.DOMAIN) == <u32>AF_UNIX) {
+      // unix_seqpacket_sendmsg: "if (sk->sk_state != TCP_ESTABLISHED) return -ENOTCONN;
+      // if (msg->msg_namelen) msg->msg_namelen = 0;" -- the address is ignored.
+      if (type == <u32>SOCK_SEQPACKET && getState(s) == SocketState.ESTABLISHED) return sysSend(s, buf, len, flags);
+      if (type == <u32>SOCK_SEQPACKET) { let e = takeError(s); return -(e != 0 ? e : Errno.ENOTCONN); }
+      return isConnectedState(getState(s)) ? -Errno.EISCONN : -Errno.EOPNOTSUPP;
+    }
+    if (addr != 0 && sendtoConnectsTcp()) {
+      let st = getState(s);
+      if (st == SocketState.UNBOUND || st == SocketState.BOUND) {
+        // FreeBSD tcp_usr_send: "if (nam != NULL && tp->t_state < TCPS_SYN_SENT)" -> tcp_connect,
+        // then the data is queued (policy/personality.ts sendtoConnectsTcp).
+        let e = sysConnect(s, addr, alen);
+        if (e < 0 && e != -Errno.EINPROGRESS) return e;
+        // With a link delay the handshake is still in flight and this kernel has no send
+        // buffer to hold the bytes until it completes: the caller is told to retry once
+        // writable (EAGAIN), as for a full buffer (docs/personalities.md §7 S1).
+        if (getState(s) == SocketState.SYN_SENT) return -Errno.EAGAIN;
+      }
+    }
     return sysSend(s, buf, len, flags);
   }
   let domain = getU8(s, Off.DOMAIN);
@@ -259,7 +290,7 @@ function unixDgramSend(s: u32, buf: usize, len: i32, addr: usize, alen: i32): i3
     if (n < 0) return n;
     let abstract = load<u8>(abstractFlag) != 0;
     if (abstract && !unixAbstractNames()) return -Errno.ENOENT; // the empty path
-    let id = unixFind(addr + 2, <u32>n);
+    let id = unixFind(addr + 2, <u32>n, unixSpace(abstract, SOCK_DGRAM));
     if (id < 0) return abstract ? -Errno.ECONNREFUSED : -Errno.ENOENT;
     let owner = unixOwner(<u32>id);
     if (owner == 0 || !isAlive(owner - 1, unixOwnerGen(<u32>id))) return -Errno.ECONNREFUSED;

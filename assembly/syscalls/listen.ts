@@ -6,7 +6,7 @@ import { AF_UNIX, SOCK_DGRAM } from "../core/constants";
 import { Errno } from "../core/errno";
 import { Flag, Off, getU16, getU32, getU8, hasFlag, setU32 } from "../core/socket";
 import { SockLayer, SocketState, getSockLayer, getState, setState } from "../core/state";
-import { backlogLimit, unixListenUnboundErrno } from "../policy/personality";
+import { backlogLimit, listenRechecksPort, unixListenChecksConnectedFirst, unixListenUnboundErrno } from "../policy/personality";
 import { autobind } from "./bind";
 import { bindConflict, hashListen, listenConflict } from "../tables/ports";
 
@@ -18,6 +18,8 @@ export function sysListen(s: u32, backlog: i32): i32 {
   if (getU8(s, Off.DOMAIN) == <u32>AF_UNIX) {
     // unix_listen: "if (!READ_ONCE(u->addr)) goto out;" then
     // "if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN) goto out;" (EINVAL)
+    // FreeBSD uipc_listen tests "connected" first (policy/personality.ts).
+    if (unixListenChecksConnectedFirst() && st == SocketState.ESTABLISHED) return -Errno.EINVAL;
     if (getU32(s, Off.UNAME) == 0) return -unixListenUnboundErrno();
     if (st == SocketState.LISTEN) { lrSetLimit(getU32(s, Off.AUX) - 1, limit); return 0; }
     if (st != SocketState.BOUND) return -Errno.EINVAL;
@@ -43,7 +45,8 @@ export function sysListen(s: u32, backlog: i32): i32 {
     if (e < 0) return e;
     port = getU16(s, Off.LPORT);
   } else {
-    if (bindConflict(s, 0, port, true) || listenConflict(s, port)) return -Errno.EADDRINUSE;
+    // FreeBSD tcp_usr_listen does not check a bound port again (policy/personality.ts).
+    if (listenRechecksPort() && (bindConflict(s, 0, port, true) || listenConflict(s, port))) return -Errno.EADDRINUSE;
   }
   setU32(s, Off.AUX, lrAlloc(s, limit) + 1);
   hashListen(s, port);

@@ -2,13 +2,13 @@
 // getsockname/getpeername (inet_getname, unix_getname) and fcntl flags. The data
 // path, with recv()'s error and end-of-file reporting, is syscalls/data.ts.
 
-import { lrSetFilter } from "../core/accept_queue";
-import { AF_INET6, AF_UNIX, FD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, O_NONBLOCK, O_RDWR, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE } from "../core/constants";
+import { lrFilter, lrSetFilter } from "../core/accept_queue";
+import { AF_INET6, AF_UNIX, FD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, O_NONBLOCK, O_RDWR, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_REUSEPORT_LB, SO_SNDBUF, SO_TYPE } from "../core/constants";
 import { Errno } from "../core/errno";
 import { Flag, Flag2, Off, clearFlag, getU16, getU32, getU8, hasFlag, setFlag, setU8, takeError } from "../core/socket";
 import { SocketState, getState } from "../core/state";
 import { rcvbufOf, setRcvbuf, setSndbuf, sndbufOf } from "../io/buffers";
-import { acceptFiltersExist, tcpDeferAcceptExists } from "../policy/personality";
+import { acceptFiltersExist, reuseportLbExists, tcpDeferAcceptExists } from "../policy/personality";
 import { copyName, formatName, nameBuffer } from "../tables/sockaddr";
 
 export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr: usize): i32 {
@@ -36,6 +36,9 @@ export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr:
       case SO_PROTOCOL: v = <i32>getU8(s, Off.PROTOCOL); break;
       case SO_REUSEADDR: v = hasFlag(s, Flag.REUSEADDR) ? 1 : 0; break;
       case SO_REUSEPORT: v = hasFlag(s, Flag.REUSEPORT) ? 1 : 0; break;
+      case SO_REUSEPORT_LB:
+        if (!reuseportLbExists()) return -Errno.ENOPROTOOPT;
+        v = (getU8(s, Off.FLAGS2) & Flag2.REUSEPORT_LB) != 0 ? 1 : 0; break;
       default: return -Errno.ENOPROTOOPT;
     }
   } else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && getU8(s, Off.DOMAIN) == <u32>AF_INET6) {
@@ -86,13 +89,23 @@ export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i3
     return 0;
   }
   if (level == SOL_SOCKET && name == SO_ACCEPTFILTER && acceptFiltersExist()) {
-    // accept_filt_setopt: the socket must listen; a NULL value removes the filter.
-    if (getState(s) != SocketState.LISTEN) return -Errno.EINVAL;
+    // accept_filt_setopt: a NULL value removes the filter ("if ((so->so_options &
+    // SO_ACCEPTCONN) == 0) return (EINVAL);"); otherwise the name is looked up before
+    // the socket is ("afp = accept_filt_get(afap->af_name); if (afp == NULL) ... return
+    // (ENOENT);"), then "if ((so->so_options & SO_ACCEPTCONN) == 0 ||
+    // so->sol_accept_filter != NULL) { error = EINVAL; goto out; }": it must listen, and
+    // a filter is not replaced without removing it first.
+    let listening = getState(s) == SocketState.LISTEN;
     let id = getU32(s, Off.AUX) - 1;
-    if (val == 0 || len == 0) { lrSetFilter(id, 0); return 0; }
+    if (val == 0 || len == 0) {
+      if (!listening) return -Errno.EINVAL;
+      lrSetFilter(id, 0);
+      return 0;
+    }
     if (len < 16) return -Errno.EINVAL;
     let f: u32 = nameIs(val, "dataready") ? 1 : nameIs(val, "httpready") ? 2 : 0;
     if (f == 0) return -Errno.ENOENT; // "accept filter not found"
+    if (!listening || lrFilter(id) != 0) return -Errno.EINVAL;
     lrSetFilter(id, f);
     return 0;
   }
@@ -102,8 +115,8 @@ export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i3
     let on = load<i32>(val) != 0;
     let f: u32;
     switch (name) {
-      case SO_SNDBUF: setSndbuf(s, load<i32>(val)); return 0;
-      case SO_RCVBUF: setRcvbuf(s, load<i32>(val)); return 0;
+      case SO_SNDBUF: return setSndbuf(s, load<i32>(val));
+      case SO_RCVBUF: return setRcvbuf(s, load<i32>(val));
       case SO_LINGER:
         // "if (optlen < sizeof(ling)) { ret = -EINVAL; break; }"
         if (len < 8) return -Errno.EINVAL;
@@ -116,6 +129,11 @@ export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i3
         return 0;
       case SO_REUSEADDR: f = Flag.REUSEADDR; break;
       case SO_REUSEPORT: f = Flag.REUSEPORT; break;
+      case SO_REUSEPORT_LB:
+        // FreeBSD sosetopt: a flag in so_options like SO_REUSEPORT (§7 R7).
+        if (!reuseportLbExists()) return -Errno.ENOPROTOOPT;
+        setU8(s, Off.FLAGS2, on ? getU8(s, Off.FLAGS2) | Flag2.REUSEPORT_LB : getU8(s, Off.FLAGS2) & ~Flag2.REUSEPORT_LB);
+        return 0;
       default: return -Errno.ENOPROTOOPT;
     }
     if (on) setFlag(s, f); else clearFlag(s, f);

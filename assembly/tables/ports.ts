@@ -16,9 +16,10 @@
 
 import { AF_INET6, SOCK_DGRAM } from "../core/constants";
 import { below, mix64, nextU32 } from "../core/prng";
-import { Flag, Off, clearFlag, getU16, getU32, getU8, hasFlag, setFlag } from "../core/socket";
+import { Flag, Flag2, Off, clearFlag, getU16, getU32, getU8, hasFlag, setFlag } from "../core/socket";
 import { currentHost } from "../core/hosts";
 import { SocketState } from "../core/state";
+import { bindFollowsInPcbbindSetup, ephemeralRandomStepOne } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { linkFirst, unlink } from "../storage/lists";
 import { ANY4, ANY6, NOT_LOCAL, isV4 } from "./addresses";
@@ -171,6 +172,7 @@ function flagsConflict(s: u32, s2: u32, relax: bool): bool {
 
 /** inet_csk_bind_conflict: does any socket on `port` conflict with s binding it? */
 export function bindConflict(s: u32, proto: u32, port: u32, relax: bool): bool {
+  if (bindFollowsInPcbbindSetup()) return bsdBindConflict(s, proto, port);
   let n = load<u32>(headAt(hostOf(s), proto, port, false));
   while (n != 0) {
     let s2 = n - 1;
@@ -178,6 +180,91 @@ export function bindConflict(s: u32, proto: u32, port: u32, relax: bool): bool {
     n = getU32(s2, Off.BNEXT);
   }
   return false;
+}
+
+function hasReuseLb(s: u32): bool { return (getU8(s, Off.FLAGS2) & Flag2.REUSEPORT_LB) != 0; }
+
+/** A PCB with no foreign address (FreeBSD inp_faddr == INADDR_ANY): bound or listening. */
+function unconnected(s: u32): bool {
+  let st = getU8(s, Off.STATE);
+  return st == <u32>SocketState.BOUND || st == <u32>SocketState.LISTEN || st == <u32>SocketState.CLOSED;
+}
+
+/**
+ * FreeBSD in_pcbbind_setup (policy/personality.ts bindFollowsInPcbbindSetup): the PCBs
+ * in_pcblookup_local finds for s's address and the port -- every PCB whose address
+ * overlaps when s has no reuse option (INPLOOKUP_WILDCARD), else the unconnected ones on
+ * exactly s's address -- conflict unless both have SO_REUSEPORT or both SO_REUSEPORT_LB.
+ * One user id, so the first (cross-user) lookup never refuses.
+ */
+function bsdBindConflict(s: u32, proto: u32, port: u32): bool {
+  let mode = bindLookup(s);
+  let laddr = getU16(s, Off.LADDR);
+  let n = load<u32>(headAt(hostOf(s), proto, port, false));
+  while (n != 0) {
+    let s2 = n - 1;
+    n = getU32(s2, Off.BNEXT);
+    if (s2 == s || !lookupMatches(s, s2, laddr, mode)) continue;
+    if ((hasFlag(s, Flag.REUSEPORT) && hasFlag(s2, Flag.REUSEPORT)) || (hasReuseLb(s) && hasReuseLb(s2))) continue;
+    return true;
+  }
+  return false;
+}
+
+/** in_pcbbind_setup's lookup flags: "if ((so->so_options & (SO_REUSEADDR|SO_REUSEPORT|SO_REUSEPORT_LB)) == 0) lookupflags = INPLOOKUP_WILDCARD;" */
+function bindLookup(s: u32): u32 {
+  return !hasFlag(s, Flag.REUSEADDR) && !hasFlag(s, Flag.REUSEPORT) && !hasReuseLb(s) ? LOOKUP_WILDCARD : LOOKUP_EXACT;
+}
+
+/**
+ * FreeBSD in_pcb_lport_dest (policy/personality.ts ephemeralRandomStepOne): a random
+ * start on every call, "*lastport = first + (arc4random() % (last - first));", then
+ * "++*lastport; if (*lastport < first || *lastport > last) *lastport = first;" until a
+ * port's lookup finds nothing, at most the whole range ("if (count-- < 0) return
+ * (EADDRNOTAVAIL);"). bind(): in_pcblookup_local with bind()'s lookup flags (as
+ * bsdBindConflict, without the SO_REUSEPORT exception); connect() (dst != NOT_LOCAL):
+ * in_pcblookup_hash_locked with INPLOOKUP_WILDCARD, so a taken 4-tuple or an
+ * unconnected PCB on the source address and port is skipped; the tuple is entered for
+ * s as it is found. Returns 0 when none is free.
+ */
+function bsdChoosePort(s: u32, proto: u32, src: u32, dst: u32, dport: u32): u32 {
+  let first = <u32>tunable(Tunable.IpLocalPortRangeLow);
+  let last = <u32>tunable(Tunable.IpLocalPortRangeHigh);
+  let port = last > first ? first + below(last - first) : first;
+  let connect = dst != NOT_LOCAL;
+  let mode = connect ? LOOKUP_HASH_WILDCARD : bindLookup(s);
+  for (let count = last - first + 1; count > 0; count--) {
+    port++;
+    if (port < first || port > last) port = first;
+    if (portTaken(s, proto, port, src, mode)) continue;
+    if (!connect || connInsert(hostKey(hostOf(s), tupleKey(src, port, dst, dport)))) return port;
+  }
+  return 0;
+}
+
+/** in_pcblookup_local with INPLOOKUP_WILDCARD: any PCB whose address overlaps. */
+const LOOKUP_WILDCARD: u32 = 0;
+/** in_pcblookup_local without it: an unconnected PCB on exactly the address. */
+const LOOKUP_EXACT: u32 = 1;
+/** in_pcblookup_hash_locked with INPLOOKUP_WILDCARD (beside the 4-tuple): an unconnected PCB on the address or the wildcard. */
+const LOOKUP_HASH_WILDCARD: u32 = 2;
+
+/** Whether the lookup `mode` finds a PCB other than s on `port` for address `src`. */
+function portTaken(s: u32, proto: u32, port: u32, src: u32, mode: u32): bool {
+  let n = load<u32>(headAt(hostOf(s), proto, port, false));
+  while (n != 0) {
+    let s2 = n - 1;
+    n = getU32(s2, Off.BNEXT);
+    if (s2 != s && lookupMatches(s, s2, src, mode)) return true;
+  }
+  return false;
+}
+
+function lookupMatches(s: u32, s2: u32, src: u32, mode: u32): bool {
+  if (mode == LOOKUP_WILDCARD) return addrOverlap(s, s2);
+  let a = getU16(s2, Off.LADDR);
+  if (!unconnected(s2)) return false;
+  return a == src || (mode == LOOKUP_HASH_WILDCARD && (a == ANY4 || a == ANY6));
 }
 
 /** Puts s on the port's bind list (its lport must be set). */
@@ -252,7 +339,7 @@ export function findListener(dst: u32, dport: u32, tuple: u64): u32 {
     else if (sc == best && sc != 0) n++;
     it = getU32(l, Off.QNEXT);
   }
-  if (n <= 1 || !hasFlag(pick, Flag.REUSEPORT)) return pick;
+  if (n <= 1 || (!hasFlag(pick, Flag.REUSEPORT) && !hasReuseLb(pick))) return pick;
   let hash = <u32>mix64(tuple ^ hashSecret);
   let want = <u32>((<u64>hash * <u64>n) >> 32);
   it = head;
@@ -273,6 +360,7 @@ export function findListener(dst: u32, dport: u32, tuple: u64): u32 {
  * bound to. Returns the port or 0 when none is free (the caller says EADDRINUSE).
  */
 export function chooseBindPort(s: u32, proto: u32): u32 {
+  if (ephemeralRandomStepOne()) return bsdChoosePort(s, proto, getU16(s, Off.LADDR), NOT_LOCAL, 0);
   let low = <u32>tunable(Tunable.IpLocalPortRangeLow);
   let high = <u32>tunable(Tunable.IpLocalPortRangeHigh) + 1;
   if (proto == 1) {
@@ -310,6 +398,7 @@ export function chooseBindPort(s: u32, proto: u32): u32 {
  * says EADDRNOTAVAIL).
  */
 export function chooseConnectPort(proto: u32, src: u32, dst: u32, dport: u32, s: u32): u32 {
+  if (ephemeralRandomStepOne()) return bsdChoosePort(s, proto, src, dst, dport);
   let h = currentHost();   // connect() runs on its socket's host
   let low = <u32>tunable(Tunable.IpLocalPortRangeLow);
   let high = <u32>tunable(Tunable.IpLocalPortRangeHigh) + 1;

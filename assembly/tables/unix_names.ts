@@ -2,7 +2,11 @@
 //
 // A bound path name behaves like the socket file Linux creates: it outlives the
 // socket (a later bind() gives EADDRINUSE, connect() ECONNREFUSED) until the host
-// unlinks it. An abstract name disappears with its socket.
+// unlinks it. An abstract name disappears with its socket, and each socket type has
+// its own abstract names: Linux unix_abstract_hash(sunaddr, addr_len, sk->sk_type)
+// puts the type in the hash and __unix_find_socket_byname searches that bucket only
+// (a path is one inode, whatever the type). Callers give the `space`: the type for an
+// abstract name, 0 for a path (unixSpace).
 //
 // Entries (UnixName below) live in a slot array (storage/slots.ts); lookup is open
 // addressing over entry ids, with tombstones on removal.
@@ -18,7 +22,7 @@ import { SlotArray, slotAlloc, slotRelease, slotsInit, staticSlots } from "../st
   /*  4 */ gen: u32;      // the owner's generation; the free-list link when unused
   /*  8 */ len: u16;      // name length in bytes
   /* 10 */ flags: u8;     // F_USED, F_ABSTRACT
-  /* 11 */ reserved: u8;
+  /* 11 */ space: u8;     // abstract names: the socket type (one namespace per type); paths: 0
   /* 12 */ // name: 108 bytes of sun_path, then padding to 128
 }
 // @ts-ignore: decorator
@@ -52,19 +56,22 @@ function hashBytes(p: usize, len: u32): u32 {
   return h;
 }
 
-function matches(id: u32, p: usize, len: u32): bool {
+/** The namespace of a name: the socket type for an abstract one, 0 for a path. */
+export function unixSpace(abstract: bool, type: u32): u32 { return abstract ? type : 0; }
+
+function matches(id: u32, p: usize, len: u32, space: u32): bool {
   let e = entry(id);
-  if ((e.flags & F_USED) == 0 || <u32>e.len != len) return false;
+  if ((e.flags & F_USED) == 0 || <u32>e.len != len || <u32>e.space != space) return false;
   return memory.compare(nameOf(e), p, len) == 0;
 }
 
-/** The entry id for a name, or -1. */
-export function unixFind(p: usize, len: u32): i32 {
+/** The entry id for a name in namespace `space` (unixSpace), or -1. */
+export function unixFind(p: usize, len: u32, space: u32 = 0): i32 {
   let b = hashBytes(p, len) & bmask;
   while (true) {
     let v = load<u32>(buckets + (b << 2));
     if (v == 0) return -1;
-    if (v != TOMB && matches(v - 1, p, len)) return <i32>(v - 1);
+    if (v != TOMB && matches(v - 1, p, len, space)) return <i32>(v - 1);
     b = (b + 1) & bmask;
   }
 }
@@ -86,12 +93,13 @@ function rehash(): void {
 }
 
 /** Creates a name owned by (slot, gen). The caller checked it does not exist. */
-export function unixCreate(p: usize, len: u32, abstract: bool, slot: u32, gen: u32): u32 {
+export function unixCreate(p: usize, len: u32, abstract: bool, slot: u32, gen: u32, space: u32 = 0): u32 {
   let id = slotAlloc(names);
   let e = entry(id);
   e.owner = slot + 1; e.gen = gen;
   e.len = <u16>len;
   e.flags = F_USED | (abstract ? F_ABSTRACT : 0);
+  e.space = <u8>space;
   memory.copy(nameOf(e), p, len);
   if ((bused + 1) * 2 > bmask + 1) rehash();
   let b = hashBytes(p, len) & bmask;

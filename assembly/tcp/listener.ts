@@ -4,14 +4,14 @@
 // (reqsk_timer_handler), and the child a completed handshake creates and what it
 // inherits from its listener (initServerSide: sk_clone_lock, __inet_inherit_port).
 
-import { aqLen, aqPush, lrCountDrop, lrFilter, lrLimit, synqAdd, synqLen, synqRemove } from "../core/accept_queue";
+import { aqLen, aqPush, lrCountDrop, lrFilter, lrLimit, synqAdd, synqAged, synqLen, synqRemove, synqYoung } from "../core/accept_queue";
 import { sockDestroy } from "../core/release";
 import { currentHost } from "../core/hosts";
 import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
 import { SockLayer, SocketState, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
-import { acceptQueueFull, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
+import { acceptInheritsReuse, acceptQueueFull, synackRetries, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { isProven, markProven } from "../tables/addresses";
 import { findListener, hashBind } from "../tables/ports";
@@ -49,10 +49,19 @@ function initServerSide(s: u32, l: u32, c: u32): void {
   store<u32>(sp + Off.SNDBUF, load<u32>(lp + Off.SNDBUF));     // sk_clone_lock copies the buffers
   store<u32>(sp + Off.RCVBUF, load<u32>(lp + Off.RCVBUF));
   store<u32>(sp + Off.HOST, load<u32>(lp + Off.HOST));        // the listener's host
-  // sk_clone_lock copies sk_reuse/sk_reuseport (a TIME_WAIT child keeps them for bind())
-  // and sk_shutdown (a listener shut down before listen() passes it on).
-  let inherited = load<u16>(lp + Off.FLAGS) & <u16>(Flag.REUSEADDR | Flag.REUSEPORT | Flag.RCV_SHUT | Flag.SEND_SHUT);
+  // sk_clone_lock copies sk_reuse/sk_reuseport (a TIME_WAIT child keeps them for bind();
+  // not on FreeBSD: policy/personality.ts acceptInheritsReuse) and sk_shutdown (a
+  // listener shut down before listen() passes it on).
+  let mask = Flag.RCV_SHUT | Flag.SEND_SHUT | Flag.LINGER0;
+  if (acceptInheritsReuse()) mask |= Flag.REUSEADDR | Flag.REUSEPORT;
+  let inherited = load<u16>(lp + Off.FLAGS) & <u16>mask;
   store<u16>(sp + Off.FLAGS, load<u16>(sp + Off.FLAGS) | <u16>(Flag.WASCONN | Flag.BINDLOCK) | inherited);
+  // SO_LINGER and its time, in every personality: Linux sk_clone_lock copies the whole
+  // sock (SOCK_LINGER, sk_lingertime; the real kernel's accepted socket reports it);
+  // FreeBSD solisten_clone "head->so_options & (... SO_LINGER ...)" and "so->so_linger
+  // = head->so_linger;".
+  store<u8>(sp + Off.LINGER, load<u8>(lp + Off.LINGER));
+  store<u8>(sp + Off.FLAGS2, load<u8>(sp + Off.FLAGS2) | (load<u8>(lp + Off.FLAGS2) & <u8>Flag2.LINGER));
   // __inet_inherit_port: the child joins the listener's bind bucket.
   hashBind(s, 0, getU16(l, Off.LPORT), false);
 }
@@ -259,9 +268,12 @@ export function onSynackRto(r: u32): void {
   bump(Stat.TCPTimeouts);
   // syn_ack_recalc: with TCP_DEFER_ACCEPT an acked request waits for data without
   // SYN-ACKs until the last deferred period, and lives until the deferral is over.
-  let defer = <u32>getU8(getU32(r, Off.PARENT) - 1, Off.DEFER);
+  let l = getU32(r, Off.PARENT) - 1;
+  let id = listenerId(l);
+  let defer = <u32>getU8(l, Off.DEFER);
   let acked = hasFlag(r, Flag.ACKED);
-  let maxRetries = <u32>tunable(Tunable.TcpSynackRetries);
+  // The "young request" shortening (policy/personality.ts synackRetries).
+  let maxRetries = synackRetries(<u32>tunable(Tunable.TcpSynackRetries), synqLen(id), synqYoung(id), lrLimit(id));
   let expire = defer == 0 ? n >= maxRetries : n >= maxRetries && (!acked || n >= defer);
   let resend = defer == 0 || !acked || n + 1 >= defer;
   if (expire) {
@@ -271,6 +283,7 @@ export function onSynackRto(r: u32): void {
   }
   // num_timeout is counted before the retransmitted SYN-ACK is answered: on loopback
   // the client's ACK is processed after the timer handler returns.
+  if (n == 0) synqAged(id);     // "if (req->num_timeout++ == 0) atomic_dec(&queue->young);"
   setU8(r, Off.RETRIES, n + 1);
   armTimer(r, EV_SYNACK_RTO, synackRto(n + 1));
   if (!resend) return;

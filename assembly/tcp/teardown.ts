@@ -14,6 +14,7 @@ import { connInsert, connRemove, tupleOf } from "../tables/tuples";
 import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_FIN_RTO, EV_RST, armTimer, send } from "./events";
 import { resendCookieAck } from "./client";
 import { dataRetries, dataRtoUs } from "../policy/personality";
+import { filterCheck } from "./accept_filter";
 import { resetPeer } from "./listener";
 
 /** TCP_TIMEWAIT_LEN (include/net/tcp.h): 60 s. */
@@ -149,6 +150,7 @@ export function onFin(s: u32, from: u32, fromGen: u32): void {
   } else {
     return;
   }
+  filterCheck(s);               // end of file passes an accept filter (accept_filter.ts)
   wake(s);
   send(EV_FIN_ACK, from, fromGen, 0, 0);
 }

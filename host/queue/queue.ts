@@ -223,14 +223,19 @@ async function reconcile(queue: Queue<PointJobData>, jobIds: string[], collector
   const open = jobIds.map((id, i) => [id, i] as const).filter(([, i]) => !collector.has(i));
   const missing: number[] = [];
   await Promise.all(open.map(async ([id, i]) => {
+    // The state first, then the job: BullMQ writes a job's return value and moves it to
+    // 'completed' in one script, so a job read after its state is 'completed' has its
+    // value. Read the other way round, a job that completes between the two reads is
+    // 'completed' with the null return value of the earlier read (seen under load).
+    const state = await queue.getJobState(id);
+    if (state === 'unknown') { missing.push(i); return; }
+    if (state !== 'completed' && state !== 'failed') return;
     const job = await Job.fromId<PointJobData, string>(queue, id);
     if (!job) { missing.push(i); return; }
-    const state = await job.getState();
-    if (state === 'completed') collector.succeed(i, job.returnvalue);
-    else if (state === 'failed') {
-      if (retryFailed) await job.retry('failed');
-      else collector.fail(i, { message: job.failedReason });
-    }
+    if (state === 'completed') {
+      if (typeof job.returnvalue === 'string') collector.succeed(i, job.returnvalue);
+    } else if (retryFailed) await job.retry('failed');
+    else collector.fail(i, { message: job.failedReason });
   }));
   return missing.sort((a, b) => a - b);
 }

@@ -141,13 +141,18 @@ export function sweepPoints(input: Record<string, unknown>, sweeps: Parsed['swee
   return points;
 }
 
-/** A progress bar on stderr: only on a TTY, and only once a run has lasted a second. */
+/**
+ * A progress bar on stderr: only on a TTY, and only once a run has lasted a second
+ * (SOCKET_KERNEL_PROGRESS_AFTER_MS changes that second; the tests set 0).
+ */
 export function progressBar(stream: NodeJS.WriteStream, enabled: boolean): { update(fraction: number, label: string): void; done(): void } {
   const t0 = Date.now();
+  const after = Number(process.env.SOCKET_KERNEL_PROGRESS_AFTER_MS ?? 1000);
+  const delayMs = Number.isFinite(after) && after >= 0 ? after : 1000;
   let drawn = false;
   return {
     update(fraction, label) {
-      if (!enabled || !stream.isTTY || Date.now() - t0 < 1000) return;
+      if (!enabled || !stream.isTTY || Date.now() - t0 < delayMs) return;
       const width = 30, filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
       stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)} % ${label}\x1b[K`);
       drawn = true;

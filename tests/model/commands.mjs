@@ -16,6 +16,14 @@ import { createKernel, SocketError, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOC
 import { ModelKernel, UNKNOWN, POLLIN, POLLOUT, POLLRDHUP } from './kernel_model.mjs';
 
 export const PERSONALITIES = ['linux', 'freebsd', 'posix'];
+/**
+ * The personalities the random run compares with the model. FreeBSD is left out: issue 16
+ * gave the kernel FreeBSD's own connect, connect(AF_UNSPEC), send and bind rules
+ * (docs/personalities.md §7 C1-C8, S1-S3, A2, R1-R9), which this model (Linux's rules
+ * for every personality) does not know yet; those rules are checked by the conformance
+ * scenarios (tests/conformance/scenarios/freebsd.json) until the model learns them.
+ */
+export const MODELLED_PERSONALITIES = ['linux', 'posix'];
 const ADDRESSES = ['127.0.0.1', '127.0.0.2', '0.0.0.0'];
 const PEERS = ['127.0.0.1', '127.0.0.2'];
 /** Two ports to listen on and one nobody listens on. */
@@ -217,7 +225,7 @@ export function modelProperty({ maxCommands = 40, onStep } = {}) {
   // Tunables the rules depend on: a small somaxconn (the clamp of L1/F1/P2) and
   // tcpAbortOnOverflow (what a full queue does, L13/F6).
   const tunables = fc.record({ somaxconn: fc.constantFrom(undefined, 3), tcpAbortOnOverflow: fc.constantFrom(0, 1) });
-  return fc.asyncProperty(fc.constantFrom(...PERSONALITIES), fc.integer({ min: 1, max: 0xffff }), tunables, fc.commands(commandArbitraries(), { maxCommands, size: 'max' }),
+  return fc.asyncProperty(fc.constantFrom(...MODELLED_PERSONALITIES), fc.integer({ min: 1, max: 0xffff }), tunables, fc.commands(commandArbitraries(), { maxCommands, size: 'max' }),
     async (personality, seed, { somaxconn, tcpAbortOnOverflow }, cmds) => {
       const k = await createKernel({ personality, seed, tcpAbortOnOverflow, ...(somaxconn === undefined ? {} : { somaxconn }), wasm: await debugWasm() });
       fc.modelRun(() => ({ model: { model: new ModelKernel({ personality, somaxconn }) }, real: { k, onStep } }), cmds);
