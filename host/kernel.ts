@@ -332,8 +332,8 @@ export class Kernel {
   }
 
   /**
-   * The ids of the hosts (this kernel's network) whose epoll instances gained a ready
-   * item since the last call, oldest first, up to out.length (a host may repeat): with
+   * The ids of the hosts (this kernel's network) whose epoll instances had an item
+   * woken (readiness may have changed) since the last call, oldest first, up to out.length (a host may repeat): with
    * many hosts, epollWait only on those. The simulator's own call, not a system call.
    */
   epollReadyHosts(out: Uint32Array): number {
