@@ -40,6 +40,7 @@ const SIGNATURES = {
   sk_epoll_create: ['int'],
   sk_epoll_ctl: ['fd', 'int', 'fd', 'ptr'],
   sk_epoll_wait: ['fd', 'ptr', 'count'],
+  sk_epoll_ready_hosts: ['ptr', 'count'],
   sk_buffer: ['count'],
   sk_connect_batch: ['count', 'int', 'int', 'ptr', 'len', 'ptr'],
   sk_accept_batch: ['fd', 'ptr', 'count', 'int'],
