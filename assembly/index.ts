@@ -14,7 +14,7 @@ import { currentHost, hostCount, hostCreate, hostEnter, hostPrimary, hostsBytes,
 import { Flag, Off, getU32, getU8, setFlag, socketsBytes, socketsHighWater, socketsInit, socketsLive } from "./core/socket";
 import { SocketState, getState } from "./core/state";
 import { Stat, readStat } from "./core/stats";
-import { EPOLL_DOMAIN, epollInit } from "./io/epoll";
+import { EPOLL_DOMAIN, epollInit, epollTakeReady } from "./io/epoll";
 import { rxHeldBytes, rxResetAccounting } from "./io/rx_queue";
 import { Personality } from "./policy/personality";
 import { Tunable, setTunable, tunable } from "./policy/tunables";
@@ -252,6 +252,17 @@ export function sk_epoll_ctl(epfd: i32, op: i32, fd: i32, ev: usize): i32 {
   let e = epollLookup(epfd); if (e < 0) return e;
   if (op != 2 && !inMemory(ev, 12)) return -Errno.EFAULT;
   return sysEpollCtl(<u32>e, op, fd, ev);
+}
+
+/**
+ * The hosts whose epoll instances gained a ready item since the last call (u32 host ids
+ * at out, up to max, oldest first; a host may repeat): a caller with many hosts waits
+ * only on those. Not a system call of any real kernel: the simulator's own.
+ */
+export function sk_epoll_ready_hosts(out: usize, max: i32): i32 {
+  if (max < 0) return -Errno.EINVAL;
+  if (max > 0 && !arrayInMemory(out, max, 4)) return -Errno.EFAULT;
+  return <i32>epollTakeReady(out, <u32>max);
 }
 
 /** epoll_wait(epfd, out, max, 0): ready events (12 bytes each) into out. */

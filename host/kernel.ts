@@ -342,6 +342,22 @@ export class Kernel {
     return n;
   }
 
+  /**
+   * The ids of the hosts (this kernel's network) whose epoll instances had an item
+   * woken (readiness may have changed) since the last call, oldest first, up to out.length (a host may repeat): with
+   * many hosts, epollWait only on those. The simulator's own call, not a system call.
+   */
+  epollReadyHosts(out: Uint32Array): number {
+    if (!(out instanceof Uint32Array)) throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'epollReadyHosts takes a Uint32Array');
+    const max = Math.min(out.length, 1 << 20);
+    if (max === 0) return 0;
+    const buf = this.#k.x.sk_buffer(max * 4);
+    const n = this.#check(this.#k.x.sk_epoll_ready_hosts(buf, max), 'epollReadyHosts');
+    const v = this.#k.view();
+    for (let i = 0; i < n; i++) out[i] = v.getUint32(buf + 4 * i, true);
+    return n;
+  }
+
   /** unlink(2) of an AF_UNIX socket file. */
   unlink(path: string): void {
     if (typeof path !== 'string') throw new ArgumentError('ERR_INVALID_ARG_TYPE', `"path" must be a string. Received ${typeof path}`);

@@ -24,6 +24,8 @@ test('node bench/storm.mjs --quick --json prints the storm figures', () => {
   const r = JSON.parse(out);
   assert.ok(r.burst.wallMs > 0 && r.burst.clientsPerWallSecond > 0 && r.burst.peakRssMiB > 0);
   assert.equal(r.burst.clients, 20_000);
+  assert.equal(r.burst.mode, 'hosts'); assert.equal(r.loopback.mode, 'loopback');
+  assert.ok(r.loopback.wallMs > 0 && r.hostsOverLoopback > 0);
   assert.equal(r.sweep.points, 8);
   assert.equal(r.sweep.identical, true);
   assert.ok(r.sweep.speedup > 0);

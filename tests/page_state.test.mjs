@@ -22,6 +22,18 @@ function validText(f) {
       .filter((v) => !(k.exclusiveMin && v <= k.min)).map(String);
     case 'enum': return fc.constantFrom(...k.values);
     case 'bool': return fc.constantFrom('true', 'false', ...(k.nullable ? [''] : []));
+    case 'partitions':
+      // AT-HEAL[:oneway] joined by '+', in time order without overlap; the last may never heal.
+      return fc.array(fc.tuple(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 5000 }), fc.boolean()), { maxLength: 3 })
+        .chain((parts) => fc.boolean().map((open) => {
+          let t = -1;
+          const text = parts.map(([gap, len, oneWay], i) => {
+            const at = t + gap, heal = open && i === parts.length - 1 ? '' : String(at + len);
+            t = at + len;
+            return `${at}-${heal}${oneWay ? ':oneway' : ''}`;
+          }).join('+');
+          return text === '' ? 'none' : text;
+        }));
   }
 }
 
@@ -55,8 +67,8 @@ test('the query string reads back as the same settings, with B beside A', () => 
 });
 
 test('unknown URL parameters are reported, not dropped silently', () => {
-  const { state: s, unknown } = state.parseQuery('?backlog=16&jitter-ms=3&b.loss=0.1&server.backlog=4&b.backlog=8');
-  assert.deepEqual(unknown, ['jitter-ms', 'b.loss', 'server.backlog', 'b.backlog']);
+  const { state: s, unknown } = state.parseQuery('?backlog=16&delay-ms=3&b.loss=0.1&server.backlog=4&b.backlog=8');
+  assert.deepEqual(unknown, ['delay-ms', 'b.loss', 'server.backlog', 'b.backlog']);
   assert.equal(s.a.get('backlog'), '16');
   assert.equal(s.b, null, 'no compare=1: no configuration B, and its fields are named as unused');
 });

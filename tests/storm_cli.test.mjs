@@ -23,6 +23,11 @@ test('bad options exit 2 with a message naming the option and what it must be', 
     [['--jobs', '0'], /--jobs must be an integer from 1/],
     [['--plot', 'out.png'], /--plot must name a .svg or .html file/],
     [['--scenario', '/nonexistent.json'], /--scenario: cannot read/],
+    [['--loss-percent', '150'], /--loss-percent must be a number >= 0 and <= 100; received "150"/],
+    [['--network', 'wan'], /--network must be one of hosts, loopback/],
+    [['--partitions', '3000-1000'], /--partitions must be a list of partitions/],
+    [['--partitions', 'soon'], /--partitions must be a list of partitions/],
+    [['--network', 'loopback', '--jitter-ms', '5'], /network\.jitterMs must be left at its default with network mode loopback/],
   ];
   for (const [args, message] of cases) {
     const r = storm(...args);
@@ -55,7 +60,7 @@ test('--json is the result schema; the same options and seed give the same bytes
   const a = storm(...small, '--json');
   assert.equal(a.status, 0, a.stderr);
   const r = JSON.parse(a.stdout);
-  assert.equal(r.schemaVersion, 1);
+  assert.equal(r.schemaVersion, 2);   // 2: the network section (hosts and links)
   assert.equal(r.clients.served, 10);
   assert.equal(storm(...small, '--json').stdout, a.stdout);
   const dir = mkdtempSync(join(tmpdir(), 'storm-'));
@@ -109,4 +114,19 @@ test('the progress bar is drawn on a TTY only', () => {
   assert.equal(tty.status, 0);
   assert.match(tty.stdout, /\r\[#*\.*\]\s+\d+ %/);
   assert.match(tty.stdout, /clients 100000/);
+});
+
+test('a sweep over the network (loss, partitions) gives the same bytes on 1 or 2 worker threads, each point as run alone', () => {
+  const args = [...small, '--sweep', 'loss-percent=0,5', '--sweep', 'partitions=none,0-1500+4000-4500:oneway', '--json'];
+  const one = storm(...args, '--jobs', '1');
+  const two = storm(...args, '--jobs', '2');
+  assert.equal(one.status, 0, one.stderr);
+  assert.equal(one.stdout, two.stdout);
+  const sweep = JSON.parse(one.stdout).sweep;
+  assert.equal(sweep.length, 4);
+  const cut = sweep[1].result;
+  assert.deepEqual(cut.scenario.network.partitions, [{ atMs: 0, healMs: 1500, oneWay: false }, { atMs: 4000, healMs: 4500, oneWay: true }]);
+  assert.ok(cut.network.links.toServer.partitionDrops > 0);
+  const alone = JSON.parse(storm(...small, '--loss-percent', '5', '--partitions', '0-1500+4000-4500:oneway', '--json').stdout);
+  assert.deepEqual(sweep[3].result, alone);
 });

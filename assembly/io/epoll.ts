@@ -33,13 +33,16 @@ export const EPOLLONESHOT: u32 = 1 << 30;
   /* 52 */ next: u32;     // free-list link
 }
 
-/** One epoll instance (16 bytes). */
+/** One epoll instance (28 bytes). */
 // @ts-ignore: decorator
 @unmanaged class Instance {
   /*  0 */ readyHead: u32;
   /*  4 */ readyTail: u32;
   /*  8 */ itemsHead: u32;
   /* 12 */ next: u32;     // free-list link
+  /* 16 */ host: u32;     // the host whose descriptor it is
+  /* 20 */ pnext: u32;    // the "became ready" list (instance+1), sk_epoll_ready_hosts
+  /* 24 */ pprev: u32;    // (instance+1); 0 in both and not the head: not on the list
 }
 
 const F_READY: u32 = 1, F_DISABLED: u32 = 2, F_USED: u32 = 4;
@@ -49,6 +52,10 @@ const F_READY: u32 = 1, F_DISABLED: u32 = 2, F_USED: u32 = 4;
 @inline const INST: u32 = offsetof<Instance>();
 const items: SlotArray = staticSlots();
 const insts: SlotArray = staticSlots();
+// Instances whose readiness may have changed (an item woken) since epollTakeReady last took them, oldest
+// first (instance+1 links): a caller with many hosts asks which to epoll_wait on instead
+// of asking every host (a simulator's view; no system call of a real kernel does this).
+let pendHead: u32 = 0, pendTail: u32 = 0;
 
 export function epollInit(): void {
   slotsInit(items, ITEM, 64, offsetof<Item>("next"));
@@ -61,7 +68,12 @@ export function epollInit(): void {
 // @ts-ignore: decorator
 @inline function inst(n: u32): Instance { return changetype<Instance>(insts.base + <usize>n * INST); }
 
-export function instAlloc(): u32 { return slotAlloc(insts); }
+export function instAlloc(host: u32): u32 {
+  let n = slotAlloc(insts);
+  let ni = inst(n);
+  ni.host = host; ni.pnext = 0; ni.pprev = 0;
+  return n;
+}
 
 function readyRemove(i: u32): void {
   let p = item(i);
@@ -75,7 +87,9 @@ function readyRemove(i: u32): void {
 
 export function readyAppend(i: u32): void {
   let p = item(i);
-  if ((p.flags & (F_READY | F_DISABLED)) != 0) return;
+  if ((p.flags & F_DISABLED) != 0) return;
+  pendPush(p.inst);   // readiness may have changed, even for an item already queued
+  if ((p.flags & F_READY) != 0) return;
   let n = inst(p.inst);
   let tail = n.readyTail;
   p.rnext = 0;
@@ -83,6 +97,39 @@ export function readyAppend(i: u32): void {
   if (tail != 0) item(tail - 1).rnext = i + 1; else n.readyHead = i + 1;
   n.readyTail = i + 1;
   p.flags = p.flags | F_READY;
+}
+
+function isPending(n: u32): bool { let ni = inst(n); return ni.pprev != 0 || pendHead == n + 1; }
+
+function pendPush(n: u32): void {
+  if (isPending(n)) return;
+  let ni = inst(n);
+  ni.pnext = 0; ni.pprev = pendTail;
+  if (pendTail != 0) inst(pendTail - 1).pnext = n + 1; else pendHead = n + 1;
+  pendTail = n + 1;
+}
+
+function pendRemove(n: u32): void {
+  if (!isPending(n)) return;
+  let ni = inst(n), next = ni.pnext, prev = ni.pprev;
+  if (prev != 0) inst(prev - 1).pnext = next; else pendHead = next;
+  if (next != 0) inst(next - 1).pprev = prev; else pendTail = prev;
+  ni.pnext = 0; ni.pprev = 0;
+}
+
+/**
+ * Takes up to `max` instances off the "became ready" list, oldest first, writing the
+ * host of each (u32) at out; returns how many. A host with two instances may appear twice.
+ */
+export function epollTakeReady(out: usize, max: u32): u32 {
+  let k: u32 = 0;
+  while (k < max && pendHead != 0) {
+    let n = pendHead - 1;
+    store<u32>(out + (<usize>k << 2), inst(n).host);
+    pendRemove(n);
+    k++;
+  }
+  return k;
 }
 
 /** Readiness may have changed: queue every item watching s. */
@@ -155,6 +202,7 @@ export function unwatchAll(s: u32): void {
 export function instFree(n: u32): void {
   let ni = inst(n);
   while (ni.itemsHead != 0) itemRemove(ni.itemsHead - 1);
+  pendRemove(n);
   slotRelease(insts, n);
 }
 

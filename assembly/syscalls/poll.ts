@@ -49,7 +49,7 @@ export function sysEpollCreate(flags: i32): i32 {
   let fd = fdAlloc(s, <u32>tunable(Tunable.MaxFds));
   if (fd < 0) { sockDestroy(s); return fd; }
   setU32(s, Off.FD, <u32>fd);
-  setU32(s, Off.AUX, instAlloc() + 1);
+  setU32(s, Off.AUX, instAlloc(currentHost()) + 1);
   return fd;
 }
 

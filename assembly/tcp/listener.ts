@@ -248,6 +248,11 @@ export function onAckCookie(l: u32, lGen: u32, c: u32, cGen: u32): void {
   setU32(c, Off.PEERGEN, getGen(ch));
   setU32(c, Off.PARENT, 0);
   setU8(c, Off.FLAGS2, getU8(c, Off.FLAGS2) & ~Flag2.COOKIE);
+  // The client may send now: a new EPOLLOUT edge. (On Linux the segment that carried the
+  // cookie ACK also carried the client's data, and the server's ACK of it reaches the
+  // client; here send() refused that data with EAGAIN, so the client hears that it can
+  // send it. docs/network.md R4.)
+  wake(c);
   childReady(id, l, ch, c);
   if (getState(c) == SocketState.FIN_WAIT_1) {
     // The ACK came on the client's FIN (it closed before a server socket existed): the

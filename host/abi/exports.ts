@@ -41,6 +41,7 @@ export const EXPORTS = [
   { name: 'sk_epoll_create', params: [['flags', 'i32']], result: 'i32', doc: 'epoll_create1(2)' },
   { name: 'sk_epoll_ctl', params: [['epfd', 'i32'], ['op', 'i32'], ['fd', 'i32'], ['ev', 'ptr']], result: 'i32', doc: 'epoll_ctl(2): ev is a packed struct epoll_event (12 bytes), unused for EPOLL_CTL_DEL' },
   { name: 'sk_epoll_wait', params: [['epfd', 'i32'], ['out', 'ptr'], ['max', 'i32']], result: 'i32', doc: 'epoll_wait(2) with timeout 0: ready events into out' },
+  { name: 'sk_epoll_ready_hosts', params: [['out', 'ptr'], ['max', 'i32']], result: 'i32', doc: 'The hosts whose epoll instances gained a ready item since the last call (u32 ids into out; the simulator\'s own, not a system call)' },
   { name: 'sk_buffer', params: [['bytes', 'i32']], result: 'ptr', doc: 'A reusable host I/O buffer of at least bytes (0 when too large)' },
   { name: 'sk_connect_batch', params: [['n', 'i32'], ['domain', 'i32'], ['type', 'i32'], ['addr', 'ptr'], ['len', 'i32'], ['out', 'ptr']], result: 'i32', doc: 'n times socket + connect: each fd (or -errno) into out[i]' },
   { name: 'sk_accept_batch', params: [['fd', 'i32'], ['out', 'ptr'], ['max', 'i32'], ['flags', 'i32']], result: 'i32', doc: 'Accepts up to max connections into out[]: how many, or -errno if none' },

@@ -98,9 +98,13 @@ function makeHostProto(base: Exports): object {
   for (const [name, f] of Object.entries(x)) {
     if (typeof f !== 'function' || name === 'sk_host_select' || name === '_initialize') { proto[name] = f; continue; }
     const fn = f as (...a: unknown[]) => unknown;
-    proto[name] = function (this: { hostId: number }, ...a: unknown[]) {
+    // Eight fixed parameters (the widest export, sk_link_change, has eight): no rest
+    // array per call, which the storm's hot loop paid in garbage collection. Arguments
+    // past an export's arity are ignored by WebAssembly, as before.
+    if (fn.length > 8) throw new Error(`hostAccess: ${name} takes ${fn.length} arguments; widen the wrapper`);
+    proto[name] = function (this: { hostId: number }, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, g: unknown, h: unknown, i: unknown) {
       select(this.hostId);
-      try { return fn(...a); } finally { select(0); }
+      try { return fn(a, b, c, d, e, g, h, i); } finally { select(0); }
     };
   }
   hostProtos.set(base, proto);

@@ -64,7 +64,7 @@ function control(name: ConfigName, f: Field): HTMLElement {
     // page must see what was typed (or came in the URL) to refuse it as the CLI does.
     const box = document.createElement('input');
     box.type = 'text';
-    box.inputMode = k.type === 'int' && k.min >= 0 ? 'numeric' : 'decimal';
+    box.inputMode = k.type === 'partitions' ? 'text' : k.type === 'int' && k.min >= 0 ? 'numeric' : 'decimal';
     box.autocomplete = 'off';
     box.spellcheck = false;
     if (k.type === 'int' && k.nullable) box.placeholder = 'the personality\'s default';
@@ -205,9 +205,14 @@ const ROWS: (Row | string)[] = [
   ['reset after connect', 'clients.reset', 'n'], ['connected, never served', 'clients.unserved', 'n'],
   ['still connecting at the end', 'clients.pending', 'n'], ['no ephemeral port', 'clients.noPort', 'n'],
   ['connect attempts', 'clients.attempts', 'n'], ['application retries', 'clients.retries', 'n'],
+  ['requests resent (cookie path)', 'clients.requestResends', 'n'],
   'SYNs and queues',
-  ['SYNs dropped', 'syn.dropped', 'n'], ['SYNs retransmitted', 'syn.retransmitted', 'n'], ['syncookies sent', 'syn.cookiesSent', 'n'],
+  ['dropped at the listener (SYNs, final ACKs)', 'syn.dropped', 'n'], ['SYNs retransmitted', 'syn.retransmitted', 'n'], ['syncookies sent', 'syn.cookiesSent', 'n'],
   ['backlog in force', 'backlogInForce', 'n'], ['ListenOverflows', 'kernel.ListenOverflows', 'n'], ['ListenDrops', 'kernel.ListenDrops', 'n'],
+  'Network',
+  ['client hosts', 'network.clientHosts', 'n'],
+  ['packets lost, clients to server', 'network.links.toServer.lost', 'n'], ['packets lost, server to clients', 'network.links.toClients.lost', 'n'],
+  ['queue drops, clients to server', 'network.links.toServer.queueDrops', 'n'], ['partition drops, clients to server', 'network.links.toServer.partitionDrops', 'n'],
   'Connect latency from the intended start',
   ...(['p50', 'p90', 'p99', 'p999', 'max'] as const).map((p): Row => [p === 'p999' ? 'p99.9' : p, `latencyMs.connect.${p}`, 'ms']),
   'Request latency (to the last byte)',

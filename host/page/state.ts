@@ -110,7 +110,7 @@ export function comparePoints(a: Scenario, b: Scenario): [Record<string, unknown
   const pa: Record<string, unknown> = {}, pb: Record<string, unknown> = {};
   for (const f of FIELDS) {
     const va = getPath(a, f.path), vb = getPath(b, f.path);
-    if (va !== vb) { pa[f.flag] = va; pb[f.flag] = vb; }
+    if (JSON.stringify(va) !== JSON.stringify(vb)) { pa[f.flag] = va; pb[f.flag] = vb; }   // partitions are arrays
   }
   return [pa, pb];
 }

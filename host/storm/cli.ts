@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { kernelModule } from '../index.js';
 import { Storm } from './engine.js';
-import { FIELDS, ScenarioError, fieldByKey, normalizeScenario, parseValue, setPath, type Field } from './scenario.js';
+import { FIELDS, ScenarioError, fieldByKey, normalizeScenario, parseValue, partitionsText, setPath, type Field, type PartitionSpec } from './scenario.js';
 import { formatSummary, type StormResult } from './report.js';
 
 const NAME = 'socket-kernel storm';
@@ -20,8 +20,8 @@ class UsageError extends Error {}
 function help(): string {
   const opt = (f: Field) => {
     const k = f.kind;
-    const arg = k.type === 'enum' ? k.values.join('|') : k.type === 'bool' ? 'true|false' : k.type === 'int' ? 'N' : 'X';
-    const def = f.default === null ? "the personality's" : String(f.default);
+    const arg = k.type === 'enum' ? k.values.join('|') : k.type === 'bool' ? 'true|false' : k.type === 'int' ? 'N' : k.type === 'partitions' ? 'AT-HEAL+...' : 'X';
+    const def = f.default === null ? "the personality's" : Array.isArray(f.default) ? 'none' : String(f.default);
     return `  --${`${f.flag} ${arg}`.padEnd(36)} ${f.help} [${def}]`;
   };
   const group = (prefix: string) => FIELDS.filter((f) => f.path.startsWith(prefix)).map(opt).join('\n');
@@ -177,7 +177,7 @@ function sweepTable(rows: { point: Record<string, unknown>; result: StormResult 
     ['SYNs dropped', (r) => String(r.syn.dropped)],
   ];
   const header = [...keys, ...cols.map(([n]) => n)];
-  const body = rows.map(({ point, result }) => [...keys.map((k) => String(point[k])), ...cols.map(([, g]) => g(result))]);
+  const body = rows.map(({ point, result }) => [...keys.map((k) => (Array.isArray(point[k]) ? partitionsText(point[k] as PartitionSpec[]) : String(point[k]))), ...cols.map(([, g]) => g(result))]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < keys.length ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), ...body.map(line)].join('\n');

@@ -10,7 +10,7 @@
 //
 // Platform-neutral: no node: imports (issue 14 runs it in a Web Worker).
 
-import { Kernel, type KernelOptions } from '../kernel.js';
+import type { Kernel } from '../kernel.js';
 import {
   AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET, SO_ERROR, IPPROTO_TCP, TCP_DEFER_ACCEPT, SO_ACCEPTFILTER,
   EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP, EPOLLET, EPOLL_CTL_ADD, EPOLL_CTL_MOD,
@@ -28,10 +28,16 @@ export type OutcomeName = (typeof OUTCOMES)[number];
 const enum O { NONE = -1, SERVED = 0, REFUSED, TIMED_OUT, ABANDONED, RESET, UNSERVED, PENDING, NO_PORT, LOCAL_ERROR }
 
 const enum St { WAITING = 0, CONNECTING, CONNECTED, BACKOFF, DONE }
-const enum Ev { ARRIVAL = 0, START, TIMEOUT, SERVICE, SAMPLE }
+const enum Ev { ARRIVAL = 0, START, TIMEOUT, SERVICE, SAMPLE, RESEND }
 const enum Tag { CLIENT = 0, REQUEST = 1, CLOSING = 2, LISTENER = 3 }
 
 const MAX_SAMPLES = 4096;
+// A request that send() refused with EAGAIN (a syncookie client whose ACK found the
+// accept queue full, docs/network.md R4) is sent again on the client's retransmission
+// timer: Linux TCP_RTO_MIN 200 ms (include/net/tcp.h; the handshake's RTT sample is
+// far below it), doubled each time up to TCP_RTO_MAX 120 s, at most tcp_retries2 = 15
+// times (tcp_write_timeout), then the connection times out.
+const RTO_MIN_US = 200_000, RTO_MAX_US = 120_000_000, RETRIES2 = 15;
 
 export interface Progress {
   /** Simulated time reached, ms. */
@@ -77,14 +83,18 @@ export class Storm {
   #started = false;
   #lastProgress = -Infinity;
 
-  // The server's side and the clients' side. Today both are the one kernel (network.ts);
-  // with hosts (issue 12) they become the server host and the client hosts, and each
-  // side keeps its own epoll, as processes on two machines would.
+  // The server's host and the client hosts (network.ts; over loopback all one kernel).
+  // Each host keeps its own epoll, as processes on separate machines would.
   #srv: Kernel;
-  #cli: Kernel;
+  #cli: Kernel[];     // by client group
   #lfd = -1;
-  #ep = -1;       // the server's epoll: listener and accepted connections
-  #cep = -1;      // the clients' epoll
+  #ep = -1;           // the server's epoll: listener and accepted connections
+  #cep: Int32Array;   // each client host's epoll (loopback: one, index 0)
+  #epOf: number;      // 0 over loopback (one epoll for every group), else 0xffff: the group's own
+  #hostGroup: Int32Array;   // host id -> client group (-1: not a client host)
+  #readyHosts = new Uint32Array(4096);
+  #openFds = new Int32Array(65536);
+  #openGroups = new Uint16Array(65536);
 
   // per client (index = client number)
   #created = 0;
@@ -92,11 +102,14 @@ export class Storm {
   #connecting = 0;
   #intended = new Column(new Float64Array(1024));
   #connectedAt = new Column(new Float64Array(1024));
+  #joinedAt = new Column(new Float64Array(1024));   // when the connection joined the accept queue
   #deadline = new Column(new Float64Array(1024));
   #fd = new Column(new Int32Array(1024));
+  #group = new Column(new Uint16Array(1024));
   #got = new Column(new Int32Array(1024));
   #user = new Column(new Int32Array(1024));
   #attempts = new Column(new Uint8Array(1024));
+  #resends = new Column(new Uint8Array(1024));
   #state = new Column(new Uint8Array(1024));
   #outcome = new Column(new Uint8Array(1024));
   #arrivalsDone = false;
@@ -126,6 +139,7 @@ export class Storm {
   #acceptQ = new Samples();
   #wait = new Samples();
   #attemptsTotal = 0;
+  #resendsTotal = 0;
   #retries = 0;
   #sampleUs: number;
   #series = { t: new Samples(), acceptQueue: new Samples(), synQueue: new Samples(), busy: new Samples(), connecting: new Samples(), appQueue: new Samples() };
@@ -142,23 +156,15 @@ export class Storm {
     this.#opts = options;
     const bound = clientBound(s);
     const maxFds = Math.min(1 << 24, 2 * bound + 1024);
-    const ko: KernelOptions = {
-      personality: s.server.personality,
-      seed: s.seed,
-      maxFds,
-      tcpSyncookies: s.server.syncookies as 0 | 1 | 2,
-      tcpSynackRetries: s.server.synackRetries,
-      tcpMaxSynBacklog: s.server.maxSynBacklog,
-      tcpSynRetries: s.clients.synRetries,
-      ...Network.kernelOptions(s),
-    };
-    if (s.server.somaxconn !== null) ko.somaxconn = s.server.somaxconn;
-    if (s.server.abortOnOverflow !== null) ko.tcpAbortOnOverflow = s.server.abortOnOverflow;
-    if (s.clients.synLinearTimeouts !== null) ko.tcpSynLinearTimeouts = s.clients.synLinearTimeouts;
-    this.k = new Kernel(module, ko);
-    this.net = new Network(this.k, s, bound);
+    this.net = new Network(module, s, bound, maxFds);
+    this.k = this.net.root;
     this.#srv = this.net.server;
-    this.#cli = this.net.client;
+    this.#cli = this.net.clients;
+    const epolls = this.net.mode === 'loopback' ? 1 : this.net.groups;
+    this.#epOf = this.net.mode === 'loopback' ? 0 : 0xffff;
+    this.#cep = new Int32Array(epolls).fill(-1);
+    this.#hostGroup = new Int32Array(this.k.hostCount()).fill(-1);
+    if (this.net.mode === 'hosts') this.#cli.forEach((h, g) => { this.#hostGroup[h.hostId] = g; });
     this.#arrivalRng = new Random(s.seed, 1);
     this.#serviceRng = new Random(s.seed, 2);
     this.#thinkRng = new Random(s.seed, 3);
@@ -257,6 +263,7 @@ export class Storm {
       outcomes,
       attempts: this.#attemptsTotal,
       retries: this.#retries,
+      requestResends: this.#resendsTotal,
       groups: this.net.groups,
       portsPerGroup: this.net.portsPerGroup,
       portsExhausted: this.net.exhausted,
@@ -269,7 +276,8 @@ export class Storm {
         t: this.#series.t.view(), acceptQueue: this.#series.acceptQueue.view(), synQueue: this.#series.synQueue.view(),
         busy: this.#series.busy.view(), connecting: this.#series.connecting.view(), appQueue: this.#series.appQueue.view(),
       },
-      counters: this.k.stats(),
+      counters: this.#srv.stats(),
+      network: this.net.counters(),
       backlogInForce: q.sendQ,
     };
   }
@@ -323,7 +331,7 @@ export class Storm {
     // Edge-triggered: a worker that falls idle looks at the queue itself (#nextConn), so the
     // listener only needs to say when a connection arrives while some worker is idle.
     k.epollCtl(this.#ep, EPOLL_CTL_ADD, lfd, EPOLLIN | EPOLLET, Tag.LISTENER);
-    this.#cep = this.#cli.epollCreate();
+    for (let e = 0; e < this.#cep.length; e++) this.#cep[e] = this.#cli[e].epollCreate();
     this.#schedule(0, Ev.SAMPLE, 0);
     const c = s.clients;
     if (c.arrival === 'burst') {
@@ -335,8 +343,8 @@ export class Storm {
       // Open them in slices, so the kernel's batch buffer stays small.
       for (let first = 0; first < n; first += 65536) {
         const m = Math.min(65536, n - first);
-        const fds = this.net.open(m);
-        for (let j = 0; j < m; j++) this.#opened(first + j, fds[j]);
+        this.net.open(m, this.#openFds, this.#openGroups);
+        for (let j = 0; j < m; j++) this.#opened(first + j, this.#openFds[j], this.#openGroups[j]);
       }
     } else if (c.arrival === 'closed') {
       this.#arrivalsDone = false;
@@ -371,7 +379,7 @@ export class Storm {
   }
 
   #grow(n: number): void {
-    for (const col of [this.#intended, this.#connectedAt, this.#deadline, this.#fd, this.#got, this.#user, this.#attempts, this.#state, this.#outcome] as Column<Float64Array | Int32Array | Uint8Array>[]) col.ensure(n);
+    for (const col of [this.#intended, this.#connectedAt, this.#joinedAt, this.#deadline, this.#fd, this.#group, this.#got, this.#user, this.#attempts, this.#resends, this.#state, this.#outcome] as Column<Float64Array | Int32Array | Uint16Array | Uint8Array>[]) col.ensure(n);
   }
 
   /** A new client (request) whose intended start is `at`; user -1 for open models. */
@@ -395,18 +403,22 @@ export class Storm {
         break;
       }
       case Ev.START: {
-        if (this.#state.a[arg] === St.WAITING || this.#state.a[arg] === St.BACKOFF) this.#opened(arg, this.net.open(1)[0]);
+        if (this.#state.a[arg] === St.WAITING || this.#state.a[arg] === St.BACKOFF) {
+          this.net.open(1, this.#openFds, this.#openGroups);
+          this.#opened(arg, this.#openFds[0], this.#openGroups[0]);
+        }
         break;
       }
       case Ev.TIMEOUT: {
         // The client's own connect timeout: it gives up (closes while SYN_SENT).
         if (this.#state.a[arg] !== St.CONNECTING || this.#deadline.a[arg] !== this.#now) break;
-        this.#cli.sys.close(this.#fd.a[arg]);
+        this.#closeClient(arg);
         this.#connecting--;
         this.#fail(arg, O.ABANDONED);
         break;
       }
       case Ev.SERVICE: this.#serviceDone(arg); break;
+      case Ev.RESEND: if (this.#state.a[arg] === St.CONNECTED && this.#got.a[arg] < 0 && this.#deadline.a[arg] === this.#now) this.#sendRequest(arg); break;
       case Ev.SAMPLE: {
         this.#sample();
         if (this.#series.t.length >= MAX_SAMPLES) this.#decimate();
@@ -435,8 +447,8 @@ export class Storm {
 
   // ---- clients ------------------------------------------------------------------
 
-  /** Client `id` got descriptor `fd` (or -errno) for its next attempt. */
-  #opened(id: number, fd: number): void {
+  /** Client `id` got descriptor `fd` of client group `g` (or -errno) for its next attempt. */
+  #opened(id: number, fd: number, g: number): void {
     this.#attempts.a[id]++;
     this.#attemptsTotal++;
     if (fd < 0) {
@@ -444,10 +456,11 @@ export class Storm {
       return;
     }
     this.#fd.a[id] = fd;
+    this.#group.a[id] = g;
     this.#got.a[id] = 0;
     this.#state.a[id] = St.CONNECTING;
     this.#connecting++;
-    this.#cli.epollCtl(this.#cep, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, id * 4 + Tag.CLIENT);
+    this.#cli[g].epollCtl(this.#cep[g & this.#epOf], EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, id * 4 + Tag.CLIENT);
     const t = this.#s.clients.connectTimeoutMs;
     if (t > 0) {
       const at = this.#now + Math.round(t * 1000);
@@ -459,40 +472,78 @@ export class Storm {
   #clientEvent(id: number, ev: number): void {
     const st = this.#state.a[id];
     if (st !== St.CONNECTING && st !== St.CONNECTED) return;
-    const k = this.#cli, fd = this.#fd.a[id];
+    const k = this.#cli[this.#group.a[id]], fd = this.#fd.a[id];
     if ((ev & EPOLLERR) !== 0 || (st === St.CONNECTING && (ev & EPOLLHUP) !== 0)) {
       const err = k.getsockopt(fd, SOL_SOCKET, SO_ERROR);
-      k.sys.close(fd);
+      this.#closeClient(id);
       if (st === St.CONNECTING) this.#connecting--;
       this.#fail(id, err === Errno.ECONNREFUSED ? O.REFUSED : err === Errno.ETIMEDOUT ? O.TIMED_OUT : O.RESET);
       return;
+    }
+    if (st === St.CONNECTED && this.#got.a[id] < 0 && (ev & EPOLLOUT) !== 0) {
+      // A cookie connection the server now has a socket for (the kernel wakes the client):
+      // the request waiting for its resend goes now; the pending RESEND is void.
+      this.#deadline.a[id] = -1;
+      this.#joinedAt.a[id] = this.#now;   // the wake comes as the ACK joins the queue
+      if (!this.#sendRequest(id)) return;
     }
     if (st === St.CONNECTING && (ev & EPOLLOUT) !== 0) {
       this.#connecting--;
       this.#state.a[id] = St.CONNECTED;
       this.#connectedAt.a[id] = this.#now;
+      // The final ACK joins the accept queue one one-way latency later (or, if it finds
+      // the queue full on the cookie path, when a resend's ACK finds room: above).
+      this.#joinedAt.a[id] = this.#now + this.net.oneWayUs;
       this.#connectLat.push(this.#now - this.#intended.a[id]);
-      // The request names its client in its first 4 bytes, so the server side can
-      // tell how long this connection waited.
-      const r = this.#req;
-      r[0] = id & 255; r[1] = (id >>> 8) & 255; r[2] = (id >>> 16) & 255; r[3] = id >>> 24;
-      // (the errno API: a reset here is common, and a thrown error costs more than the call)
-      if (k.sys.send(fd, r) < 0) { k.sys.close(fd); this.#fail(id, O.RESET); return; }
+      this.#resends.a[id] = 0;
+      if (!this.#sendRequest(id)) return;
     }
-    if (this.#state.a[id] === St.CONNECTED && (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) !== 0) {
+    if (this.#state.a[id] === St.CONNECTED && this.#got.a[id] >= 0 && (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) !== 0) {
       const n = k.sys.recv(fd, this.#rbuf);
       if (n === -Errno.EAGAIN) return;
-      if (n < 0) { k.sys.close(fd); this.#fail(id, O.RESET); return; }
+      if (n < 0) { this.#closeClient(id); this.#fail(id, O.RESET); return; }
       const got = (this.#got.a[id] += n);
       if (got >= this.#s.server.responseBytes) {
         this.#requestLat.push(this.#now - this.#intended.a[id]);
-        k.sys.close(fd);                   // the client closes first: TIME_WAIT is the client's
+        this.#closeClient(id);             // the client closes first: TIME_WAIT is the client's
         this.#finish(id, O.SERVED);
       } else if (n === 0) {
-        k.sys.close(fd);                   // end of file before the whole response
+        this.#closeClient(id);             // end of file before the whole response
         this.#fail(id, O.RESET);
       }
     }
+  }
+
+  /**
+   * Client id sends its request; false if the connection ended. #got is -1 while the
+   * request waits for its resend (EAGAIN: the server has no socket for it yet).
+   */
+  #sendRequest(id: number): boolean {
+    // The request names its client in its first 4 bytes, so the server side can
+    // tell how long this connection waited.
+    const r = this.#req;
+    r[0] = id & 255; r[1] = (id >>> 8) & 255; r[2] = (id >>> 16) & 255; r[3] = id >>> 24;
+    // (the errno API: a reset here is common, and a thrown error costs more than the call)
+    const n = this.#cli[this.#group.a[id]].sys.send(this.#fd.a[id], r);
+    if (n === -Errno.EAGAIN) {
+      const tries = this.#resends.a[id]++;
+      if (tries >= RETRIES2) { this.#closeClient(id); this.#fail(id, O.TIMED_OUT); return false; }
+      this.#got.a[id] = -1;
+      this.#resendsTotal++;
+      const at = this.#now + Math.min(RTO_MAX_US, RTO_MIN_US * 2 ** tries);
+      this.#deadline.a[id] = at;     // (the connect deadline is spent once connected)
+      this.#schedule(at, Ev.RESEND, id);
+      return false;
+    }
+    if (n < 0) { this.#closeClient(id); this.#fail(id, O.RESET); return false; }
+    this.#got.a[id] = 0;
+    return true;
+  }
+
+  /** Closes client id's descriptor on its host. */
+  #closeClient(id: number): void {
+    const g = this.#group.a[id];
+    this.#cli[g].sys.close(this.#fd.a[id]);
   }
 
   /** A failed attempt: retry after backoff while retries remain, else the final outcome. */
@@ -524,7 +575,20 @@ export class Storm {
 
   /** Handles what both epolls report; returns how many events there were. */
   #drainEpoll(): number {
-    return this.#drain(this.#cli, this.#cep) + this.#drain(this.#srv, this.#ep);
+    if (this.net.mode === 'loopback') return this.#drain(this.#cli[0], this.#cep[0]) + this.#drain(this.#srv, this.#ep);
+    // Only the client hosts whose epolls gained a ready item (the kernel keeps the list):
+    // O(hosts with events), not O(client hosts), per instant.
+    let n = 0;
+    const R = this.#readyHosts;
+    for (;;) {
+      const m = this.k.epollReadyHosts(R);
+      for (let i = 0; i < m; i++) {
+        const g = this.#hostGroup[R[i]];
+        if (g >= 0) n += this.#drain(this.#cli[g], this.#cep[g]);
+      }
+      if (m < R.length) break;
+    }
+    return n + this.#drain(this.#srv, this.#ep);
   }
 
   #drain(k: Kernel, ep: number): number {
@@ -626,9 +690,7 @@ export class Storm {
   #beginService(w: number, fd: number): void {
     const id = this.#sClient[fd];
     if (id >= 0 && id < this.#created) {
-      // The connection joined the accept queue when the client's final ACK arrived:
-      // one link delay after the client saw the handshake complete.
-      const queued = this.#connectedAt.a[id] + this.net.oneWayUs;
+      const queued = this.#joinedAt.a[id];
       this.#acceptQ.push(Math.max(0, this.#sAcceptAt[fd] - queued));
       this.#wait.push(Math.max(0, this.#now - queued));
     }

@@ -58,7 +58,7 @@ export class EventHeap {
 }
 
 /** A growable column of numbers (per-client state, latency samples). */
-export class Column<T extends Float64Array | Int32Array | Uint8Array> {
+export class Column<T extends Float64Array | Int32Array | Uint16Array | Uint8Array> {
   constructor(public a: T) {}
   ensure(n: number): void {
     if (n <= this.a.length) return;

@@ -2,8 +2,11 @@
 // docs/storm.md) and the short terminal summary. Platform-neutral.
 
 import type { Scenario } from './scenario.js';
+import type { NetworkCounters } from './network.js';
 
-export const SCHEMA_VERSION = 1;
+// 2: `network` (link counters, per-host kernel counters); `kernel` is the server host's;
+//    syn.retransmitted counts the client hosts' SYN retransmits.
+export const SCHEMA_VERSION = 2;
 
 /** What the engine hands over (µs, sorted samples); buildResult turns it into the result. */
 export interface RawRun {
@@ -14,6 +17,7 @@ export interface RawRun {
   outcomes: Record<string, number>;
   attempts: number;
   retries: number;
+  requestResends: number;
   groups: number;
   portsPerGroup: number;
   portsExhausted: number;
@@ -23,7 +27,9 @@ export interface RawRun {
   waitUs: Float64Array;
   sampleUs: number;
   series: { t: Float64Array; acceptQueue: Float64Array; synQueue: Float64Array; busy: Float64Array; connecting: Float64Array; appQueue: Float64Array };
+  /** The server host's kernel counters. */
   counters: Record<string, number>;
+  network: NetworkCounters;
   backlogInForce: number;
 }
 
@@ -53,6 +59,8 @@ export interface StormResult {
     total: number; served: number; refused: number; timedOut: number; abandoned: number; reset: number;
     unserved: number; pending: number; noPort: number; localError: number;
     attempts: number; retries: number;
+    /** Requests sent again because send() said EAGAIN (a syncookie connection the server had no socket for yet). */
+    requestResends: number;
   };
   ports: { groups: number; perGroup: number; exhausted: number; limited: boolean };
   syn: { dropped: number; retransmitted: number; cookiesSent: number };
@@ -60,7 +68,9 @@ export interface StormResult {
   histogram: { edgesMs: number[]; connect: number[]; request: number[] };
   series: { sampleMs: number; tMs: number[]; acceptQueue: number[]; synQueue: number[]; busyWorkers: number[]; connecting: number[]; appQueue: number[] };
   backlogInForce: number;
+  /** The server host's kernel counters (over loopback: the one host's). */
   kernel: Record<string, number>;
+  network: NetworkCounters;
   erlangC: ErlangC;
 }
 
@@ -152,10 +162,11 @@ export function buildResult(raw: RawRun): StormResult {
     clients: {
       total: raw.clients, served: o.served, refused: o.refused, timedOut: o.timedOut, abandoned: o.abandoned, reset: o.reset,
       unserved: o.unserved, pending: o.pending, noPort: o.noPort, localError: o.localError,
-      attempts: raw.attempts, retries: raw.retries,
+      attempts: raw.attempts, retries: raw.retries, requestResends: raw.requestResends,
     },
     ports: { groups: raw.groups, perGroup: raw.portsPerGroup, exhausted: raw.portsExhausted, limited: raw.portsExhausted > 0 },
-    syn: { dropped: raw.counters.ListenDrops, retransmitted: raw.counters.TCPSynRetrans, cookiesSent: raw.counters.SyncookiesSent },
+    // SYNs are dropped by the server and retransmitted by the clients (one host over loopback).
+    syn: { dropped: raw.counters.ListenDrops, retransmitted: raw.network.hosts.clients.counters.TCPSynRetrans, cookiesSent: raw.counters.SyncookiesSent },
     latencyMs: {
       connect: percentiles(raw.connectUs), request: percentiles(raw.requestUs),
       acceptQueue: percentiles(raw.acceptQueueUs), wait: percentiles(raw.waitUs),
@@ -168,6 +179,7 @@ export function buildResult(raw: RawRun): StormResult {
     },
     backlogInForce: raw.backlogInForce,
     kernel: raw.counters,
+    network: raw.network,
     erlangC: erlang(raw, raw.waitUs),
   };
 }
@@ -187,7 +199,19 @@ function describeScenario(s: Scenario): string {
     : c.arrival === 'poisson' ? `Poisson ${c.rate}/s for ${c.durationMs / 1000} s`
       : c.arrival === 'ramp' ? `ramp ${c.rampFrom} -> ${c.rate}/s over ${c.durationMs / 1000} s`
         : `${c.users} users, think ${c.thinkMs} ms, for ${c.durationMs / 1000} s`;
-  return `${arrival} -> ${v.personality} backlog ${v.backlog}, ${v.workers} workers x ${v.service} ${v.serviceMs} ms (${v.accept} accept${v.deferAccept ? ', deferred' : ''}), latency ${s.network.latencyMs} ms, seed ${s.seed}`;
+  return `${arrival} -> ${v.personality} backlog ${v.backlog}, ${v.workers} workers x ${v.service} ${v.serviceMs} ms (${v.accept} accept${v.deferAccept ? ', deferred' : ''}), ${describeNetwork(s)}, seed ${s.seed}`;
+}
+
+function describeNetwork(s: Scenario): string {
+  const n = s.network;
+  if (n.mode === 'loopback') return `one host (loopback), latency ${n.latencyMs} ms`;
+  const parts = [`link ${n.latencyMs} ms${n.jitterMs ? ` ± ${n.jitterMs} ms` : ''}`];
+  if (n.lossModel === 'gemodel') parts.push(`Gilbert-Elliott loss p ${n.gePPercent} % r ${n.geRPercent} %`);
+  else if (n.lossPercent > 0) parts.push(`${n.lossPercent} % loss`);
+  if (n.rateMbps > 0) parts.push(`${n.rateMbps} Mbit/s`);
+  if (n.partitions.length) parts.push(`${n.partitions.length} partition${n.partitions.length > 1 ? 's' : ''}`);
+  const cp = s.clients.personality === 'server' ? '' : ` (${s.clients.personality} clients)`;
+  return `${parts.join(', ')}${cp}`;
 }
 
 /** The five-second summary: outcomes, latency percentiles, queues, the counters that explain them. */
@@ -201,7 +225,7 @@ export function formatSummary(r: StormResult, extra: { wallMs?: number } = {}): 
     ['served', c.served], ['refused (RST)', c.refused], ['timed out (SYN retries)', c.timedOut], ['abandoned (client timeout)', c.abandoned],
     ['reset after connect', c.reset], ['connected, never served', c.unserved], ['still connecting at the end', c.pending], ['no ephemeral port', c.noPort],
   ];
-  L.push(`  clients ${c.total}${c.retries ? ` (${c.attempts} attempts, ${c.retries} retries)` : ''}`);
+  L.push(`  clients ${c.total}${c.retries ? ` (${c.attempts} attempts, ${c.retries} retries)` : ''}${c.requestResends ? `; ${c.requestResends} requests resent on the client's RTO (cookie connections the server had no socket for yet)` : ''}`);
   for (const [name, n] of rows) if (n > 0 || name === 'served') L.push(`    ${name.padEnd(26)} ${String(n).padStart(9)}  ${pctOf(n).padStart(7)}`);
   L.push('');
   L.push(`  ${'latency from intended start'.padEnd(28)} ${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(9)).join('')}`);
@@ -209,15 +233,23 @@ export function formatSummary(r: StormResult, extra: { wallMs?: number } = {}): 
   for (const [name, p] of lat) L.push(`  ${name.padEnd(28)} ${[p.p50, p.p90, p.p99, p.p999, p.max].map((v) => fmtMs(v).padStart(9)).join('')}`);
   L.push('');
   const peak = (a: number[]) => a.reduce((m, x) => Math.max(m, x), 0);
-  L.push(`  SYNs dropped ${r.syn.dropped}, retransmitted ${r.syn.retransmitted}${r.syn.cookiesSent ? `, syncookies sent ${r.syn.cookiesSent}` : ''}; accept queue peak ${peak(r.series.acceptQueue)} of ${r.backlogInForce} (backlog in force), SYN queue peak ${peak(r.series.synQueue)}`);
-  const k = r.kernel;
-  L.push(`  kernel: ListenOverflows ${k.ListenOverflows}  ListenDrops ${k.ListenDrops}  EmbryonicRsts ${k.EmbryonicRsts}  ConnectTimedOut ${k.ConnectTimedOut}  OutRsts ${k.OutRsts}`);
+  L.push(`  dropped at the listener ${r.syn.dropped} (SYNs and final ACKs), SYNs retransmitted ${r.syn.retransmitted}${r.syn.cookiesSent ? `, syncookies sent ${r.syn.cookiesSent}` : ''}; accept queue peak ${peak(r.series.acceptQueue)} of ${r.backlogInForce} (backlog in force), SYN queue peak ${peak(r.series.synQueue)}`);
+  const k = r.kernel, n = r.network;
+  if (n.mode === 'loopback') {
+    L.push(`  kernel (one host): ListenOverflows ${k.ListenOverflows}  ListenDrops ${k.ListenDrops}  EmbryonicRsts ${k.EmbryonicRsts}  ConnectTimedOut ${k.ConnectTimedOut}  OutRsts ${k.OutRsts}`);
+  } else {
+    const c = n.hosts.clients.counters;
+    L.push(`  ${n.hosts.server.personality} server host: ListenOverflows ${k.ListenOverflows}  ListenDrops ${k.ListenDrops}  EmbryonicRsts ${k.EmbryonicRsts}  OutRsts ${k.OutRsts}  TCPSynRetrans ${k.TCPSynRetrans} (SYN-ACKs)`);
+    L.push(`  ${n.clientHosts} ${n.hosts.clients.personality} client host${n.clientHosts > 1 ? 's' : ''}: TCPSynRetrans ${c.TCPSynRetrans}  ConnectTimedOut ${c.ConnectTimedOut}  OutRsts ${c.OutRsts}`);
+    const l = (x: { sent: number; lost: number; queueDrops: number; partitionDrops: number }) => `${x.sent} sent, ${x.lost} lost, ${x.queueDrops} queue drops, ${x.partitionDrops} partition drops`;
+    L.push(`  links clients -> server: ${l(n.links!.toServer)}; server -> clients: ${l(n.links!.toClients)}`);
+  }
   if (r.erlangC.applies) {
     const e = r.erlangC, sim = e.simulated!;
     L.push(`  Erlang C (M/M/${e.c}, rho ${e.rho}): P(wait) ${e.pWait}  mean wait ${fmtMs(e.meanWaitMs!)}  p99 wait ${fmtMs(e.waitP99Ms!)}`);
     L.push(`  simulated            : P(wait) ${sim.pWait}  mean wait ${fmtMs(sim.meanWaitMs)}  p99 wait ${fmtMs(sim.waitP99Ms)}`);
   }
-  if (r.ports.limited) L.push(`  ! ephemeral ports were the limit: ${r.ports.exhausted} connects found all ${r.ports.groups} address groups x ${r.ports.perGroup} ports taken (raise --sources)`);
-  else L.push(`  ephemeral ports were not a limit (${r.ports.groups} address group${r.ports.groups > 1 ? 's' : ''} x ${r.ports.perGroup} ports)`);
+  if (r.ports.limited) L.push(`  ! ephemeral ports were the limit: ${r.ports.exhausted} connects found all ${r.ports.groups} ${n.mode === 'loopback' ? 'address groups' : 'client hosts'} x ${r.ports.perGroup} ports taken (raise --sources)`);
+  else L.push(`  ephemeral ports were not a limit (${r.ports.groups} ${n.mode === 'loopback' ? 'address group' : 'client host'}${r.ports.groups > 1 ? 's' : ''} x ${r.ports.perGroup} ports)`);
   return L.join('\n');
 }

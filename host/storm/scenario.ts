@@ -39,15 +39,42 @@ export interface ClientSpec {
   retries: number;
   backoffMs: number;
   requestBytes: number;
-  /** Client address groups; 0 picks enough that ephemeral ports are not the limit. (count and users stop at 8 M: a server and a client descriptor each fit under the kernel's 2^24 descriptors.) */
+  /** hosts mode: the client hosts' personality ('server': the server's). */
+  personality: PersonalityName | 'server';
+  /** Client hosts (loopback: client address groups); 0 picks enough that ephemeral ports are not the limit. (count and users stop at 8 M: a server and a client descriptor each fit under the kernel's 2^24 descriptors.) */
   sources: number;
   synRetries: number;
   /** null: the personality's default (Linux >= 6.5: 4, others 0). */
   synLinearTimeouts: number | null;
 }
 
-/** Everything that depends on the network; see network.ts. */
-export interface NetworkSpec { latencyMs: number }
+/** A scheduled partition between the server host and every client host (turmoil's partition / repair). */
+export interface PartitionSpec {
+  /** When the link is cut, ms of simulated time. */
+  atMs: number;
+  /** When it heals, ms (null: never). */
+  healMs: number | null;
+  /** Cut only clients -> server (the server's packets still reach the clients). */
+  oneWay: boolean;
+}
+
+/** Everything that depends on the network; see network.ts. netem's names (tc-netem(8)), with units in them. */
+export interface NetworkSpec {
+  /** hosts: the server on its own host, clients on client hosts, across links; loopback: one host. */
+  mode: 'hosts' | 'loopback';
+  latencyMs: number;
+  jitterMs: number;
+  lossModel: 'bernoulli' | 'gemodel';
+  lossPercent: number;
+  gePPercent: number;
+  geRPercent: number;
+  geBadLossPercent: number;
+  geGoodLossPercent: number;
+  /** Bandwidth of each link, Mbit/s (0: none). */
+  rateMbps: number;
+  limitBytes: number;
+  partitions: PartitionSpec[];
+}
 
 export interface RunSpec { horizonMs: number; sampleMs: number }
 
@@ -63,7 +90,8 @@ type Kind =
   | { type: 'int'; min: number; max: number; nullable?: boolean }
   | { type: 'number'; min: number; max: number; exclusiveMin?: boolean }
   | { type: 'enum'; values: readonly string[] }
-  | { type: 'bool'; nullable?: boolean };
+  | { type: 'bool'; nullable?: boolean }
+  | { type: 'partitions' };
 
 export interface Field {
   /** Dotted path in the scenario. */
@@ -76,6 +104,7 @@ export interface Field {
 }
 
 const I32 = 0x7fffffff;
+const PERCENT: Kind = { type: 'number', min: 0, max: 100 };
 
 /** Every field of a scenario: the single source for validation, the CLI and the docs. */
 export const FIELDS: readonly Field[] = [
@@ -106,10 +135,22 @@ export const FIELDS: readonly Field[] = [
   { path: 'clients.retries', flag: 'retries', kind: { type: 'int', min: 0, max: 100 }, default: 0, help: 'application retries after a refused, timed-out or abandoned connect' },
   { path: 'clients.backoffMs', flag: 'backoff-ms', kind: { type: 'number', min: 0, max: 3.6e6 }, default: 1000, help: 'first retry delay, doubled each retry, ms' },
   { path: 'clients.requestBytes', flag: 'request-bytes', kind: { type: 'int', min: 4, max: 65536 }, default: 128, help: 'bytes each client sends (the first 4 carry its number)' },
-  { path: 'clients.sources', flag: 'sources', kind: { type: 'int', min: 0, max: 4096 }, default: 0, help: 'client address groups, each with its own ephemeral ports (0: enough)' },
+  { path: 'clients.sources', flag: 'sources', kind: { type: 'int', min: 0, max: 4096 }, default: 0, help: 'client hosts (loopback: client address groups), each with its own ephemeral ports (0: enough)' },
+  { path: 'clients.personality', flag: 'client-personality', kind: { type: 'enum', values: ['linux', 'freebsd', 'posix', 'server'] }, default: 'server', help: 'whose rules the client hosts follow (server: the same as the server; loopback: always the server\'s)' },
   { path: 'clients.synRetries', flag: 'syn-retries', kind: { type: 'int', min: 1, max: 127 }, default: 6, help: 'net.ipv4.tcp_syn_retries' },
   { path: 'clients.synLinearTimeouts', flag: 'syn-linear-timeouts', kind: { type: 'int', min: 0, max: 127, nullable: true }, default: null, help: 'tcp_syn_linear_timeouts: 4 is Linux >= 6.5 (1,2,3,4,5,7,11... s), 0 older kernels and FreeBSD (1,3,7,15... s)' },
-  { path: 'network.latencyMs', flag: 'latency-ms', kind: { type: 'number', min: 0, max: 60_000 }, default: 0, help: 'one-way latency between clients and server, ms (0: loopback)' },
+  { path: 'network.mode', flag: 'network', kind: { type: 'enum', values: ['hosts', 'loopback'] }, default: 'hosts', help: 'hosts: server and clients on their own hosts across links (the options below); loopback: all on one host, latency only' },
+  { path: 'network.latencyMs', flag: 'latency-ms', kind: { type: 'number', min: 0, max: 60_000 }, default: 1, help: 'one-way latency between clients and server, ms (netem delay)' },
+  { path: 'network.jitterMs', flag: 'jitter-ms', kind: { type: 'number', min: 0, max: 60_000 }, default: 0, help: 'uniform jitter, +/- ms around the latency, never reordering (netem delay ... JITTER)' },
+  { path: 'network.lossModel', flag: 'loss-model', kind: { type: 'enum', values: ['bernoulli', 'gemodel'] }, default: 'bernoulli', help: 'bernoulli: each packet lost with --loss-percent; gemodel: Gilbert-Elliott bursts (netem loss gemodel)' },
+  { path: 'network.lossPercent', flag: 'loss-percent', kind: PERCENT, default: 0, help: 'packets lost, % (netem loss random), each direction' },
+  { path: 'network.gePPercent', flag: 'ge-p-percent', kind: PERCENT, default: 1, help: 'gemodel: good -> bad transition probability per packet, %' },
+  { path: 'network.geRPercent', flag: 'ge-r-percent', kind: PERCENT, default: 25, help: 'gemodel: bad -> good transition probability per packet, % (mean burst 100/r packets)' },
+  { path: 'network.geBadLossPercent', flag: 'ge-bad-loss-percent', kind: PERCENT, default: 100, help: 'gemodel: loss in the bad state, % (netem 1-h)' },
+  { path: 'network.geGoodLossPercent', flag: 'ge-good-loss-percent', kind: PERCENT, default: 0, help: 'gemodel: loss in the good state, % (netem 1-k)' },
+  { path: 'network.rateMbps', flag: 'rate-mbps', kind: { type: 'number', min: 0, max: 1e9 }, default: 0, help: 'bandwidth of each link, Mbit/s, as serialisation delay (netem rate; 0: none, else >= 0.001)' },
+  { path: 'network.limitBytes', flag: 'limit-bytes', kind: { type: 'int', min: 1, max: 2 ** 32 }, default: 1_500_000, help: 'drop-tail egress queue behind the rate, bytes (netem limit, in bytes)' },
+  { path: 'network.partitions', flag: 'partitions', kind: { type: 'partitions' }, default: [], help: 'scheduled partitions between clients and server: AT-HEAL ms, "+" between several, ":oneway" for clients -> server only, HEAL empty for never (e.g. 0-2500+8000-9000:oneway)' },
   { path: 'run.horizonMs', flag: 'horizon-ms', kind: { type: 'number', min: 0, max: 8.64e7, exclusiveMin: true }, default: 600_000, help: 'stop the simulated clock here at the latest, ms' },
   { path: 'run.sampleMs', flag: 'sample-ms', kind: { type: 'number', min: 0.001, max: 3.6e6 }, default: 10, help: 'queue occupancy sampling period, ms (doubles past 4096 samples)' },
 ];
@@ -136,6 +177,7 @@ export function expectation(k: Kind): string {
     case 'number': return `a number ${k.exclusiveMin ? '>' : '>='} ${k.min} and <= ${k.max}`;
     case 'enum': return `one of ${k.values.join(', ')}`;
     case 'bool': return `true or false${k.nullable ? ' (or null for the default)' : ''}`;
+    case 'partitions': return 'a list of partitions [{ atMs, healMs, oneWay }] with 0 <= atMs < healMs (healMs null: never), in order and not overlapping; on a command line AT-HEAL[:oneway] joined by "+"';
   }
 }
 
@@ -157,7 +199,40 @@ export function checkValue(f: Field, v: unknown, label = f.path): unknown {
     case 'bool':
       if (typeof v !== 'boolean') throw bad();
       return v;
+    case 'partitions': return checkPartitions(v, bad);
   }
+}
+
+const PART_KEYS = ['atMs', 'healMs', 'oneWay'];
+
+/** Partitions in time order, each healed before the next starts (times within the horizon's range). */
+function checkPartitions(v: unknown, bad: () => ScenarioError): PartitionSpec[] {
+  if (!Array.isArray(v) || v.length > 1000) throw bad();
+  let last = -1;
+  return v.map((p: unknown) => {
+    if (p === null || typeof p !== 'object' || Object.keys(p).some((key) => !PART_KEYS.includes(key))) throw bad();
+    const { atMs, healMs = null, oneWay = false } = p as Record<string, unknown>;
+    if (typeof atMs !== 'number' || !Number.isFinite(atMs) || atMs < 0 || atMs > 8.64e7 || atMs <= last) throw bad();
+    if (healMs !== null && (typeof healMs !== 'number' || !Number.isFinite(healMs) || healMs <= atMs || healMs > 8.64e7)) throw bad();
+    if (typeof oneWay !== 'boolean' || last === Infinity) throw bad();
+    last = healMs === null ? Infinity : healMs;
+    return { atMs, healMs: healMs as number | null, oneWay };
+  });
+}
+
+/** "0-2500+8000-:oneway" -> partitions (the command line's and the page's form). */
+function parsePartitions(text: string): unknown {
+  if (text.trim() === '' || text === 'none') return [];
+  return text.split('+').map((part) => {
+    const m = /^\s*(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)?(:oneway)?\s*$/.exec(part);
+    if (!m) return null;   // refused by checkPartitions
+    return { atMs: Number(m[1]), healMs: m[2] === undefined ? null : Number(m[2]), oneWay: m[3] !== undefined };
+  });
+}
+
+/** The command-line form of partitions (parsePartitions' inverse). */
+export function partitionsText(ps: readonly PartitionSpec[]): string {
+  return ps.map((p) => `${p.atMs}-${p.healMs ?? ''}${p.oneWay ? ':oneway' : ''}`).join('+');
 }
 
 /** Parses a command-line string into a field's type (then checked). */
@@ -165,6 +240,7 @@ export function parseValue(f: Field, text: string, label: string): unknown {
   const k = f.kind;
   let v: unknown = text;
   if ((k.type === 'int' || k.type === 'number') && text.trim() !== '') v = text === 'default' && 'nullable' in k && k.nullable ? null : Number(text);
+  if (k.type === 'partitions') v = parsePartitions(text);
   if (k.type === 'bool') v = text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : text === 'default' && k.nullable ? null : text;
   try { return checkValue(f, v, label); } catch (e) {
     if (e instanceof ScenarioError) throw new ScenarioError(label, expectation(k), text);  // say what was typed
@@ -182,7 +258,7 @@ export function fieldByKey(key: string): Field | undefined { return BY_FLAG.get(
 /** The default scenario: npm start's (2000 clients at once against backlog 128 over 1 ms). */
 export function defaultScenario(): Scenario {
   const s: Record<string, unknown> = {};
-  for (const f of FIELDS) setPath(s, f.path, f.default);
+  for (const f of FIELDS) setPath(s, f.path, Array.isArray(f.default) ? [...f.default] : f.default);
   return s as unknown as Scenario;
 }
 
@@ -219,9 +295,7 @@ export function normalizeScenario(input: unknown): Scenario {
     const known = FIELDS.filter((f) => f.path.startsWith(`${sec}.`)).map((f) => f.path.slice(sec.length + 1));
     for (const key of Object.keys(v)) {
       if (!known.includes(key)) {
-        const later = sec === 'network' && ['jitterMs', 'jitter', 'loss', 'bandwidth', 'partitions'].includes(key)
-          ? ` (${key} arrives with hosts and links, issue 12)` : '';
-        throw new ScenarioError(`${sec}.${key}`, `a known key of ${sec} (${known.join(', ')})${later}`, key);
+        throw new ScenarioError(`${sec}.${key}`, `a known key of ${sec} (${known.join(', ')})`, key);
       }
     }
   }
@@ -233,6 +307,18 @@ export function normalizeScenario(input: unknown): Scenario {
   const s = out as unknown as Scenario;
   if (s.server.deferAccept > 0 && s.server.personality === 'posix') {
     throw new ScenarioError('server.deferAccept', '0 with the posix personality (TCP_DEFER_ACCEPT is Linux, accept filters FreeBSD)', s.server.deferAccept);
+  }
+  const n = s.network;
+  if (n.rateMbps > 0 && n.rateMbps < 0.001) throw new ScenarioError('network.rateMbps', '0 (no limit) or at least 0.001 (1 kbit/s, the link model\'s floor)', n.rateMbps);
+  if (n.lossModel === 'gemodel' && n.lossPercent > 0) throw new ScenarioError('network.lossPercent', '0 with lossModel gemodel (its loss comes from the ge-* fields)', n.lossPercent);
+  if (n.mode === 'loopback') {
+    // One host has no links: refuse what only a link can do, rather than ignore it.
+    const linkOnly: [keyof NetworkSpec, boolean][] = [['jitterMs', n.jitterMs > 0], ['lossPercent', n.lossPercent > 0], ['lossModel', n.lossModel !== 'bernoulli'],
+      ['rateMbps', n.rateMbps > 0], ['partitions', n.partitions.length > 0]];
+    for (const [key, set] of linkOnly) if (set) throw new ScenarioError(`network.${key}`, 'left at its default with network mode loopback (one host has no links)', n[key]);
+    if (s.clients.personality !== 'server' && s.clients.personality !== s.server.personality) {
+      throw new ScenarioError('clients.personality', 'server (or the server\'s personality) with network mode loopback: one host has one personality', s.clients.personality);
+    }
   }
   if (s.clients.arrival === 'ramp' && s.clients.rampFrom === 0 && s.clients.rate === 0) {
     throw new ScenarioError('clients.rate', 'above 0 for a ramp', s.clients.rate);
