@@ -425,13 +425,7 @@ export class ModelKernel {
       }
       if (how === SHUT_WR) return 0;
       // L20: stops listening; the queue is reset; a user-bound port stays.
-      for (const ch of s.listener.queue) {
-        this.stats.AcceptQueueResets++;
-        this.stats.OutRsts++;
-        this.#reset(ch.peer);
-        this.#all.delete(ch);
-      }
-      s.listener = null;
+      this.#stopListening(s);
       // tcp_disconnect: the port goes back unless bind() chose it (SOCK_BINDPORT_LOCK).
       if (!s.userBound) s.lport = 0;
       if (!s.addrLock) s.laddr = '0.0.0.0';
@@ -458,6 +452,17 @@ export class ModelKernel {
     return 0;
   }
 
+  /** L20: a listener stops: every queued connection is reset and forgotten. */
+  #stopListening(s) {
+    for (const ch of s.listener.queue) {
+      this.stats.AcceptQueueResets++;
+      this.stats.OutRsts++;
+      this.#reset(ch.peer);
+      this.#all.delete(ch);
+    }
+    s.listener = null;
+  }
+
   /**
    * connect(AF_UNSPEC): tcp_disconnect from any state (Linux 6.x tcp.c): a listener stops,
    * a connection is reset (tcp_need_reset: ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1/2) and
@@ -471,13 +476,7 @@ export class ModelKernel {
     if (s.opaque) return UNKNOWN;
     s.ss = 'unconnected';
     if (s.state === 'LISTEN') {
-      for (const ch of s.listener.queue) {
-        this.stats.AcceptQueueResets++;
-        this.stats.OutRsts++;
-        this.#reset(ch.peer);
-        this.#all.delete(ch);
-      }
-      s.listener = null;
+      this.#stopListening(s);
     } else if (s.state === 'UNBOUND' || s.state === 'BOUND' || s.state === 'CLOSED') {
       return 0;
     } else {
