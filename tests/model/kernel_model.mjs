@@ -452,8 +452,14 @@ export class ModelKernel {
     return 0;
   }
 
-  /** L20: a listener stops: every queued connection is reset and forgotten. */
+  /**
+   * L20: a listener stops (tcp_disconnect, from shutdown(SHUT_RD) or connect(AF_UNSPEC)):
+   * every queued connection is reset and forgotten, and "sk->sk_shutdown = 0" clears
+   * what inet_shutdown had just ORed in.
+   */
   #stopListening(s) {
+    s.rcvShut = false;
+    s.sndShut = false;
     for (const ch of s.listener.queue) {
       this.stats.AcceptQueueResets++;
       this.stats.OutRsts++;
