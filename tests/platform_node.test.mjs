@@ -38,11 +38,22 @@ describe('package.json exports', () => {
     const walk = (v) => (typeof v === 'string' ? targets.push(v) : Object.values(v).forEach(walk));
     walk(pkg.exports);
     for (const t of targets) assert.ok(existsSync(join(root, t)), `${t} is built`);
-    for (const [sub, v] of Object.entries(pkg.exports)) {
-      if (typeof v === 'string') continue; // ./kernel.wasm, ./package.json
-      const leaves = sub === '.' ? Object.values(v) : [v];
-      for (const leaf of leaves) assert.match(leaf.types, /\.d\.ts$/, `${sub} has types`);
+    // Every entry point (an object whose `default` is a file) names its declarations;
+    // the node condition nests import / require / default, each an entry of its own.
+    const entries = [];
+    const findEntries = (path, v) => {
+      if (typeof v !== 'object') return; // ./kernel.wasm, ./package.json
+      if (typeof v.default === 'string') entries.push([path, v]);
+      else for (const [k, w] of Object.entries(v)) findEntries(`${path} ${k}`, w);
+    };
+    findEntries('exports', pkg.exports);
+    assert.ok(entries.length >= 9, `${entries.length} entries`);
+    for (const [path, entry] of entries) {
+      assert.match(entry.types, /\.d\.ts$/, `${path} has types`);
+      assert.ok(existsSync(join(root, entry.types)), `${path}: ${entry.types} is built`);
     }
+    // Resolvers without "exports" (TypeScript's node10) read the top-level fields.
+    for (const field of ['main', 'types']) assert.ok(existsSync(join(root, pkg[field])), `"${field}": ${pkg[field]} is built`);
   });
 
   test('Node.js picks its entry by condition: node, and worker / workerd / edge-light / browser when asked', () => {
