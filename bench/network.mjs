@@ -156,15 +156,18 @@ function hostMemory() {
   const n = 100_000;
   const before = Number(x.sk_mem(0));
   for (let i = 0; i < n; i++) x.sk_host_create(i % 3, BigInt(i));
-  const empty = Number(x.sk_mem(0));
+  const empty = Number(x.sk_mem(0)), network = Number(x.sk_mem(14));
   for (let i = 1; i <= n; i++) ok(x.sk_link_change(OP_UPLINK, i, -1, 1_000_000_000n, 1_500_000n, 0n, 0n, 0n), 'uplink');
-  return { hosts: n, perHost: (empty - before) / n, recordBytes: Number(x.sk_mem(12)) / (n + 1), perUplink: (Number(x.sk_mem(0)) - empty) / n };
+  // The link table's own accounting (records, parameters, table): linear memory grows by pages and reuses the freed host arrays.
+  return { hosts: n, perHost: (empty - before) / n, recordBytes: Number(x.sk_mem(12)) / (n + 1), perUplink: (Number(x.sk_mem(14)) - network) / n };
 }
 
 const hostsRun = hostStorm();
 const loop = loopbackStorm();
-const link = linkPackets();
-const linkUplink = linkPackets({ uplink: true });
+// Without and with the uplink, interleaved three times; the fastest of each (warm-up and noise fall on both).
+const best = (runs) => runs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+const pairs = [0, 1, 2].map(() => [linkPackets(), linkPackets({ uplink: true })]);
+const link = best(pairs.map((p) => p[0])), linkUplink = best(pairs.map((p) => p[1]));
 const mem = hostMemory();
 const result = {
   storm: {
@@ -184,6 +187,6 @@ else {
   console.log(`  ratio        ${f(result.storm.ratio, 2)}x per connection (target <= 2x)`);
   console.log(`link, 1 ms latency + 1 % loss, 1-byte segments: ${f(link.perSecond)} packets/s (${f(link.sent)} sent, ${f(link.lost)} lost, ${f(link.ms)} ms)`);
   console.log(`  + 10 Gbit/s uplink on the sender: ${f(linkUplink.perSecond)} packets/s (${f(linkUplink.sent)} sent, ${f(linkUplink.uplinkDrops)} uplink drops), ${f(result.linkUplink.ratio, 2)}x the time per packet`);
-  console.log(`memory per empty host: ${f(mem.perHost)} bytes of linear memory (${f(mem.recordBytes)} of host record), ${f(mem.hosts)} hosts; an uplink adds ${f(mem.perUplink)} bytes`);
+  console.log(`memory per empty host: ${f(mem.perHost)} bytes of linear memory (${f(mem.recordBytes)} of host record), ${f(mem.hosts)} hosts; an uplink adds ${f(mem.perUplink)} bytes (link table accounting)`);
 }
 if (hostsRun.accepted !== N || loop.accepted !== N) { console.error('not every client was accepted'); process.exitCode = 1; }

@@ -13,6 +13,9 @@
 //   5. delay         latency + jitter (uniform, netem's default without a table), but
 //                    never before the last delivery scheduled on this link: a link does
 //                    not reorder (delivered)
+//
+// A packet from a host with an uplink (uplink.ts) has waited there first, in the same
+// queue code (enqueue); the link takes it at the time it left the uplink.
 
 import { Fifo, FIFO_ENTRY, fifoNew, fifoFree, fifoPush, fifoFrontA, fifoFrontB, fifoShift, fifoBytes } from "./fifo";
 import { GOLDEN, splitmixMix, streamSeed } from "./random";
