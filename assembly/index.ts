@@ -35,7 +35,7 @@ import { connBytes, connInit } from "./tables/tuples";
 import { unixInit, unixUnlink } from "./tables/unix_names";
 import { advance, selectHost, selectedHost } from "./tcp/events";
 import { EV_LINK, onLinkChange, wireInit } from "./tcp/wire";
-import { LinkOp, linkCheck, linkCounter, linkInit, linkStage, networkBytes } from "./net/index";
+import { LinkOp, linkCheck, linkCounter, linkInit, linkStage, networkBytes, uplinkCounter } from "./net/index";
 import { addressOwner } from "./tables/addresses";
 import { hostPortsBytes, hostPortsInit } from "./tables/ports";
 import { resetTimeWaitCount, timeWaitSockets } from "./tcp/teardown";
@@ -388,12 +388,15 @@ export function sk_host_count(): i32 { return <i32>hostCount(); }
  * simulated time atUs. op (net/changes.ts LinkOp): 1 LATENCY (a latency us, b jitter
  * us), 2 LOSS (a = p in 1e-9), 3 LOSS_GE (a p, b r, c 1-h, d 1-k, each in 1e-9), 4 RATE
  * (a bit/s, 0 none; b limit bytes), 5 UNSET, 6 PARTITION / 7 HEAL (a = 1 both ways),
- * 8 HOLD, 9 RELEASE. Returns 0 (a release now: the packets it released), or -EINVAL
- * before any effect (unknown host, bad value, a time in the past is "now").
+ * 8 HOLD, 9 RELEASE, 10 UPLINK (host src's uplink, dst = -1: a bit/s, 0 none; b limit
+ * bytes). Returns 0 (a release now: the packets it released), or -EINVAL before any
+ * effect (unknown host, bad value, a time in the past is "now").
  */
 export function sk_link_change(op: i32, src: i32, dst: i32, a: i64, b: i64, c: i64, d: i64, atUs: i64): i32 {
   if (op <= 0 || op >= <i32>LinkOp.Count) return -Errno.EINVAL;
-  if (!(src == -1 && dst == -1) && (!isHostId(src) || !isHostId(dst))) return -Errno.EINVAL;
+  if (op == <i32>LinkOp.UPLINK) {
+    if (!isHostId(src) || dst != -1) return -Errno.EINVAL;
+  } else if (!(src == -1 && dst == -1) && (!isHostId(src) || !isHostId(dst))) return -Errno.EINVAL;
   if (atUs < 0 || atUs - nowUs() > MAX_DELAY_US) return -Errno.EINVAL;   // the heap's furthest event
   let prob = op == <i32>LinkOp.LOSS || op == <i32>LinkOp.LOSS_GE;
   let fa = prob ? <f64>a / 1e9 : <f64>a, fb = op == <i32>LinkOp.LOSS_GE ? <f64>b / 1e9 : <f64>b;
@@ -412,6 +415,12 @@ export function sk_link_change(op: i32, src: i32, dst: i32, a: i64, b: i64, c: i
 
 /** A link counter (net/link.ts Counter: 0 sent, 2 delivered, 4 lost, 6 queueDrop, 8 held, 10 partitionDrop packets, each followed by its bytes); (-1, -1): the network's totals. */
 export function sk_link_counter(src: i32, dst: i32, which: i32): i64 { return linkCounter(src, dst, which); }
+
+/** A counter of host's uplink (net/uplink.ts; which as sk_link_counter: 0 sent, 2 left the uplink, 6 dropped by its full queue); -1: every uplink's. 0 for a host without one; -EINVAL for an unknown host or which. */
+export function sk_uplink_counter(host: i32, which: i32): i64 {
+  if (host != -1 && !isHostId(host)) return -Errno.EINVAL;
+  return uplinkCounter(host, which);
+}
 
 // ---- time -------------------------------------------------------------------------
 

@@ -7,10 +7,11 @@
 //
 // Workloads, through the exports (no host layer): the handshake cycle one call at a
 // time (SO_LINGER {1,0} as bench/c/cycle.c), the same cycle batched 64 at a time,
-// socket + close, and a connect refused by a closed port.
+// socket + close, a connect refused by a closed port, and 1-byte segments between two
+// hosts over a 1 ms link (the link model's packet path; no host has an uplink).
 import { parseArgs } from 'node:util';
 import { sideBySide } from './side_by_side.mjs';
-import { rawKernel, rawCycles } from './raw_kernel.mjs';
+import { rawKernel, rawCycles, rawLinkPackets } from './raw_kernel.mjs';
 
 const { values: opt, positionals: files } = parseArgs({
   allowPositionals: true,
@@ -22,11 +23,13 @@ const ROUNDS = Number(opt.rounds), N = Number(opt.cycles);
 function workloads(file) {
   const k = rawKernel(file), { x, s, l } = k;
   const B = 64, out = x.sk_buffer(B * 8);
+  const link = rawLinkPackets(file);
   return {
     'cycle, per call': () => rawCycles(k, N),
     'cycle, batched 64': () => { for (let d = 0; d < N; d += B) { x.sk_connect_batch(B, 2, 1 | 2048, s, 16, out); x.sk_accept_batch(l, out + B * 4, B, 0); x.sk_close_batch(out, B, 1); x.sk_close_batch(out + B * 4, B, 0); } },
     'socket + close': () => { for (let i = 0; i < N; i++) x.sk_close(x.sk_socket(2, 1 | 2048, 0)); },
     'connect refused': () => { for (let i = 0; i < N; i++) { const c = x.sk_socket(2, 1 | 2048, 0); x.sk_connect(c, s + 16, 16); x.sk_close(c); } },
+    'link packets': () => link(N),
   };
 }
 

@@ -55,6 +55,9 @@ const tasks = {
   'rate 10 Gbit/s + limit + 1 % loss': oneLink((w) => {
     w.linkSetLatency(1, 2, 1000n, 0n); w.linkSetLoss(1, 2, 0.01); w.linkSetRate(1, 2, 10_000_000_000n, 1_500_000n);
   }),
+  'uplink 10 Gbit/s, then latency 1 ms + 1 % loss': oneLink((w) => {
+    w.linkSetLatency(1, 2, 1000n, 0n); w.linkSetLoss(1, 2, 0.01); w.uplinkSet(1, 10_000_000_000n, 1_500_000n);
+  }),
   [`${PAIRS} pairs round-robin, default link 1 ms + 1 % loss`]: (() => {
     const n = network((w) => { w.linkSetLatency(-1, -1, 1000n, 0n); w.linkSetLoss(-1, -1, 0.01); });
     return () => {

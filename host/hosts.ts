@@ -14,7 +14,7 @@ import { encodeSockaddr } from './sockaddr.js';
 import type { KernelAccess } from './abi/instance.js';
 
 /** sk_link_change ops (assembly/net/changes.ts LinkOp). */
-const OP = { latency: 1, loss: 2, gemodel: 3, rate: 4, unset: 5, partition: 6, heal: 7, hold: 8, release: 9 } as const;
+const OP = { latency: 1, loss: 2, gemodel: 3, rate: 4, unset: 5, partition: 6, heal: 7, hold: 8, release: 9, uplink: 10 } as const;
 
 /** A Gilbert-Elliott loss model, as `tc qdisc ... netem loss gemodel p r 1-h 1-k`. */
 export interface GilbertElliott {
@@ -44,6 +44,23 @@ export interface LinkOptions {
   limit?: number;
 }
 
+/**
+ * A host's uplink (docs/network.md "Uplinks"): the egress queue of its interface, shared
+ * by every packet it sends to another host, before the packet's link.
+ */
+export interface UplinkOptions {
+  /** Bandwidth in bit/s (netem `rate`, Shadow's host bandwidth); 0 removes it. */
+  rate?: number;
+  /** Queue limit in bytes behind the rate (drop-tail). Default 1 500 000. */
+  limit?: number;
+}
+
+/** A host's uplink counters: packets that entered it, left it for their link, or found it full. */
+export interface UplinkStats {
+  sent: number; departed: number; queueDrops: number;
+  sentBytes: number; departedBytes: number; queueDropBytes: number;
+}
+
 export interface LinkStats {
   sent: number; delivered: number; lost: number; queueDrops: number; held: number; partitionDrops: number;
   sentBytes: number; deliveredBytes: number; lostBytes: number; queueDropBytes: number; heldBytes: number; partitionDropBytes: number;
@@ -52,6 +69,9 @@ export interface LinkStats {
 const STAT_NAMES = ['sent', 'delivered', 'lost', 'queueDrops', 'held', 'partitionDrops'] as const;
 
 const LINK_KEYS = new Set(['latency', 'jitter', 'loss', 'lossModel', 'rate', 'limit']);
+const UPLINK_KEYS = new Set(['rate', 'limit']);
+/** UplinkStats names and their Counter (assembly/net/link.ts): sent 0, delivered (left the uplink) 2, queueDrop 6. */
+const UPLINK_STATS = [['sent', 0], ['departed', 2], ['queueDrops', 6]] as const;
 const MAX_MS = 3_600_000;
 
 function prob(name: string, v: unknown): bigint {
@@ -66,6 +86,22 @@ function ms(name: string, v: unknown, max = MAX_MS): bigint {
     throw new ArgumentError(typeof v === 'number' ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE', `"${name}" must be a number of milliseconds from 0 to ${max}. Received ${String(v)}`);
   }
   return BigInt(Math.round(v * 1000));
+}
+
+/** `rate` (bit/s, 0 or 1000..1e15) and `limit` (bytes) as the kernel takes them (sk_link_change ops RATE and UPLINK). */
+function rateLimit(o: { rate?: number; limit?: number }): [bigint, bigint] {
+  const rate = o.rate ?? 0;
+  if (typeof rate !== 'number' || !Number.isInteger(rate) || (rate !== 0 && (rate < 1000 || rate > 1e15))) {
+    throw new ArgumentError(typeof rate === 'number' ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE', `"rate" must be 0 or an integer number of bit/s from 1000 to 1e15. Received ${String(rate)}`);
+  }
+  return [BigInt(rate), BigInt(checkInt('limit', o.limit ?? 1_500_000, 1, 2 ** 32))];
+}
+
+/** Checks a host's uplink options (k.addHost's `uplink`, k.setUplink) without applying them. */
+export function uplinkArgs(o: unknown): [bigint, bigint] {
+  if (o === null || typeof o !== 'object') throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'The uplink options must be an object');
+  for (const key of Object.keys(o)) if (!UPLINK_KEYS.has(key)) throw new ArgumentError('ERR_INVALID_ARG_VALUE', `Unknown uplink option "${key}"`);
+  return rateLimit(o as UplinkOptions);
 }
 
 /** The link calls of one kernel: `ids` maps a host object to its id. */
@@ -105,14 +141,7 @@ export class Network {
     } else {
       throw new ArgumentError('ERR_INVALID_ARG_VALUE', `"lossModel" must be 'bernoulli' or { type: 'gemodel', p, r, oneMinusH, oneMinusK }`);
     }
-    if (o.rate !== undefined || o.limit !== undefined) {
-      const rate = o.rate ?? 0;
-      if (typeof rate !== 'number' || !Number.isInteger(rate) || (rate !== 0 && (rate < 1000 || rate > 1e15))) {
-        throw new ArgumentError(typeof rate === 'number' ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE', `"rate" must be 0 or an integer number of bit/s from 1000 to 1e15. Received ${String(rate)}`);
-      }
-      const limit = checkInt('limit', o.limit ?? 1_500_000, 1, 2 ** 32);
-      steps.push([OP.rate, BigInt(rate), BigInt(limit), 0n, 0n]);
-    }
+    if (o.rate !== undefined || o.limit !== undefined) steps.push([OP.rate, ...rateLimit(o), 0n, 0n]);
     for (const [op, a, b, c, d] of steps) this.#change(op, src, dst, a, b, c, d, at);
   }
 
@@ -144,6 +173,22 @@ export class Network {
   /** Lets the held packets of a → b go (in order, across the link as if sent now). Returns how many, when now. */
   release(a: unknown, b: unknown, { at }: { at?: number } = {}): number {
     return this.#change(OP.release, this.#id(a), this.#id(b), 0n, 0n, 0n, 0n, this.#at({ at }));
+  }
+
+  /** Host h's uplink: every packet it sends to another host waits there first (checked options: uplinkArgs). */
+  uplink(h: unknown, [rate, limit]: [bigint, bigint], { at }: { at?: number } = {}): void {
+    this.#change(OP.uplink, this.#id(h), -1, rate, limit, 0n, 0n, this.#at({ at }));
+  }
+
+  /** The counters of host h's uplink (zeros for a host without one); with no host, every uplink's. */
+  uplinkStats(h?: unknown): UplinkStats {
+    const id = h === undefined ? -1 : this.#id(h);
+    const out: Record<string, number> = {};
+    for (const [name, which] of UPLINK_STATS) {
+      out[name] = Number(this.#k.x.sk_uplink_counter(id, which));
+      out[`${name.replace(/s$/, '')}Bytes`] = Number(this.#k.x.sk_uplink_counter(id, which + 1));
+    }
+    return out as unknown as UplinkStats;
   }
 
   /** The counters of link a → b; with no hosts, the whole network's. */

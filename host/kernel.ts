@@ -18,7 +18,7 @@ import { Reactor, type ClockName } from './async.js';
 import { PlatformError } from './load.js';
 import { createStreams } from './streams.js';
 import { KernelInstance, hostAccess, type KernelAccess } from './abi/instance.js';
-import { Network, addAddresses, type LinkOptions, type LinkStats } from './hosts.js';
+import { Network, addAddresses, uplinkArgs, type LinkOptions, type LinkStats, type UplinkOptions, type UplinkStats } from './hosts.js';
 import { ADDR_LEN_OUT, ADDR_OUT, EPOLL_EVENT, POLLFD, RECVFROM, SOCKADDR_ROOM } from './abi/layouts.js';
 import { PERSONALITIES, TUNABLES, checkTunable, parseOptions, tunableId, type KernelOptions, type PersonalityName, type TunableName } from './options.js';
 import { Sys, type SockoptValue, type SysCalls } from './sys.js';
@@ -30,7 +30,7 @@ export { KernelPanic, kernelImports } from './abi/imports.js';
 export type { KernelOptions, KernelName, PersonalityName } from './options.js';
 export type { SysCalls } from './sys.js';
 export type { SocketInfo, MemoryUsage } from './observe.js';
-export type { LinkOptions, LinkStats, GilbertElliott } from './hosts.js';
+export type { LinkOptions, LinkStats, GilbertElliott, UplinkOptions, UplinkStats } from './hosts.js';
 
 /** k.addHost's options: any createKernel tunable, and the host's name and addresses. */
 export interface HostOptions extends Omit<KernelOptions, 'clock'> {
@@ -38,6 +38,8 @@ export interface HostOptions extends Omit<KernelOptions, 'clock'> {
   name?: string;
   /** Addresses of this host (`ip addr add`); the first is its source towards other hosts. */
   addresses?: string[];
+  /** The host's uplink (rate bit/s, limit bytes): its packets to other hosts queue there before their link. */
+  uplink?: UplinkOptions;
 }
 
 export interface AcceptResult { fd: number; address: SocketAddress }
@@ -480,8 +482,9 @@ export class Kernel {
   addHost(options: HostOptions = {}): Kernel {
     if (this.#root !== this) return this.#root.addHost(options);
     if (options === null || typeof options !== 'object') throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'The "options" argument must be an object');
-    const { name, addresses, ...rest } = options;
+    const { name, addresses, uplink, ...rest } = options;
     if (name !== undefined && typeof name !== 'string') throw new ArgumentError('ERR_INVALID_ARG_TYPE', '"name" must be a string');
+    const up = uplink === undefined ? undefined : uplinkArgs(uplink);
     if ('clock' in rest) throw new ArgumentError('ERR_INVALID_ARG_VALUE', 'Unknown option "clock": a host uses its kernel\'s clock');
     const id = this.#k.x.sk_host_count();
     const o = parseOptions({ ...rest, seed: rest.seed ?? BigInt.asIntN(64, this.#seed + BigInt(id) * 0x9E3779B97F4A7C15n) });
@@ -489,6 +492,7 @@ export class Kernel {
     if (r < 0) throw socketError(r, 'addHost');
     const host = new Kernel(undefined as unknown as WebAssembly.Module, { ...rest, seed: o.seed }, { access: hostAccess(this.#k, r), id: r, name: name ?? `host${r}`, root: this });
     addAddresses(host.#k, addresses);
+    if (up) this.#net.uplink(host, up);
     return host;
   }
 
@@ -517,6 +521,10 @@ export class Kernel {
   release(a: Kernel, b: Kernel, when: { at?: number } = {}): number { return this.#net.release(a, b, when); }
   /** Counters of the link a → b (packets and bytes); with no arguments, the whole network's. */
   linkStats(a?: Kernel, b?: Kernel): LinkStats { return this.#net.stats(a, b); }
+  /** Sets host h's uplink (rate bit/s, 0 none; limit bytes), now or `at` ms: every packet h sends to another host queues there before its link. */
+  setUplink(h: Kernel, options: UplinkOptions, when: { at?: number } = {}): void { this.#net.uplink(h, uplinkArgs(options), when); }
+  /** Counters of host h's uplink (packets and bytes); with no argument, every uplink's. */
+  uplinkStats(h?: Kernel): UplinkStats { return this.#net.uplinkStats(h); }
   /** How many hosts the network has (the kernel's default host included). */
   hostCount(): number { return this.#k.x.sk_host_count(); }
 

@@ -66,6 +66,7 @@ const REFINE = {
   sk_host_create: ['int', 'i64'], sk_host_select: ['int'], sk_host_count: [],
   sk_link_change: ['int', 'int', 'int', 'i64', 'i64', 'i64', 'i64', 'i64'],
   sk_link_counter: ['int', 'int', 'int'],
+  sk_uplink_counter: ['int', 'int'],
   sk_epoll_ready_hosts: ['ptr', 'count'],
   sk_advance: ['i64'],
   sk_now: [], sk_next_timer: [],

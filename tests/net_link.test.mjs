@@ -1,9 +1,8 @@
-// The link model (assembly/net/) against its plain-JavaScript reference model
-// (tests/model/link.mjs): the same random calls go to both and every result and
-// counter must match (fast-check model-based testing, STYLE.md 18). The kernel does not
-// export the link module yet (issue 12 part 2 wires it, docs/network.md "Wiring
-// plan"), so this test compiles assembly/net/index.ts on its own, in memory
-// (scripts/net_module.mjs).
+// The link model (assembly/net/), hosts' uplinks included, against its plain-JavaScript
+// reference model (tests/model/link.mjs): the same random calls go to both and every
+// result and counter must match (fast-check model-based testing, STYLE.md 18). The kernel
+// does not export the link module's own calls, so this test compiles
+// assembly/net/index.ts on its own, in memory (scripts/net_module.mjs).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -32,6 +31,7 @@ const command = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('partition', 'heal'), src: host, dst: host, bothWays: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('hold', 'unset', 'remove'), src: host, dst: host }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('release'), src: host, dst: host }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('uplink'), host, rate: fc.constantFrom(0n, 999n, 1000n, 64_000n, 8_000_000n, 10_000_000_000n), limit: fc.constantFrom(0n, 1500n, 3000n, 4000n, 1_500_000n) }) },
 );
 
 /** Runs one command on both; returns the pair of results to compare. */
@@ -47,6 +47,7 @@ function step(m, w, c, now) {
     case 'hold': return [m.hold(c.src, c.dst), w.linkHold(c.src, c.dst)];
     case 'unset': return [m.unset(c.src, c.dst), w.linkUnset(c.src, c.dst)];
     case 'remove': return [m.remove(c.src, c.dst), w.linkRemove(c.src, c.dst)];
+    case 'uplink': return [m.setUplink(c.host, c.rate, c.limit), w.uplinkSet(c.host, c.rate, c.limit)];
     case 'release': {
       // Release and drain at once, as the kernel will: every held packet's time and token.
       const drained = [[m.release(c.src, c.dst)], [w.linkRelease(c.src, c.dst)]];
@@ -66,6 +67,9 @@ function compareCounters(m, w) {
     for (let i = 0; i < COUNTERS.length; i++) {
       assert.equal(w.linkCounter(src, dst, i), m.counter(src, dst, i), `${COUNTERS[i]} of ${src} -> ${dst}`);
     }
+  }
+  for (const h of [-1, 0, 1, 2, 3]) {
+    for (let i = 0; i < COUNTERS.length; i++) assert.equal(w.uplinkCounter(h, i), m.uplinkCounter(h, i), `uplink ${COUNTERS[i]} of ${h}`);
   }
   assert.equal(w.linkRecords(), m.records(), 'link records');
 }

@@ -91,6 +91,10 @@ describe('hosts', () => {
     const perHost = (Number(x.sk_mem(MEM_TOTAL)) - before) / n;
     assert.ok(perHost <= 4096, `${perHost} bytes of linear memory per host`);
     assert.ok(Number(x.sk_mem(MEM_HOSTS)) / (n + 1) <= 1024, 'host records');
+    // An uplink on every host (docs/network.md "Uplinks") still fits: a record in the link table each.
+    for (let i = 1; i <= n; i++) assert.equal(x.sk_link_change(10, i, -1, 1_000_000_000n, 1_500_000n, 0n, 0n, 0n), 0);
+    const withUplink = (Number(x.sk_mem(MEM_TOTAL)) - before) / n;
+    assert.ok(withUplink <= 4096, `${withUplink} bytes of linear memory per host with an uplink`);
     // The last host works as the first: its own descriptors from 3.
     assert.equal(x.sk_host_select(n), 0);
     assert.equal(x.sk_socket(AF_INET, SOCK_STREAM, 0), 3);

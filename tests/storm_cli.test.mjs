@@ -130,3 +130,22 @@ test('a sweep over the network (loss, partitions) gives the same bytes on 1 or 2
   const alone = JSON.parse(storm(...small, '--loss-percent', '5', '--partitions', '0-1500+4000-4500:oneway', '--json').stdout);
   assert.deepEqual(sweep[3].result, alone);
 });
+
+test("docs/storm.md's option table is the FIELDS table, row for row", async () => {
+  const { FIELDS } = await import('../build/host/storm/scenario.js');
+  const doc = readFileSync(new URL('../docs/storm.md', import.meta.url), 'utf8');
+  const rows = doc.split('\n').filter((line) => /^\| `--[a-z-]+` \| `[a-zA-Z.]+` \|/.test(line));
+  const value = (k) => {
+    const orNull = k.nullable ? ' or null' : '';
+    switch (k.type) {
+      case 'int': return `integer ${k.min}..${k.max}${orNull}`;
+      case 'number': return `number ${k.exclusiveMin ? '>' : '>='} ${k.min}, <= ${k.max}`;
+      case 'enum': return k.values.join(' \\| ');
+      case 'bool': return `true \\| false${orNull}`;
+      case 'partitions': return 'partitions: `[{ atMs, healMs, oneWay }]`; on the command line `AT-HEAL[:oneway]` joined by `+`, `none`';
+    }
+    throw new Error(`no doc text for kind ${k.type}`);
+  };
+  const expected = FIELDS.map((f) => `| \`--${f.flag}\` | \`${f.path}\` | ${value(f.kind)} | ${JSON.stringify(f.default)} | ${f.help} |`);
+  assert.deepEqual(rows, expected, 'regenerate the rows from host/storm/scenario.ts FIELDS');
+});

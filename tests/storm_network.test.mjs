@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelModule } from 'socket-kernel';
 import { Storm } from '../build/host/storm/engine.js';
+import { formatSummary } from '../build/host/storm/report.js';
+import { normalizeScenario } from '../build/host/storm/scenario.js';
 
 const module = await kernelModule();
 const run = (scenario) => new Storm(module, scenario).run();
@@ -117,4 +119,31 @@ test('k.epollReadyHosts names the hosts whose epolls gained a ready item, once, 
   assert.equal(b.epollWaitInto(epB, new Uint32Array(4), new Float64Array(4)), 0, 'b had nothing');
   assert.throws(() => k.epollReadyHosts([]), { code: 'ERR_INVALID_ARG_TYPE' });
   assert.equal(k.epollReadyHosts(new Uint32Array(0)), 0);
+});
+
+test("the server's uplink is shared: 100 SYN-ACKs of 1 ms each (60 bytes at 0.48 Mbit/s) leave one after another", () => {
+  const sc = (network) => ({ server: { workers: 200, service: 'fixed', serviceMs: 1 }, clients: { count: 100 }, network: { latencyMs: 1, ...network } });
+  const without = run(sc({}));
+  assert.deepEqual([without.latencyMs.connect.p50, without.latencyMs.connect.max], [2, 2]);
+  assert.equal(without.network.serverUplink, null);
+  const r = run(sc({ serverRateMbps: 0.48 }));
+  // Client i's SYN-ACK leaves the uplink i + 1 ms after the SYNs arrived: connect in i + 3 ms.
+  assert.equal(r.latencyMs.connect.max, 102);
+  assert.equal(r.latencyMs.connect.mean, 52.5);
+  assert.equal(r.clients.served, 100);
+  const u = r.network.serverUplink;
+  assert.equal(u.queueDrops, 0);
+  assert.equal(u.departed, r.network.links.toClients.sent, 'every packet that left the uplink reached its link');
+});
+
+test("a full server uplink drops and counts; the handshake timers bring the clients in later", () => {
+  const r = run({ server: { workers: 200, service: 'fixed', serviceMs: 1 }, clients: { count: 100 }, network: { latencyMs: 1, serverRateMbps: 0.48, serverLimitBytes: 1200 } });
+  const u = r.network.serverUplink;
+  assert.ok(u.queueDrops > 0, 'SYN-ACKs beyond 20 queued ones are dropped');
+  assert.equal(u.sent, u.departed + u.queueDrops);
+  assert.equal(u.departed, r.network.links.toClients.sent);
+  assert.ok(r.latencyMs.connect.max >= 1000, 'some clients waited for a retransmitted SYN-ACK');
+  assert.match(formatSummary(r), new RegExp(`server uplink: ${u.sent} sent, ${u.queueDrops} queue drops`));
+  assert.throws(() => normalizeScenario({ network: { mode: 'loopback', serverRateMbps: 1 } }), /network\.serverRateMbps must be left at its default with network mode loopback/);
+  assert.throws(() => normalizeScenario({ network: { serverRateMbps: 0.0001 } }), /network\.serverRateMbps must be 0 \(no limit\) or at least 0\.001/);
 });

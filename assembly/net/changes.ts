@@ -1,6 +1,7 @@
 // Changes on the simulated clock. A change (partition at 2.5 s, loss 5 % from 10 s,
-// release at t ...) is staged now -- checked now, so a bad one fails at the call --
-// and the kernel's event heap carries its id to time t, where linkApply makes it.
+// release at t, a host's uplink ...) is staged now -- checked now, so a bad one fails
+// at the call -- and the kernel's event heap carries its id to time t, where linkApply
+// makes it.
 // The heap's events carry four u32 words, too few for a Gilbert-Elliott change's four
 // probabilities: the staged record keeps them.
 //
@@ -11,7 +12,7 @@
 
 import { EINVAL, ENOENT, namesLink, isPair, isProbability, latencyOk, geOk, rateOk, MAX_DELAY_US, MAX_RATE_BPS,
   MAX_LIMIT_BYTES, linkSetLatency, linkSetLoss, linkSetLossGE, linkSetRate, linkUnset, linkPartition, linkHeal,
-  linkHold, linkRelease } from "./links";
+  linkHold, linkRelease, uplinkSet, LINK_DEFAULT } from "./links";
 
 export enum LinkOp {
   LATENCY = 1,     // a = latency us, b = jitter us
@@ -23,6 +24,7 @@ export enum LinkOp {
   HEAL,            // a = 1: both ways
   HOLD,
   RELEASE,         // linkApply returns the held count; the caller drains with linkReleaseNext
+  UPLINK,          // src = the host, dst = -1: a = rate bit/s (0: none), b = limit bytes (uplink.ts)
   Count
 }
 
@@ -63,6 +65,8 @@ function valid(op: u32, src: i32, dst: i32, a: f64, b: f64, c: f64, d: f64): boo
       return namesLink(src, dst) && isWhole(a, MAX_RATE_BPS) && isWhole(b, MAX_LIMIT_BYTES) && rateOk(<i64>a, <i64>b);
     case LinkOp.UNSET: case LinkOp.HOLD: case LinkOp.RELEASE: return isPair(src, dst);
     case LinkOp.PARTITION: case LinkOp.HEAL: return isPair(src, dst) && (a == 0 || a == 1);
+    case LinkOp.UPLINK:
+      return src >= 0 && dst == LINK_DEFAULT && isWhole(a, MAX_RATE_BPS) && isWhole(b, MAX_LIMIT_BYTES) && rateOk(<i64>a, <i64>b);
   }
   return false;
 }
@@ -110,6 +114,7 @@ export function linkApply(id: i32): i32 {
     case LinkOp.HEAL: return linkHeal(src, dst, a == 1);
     case LinkOp.HOLD: return linkHold(src, dst);
     case LinkOp.RELEASE: return linkRelease(src, dst);
+    case LinkOp.UPLINK: return uplinkSet(src, <i64>a, <i64>b);
   }
   return -EINVAL;
 }

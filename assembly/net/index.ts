@@ -6,11 +6,13 @@
 
 import { tableInit, tableCheck } from "./link_table";
 import { changesInit, changesCheck } from "./changes";
+import { uplinksInit } from "./uplink";
 
-/** Starts an empty network: no links, nothing staged, a default link with no delay, loss or rate; `seed` seeds every link's randomness. */
+/** Starts an empty network: no links, no uplinks, nothing staged, a default link with no delay, loss or rate; `seed` seeds every link's randomness. */
 export function linkInit(seed: u64): void {
   tableInit(seed);
   changesInit();
+  uplinksInit();
 }
 
 /**
@@ -25,6 +27,6 @@ export function linkCheck(): i32 {
 
 export { linkTransmit, linkSetLatency, linkSetLoss, linkSetLossGE, linkSetRate, linkUnset, linkRemove, linkPartition,
   linkHeal, linkHold, linkRelease, linkReleaseNext, linkReleasedToken, linkHeld, linkCounter, linkRecords, networkBytes,
-  LINK_DEFAULT } from "./links";
+  uplinkSet, uplinkCounter, LINK_DEFAULT } from "./links";
 export { linkStage, linkApply, linkStaged, LinkOp } from "./changes";
 export { Counter } from "./link";

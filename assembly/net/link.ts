@@ -13,6 +13,9 @@
 //   5. delay         latency + jitter (uniform, netem's default without a table), but
 //                    never before the last delivery scheduled on this link: a link does
 //                    not reorder (delivered)
+//
+// A packet from a host with an uplink (uplink.ts) has waited there first, in the same
+// queue code (enqueue); the link takes it at the time it left the uplink.
 
 import { Fifo, FIFO_ENTRY, fifoNew, fifoFree, fifoPush, fifoFrontA, fifoFrontB, fifoShift, fifoBytes } from "./fifo";
 import { GOLDEN, splitmixMix, streamSeed } from "./random";
@@ -29,6 +32,8 @@ export namespace LinkResult {
   @inline export const HELD: i64 = -4;          // kept until linkRelease
   // @ts-ignore: decorator
   @inline export const NONE_HELD: i64 = -5;     // linkReleaseNext: nothing left to release
+  // @ts-ignore: decorator
+  @inline export const UPLINK_FULL: i64 = -6;   // the sending host's uplink queue is full (uplink.ts)
 }
 
 export enum LossModel { NONE = 0, BERNOULLI = 1, GILBERT_ELLIOTT = 2 }
@@ -111,19 +116,27 @@ const LINK_BYTES: usize = offsetof<Link>() + <usize>Counter.Count * 8;
 
 /** Network-wide totals of the same counters, over every link. */
 const totals = new StaticArray<u64>(Counter.Count);
+/** The same over every host's uplink (uplink.ts): kept apart, so a packet is counted once in each. */
+export const uplinkTotals = new StaticArray<u64>(Counter.Count);
 
+/** Counts one packet of `bytes` as event c on l and in `into` (a totals array). */
 // @ts-ignore: decorator
-@inline function count(l: Link, c: Counter, bytes: u32): void {
+@inline export function countIn(l: Link, c: Counter, bytes: u32, into: StaticArray<u64>): void {
   let a = counterAt(l, c);
   store<u64>(a, load<u64>(a) + 1);
   store<u64>(a, load<u64>(a, 8) + <u64>bytes, 8);
-  unchecked(totals[c] = unchecked(totals[c]) + 1);
-  unchecked(totals[c + 1] = unchecked(totals[c + 1]) + <u64>bytes);
+  unchecked(into[c] = unchecked(into[c]) + 1);
+  unchecked(into[c + 1] = unchecked(into[c + 1]) + <u64>bytes);
 }
+
+// @ts-ignore: decorator
+@inline function count(l: Link, c: Counter, bytes: u32): void { countIn(l, c, bytes, totals); }
 
 export function counter(l: Link, c: Counter): u64 { return load<u64>(counterAt(l, c)); }
 export function total(c: Counter): u64 { return unchecked(totals[c]); }
-export function resetTotals(): void { for (let i = 0; i < Counter.Count; i++) unchecked(totals[i] = 0); }
+export function resetTotals(): void {
+  for (let i = 0; i < Counter.Count; i++) { unchecked(totals[i] = 0); unchecked(uplinkTotals[i] = 0); }
+}
 
 export function linkNew(key: u64, seed: u64, defaults: LinkParams): Link {
   let l = changetype<Link>(heap.alloc(LINK_BYTES));
@@ -216,6 +229,25 @@ function drain(l: Link, nowNs: i64): void {
   }
 }
 
+/**
+ * A packet of `bytes` joins the drop-tail queue behind q's rate at `nowUs`: the µs its
+ * serialisation ends (rounded up), or QUEUE_FULL when the queue's bytes would exceed
+ * q's limit (not counted here: the caller counts it where it belongs). A link's queue
+ * (step 4) and a host's uplink (uplink.ts) are both this queue.
+ */
+export function enqueue(l: Link, q: LinkParams, bytes: u32, nowUs: i64): i64 {
+  let nowNs = nowUs * 1000;
+  drain(l, nowNs);
+  if (l.queuedBytes + <u64>bytes > q.limitBytes) return LinkResult.QUEUE_FULL;
+  if (l.egress == 0) l.egress = changetype<usize>(fifoNew());
+  let start = max(nowNs, l.busyUntilNs);
+  let end = start + serialisationNs(bytes, q.rateBps);
+  l.busyUntilNs = end;
+  l.queuedBytes += <u64>bytes;
+  fifoPush(changetype<Fifo>(l.egress), <u64>end, <u64>bytes);
+  return (end + 999) / 1000;
+}
+
 // ---- a packet crosses --------------------------------------------------------------
 
 /** Steps 3 to 5 above: loss, queue, delay. Returns the delivery time or a LinkResult. */
@@ -224,19 +256,8 @@ export function linkCross(l: Link, bytes: u32, nowUs: i64): i64 {
   if (lose(l, q)) { count(l, Counter.LostPackets, bytes); return LinkResult.LOST; }
   let departUs = nowUs;
   if (q.rateBps != 0) {
-    let nowNs = nowUs * 1000;
-    drain(l, nowNs);
-    if (l.queuedBytes + <u64>bytes > q.limitBytes) {
-      count(l, Counter.QueueDropPackets, bytes);
-      return LinkResult.QUEUE_FULL;
-    }
-    if (l.egress == 0) l.egress = changetype<usize>(fifoNew());
-    let start = max(nowNs, l.busyUntilNs);
-    let end = start + serialisationNs(bytes, q.rateBps);
-    l.busyUntilNs = end;
-    l.queuedBytes += <u64>bytes;
-    fifoPush(changetype<Fifo>(l.egress), <u64>end, <u64>bytes);
-    departUs = (end + 999) / 1000;
+    departUs = enqueue(l, q, bytes, nowUs);
+    if (departUs < 0) { count(l, Counter.QueueDropPackets, bytes); return departUs; }
   }
   let delay = q.latencyUs + jitter(l, q.jitterUs);
   // A jitter below -latency does not send a packet into the past.

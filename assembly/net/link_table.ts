@@ -128,9 +128,10 @@ export function dropLink(src: u32, dst: u32): bool {
   return true;
 }
 
-export function linkRecords(): u32 { return used; }
+/** Records in the table: links and uplinks (uplink.ts). */
+export function tableRecords(): u32 { return used; }
 
-/** Bytes the link table and its links hold: table, default parameters, every record. O(links): for reports, not the packet path. */
+/** Bytes the link table and its records (links and uplinks) hold: table, default parameters, every record. O(links): for reports, not the packet path. */
 export function networkBytes(): usize {
   let n = <usize>(mask + 1) * ENTRY + offsetof<LinkParams>();
   for (let b: u32 = 0; b <= mask; b++) {

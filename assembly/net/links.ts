@@ -9,7 +9,8 @@
 
 import { Link, LinkParams, LinkFlag, LossModel, Counter, LinkResult, linkSend, releaseNext, heldCount, ownParams,
   useDefaults, counter, total } from "./link";
-import { findLink, linkOf, defaultParams, dropLink } from "./link_table";
+import { findLink, linkOf, defaultParams, dropLink, tableRecords } from "./link_table";
+import { uplinkPass, uplinkRecords } from "./uplink";
 import { threshold } from "./random";
 
 /** Linux errno numbers (include/uapi/asm-generic/errno-base.h), as assembly/errno.ts. */
@@ -46,15 +47,19 @@ function paramsFor(src: i32, dst: i32): LinkParams {
 }
 
 /**
- * A packet of `bytes` leaves host src for host dst at `nowUs`. Returns the time it
- * arrives (>= nowUs), or LinkResult.LOST / QUEUE_FULL / PARTITIONED / HELD (counted on
- * the link), or -EINVAL. A HELD packet keeps `token` (the caller's name for it; any
- * value otherwise) until linkRelease + linkReleaseNext give it a time. No optional
- * arguments: an export with one needs the host to set the argument count first.
+ * A packet of `bytes` leaves host src for host dst at `nowUs`: through src's uplink
+ * (uplink.ts) if it has one, then across the link from the time it leaves the uplink.
+ * Returns the time it arrives (>= nowUs), or LinkResult.UPLINK_FULL (counted on the
+ * uplink), LOST / QUEUE_FULL / PARTITIONED / HELD (counted on the link), or -EINVAL. A
+ * HELD packet keeps `token` (the caller's name for it; any value otherwise) until
+ * linkRelease + linkReleaseNext give it a time. No optional arguments: an export with
+ * one needs the host to set the argument count first.
  */
 export function linkTransmit(src: i32, dst: i32, bytes: i32, nowUs: i64, token: u32): i64 {
   if (!isPair(src, dst) || bytes <= 0 || bytes > MAX_PACKET_BYTES || nowUs < 0 || nowUs > MAX_NOW_US) return -EINVAL;
-  return linkSend(linkOf(<u32>src, <u32>dst), <u32>bytes, nowUs, token);
+  let departUs = uplinkPass(<u32>src, <u32>bytes, nowUs);
+  if (departUs < 0) return departUs;
+  return linkSend(linkOf(<u32>src, <u32>dst), <u32>bytes, departUs, token);
 }
 
 // The checks each change makes before any effect; changes.ts makes them when a change
@@ -198,4 +203,8 @@ export function linkCounter(src: i32, dst: i32, which: i32): i64 {
   return l ? <i64>counter(changetype<Link>(l), <Counter>which) : 0;
 }
 
-export { linkRecords, networkBytes } from "./link_table";
+/** Link records (pairs that were named or carried a packet; uplinks are not links). */
+export function linkRecords(): u32 { return tableRecords() - uplinkRecords(); }
+
+export { networkBytes } from "./link_table";
+export { uplinkSet, uplinkCounter } from "./uplink";

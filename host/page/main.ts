@@ -213,6 +213,7 @@ const ROWS: (Row | string)[] = [
   ['client hosts', 'network.clientHosts', 'n'],
   ['packets lost, clients to server', 'network.links.toServer.lost', 'n'], ['packets lost, server to clients', 'network.links.toClients.lost', 'n'],
   ['queue drops, clients to server', 'network.links.toServer.queueDrops', 'n'], ['partition drops, clients to server', 'network.links.toServer.partitionDrops', 'n'],
+  ['queue drops, server uplink', 'network.serverUplink.queueDrops', 'n'],
   'Connect latency from the intended start',
   ...(['p50', 'p90', 'p99', 'p999', 'max'] as const).map((p): Row => [p === 'p999' ? 'p99.9' : p, `latencyMs.connect.${p}`, 'ms']),
   'Request latency (to the last byte)',

@@ -12,7 +12,9 @@
 // - every client host <-> server pair follows the kernel's default link, set from the
 //   network section with netem's knobs (delay, jitter, loss random / gemodel, rate,
 //   limit), both directions alike; scheduled partitions cut every client host from the
-//   server (oneWay: clients -> server only) and heal, on the simulated clock.
+//   server (oneWay: clients -> server only) and heal, on the simulated clock;
+// - the server host may have an uplink (network.serverRateMbps, serverLimitBytes): every
+//   packet it sends to any client queues there first, so clients share its bandwidth.
 // - the default host (0) holds nothing: it is the clock (advance, nextTimer).
 //
 // network.mode 'loopback' (one host, the storm before hosts): the server and clients
@@ -26,7 +28,7 @@
 
 import { AF_INET, SOCK_STREAM, SOCK_NONBLOCK } from '../constants.js';
 import { Errno } from '../errors.js';
-import { Kernel, type KernelOptions, type LinkOptions, type LinkStats } from '../kernel.js';
+import { Kernel, type KernelOptions, type LinkOptions, type LinkStats, type UplinkStats } from '../kernel.js';
 import type { Scenario } from './scenario.js';
 
 export const SERVER_ADDRESS = '10.0.0.1';
@@ -39,6 +41,8 @@ export interface NetworkCounters {
   clientHosts: number;
   /** Summed over the client hosts' links (hosts mode; null over loopback). */
   links: { toServer: LinkStats; toClients: LinkStats } | null;
+  /** The server host's uplink counters (null without one, and over loopback). */
+  serverUplink: UplinkStats | null;
   /** Kernel counters per host: the server's, and the client hosts' summed (loopback: one host, both the same). */
   hosts: {
     server: { personality: string; counters: Record<string, number> };
@@ -59,11 +63,14 @@ export class Network {
   /** Where client group g's calls go (loopback: the one kernel for every g). */
   readonly clients: Kernel[] = [];
   readonly mode: Scenario['network']['mode'];
+  /** The server host has an uplink (hosts mode, network.serverRateMbps > 0). */
+  readonly #uplink: boolean;
   #next = 0;
   #addrs: { address: string; port: number }[] = [];
 
   constructor(module: WebAssembly.Module, s: Scenario, clientBound: number, maxFds: number) {
     this.mode = s.network.mode;
+    this.#uplink = this.mode === 'hosts' && s.network.serverRateMbps > 0;
     this.oneWayUs = Math.round(s.network.latencyMs * 1000);
     const server = serverOptions(s);
     if (this.mode === 'loopback') {
@@ -71,7 +78,8 @@ export class Network {
     } else {
       // The default host is only the clock; its descriptors are never used.
       this.root = new Kernel(module, { seed: s.seed, maxFds: 16 });
-      this.server = this.root.addHost({ name: 'server', addresses: [SERVER_ADDRESS], ...server, maxFds });
+      const uplink = s.network.serverRateMbps > 0 ? { uplink: { rate: Math.round(s.network.serverRateMbps * 1e6), limit: s.network.serverLimitBytes } } : {};
+      this.server = this.root.addHost({ name: 'server', addresses: [SERVER_ADDRESS], ...server, maxFds, ...uplink });
     }
     this.portsPerGroup = this.server.sysctl('ipLocalPortRangeHigh') - this.server.sysctl('ipLocalPortRangeLow') + 1;
     this.groups = s.clients.sources > 0 ? s.clients.sources
@@ -146,7 +154,7 @@ export class Network {
     const counters = this.server.stats() as Record<string, number>;
     const server = { personality: this.server.personality, counters };
     const hosts = (c: Record<string, number>) => ({ server, clients: { count: this.groups, personality: this.clients[0].personality, counters: c } });
-    if (this.mode === 'loopback') return { mode: this.mode, clientHosts: this.groups, links: null, hosts: hosts(counters) };
+    if (this.mode === 'loopback') return { mode: this.mode, clientHosts: this.groups, links: null, serverUplink: null, hosts: hosts(counters) };
     const clients: Record<string, number> = {}, toServer: Record<string, number> = {}, toClients: Record<string, number> = {};
     for (const c of this.clients) {
       sum(clients, c.stats());
@@ -154,7 +162,8 @@ export class Network {
       sum(toClients, this.root.linkStats(this.server, c));
     }
     const links = { toServer: toServer as unknown as LinkStats, toClients: toClients as unknown as LinkStats };
-    return { mode: this.mode, clientHosts: this.groups, links, hosts: hosts(clients) };
+    const serverUplink = this.#uplink ? this.root.uplinkStats(this.server) : null;
+    return { mode: this.mode, clientHosts: this.groups, links, serverUplink, hosts: hosts(clients) };
   }
 }
 

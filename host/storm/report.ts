@@ -209,6 +209,7 @@ function describeNetwork(s: Scenario): string {
   if (n.lossModel === 'gemodel') parts.push(`Gilbert-Elliott loss p ${n.gePPercent} % r ${n.geRPercent} %`);
   else if (n.lossPercent > 0) parts.push(`${n.lossPercent} % loss`);
   if (n.rateMbps > 0) parts.push(`${n.rateMbps} Mbit/s`);
+  if (n.serverRateMbps > 0) parts.push(`server uplink ${n.serverRateMbps} Mbit/s`);
   if (n.partitions.length) parts.push(`${n.partitions.length} partition${n.partitions.length > 1 ? 's' : ''}`);
   const cp = s.clients.personality === 'server' ? '' : ` (${s.clients.personality} clients)`;
   return `${parts.join(', ')}${cp}`;
@@ -243,6 +244,8 @@ export function formatSummary(r: StormResult, extra: { wallMs?: number } = {}): 
     L.push(`  ${n.clientHosts} ${n.hosts.clients.personality} client host${n.clientHosts > 1 ? 's' : ''}: TCPSynRetrans ${c.TCPSynRetrans}  ConnectTimedOut ${c.ConnectTimedOut}  OutRsts ${c.OutRsts}`);
     const l = (x: { sent: number; lost: number; queueDrops: number; partitionDrops: number }) => `${x.sent} sent, ${x.lost} lost, ${x.queueDrops} queue drops, ${x.partitionDrops} partition drops`;
     L.push(`  links clients -> server: ${l(n.links!.toServer)}; server -> clients: ${l(n.links!.toClients)}`);
+    const u = n.serverUplink;
+    if (u) L.push(`  server uplink: ${u.sent} sent, ${u.queueDrops} queue drops`);
   }
   if (r.erlangC.applies) {
     const e = r.erlangC, sim = e.simulated!;

@@ -73,6 +73,9 @@ export interface NetworkSpec {
   /** Bandwidth of each link, Mbit/s (0: none). */
   rateMbps: number;
   limitBytes: number;
+  /** The server host's uplink, Mbit/s (0: none): its packets to every client share it (docs/network.md "Uplinks"). */
+  serverRateMbps: number;
+  serverLimitBytes: number;
   partitions: PartitionSpec[];
 }
 
@@ -150,6 +153,8 @@ export const FIELDS: readonly Field[] = [
   { path: 'network.geGoodLossPercent', flag: 'ge-good-loss-percent', kind: PERCENT, default: 0, help: 'gemodel: loss in the good state, % (netem 1-k)' },
   { path: 'network.rateMbps', flag: 'rate-mbps', kind: { type: 'number', min: 0, max: 1e9 }, default: 0, help: 'bandwidth of each link, Mbit/s, as serialisation delay (netem rate; 0: none, else >= 0.001)' },
   { path: 'network.limitBytes', flag: 'limit-bytes', kind: { type: 'int', min: 1, max: 2 ** 32 }, default: 1_500_000, help: 'drop-tail egress queue behind the rate, bytes (netem limit, in bytes)' },
+  { path: 'network.serverRateMbps', flag: 'server-rate-mbps', kind: { type: 'number', min: 0, max: 1e9 }, default: 0, help: "the server host's uplink, Mbit/s, shared by its packets to every client, before their links (Shadow's host bandwidth; 0: none, else >= 0.001)" },
+  { path: 'network.serverLimitBytes', flag: 'server-limit-bytes', kind: { type: 'int', min: 1, max: 2 ** 32 }, default: 1_500_000, help: "drop-tail queue of the server's uplink, bytes (its drops: network.serverUplink.queueDrops)" },
   { path: 'network.partitions', flag: 'partitions', kind: { type: 'partitions' }, default: [], help: 'scheduled partitions between clients and server: AT-HEAL ms, "+" between several, ":oneway" for clients -> server only, HEAL empty for never (e.g. 0-2500+8000-9000:oneway)' },
   { path: 'run.horizonMs', flag: 'horizon-ms', kind: { type: 'number', min: 0, max: 8.64e7, exclusiveMin: true }, default: 600_000, help: 'stop the simulated clock here at the latest, ms' },
   { path: 'run.sampleMs', flag: 'sample-ms', kind: { type: 'number', min: 0.001, max: 3.6e6 }, default: 10, help: 'queue occupancy sampling period, ms (doubles past 4096 samples)' },
@@ -310,11 +315,12 @@ export function normalizeScenario(input: unknown): Scenario {
   }
   const n = s.network;
   if (n.rateMbps > 0 && n.rateMbps < 0.001) throw new ScenarioError('network.rateMbps', '0 (no limit) or at least 0.001 (1 kbit/s, the link model\'s floor)', n.rateMbps);
+  if (n.serverRateMbps > 0 && n.serverRateMbps < 0.001) throw new ScenarioError('network.serverRateMbps', '0 (no limit) or at least 0.001 (1 kbit/s, the link model\'s floor)', n.serverRateMbps);
   if (n.lossModel === 'gemodel' && n.lossPercent > 0) throw new ScenarioError('network.lossPercent', '0 with lossModel gemodel (its loss comes from the ge-* fields)', n.lossPercent);
   if (n.mode === 'loopback') {
     // One host has no links: refuse what only a link can do, rather than ignore it.
     const linkOnly: [keyof NetworkSpec, boolean][] = [['jitterMs', n.jitterMs > 0], ['lossPercent', n.lossPercent > 0], ['lossModel', n.lossModel !== 'bernoulli'],
-      ['rateMbps', n.rateMbps > 0], ['partitions', n.partitions.length > 0]];
+      ['rateMbps', n.rateMbps > 0], ['serverRateMbps', n.serverRateMbps > 0], ['partitions', n.partitions.length > 0]];
     for (const [key, set] of linkOnly) if (set) throw new ScenarioError(`network.${key}`, 'left at its default with network mode loopback (one host has no links)', n[key]);
     if (s.clients.personality !== 'server' && s.clients.personality !== s.server.personality) {
       throw new ScenarioError('clients.personality', 'server (or the server\'s personality) with network mode loopback: one host has one personality', s.clients.personality);

@@ -12,6 +12,7 @@ export const QUEUE_FULL = -2n;
 export const PARTITIONED = -3n;
 export const HELD = -4n;
 export const NONE_HELD = -5n;
+export const UPLINK_FULL = -6n;
 export const EINVAL = 22;
 export const ENOENT = 2;
 
@@ -53,6 +54,9 @@ export class LinkModel {
     this.defaults = defaultParams();
     this.totals = Object.fromEntries(COUNTERS.map((c) => [c, 0n]));
     this.releasedToken = 0;
+    // Hosts' uplinks (docs/network.md "Uplinks"): host id -> { rateBps, limitBytes, busyUntilNs, egress, counters }.
+    this.uplinks = new Map();
+    this.uplinkTotals = Object.fromEntries(COUNTERS.map((c) => [c, 0n]));
   }
 
   #record(src, dst) {
@@ -73,9 +77,22 @@ export class LinkModel {
   #find(src, dst) { return this.links.get((BigInt(src) << 32n) | BigInt(dst)); }
   #params(l) { return l.own ?? this.defaults; }
 
-  #count(l, event, bytes) {
+  #count(l, event, bytes, totals = this.totals) {
     l.counters[`${event}Packets`] += 1n; l.counters[`${event}Bytes`] += BigInt(bytes);
-    this.totals[`${event}Packets`] += 1n; this.totals[`${event}Bytes`] += BigInt(bytes);
+    totals[`${event}Packets`] += 1n; totals[`${event}Bytes`] += BigInt(bytes);
+  }
+
+  /** The drop-tail queue behind a rate (a link's, or an uplink's): the µs the packet's serialisation ends, or null when full. */
+  #enqueue(l, rateBps, limitBytes, bytes, nowUs) {
+    const nowNs = nowUs * 1000n;
+    while (l.egress.length && l.egress[0].endNs <= nowNs) l.egress.shift();
+    const queued = l.egress.reduce((sum, e) => sum + e.bytes, 0n);
+    if (queued + BigInt(bytes) > limitBytes) return null;
+    const start = nowNs > l.busyUntilNs ? nowNs : l.busyUntilNs;
+    const serialisation = (BigInt(bytes) * 8_000_000_000n + rateBps - 1n) / rateBps;
+    l.busyUntilNs = start + serialisation;
+    l.egress.push({ endNs: l.busyUntilNs, bytes: BigInt(bytes) });
+    return (l.busyUntilNs + 999n) / 1000n;
   }
 
   #draw64(l) { l.rng = (l.rng + GOLDEN) & MASK64; return mix(l.rng); }
@@ -98,15 +115,8 @@ export class LinkModel {
     if (this.#lose(l, q)) { this.#count(l, 'lost', bytes); return LOST; }
     let departUs = nowUs;
     if (q.rateBps !== 0n) {
-      const nowNs = nowUs * 1000n;
-      while (l.egress.length && l.egress[0].endNs <= nowNs) l.egress.shift();
-      const queued = l.egress.reduce((sum, e) => sum + e.bytes, 0n);
-      if (queued + BigInt(bytes) > q.limitBytes) { this.#count(l, 'queueDrop', bytes); return QUEUE_FULL; }
-      const start = nowNs > l.busyUntilNs ? nowNs : l.busyUntilNs;
-      const serialisation = (BigInt(bytes) * 8_000_000_000n + q.rateBps - 1n) / q.rateBps;
-      l.busyUntilNs = start + serialisation;
-      l.egress.push({ endNs: l.busyUntilNs, bytes: BigInt(bytes) });
-      departUs = (l.busyUntilNs + 999n) / 1000n;
+      departUs = this.#enqueue(l, q.rateBps, q.limitBytes, bytes, nowUs);
+      if (departUs === null) { this.#count(l, 'queueDrop', bytes); return QUEUE_FULL; }
     }
     let jitter = 0n;
     if (q.jitterUs !== 0n) jitter = (this.#draw64(l) % (2n * q.jitterUs + 1n)) - q.jitterUs;
@@ -120,6 +130,17 @@ export class LinkModel {
 
   transmit(src, dst, bytes, nowUs, token = 0) {
     if (!isPair(src, dst) || !(bytes > 0 && bytes <= MAX_PACKET_BYTES) || nowUs < 0n || nowUs > MAX_NOW_US) return BigInt(-EINVAL);
+    // The sender's uplink first; the link takes the packet when it leaves the uplink.
+    const u = this.uplinks.get(src);
+    if (u) {
+      this.#count(u, 'sent', bytes, this.uplinkTotals);
+      if (u.rateBps !== 0n) {
+        const departUs = this.#enqueue(u, u.rateBps, u.limitBytes, bytes, nowUs);
+        if (departUs === null) { this.#count(u, 'queueDrop', bytes, this.uplinkTotals); return UPLINK_FULL; }
+        nowUs = departUs;
+      }
+      this.#count(u, 'delivered', bytes, this.uplinkTotals);
+    }
     const l = this.#record(src, dst);
     this.#count(l, 'sent', bytes);
     if (l.partitioned) { this.#count(l, 'partitionDrop', bytes); return PARTITIONED; }
@@ -220,6 +241,22 @@ export class LinkModel {
     if (!isPair(src, dst)) return BigInt(-EINVAL);
     const l = this.#find(src, dst);
     return l ? l.counters[COUNTERS[which]] : 0n;
+  }
+
+  setUplink(host, rateBps, limitBytes) {
+    if (!isHost(host)) return -EINVAL;
+    if (rateBps !== 0n && (rateBps < MIN_RATE_BPS || rateBps > MAX_RATE_BPS)) return -EINVAL;
+    if (limitBytes <= 0n || limitBytes > MAX_LIMIT_BYTES) return -EINVAL;
+    let u = this.uplinks.get(host);
+    if (!u) this.uplinks.set(host, u = { busyUntilNs: 0n, egress: [], counters: Object.fromEntries(COUNTERS.map((c) => [c, 0n])) });
+    Object.assign(u, { rateBps, limitBytes });
+    return 0;
+  }
+
+  uplinkCounter(host, which) {
+    if (!(which >= 0 && which < COUNTERS.length) || !(host === -1 || isHost(host))) return BigInt(-EINVAL);
+    if (host === -1) return this.uplinkTotals[COUNTERS[which]];
+    return this.uplinks.get(host)?.counters[COUNTERS[which]] ?? 0n;
   }
 
   records() { return this.links.size; }
