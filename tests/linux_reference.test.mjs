@@ -23,8 +23,8 @@ const run = promisify(execFile);
 const PROBE_C = fileURLToPath(new URL('./linux/probe.c', import.meta.url));
 const KNOWN_DIFFERENCES = new URL('./linux/known-differences.json', import.meta.url);
 /**
- * probe.c takes about 4 s (two ~1 s SYN retransmit waits, one ~1 s TCP_DEFER_ACCEPT
- * wait); this bounds a hung run.
+ * probe.c takes about 5 s (two ~1 s SYN retransmit waits, one ~1 s TCP_DEFER_ACCEPT
+ * wait, the 1.1 s wait of tw_reuse); this bounds a hung run.
  */
 const PROBE_TIMEOUT_MS = 30_000;
 /** Real milliseconds against simulated ones. */
