@@ -40,6 +40,7 @@ import { addressOwner } from "./tables/addresses";
 import { hostPortsBytes, hostPortsInit } from "./tables/ports";
 import { resetTimeWaitCount, timeWaitSockets } from "./tcp/teardown";
 import { twIndexBytes, twIndexInit } from "./tcp/time_wait";
+import { userTimeoutInit } from "./tcp/user_timeout";
 
 const SCRATCH_SIZE: i32 = 4096;
 let scratch: usize = 0;
@@ -57,7 +58,7 @@ export function sk_init(personality: i32, seedValue: i64): i32 {
   if (scratch == 0) scratch = heap.alloc(SCRATCH_SIZE);
   socketsInit(); fdInit(); addressesInit(); portsInit(); connInit(); unixInit();
   listenersInit(); timersInit(); epollInit(); hostPortsInit(); linkInit(<u64>seedValue); wireInit();
-  selectHost(0); resetTimeWaitCount(); twIndexInit(); rxResetAccounting();
+  selectHost(0); resetTimeWaitCount(); twIndexInit(); userTimeoutInit(); rxResetAccounting();
   return 0;
 }
 

@@ -21,6 +21,7 @@ import { unixOwner, unixRelease } from "../tables/unix_names";
 import { listenerId } from "../tcp/listener";
 import { timeWaitLeaves } from "../tcp/teardown";
 import { twLeave } from "../tcp/time_wait";
+import { setUserTimeout } from "../tcp/user_timeout";
 import { cancelTimer } from "../storage/timer_heap";
 
 export function sockDestroy(s: u32): void {
@@ -55,6 +56,7 @@ export function sockDestroy(s: u32): void {
     setAddr(s, Off.LADDR, ANY4);                    // its addresses
     setAddr(s, Off.PADDR, ANY4);
   }
+  setUserTimeout(s, 0);                             // TCP_USER_TIMEOUT, kept beside the record
   unwatchAll(s);                                    // epoll registrations
   cancelTimer(s);                                   // its pending timer leaves the heap
   setState(s, SocketState.FREE);

@@ -428,3 +428,10 @@ export function synackRetries(max: u32, qlen: u32, young: u32, limit: u32): u32 
  * follows Linux.
  */
 export function connectRecyclesTimeWait(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * Whether TCP_USER_TIMEOUT exists (tcp(7), "since Linux 2.6.37"; tcp/user_timeout.ts).
+ * FreeBSD's tcp_ctloutput has no such option: "default: ... error = ENOPROTOOPT;". POSIX
+ * follows Linux.
+ */
+export function tcpUserTimeoutExists(): bool { return personality != Personality.FreeBSD; }

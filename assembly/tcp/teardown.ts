@@ -19,6 +19,7 @@ import { filterCheck } from "./accept_filter";
 import { resetPeer } from "./listener";
 import { backoffRto } from "./rto";
 import { twEnter } from "./time_wait";
+import { clampRto, stampRetrans, userTimedOut } from "./user_timeout";
 
 /**
  * tcp_orphan_retries() with net.ipv4.tcp_orphan_retries at its default 0: "if (retries == 0
@@ -200,6 +201,7 @@ export function sendFin(s: u32): void {
     // FIN carries the ACK again and is retransmitted on its RTO until one is taken
     // (docs/network.md R4, R6), instead of the connection vanishing.
     setU8(s, Off.RETRIES, 0);
+    stampRetrans(s);
     armTimer(s, EV_FIN_RTO, dataRtoUs(0));
     resendCookieAck(s);
     return;
@@ -228,25 +230,27 @@ function finUnacked(st: SocketState): bool {
 export function armFinTimer(s: u32): void {
   if (!finUnacked(getState(s))) return;
   setU8(s, Off.RETRIES, 0);
+  stampRetrans(s);              // TCP_USER_TIMEOUT counts from here (tcp/user_timeout.ts)
   armTimer(s, EV_CLOSE_TIMER, backoffRto(0));
 }
 
 /**
  * The orphan's FIN retransmission timer fired (tcp_retransmit_timer -> tcp_write_timeout):
- * after tcp_orphan_retries retransmissions the orphan is dropped (tcp_write_err,
+ * after tcp_orphan_retries retransmissions, or once TCP_USER_TIMEOUT has passed since
+ * the FIN was first sent (tcp/user_timeout.ts), the orphan is dropped (tcp_write_err,
  * LINUX_MIB_TCPABORTONTIMEOUT); otherwise the FIN goes again with backoff (tcp/rto.ts). A
  * FIN that meets no socket any more is answered by a reset (tcp_v4_rcv no_tcp_socket ->
  * tcp_v4_send_reset), which ends the orphan (tcp_reset).
  */
 function onOrphanFinRto(s: u32): void {
   let n = <u32>getU8(s, Off.RETRIES);
-  if (n >= ORPHAN_RETRIES) {
+  if (n >= ORPHAN_RETRIES || userTimedOut(s, n)) {
     bump(Stat.TCPAbortOnTimeout);
     sockDestroy(s);
     return;
   }
   setU8(s, Off.RETRIES, n + 1);
-  armTimer(s, EV_CLOSE_TIMER, backoffRto(n + 1));
+  armTimer(s, EV_CLOSE_TIMER, clampRto(s, backoffRto(n + 1)));
   let p = getU32(s, Off.AUX);
   if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) {
     bump(Stat.OutRsts);
@@ -261,9 +265,9 @@ export function onFinRto(s: u32): void {
   if (getState(s) != SocketState.FIN_WAIT_1 || (getU8(s, Off.FLAGS2) & Flag2.COOKIE) == 0) return;
   let n = <u32>getU8(s, Off.RETRIES);
   bump(Stat.TCPTimeouts);
-  if (n >= dataRetries()) { finish(s); return; }   // tcp_write_err
+  if (n >= dataRetries() || userTimedOut(s, n)) { finish(s); return; }   // tcp_write_err
   setU8(s, Off.RETRIES, n + 1);
-  armTimer(s, EV_FIN_RTO, dataRtoUs(n + 1));
+  armTimer(s, EV_FIN_RTO, clampRto(s, dataRtoUs(n + 1)));
   resendCookieAck(s);
 }
 

@@ -62,6 +62,13 @@ export function twEnter(s: u32): void {
   setU32(s, Off.TW_TS_SECS, stampSecs());
 }
 
+/** Whether s is in the index under its own slot (core/check.ts). */
+export function twIndexed(s: u32): bool {
+  if (!hasFlag(s, Flag.TUPLED)) return false;
+  let e = hash16Find(index, tupleOf(s));
+  return load<u64>(e) != 0 && load<u32>(e, 8) == s + 1;
+}
+
 /** Socket s leaves the index (core/release.ts sockDestroy), if it is there. */
 export function twLeave(s: u32): void {
   if (!hasFlag(s, Flag.TUPLED)) return;

@@ -23,7 +23,7 @@ import {
   createKernel, kernelModule, kernelImports, SocketError, errnoName,
   AF_UNSPEC, AF_UNIX, AF_INET, AF_INET6,
   SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_NONBLOCK, SOCK_CLOEXEC,
-  IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IPV6, IPV6_V6ONLY, TCP_DEFER_ACCEPT,
+  IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IPV6, IPV6_V6ONLY, TCP_DEFER_ACCEPT, TCP_USER_TIMEOUT,
   SOL_SOCKET, SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_REUSEPORT, SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN,
   SHUT_RD, SHUT_WR, SHUT_RDWR, F_GETFD, F_GETFL, FD_CLOEXEC, O_NONBLOCK,
   SO_SNDBUF, SO_RCVBUF, SO_LINGER, MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT, MSG_NOSIGNAL,
@@ -2515,6 +2515,51 @@ class KernelProbe {
     };
   }
 
+  // -- TCP_USER_TIMEOUT (probe.c fact_user_timeout) ---------------------------------------
+
+  userTimeout() {
+    const k = this.k, v = {};
+    const set = (fd, ms) => this.rc(() => k.setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, ms));
+    const get = (fd) => this.getInt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT);
+    let c = this.tcpSock(AF_INET);
+    const o = { default: get(c) };
+    for (const [name, ms] of [['500', 500], ['minus_1', -1], ['int_max', 0x7fffffff], ['0', 0]]) {
+      o[`set_${name}`] = set(c, ms);
+      o[`after_${name}`] = get(c);
+    }
+    k.close(c);
+    v.sockopt = o;
+
+    let l = this.listener(AF_INET, 4);
+    set(l, 750);
+    c = this.client(AF_INET, this.localPort(l)).fd;
+    const inherited = { client_connected: this.connectedWithin(c, CONNECT_WAIT) };
+    const a = this.rc(() => this.acceptNb(l));
+    inherited.accepted = typeof a === 'number' ? get(a) : -1;
+    inherited.client = get(c);
+    if (typeof a === 'number') k.close(a);
+    k.close(c);
+    k.close(l);
+    v.inherited = inherited;
+
+    l = this.listener(AF_INET, 0);
+    const { fds, stuck } = this.fill(AF_INET, this.localPort(l), CAP);
+    if (stuck >= 0) k.close(stuck);
+    c = this.tcpSock(AF_INET);
+    const syn = { setsockopt: set(c, 500) };
+    const t0 = k.now();
+    syn.connect = this.doConnect(c, AF_INET, null, this.localPort(l));
+    const { ms, rev } = this.waitElapsed(c, POLLOUT, 3000);
+    syn.ms_until_event = ms < 0 ? -1 : Math.round(k.now() - t0);
+    syn.revents = evstr(rev);
+    syn.so_error = this.soError(c);
+    k.close(c);
+    this.closeAll(fds);
+    k.close(l);
+    v.syn_sent_500 = syn;
+    return v;
+  }
+
   // -- tcp_tw_reuse (probe.c fact_tw_reuse) ---------------------------------------------
 
   /**
@@ -2809,6 +2854,7 @@ export async function probeKernel(options = {}) {
     ['deferred_accept', () => p.deferredAccept()],
     ['syn_retransmit_schedule', () => p.synRetransmitSchedule()],
     ['tw_reuse', () => p.twReuse()],
+    ['user_timeout', () => p.userTimeout()],
     ['unix_corners', () => p.unixCorners()],
     ['probe_selfcheck', () => p.selfcheck(t0, fds0)],
   ];

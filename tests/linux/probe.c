@@ -2814,6 +2814,73 @@ static void fact_syn_retransmit_schedule(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* TCP_USER_TIMEOUT                                                      */
+/* ------------------------------------------------------------------ */
+
+static void fact_user_timeout(void)
+{
+    int fds[CAP], n, stuck, c, l, a;
+    long t0, ms;
+    short rev;
+    fact_begin("user_timeout");
+
+    /* tcp(7): an unsigned int of ms, 0 = off; a negative value is EINVAL */
+    static const int vals[] = { 500, -1, 0x7fffffff, 0 };
+    static const char *names[] = { "500", "minus_1", "int_max", "0" };
+    char key[32];
+    J_obj("sockopt");
+    c = tcp_sock(AF_INET);
+    J_int("default", get_int(c, IPPROTO_TCP, TCP_USER_TIMEOUT));
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        snprintf(key, sizeof key, "set_%s", names[i]);
+        J_rc(key, R(set_int(c, IPPROTO_TCP, TCP_USER_TIMEOUT, vals[i])));
+        snprintf(key, sizeof key, "after_%s", names[i]);
+        J_int(key, get_int(c, IPPROTO_TCP, TCP_USER_TIMEOUT));
+    }
+    close(c);
+    J_end();
+
+    /* an accepted socket has its listener's value (sk_clone_lock copies icsk_user_timeout) */
+    J_obj("inherited");
+    l = listener(AF_INET, 4);
+    set_int(l, IPPROTO_TCP, TCP_USER_TIMEOUT, 750);
+    c = client(AF_INET, local_port(l), NULL);
+    J_bool("client_connected", connected_within(c, CONNECT_WAIT));
+    a = accept_nb(l);
+    J_int("accepted", a >= 0 ? get_int(a, IPPROTO_TCP, TCP_USER_TIMEOUT) : -1);
+    J_int("client", get_int(c, IPPROTO_TCP, TCP_USER_TIMEOUT));
+    if (a >= 0)
+        close(a);
+    close(c);
+    close(l);
+    J_end();
+
+    /*
+     * 500 ms in SYN_SENT, against a listener whose accept queue is full (its SYNs
+     * are dropped): the SYN goes again at 1 s, the timer clamped to the time left
+     * fires a jiffy later and the connect fails with ETIMEDOUT.
+     */
+    J_obj("syn_sent_500");
+    l = listener(AF_INET, 0);
+    n = fill(AF_INET, local_port(l), fds, CAP, &stuck);
+    if (stuck >= 0)
+        close(stuck);
+    c = tcp_sock(AF_INET);
+    J_rc("setsockopt", R(set_int(c, IPPROTO_TCP, TCP_USER_TIMEOUT, 500)));
+    t0 = now_ms();
+    J_rc("connect", do_connect(c, AF_INET, NULL, local_port(l)));
+    ms = wait_elapsed(c, POLLOUT, 3000, &rev);
+    J_int("ms_until_event", ms < 0 ? -1 : now_ms() - t0);
+    J_str("revents", evstr(rev));
+    J_err("so_error", so_error(c));
+    close(c);
+    close_all(fds, n);
+    close(l);
+    J_end();
+    fact_end();
+}
+
+/* ------------------------------------------------------------------ */
 /* tcp_tw_reuse: connect() and a 4-tuple a timewait socket holds        */
 /* ------------------------------------------------------------------ */
 
@@ -3210,6 +3277,7 @@ int main(void)
     fact_deferred_accept();
     fact_syn_retransmit_schedule();
     fact_tw_reuse();
+    fact_user_timeout();
     fact_unix_corners();
     fact_selfcheck(t0, fds0);
     return 0;
