@@ -40,7 +40,7 @@ import { addressOwner } from "./tables/addresses";
 import { hostPortsBytes, hostPortsInit } from "./tables/ports";
 import { resetTimeWaitCount, timeWaitSockets } from "./tcp/teardown";
 import { twIndexBytes, twIndexInit } from "./tcp/time_wait";
-import { userTimeoutInit } from "./tcp/user_timeout";
+import { userTimeoutBytes, userTimeoutInit } from "./tcp/user_timeout";
 
 const SCRATCH_SIZE: i32 = 4096;
 let scratch: usize = 0;
@@ -506,14 +506,14 @@ export function sk_check(): i32 {
   return r == 0 ? 0 : r - 100;
 }
 
-/** Memory accounting: 0 total linear memory bytes, 1 socket table, 2 fd table, 3 port
+/** Memory accounting: 0 total linear memory bytes, 1 socket table (and the TCP_USER_TIMEOUT words beside it), 2 fd table, 3 port
  * tables, 4 4-tuple tables (connected tuples and the timewait index), 5 listeners, 6 timers, 7 live sockets, 8 fds in use, 9 pending events,
  * 10 sockets in TIME_WAIT, 11 bytes held by receive queues, 12 host records, 13 port
  * entries of hosts other than 0, 14 link records and staged changes. */
 export function sk_mem(what: i32): i64 {
   switch (what) {
     case 0: return <i64>memory.size() << 16;
-    case 1: return <i64>socketsBytes();
+    case 1: return <i64>(socketsBytes() + userTimeoutBytes());
     case 2: return <i64>fdTableBytes();
     case 3: return <i64>portTableBytes();
     case 4: return <i64>(connBytes() + twIndexBytes());

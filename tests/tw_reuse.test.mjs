@@ -174,3 +174,20 @@ test('the recycled TIME_WAIT releases what it held (debug build: every table con
   assert.equal(timeWaits(k), 0);
   k.check();
 });
+
+test('per host: each host of a network follows its own tcp_tw_reuse and kernel version (a namespace\'s sysctls)', async () => {
+  const k = await kernel({ ipLocalPortRange: [PORT, PORT] });
+  const h = k.addHost({ kernel: 'linux-6.12', tcpTwReuse: 0, ipLocalPortRange: [PORT, PORT] });
+  assert.equal(h.sysctl('tcpTwReuse'), 0);
+  assert.equal(h.sysctl('twReuseWholeSeconds'), 1);
+  assert.equal(k.sysctl('tcpTwReuse'), 2);
+  assert.equal(k.sysctl('twReuseWholeSeconds'), 0);
+  const onK = listening(k, 8, { port: 8080 }), onH = listening(h, 8, { port: 8080 });
+  clientGone(k, onK);
+  clientGone(h, onH);
+  k.advance(1001);
+  assert.equal(reconnect(k, onK), 'ok');
+  assert.equal(reconnect(h, onH), 'EADDRNOTAVAIL', 'tcp_tw_reuse 0 on this host');
+  assert.equal(k.stats().TWRecycled, 1);
+  assert.equal(h.stats().TWRecycled, 0);
+});

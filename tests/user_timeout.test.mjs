@@ -119,4 +119,16 @@ describe('TCP_USER_TIMEOUT in SYN_SENT (tcp_write_timeout, tcp_clamp_rto_to_user
       assert.equal(soError(k, c), 110);
     }
   });
+
+  test('set while the SYN is out: the time counts from the setsockopt (no stamp was kept before)', async () => {
+    const k = await kernel();
+    const c = stuckClient(k);
+    k.advance(600);
+    set(k, c, 500);
+    k.advance(400);               // the 1 s timer: nothing retransmitted yet, the SYN goes again
+    assert.equal(soError(k, c), 0);
+    const { ms, error } = untilDone(k, c, 5000);
+    assert.equal(error, 110);
+    assert.equal(ms, 100, 'expires 500 ms after the setsockopt, at 1.1 s');
+  });
 });

@@ -34,9 +34,8 @@
   /* 32 */ parent: u32;   // listener slot+1 (a request or a queued child)
   /* 36 */ aux: u32;      // LISTEN: listener record index+1; connected: peer slot+1; epoll: instance+1
   /* 40 */ peerGen: u32;  // generation of the peer
-  /* 44 */ qnext: u32;    // next on a listener list, SYN queue or filter queue (slot+1); timewait: Off.TW_ENTRY_MS;
-                         // retransmitting: Off.RETRANS_STAMP_MS
-  /* 48 */ qprev: u32;    // previous on it (slot+1); timewait: Off.TW_TS_SECS
+  /* 44 */ qnext: u32;    // next on a listener list, SYN queue or filter queue (slot+1)
+  /* 48 */ qprev: u32;    // previous on it (slot+1)
   /* 52 */ timer: u32;    // seq of the armed retransmit or close timer, 0 when none
   /* 56 */ retries: u8;   // SYN or SYN-ACK retransmissions so far
   /* 57 */ defer: u8;     // TCP_DEFER_ACCEPT, as a count of SYN-ACK retransmits (secs_to_retrans)
@@ -119,23 +118,6 @@ export namespace Off {
   /** AF_INET/AF_INET6 and epoll sockets: the host (core/hosts.ts) it belongs to, in uname's word (only AF_UNIX uses that). */
   // @ts-ignore: decorator
   @inline export const HOST: u32 = offsetof<SockRecord>("uname");
-  /**
-   * A timewait socket (tcp/time_wait.ts: TIME_WAIT, or an orphan in FIN_WAIT_2), which is
-   * on no listener list or queue, in qnext's word: Linux tw_entry_stamp, ms of the
-   * simulated clock when it became one.
-   */
-  // @ts-ignore: decorator
-  @inline export const TW_ENTRY_MS: u32 = offsetof<SockRecord>("qnext");
-  /**
-   * A socket retransmitting (SYN_SENT, or an orphan whose FIN is unacknowledged), which
-   * is on no listener list or queue either, in qnext's word: Linux retrans_stamp, ms of
-   * the simulated clock when the segment was first sent (tcp/user_timeout.ts).
-   */
-  // @ts-ignore: decorator
-  @inline export const RETRANS_STAMP_MS: u32 = offsetof<SockRecord>("qnext");
-  /** A timewait socket, in qprev's word: Linux tw_ts_recent_stamp (seconds + 1, tcp/time_wait.ts stampSecs). */
-  // @ts-ignore: decorator
-  @inline export const TW_TS_SECS: u32 = offsetof<SockRecord>("qprev");
   // @ts-ignore: decorator
   @inline export const RX: u32 = offsetof<SockRecord>("rx");
   // @ts-ignore: decorator

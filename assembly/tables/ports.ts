@@ -21,7 +21,7 @@ import { currentHost } from "../core/hosts";
 import { SocketState } from "../core/state";
 import { bindFollowsInPcbbindSetup, ephemeralRandomStepOne } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
-import { Hash16, hash16Bytes, hash16Find, hash16Init, hash16Make, hash16Remove } from "../storage/hash16";
+import { U64Hash, u64HashBytes, u64HashFind, u64HashInit, u64HashMake, u64HashRemove } from "../storage/u64_hash";
 import { linkFirst, unlink } from "../storage/lists";
 import { ANY4, ANY6, NOT_LOCAL, isV4 } from "./addresses";
 import { connInsert, hostKey, tupleKey } from "./tuples";
@@ -54,29 +54,29 @@ export function portsInit(): void {
 // Entry (16 bytes): u64 key ((host << 18) | (proto << 16) | port; host >= 1, so never
 // 0, which marks an empty entry), u32 bindHead, u32 bindUsers; listeners use the
 // entry of proto 2 (its bindHead word). Linear probing, at most half full; an entry
-// whose two words fall to 0 is removed (backward-shift deletion, hash16Remove), so the
+// whose two words fall to 0 is removed (backward-shift deletion, u64HashRemove), so the
 // table holds the ports in use, not every port a host ever used (a storm of 1 M
 // connections would otherwise leave 1 M entries, 32 MiB of cache misses).
-// The table: storage/hash16.ts.
-const hp = changetype<Hash16>(memory.data(offsetof<Hash16>()));
+// The table: storage/u64_hash.ts.
+const hp = changetype<U64Hash>(memory.data(offsetof<U64Hash>()));
 const ZERO = memory.data(16);  // what a lookup of an absent entry reads
 
-export function hostPortsInit(): void { hash16Init(hp, 256); }
+export function hostPortsInit(): void { u64HashInit(hp, 256, 16); }
 
 /** Removes host h's (h >= 1) (proto, port) entry once nothing is bound or listening there. */
 function hostPortRelease(h: u32, proto: u32, port: u32): void {
-  let e = hash16Find(hp, (<u64>h << 18) | (<u64>proto << 16) | <u64>port);
-  if (load<u64>(e) != 0 && load<u64>(e, 8) == 0) hash16Remove(hp, e);
+  let e = u64HashFind(hp, (<u64>h << 18) | (<u64>proto << 16) | <u64>port);
+  if (load<u64>(e) != 0 && load<u64>(e, 8) == 0) u64HashRemove(hp, e);
 }
 
 /** The (bindHead, bindUsers) words of host h's (proto, port): made when `make`, else ZERO if absent. */
 function hostPort(h: u32, proto: u32, port: u32, make: bool): usize {
   let key = (<u64>h << 18) | (<u64>proto << 16) | <u64>port;
   if (!make) {
-    let e = hash16Find(hp, key);
+    let e = u64HashFind(hp, key);
     return load<u64>(e) == 0 ? ZERO : e + 8;
   }
-  return hash16Make(hp, key) + 8;
+  return u64HashMake(hp, key) + 8;
 }
 
 // The three lists of (host, proto, port): `make` for a write (the entry is made).
@@ -95,7 +95,7 @@ function hostPort(h: u32, proto: u32, port: u32, make: bool): usize {
 // @ts-ignore: decorator
 @inline function hostOf(s: u32): u32 { return getU32(s, Off.HOST); }
 
-export function hostPortsBytes(): usize { return hash16Bytes(hp); }
+export function hostPortsBytes(): usize { return u64HashBytes(hp); }
 
 // ---- address overlap (Linux inet_rcv_saddr_equal, match_wildcard = true) ----
 

@@ -201,7 +201,6 @@ export function sendFin(s: u32): void {
     // FIN carries the ACK again and is retransmitted on its RTO until one is taken
     // (docs/network.md R4, R6), instead of the connection vanishing.
     setU8(s, Off.RETRIES, 0);
-    stampRetrans(s);
     armTimer(s, EV_FIN_RTO, dataRtoUs(0));
     resendCookieAck(s);
     return;
@@ -265,9 +264,9 @@ export function onFinRto(s: u32): void {
   if (getState(s) != SocketState.FIN_WAIT_1 || (getU8(s, Off.FLAGS2) & Flag2.COOKIE) == 0) return;
   let n = <u32>getU8(s, Off.RETRIES);
   bump(Stat.TCPTimeouts);
-  if (n >= dataRetries() || userTimedOut(s, n)) { finish(s); return; }   // tcp_write_err
+  if (n >= dataRetries()) { finish(s); return; }   // tcp_write_err
   setU8(s, Off.RETRIES, n + 1);
-  armTimer(s, EV_FIN_RTO, clampRto(s, dataRtoUs(n + 1)));
+  armTimer(s, EV_FIN_RTO, dataRtoUs(n + 1));
   resendCookieAck(s);
 }
 

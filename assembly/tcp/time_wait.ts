@@ -9,29 +9,32 @@
 // taken?"; this index maps the tuples of those sockets to their slot, so that each
 // candidate costs one more O(1) lookup, never a walk of a port's sockets.
 //
-// Entry (storage/hash16.ts): u64 key (tables/tuples.ts tupleOf; never 0), u32 slot + 1,
-// u32 unused. The socket itself keeps the two stamps tcp_twsk_unique reads (core/socket.ts
-// Off.TW_ENTRY_MS, Off.TW_TS_SECS).
+// Entry (storage/u64_hash.ts, 24 bytes): u64 key (tables/tuples.ts tupleOf; never 0),
+// u32 slot + 1, and the two stamps tcp_twsk_unique reads: u32 tw_entry_stamp (ms of the
+// simulated clock), u32 tw_ts_recent_stamp (stampSecs), u32 unused. They live here, not
+// in the socket record, whose words the connection's other states use.
 
 import { sockDestroy } from "../core/release";
-import { Flag, Off, getU16, getU32, hasFlag, setU32 } from "../core/socket";
+import { Flag, Off, getU16, hasFlag } from "../core/socket";
 import { SocketState, getState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { connectRecyclesTimeWait } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
-import { Hash16, hash16Bytes, hash16Find, hash16Init, hash16Make, hash16Remove } from "../storage/hash16";
+import { U64Hash, u64HashBytes, u64HashFind, u64HashInit, u64HashMake, u64HashRemove } from "../storage/u64_hash";
 import { nowUs } from "../storage/timer_heap";
 import { isLoopback } from "../tables/addresses";
 import { connInsert, tupleOf } from "../tables/tuples";
 
-// The index: storage/hash16.ts entries, u64 key, u32 slot + 1, u32 unused.
-const index = changetype<Hash16>(memory.data(offsetof<Hash16>()));
+const index = changetype<U64Hash>(memory.data(offsetof<U64Hash>()));
+const ENTRY: u32 = 24;
+/** Byte offsets in an entry. */
+const SLOT: usize = 8, ENTRY_MS: usize = 12, TS_SECS: usize = 16;
 
-export function twIndexInit(): void { hash16Init(index, 256); }
+export function twIndexInit(): void { u64HashInit(index, 256, ENTRY); }
 
 /** Timewait sockets indexed now (for memory reports). */
 export function twIndexCount(): u32 { return index.count; }
-export function twIndexBytes(): usize { return hash16Bytes(index); }
+export function twIndexBytes(): usize { return u64HashBytes(index); }
 
 // @ts-ignore: decorator
 @inline function nowMs(): u32 { return <u32>(nowUs() / 1000); }
@@ -52,28 +55,28 @@ export function twIndexBytes(): usize { return hash16Bytes(index); }
  */
 export function twEnter(s: u32): void {
   if (!hasFlag(s, Flag.TUPLED)) return;        // an accepted socket: its tuple is not a client's
-  let e = hash16Make(index, tupleOf(s));
-  if (load<u32>(e, 8) == 0) {
-    store<u32>(e, s + 1, 8);
-    setU32(s, Off.TW_ENTRY_MS, nowMs());
+  let e = u64HashMake(index, tupleOf(s));
+  if (load<u32>(e, SLOT) == 0) {
+    store<u32>(e, s + 1, SLOT);
+    store<u32>(e, nowMs(), ENTRY_MS);
   } else if (!ASC_NO_ASSERT) {
-    assert(load<u32>(e, 8) == s + 1, "twEnter: another socket holds the tuple");
+    assert(load<u32>(e, SLOT) == s + 1, "twEnter: another socket holds the tuple");
   }
-  setU32(s, Off.TW_TS_SECS, stampSecs());
+  store<u32>(e, stampSecs(), TS_SECS);
 }
 
 /** Whether s is in the index under its own slot (core/check.ts). */
 export function twIndexed(s: u32): bool {
   if (!hasFlag(s, Flag.TUPLED)) return false;
-  let e = hash16Find(index, tupleOf(s));
-  return load<u64>(e) != 0 && load<u32>(e, 8) == s + 1;
+  let e = u64HashFind(index, tupleOf(s));
+  return load<u64>(e) != 0 && load<u32>(e, SLOT) == s + 1;
 }
 
 /** Socket s leaves the index (core/release.ts sockDestroy), if it is there. */
 export function twLeave(s: u32): void {
   if (!hasFlag(s, Flag.TUPLED)) return;
-  let e = hash16Find(index, tupleOf(s));
-  if (load<u64>(e) != 0 && load<u32>(e, 8) == s + 1) hash16Remove(index, e);
+  let e = u64HashFind(index, tupleOf(s));
+  if (load<u64>(e) != 0 && load<u32>(e, SLOT) == s + 1) u64HashRemove(index, e);
 }
 
 /**
@@ -92,9 +95,9 @@ export function twLeave(s: u32): void {
  */
 export function twRecycle(key: u64, bound: bool): bool {
   if (!connectRecyclesTimeWait()) return false;
-  let e = hash16Find(index, key);
+  let e = u64HashFind(index, key);
   if (load<u64>(e) == 0) return false;
-  let tw = load<u32>(e, 8) - 1;
+  let tw = load<u32>(e, SLOT) - 1;
   // Linux negotiates timestamps (tcp_timestamps = 1) on every connection here, so
   // tw_ts_recent_stamp is never 0.
   if (!bound) {
@@ -106,11 +109,11 @@ export function twRecycle(key: u64, bound: bool): bool {
     if (reuse == 0) return false;
     if (tunable(Tunable.TwReuseWholeSeconds) != 0) {
       // 5.15-6.12: "time_after32(ktime_get_seconds(), tcptw->tw_ts_recent_stamp)"
-      if (<i32>(stampSecs() - getU32(tw, Off.TW_TS_SECS)) <= 0) return false;
+      if (<i32>(stampSecs() - load<u32>(e, TS_SECS)) <= 0) return false;
     } else {
       // 6.13+: "reuse_thresh = READ_ONCE(tw->tw_entry_stamp) + READ_ONCE(...sysctl_tcp_tw_reuse_delay);
       // ... time_after32(tcp_clock_ms(), reuse_thresh)"
-      let thresh = getU32(tw, Off.TW_ENTRY_MS) + <u32>tunable(Tunable.TcpTwReuseDelayMs);
+      let thresh = load<u32>(e, ENTRY_MS) + <u32>tunable(Tunable.TcpTwReuseDelayMs);
       if (<i32>(nowMs() - thresh) <= 0) return false;
     }
   }
