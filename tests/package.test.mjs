@@ -263,21 +263,26 @@ const SHAPES = {
   node: { lib: ['es2022'], module: 'nodenext', moduleResolution: 'nodenext', types: ['node'] },
   browser: { lib: ['es2022', 'dom', 'dom.iterable'], module: 'esnext', moduleResolution: 'bundler', customConditions: ['browser'], types: [] },
   worker: { lib: ['es2022', 'webworker'], module: 'esnext', moduleResolution: 'bundler', customConditions: ['workerd'], types: [] },
+  // CommonJS consumers: TypeScript's node16 mode has no require(esm) (the "require"
+  // condition's own declarations, build/host/cjs/), and node10 reads only "types".
+  'node-cjs': { lib: ['es2022'], module: 'node16', moduleResolution: 'node16', types: ['node'] },
+  // The same consumer code as node-cjs.
+  'legacy-cjs': { from: 'node-cjs', lib: ['es2022'], module: 'commonjs', moduleResolution: 'node10', types: ['node'] },
 };
 
 describe('tsc --noEmit over a consumer project', () => {
-  for (const [shape, options] of Object.entries(SHAPES)) {
+  for (const [shape, { from = shape, ...options }] of Object.entries(SHAPES)) {
     test(`${shape}: lib ${options.lib.join(' + ')}, types [${options.types.join(', ')}]`, async () => {
       const dir = join(project, 'types', shape);
       mkdirSync(dir, { recursive: true });
-      cpSync(join(root, 'tests/package/types', shape), dir, { recursive: true });
+      cpSync(join(root, 'tests/package/types', from), dir, { recursive: true });
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
         compilerOptions: {
           target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, ...options,
           // @types/node only where the shape names it, taken from this repository.
           typeRoots: [join(root, 'node_modules/@types')],
         },
-        include: ['*.ts'],
+        include: ['*.ts', '*.cts'],
       }));
       const tsc = join(root, 'node_modules/typescript/bin/tsc');
       const { stdout, stderr, code } = await run(process.execPath, [tsc, '-p', dir], { timeout: 2 * RUN_TIMEOUT_MS })
