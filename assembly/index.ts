@@ -39,6 +39,8 @@ import { LinkOp, linkCheck, linkCounter, linkInit, linkStage, networkBytes, upli
 import { addressOwner } from "./tables/addresses";
 import { hostPortsBytes, hostPortsInit } from "./tables/ports";
 import { resetTimeWaitCount, timeWaitSockets } from "./tcp/teardown";
+import { twIndexBytes, twIndexInit } from "./tcp/time_wait";
+import { userTimeoutBytes, userTimeoutInit } from "./tcp/user_timeout";
 
 const SCRATCH_SIZE: i32 = 4096;
 let scratch: usize = 0;
@@ -56,7 +58,7 @@ export function sk_init(personality: i32, seedValue: i64): i32 {
   if (scratch == 0) scratch = heap.alloc(SCRATCH_SIZE);
   socketsInit(); fdInit(); addressesInit(); portsInit(); connInit(); unixInit();
   listenersInit(); timersInit(); epollInit(); hostPortsInit(); linkInit(<u64>seedValue); wireInit();
-  selectHost(0); resetTimeWaitCount(); rxResetAccounting();
+  selectHost(0); resetTimeWaitCount(); twIndexInit(); userTimeoutInit(); rxResetAccounting();
   return 0;
 }
 
@@ -513,17 +515,17 @@ export function sk_check(): i32 {
   return r == 0 ? 0 : r - 100;
 }
 
-/** Memory accounting: 0 total linear memory bytes, 1 socket table, 2 fd table, 3 port
- * tables, 4 4-tuple table, 5 listeners, 6 timers, 7 live sockets, 8 fds in use, 9 pending events,
+/** Memory accounting: 0 total linear memory bytes, 1 socket table (and the TCP_USER_TIMEOUT words beside it), 2 fd table, 3 port
+ * tables, 4 4-tuple tables (connected tuples and the timewait index), 5 listeners, 6 timers, 7 live sockets, 8 fds in use, 9 pending events,
  * 10 sockets in TIME_WAIT, 11 bytes held by receive queues, 12 host records, 13 port
  * entries of hosts other than 0, 14 link records and staged changes. */
 export function sk_mem(what: i32): i64 {
   switch (what) {
     case 0: return <i64>memory.size() << 16;
-    case 1: return <i64>socketsBytes();
+    case 1: return <i64>(socketsBytes() + userTimeoutBytes());
     case 2: return <i64>fdTableBytes();
     case 3: return <i64>portTableBytes();
-    case 4: return <i64>connBytes();
+    case 4: return <i64>(connBytes() + twIndexBytes());
     case 5: return <i64>listenersBytes();
     case 6: return <i64>timersBytes();
     case 7: return <i64>socketsLive();

@@ -28,6 +28,8 @@ export const SO_LINGER = 13;
 /** FreeBSD: struct accept_filter_arg (16-byte name, 240-byte argument). */
 export const SO_ACCEPTFILTER = 0x1000;
 export const TCP_DEFER_ACCEPT = 9;
+/** ms transmitted data may stay unacknowledged (and a connect() may try) before ETIMEDOUT; 0 off (tcp(7)). */
+export const TCP_USER_TIMEOUT = 18;
 export const SO_ACCEPTCONN = 30;
 export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;
@@ -86,6 +88,6 @@ export const STAT_NAMES = [
   'AttemptFails', 'EstabResets', 'OutRsts', 'ReqDropped', 'AcceptQueueResets', 'ConnectRefused',
   'ConnectTimedOut', 'UnixRefusedFull', 'TCPAbortOnClose', 'TCPAbortOnData', 'TCPTimeWaitOverflow',
   'UdpNoPorts', 'UdpRcvbufErrors', 'TCPDeferAcceptDrop', 'AcceptFilterDrops',
-  'TCPAbortOnTimeout',
+  'TCPAbortOnTimeout', 'TWRecycled',
 ] as const;
 export type StatName = (typeof STAT_NAMES)[number];

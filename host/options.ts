@@ -45,6 +45,10 @@ export const TUNABLE_TABLE = [
   { sysctl: 'tcpMaxTwBuckets', source: 'net.ipv4.tcp_max_tw_buckets', min: 0, max: I32_MAX, unit: 'sockets', defaults: [131072, 131072, 131072], option: { name: 'tcpMaxTwBuckets', unit: 'sockets', scale: 1 } },
   { sysctl: 'tcpFinTimeoutUs', source: 'net.ipv4.tcp_fin_timeout: how long an orphan waits in FIN_WAIT_2', min: 0, max: 3_600_000_000, unit: 'µs', defaults: [60_000_000, 60_000_000, 60_000_000], option: { name: 'tcpFinTimeout', unit: 's', scale: 1_000_000 } },
   { sysctl: 'connectTimeWaitInUse', source: 'FreeBSD 13 tcp_usr_connect: "if (inp->inp_flags & INP_TIMEWAIT) { error = EADDRINUSE; goto out; }" (gone in 14); set by kernel: \'freebsd-13\'', min: 0, max: 1, unit: 'boolean', defaults: [0, 0, 0] },
+  { sysctl: 'tcpTwReuse', source: 'net.ipv4.tcp_tw_reuse: connect() may take a TIME_WAIT 4-tuple, 0 never, 1 always, 2 loopback only (FreeBSD: never)', min: 0, max: 2, unit: 'mode', defaults: [2, 0, 2], option: { name: 'tcpTwReuse', unit: 'mode', scale: 1 } },
+  { sysctl: 'tcpTwReuseDelayMs', source: 'net.ipv4.tcp_tw_reuse_delay (Linux 6.13+): how old a TIME_WAIT must be before tcp_tw_reuse takes it', min: 1, max: 60_000, unit: 'ms', defaults: [1000, 1000, 1000], option: { name: 'tcpTwReuseDelay', unit: 'ms', scale: 1 } },
+  { sysctl: 'twReuseWholeSeconds', source: 'Linux 5.15-6.12 tcp_twsk_unique: "time_after32(ktime_get_seconds(), tcptw->tw_ts_recent_stamp)" instead of tcp_tw_reuse_delay; set by kernel: \'linux-5.15\', \'linux-6.1\', \'linux-6.12\'', min: 0, max: 1, unit: 'boolean', defaults: [0, 0, 0] },
+  { sysctl: 'twReuseFinWait2', source: 'Linux before 6.11 tcp_twsk_unique: no "if (tw->tw_substate == TCP_FIN_WAIT2) reuse = 0;"; set by kernel: \'linux-5.15\', \'linux-6.1\'', min: 0, max: 1, unit: 'boolean', defaults: [0, 0, 0] },
 ] as const satisfies readonly Tunable[];
 
 export type KernelName = 'linux-5.15' | 'linux-6.1' | 'linux-6.12' | 'freebsd-13' | 'freebsd-14';
@@ -65,11 +69,17 @@ interface KernelVersion {
 export const KERNELS: Readonly<Record<KernelName, KernelVersion>> = {
   'linux-5.15': { personality: 'linux', tunables: [
     { sysctl: 'tcpSynLinearTimeouts', value: 0, source: 'no tcp_syn_linear_timeouts before 6.5 (ip-sysctl.rst): SYN retransmits at 1, 3, 7, 15, 31, 63 s' },
+    { sysctl: 'twReuseWholeSeconds', value: 1, source: 'no tcp_tw_reuse_delay before 6.13: tcp_tw_reuse takes a TIME_WAIT whose last timestamp is from an earlier second' },
+    { sysctl: 'twReuseFinWait2', value: 1, source: 'the FIN_WAIT2 check of tcp_twsk_unique came in 6.11 (lore 20240823001152.31004-1-kerneljasonxing@gmail.com)' },
   ] },
   'linux-6.1': { personality: 'linux', tunables: [
     { sysctl: 'tcpSynLinearTimeouts', value: 0, source: 'no tcp_syn_linear_timeouts before 6.5 (ip-sysctl.rst): SYN retransmits at 1, 3, 7, 15, 31, 63 s' },
+    { sysctl: 'twReuseWholeSeconds', value: 1, source: 'no tcp_tw_reuse_delay before 6.13: tcp_tw_reuse takes a TIME_WAIT whose last timestamp is from an earlier second' },
+    { sysctl: 'twReuseFinWait2', value: 1, source: 'the FIN_WAIT2 check of tcp_twsk_unique came in 6.11 (lore 20240823001152.31004-1-kerneljasonxing@gmail.com)' },
   ] },
-  'linux-6.12': { personality: 'linux', tunables: [] },
+  'linux-6.12': { personality: 'linux', tunables: [
+    { sysctl: 'twReuseWholeSeconds', value: 1, source: 'no tcp_tw_reuse_delay before 6.13: tcp_tw_reuse takes a TIME_WAIT whose last timestamp is from an earlier second' },
+  ] },
   'freebsd-13': { personality: 'freebsd', tunables: [
     { sysctl: 'connectTimeWaitInUse', value: 1, source: 'FreeBSD 13 tcp_usr_connect INP_TIMEWAIT check (removed in 14 with struct tcptw)' },
   ] },
@@ -127,6 +137,10 @@ export interface KernelOptions {
   tcpMaxTwBuckets?: number;
   /** net.ipv4.tcp_fin_timeout in seconds: how long an orphan waits in FIN_WAIT_2 (default 60). */
   tcpFinTimeout?: number;
+  /** net.ipv4.tcp_tw_reuse: whether connect() may take a 4-tuple a TIME_WAIT socket holds: 0 never, 1 always, 2 (default) loopback only. */
+  tcpTwReuse?: 0 | 1 | 2;
+  /** net.ipv4.tcp_tw_reuse_delay in ms (1-60000, default 1000): how old that TIME_WAIT must be. */
+  tcpTwReuseDelay?: number;
   /**
    * What moves time for the async calls: 'manual' (default: simulated time moves when
    * you call advance), 'auto' (simulated: when awaited calls can go no further, time

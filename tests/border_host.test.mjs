@@ -163,7 +163,7 @@ describe('the errno API (k.sys) with bad JavaScript values: a coded error, nothi
 
 describe('createKernel with bad options: a coded error', () => {
   const OPTIONS = ['personality', 'kernel', 'seed', 'somaxconn', 'tcpMaxSynBacklog', 'tcpSyncookies', 'tcpSynRetries', 'tcpAbortOnOverflow',
-    'ipLocalPortRange', 'maxFds', 'privileged', 'linkDelay', 'tcpMaxTwBuckets', 'tcpFinTimeout', 'clock'];
+    'ipLocalPortRange', 'maxFds', 'privileged', 'linkDelay', 'tcpMaxTwBuckets', 'tcpFinTimeout', 'tcpTwReuse', 'tcpTwReuseDelay', 'clock'];
   const SCALED = new Set(['linkDelay', 'tcpFinTimeout']);
   const WEIRD = [NaN, Infinity, -1, 1.5, 2 ** 53, 'constructor', '__proto__', 'toString', {}, [], Symbol.iterator, () => 1];
   for (const name of OPTIONS) {

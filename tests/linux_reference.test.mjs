@@ -23,8 +23,9 @@ const run = promisify(execFile);
 const PROBE_C = fileURLToPath(new URL('./linux/probe.c', import.meta.url));
 const KNOWN_DIFFERENCES = new URL('./linux/known-differences.json', import.meta.url);
 /**
- * probe.c takes about 4 s (two ~1 s SYN retransmit waits, one ~1 s TCP_DEFER_ACCEPT
- * wait); this bounds a hung run.
+ * probe.c takes about 6 s (two ~1 s SYN retransmit waits, one ~1 s TCP_DEFER_ACCEPT
+ * wait, the 1.1 s wait of tw_reuse, the ~1 s TCP_USER_TIMEOUT connect); this bounds a
+ * hung run.
  */
 const PROBE_TIMEOUT_MS = 30_000;
 /** Real milliseconds against simulated ones. */
@@ -120,6 +121,11 @@ const RULES = {
     // Real ms until the SYN-ACK resent at the end of a 1 s deferral is answered,
     // against simulated ms.
     'no_data.ms_since_connect_until_readable': withinTolerance,
+  },
+  user_timeout: {
+    // Real ms until a connect() with TCP_USER_TIMEOUT 500 fails (the SYN again at 1 s,
+    // then one jiffy), against simulated ms.
+    'syn_sent_500.ms_until_event': withinTolerance,
   },
   probe_selfcheck: {
     open_fds_at_start: property('a count that includes stdio (>= 3)', (v) => Number.isInteger(v) && v >= 3),

@@ -12,6 +12,7 @@ import { currentHost } from "./hosts";
 import { bindHeadOf, bindUsersOf, listenHeadOf } from "../tables/ports";
 import { connContains, connCount, tupleOf } from "../tables/tuples";
 import { proto, timeWaitSockets } from "../tcp/teardown";
+import { twIndexCount, twIndexed } from "../tcp/time_wait";
 import { AF_UNIX, SOCK_DGRAM } from "./constants";
 import { rxCountSources } from "../io/rx_queue";
 import { LOOP6, addrRefs, addressesHighWater } from "../tables/addresses";
@@ -51,7 +52,7 @@ export function checkAll(): i32 {
     if (getU32(s, Off.FD) != fd) return -2;
   }
   if (used != fdsUsed()) return -3;
-  let live: u32 = 0, tupled: u32 = 0, tw: u32 = 0, listening: u32 = 0;
+  let live: u32 = 0, tupled: u32 = 0, tw: u32 = 0, twIn: u32 = 0, listening: u32 = 0;
   for (let s: u32 = 0; s < hw; s++) {
     let st = getState(s);
     if (st == SocketState.FREE) continue;
@@ -73,6 +74,14 @@ export function checkAll(): i32 {
       tupled++;
       let key = tupleOf(s);
       if (!connContains(key)) return -7; // one entry per TUPLED socket: the count below
+      // The timewait index (tcp/time_wait.ts): every connected TIME_WAIT socket, and the
+      // orphans in FIN_WAIT_2 it holds, under their own slot; nothing else (the count below).
+      let indexed = twIndexed(s);
+      if (st == SocketState.TIME_WAIT && !indexed) return -24;
+      if (indexed) {
+        if (st != SocketState.TIME_WAIT && !(st == SocketState.FIN_WAIT_2 && hasFlag(s, Flag.ORPHAN))) return -25;
+        twIn++;
+      }
     }
     if (st == SocketState.LISTEN) {
       listening++;
@@ -105,6 +114,7 @@ export function checkAll(): i32 {
   if (a != 0) return a;
   if (tupled != connCount()) return -15;
   if (tw != timeWaitSockets()) return -16;
+  if (twIn != twIndexCount()) return -26;
   // 3. Bind lists: links, ports, and the count of bind()-owned members.
   for (let proto: u32 = 0; proto < 2; proto++) {
     for (let port: u32 = 0; port < 65536; port++) {

@@ -20,6 +20,8 @@ import { connRemove, tupleOf } from "../tables/tuples";
 import { unixOwner, unixRelease } from "../tables/unix_names";
 import { listenerId } from "../tcp/listener";
 import { timeWaitLeaves } from "../tcp/teardown";
+import { twLeave } from "../tcp/time_wait";
+import { setUserTimeout } from "../tcp/user_timeout";
 import { cancelTimer } from "../storage/timer_heap";
 
 export function sockDestroy(s: u32): void {
@@ -36,6 +38,7 @@ export function sockDestroy(s: u32): void {
     } else if (st == SocketState.TIME_WAIT) {
       timeWaitLeaves();
     }
+    if (st == SocketState.TIME_WAIT || st == SocketState.FIN_WAIT_2) twLeave(s); // tcp/time_wait.ts's index
     if ((getU8(s, Off.FLAGS2) & Flag2.FILTERED) != 0) {
       incqRemove(listenerId(getU32(s, Off.PARENT) - 1), s); // an accept filter's queue
     }
@@ -53,6 +56,7 @@ export function sockDestroy(s: u32): void {
     setAddr(s, Off.LADDR, ANY4);                    // its addresses
     setAddr(s, Off.PADDR, ANY4);
   }
+  setUserTimeout(s, 0);                             // TCP_USER_TIMEOUT, kept beside the record
   unwatchAll(s);                                    // epoll registrations
   cancelTimer(s);                                   // its pending timer leaves the heap
   setState(s, SocketState.FREE);

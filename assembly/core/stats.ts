@@ -30,6 +30,7 @@ export enum Stat {
   TCPDeferAcceptDrop,    // TcpExt: final ACKs without data held back by TCP_DEFER_ACCEPT
   AcceptFilterDrops,     // ours: FreeBSD accept filter: oldest pending connection dropped (listen(2))
   TCPAbortOnTimeout,     // TcpExt: an orphan's FIN went unanswered tcp_orphan_retries times: dropped
+  TWRecycled,            // TcpExt: connect() took a 4-tuple from a TIME_WAIT socket, which was killed (tcp_tw_reuse)
   Count
 }
 

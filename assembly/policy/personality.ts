@@ -419,3 +419,19 @@ export function synackRetries(max: u32, qlen: u32, young: u32, limit: u32): u32 
   }
   return max;
 }
+
+/**
+ * Whether connect() may take a 4-tuple a TIME_WAIT socket holds (§8 "tcp_tw_reuse",
+ * tcp/time_wait.ts twskUnique). Linux __inet_check_established asks tcp_twsk_unique;
+ * FreeBSD in_pcbconnect_setup finds the TIME_WAIT inpcb with in_pcblookup_hash_locked
+ * and the 4-tuple is busy ("if (oinp != NULL) ... return (EADDRINUSE);"). POSIX
+ * follows Linux.
+ */
+export function connectRecyclesTimeWait(): bool { return personality != Personality.FreeBSD; }
+
+/**
+ * Whether TCP_USER_TIMEOUT exists (tcp(7), "since Linux 2.6.37"; tcp/user_timeout.ts).
+ * FreeBSD's tcp_ctloutput has no such option: "default: ... error = ENOPROTOOPT;". POSIX
+ * follows Linux.
+ */
+export function tcpUserTimeoutExists(): bool { return personality != Personality.FreeBSD; }

@@ -23,6 +23,10 @@ export enum Tunable {
   TcpMaxTwBuckets,          // net.ipv4.tcp_max_tw_buckets
   TcpFinTimeoutUs,          // net.ipv4.tcp_fin_timeout, in microseconds
   ConnectTimeWaitInUse,     // FreeBSD 13 tcp_usr_connect INP_TIMEWAIT: connect() on a TIME_WAIT socket is EADDRINUSE (kernel 'freebsd-13')
+  TcpTwReuse,               // net.ipv4.tcp_tw_reuse: 0 never, 1 any address, 2 loopback only (tcp/time_wait.ts)
+  TcpTwReuseDelayMs,        // net.ipv4.tcp_tw_reuse_delay (Linux 6.13+), in ms
+  TwReuseWholeSeconds,      // Linux 5.15-6.12 tcp_twsk_unique: the last timestamp from an earlier second, no delay sysctl (kernel option)
+  TwReuseFinWait2,          // Linux before 6.11: an orphan's FIN_WAIT2 4-tuple may be reused too (kernel 'linux-5.15', 'linux-6.1')
   Count
 }
 
@@ -60,6 +64,12 @@ export function resetTunables(p: Personality): void {
   put(Tunable.TcpMaxTwBuckets, 131072);   // as read on the reference machine
   put(Tunable.TcpFinTimeoutUs, 60000000);  // tcp_fin_timeout = 60 s
   put(Tunable.ConnectTimeWaitInUse, 0);    // FreeBSD 14 removed INP_TIMEWAIT (docs/personalities.md §8)
+  // ip-sysctl.rst "tcp_tw_reuse ... Default: 2" (loopback only, since v4.20); FreeBSD has
+  // no such sysctl and never recycles on connect (policy/personality.ts connectRecyclesTimeWait).
+  put(Tunable.TcpTwReuse, p == Personality.FreeBSD ? 0 : 2);
+  put(Tunable.TcpTwReuseDelayMs, 1000);     // ip-sysctl.rst "tcp_tw_reuse_delay ... Default: 1000"
+  put(Tunable.TwReuseWholeSeconds, 0);      // 6.13+ compare tw_entry_stamp + tcp_tw_reuse_delay
+  put(Tunable.TwReuseFinWait2, 0);          // 6.11+ "if (tw->tw_substate == TCP_FIN_WAIT2) reuse = 0;"
 }
 
 // @ts-ignore: decorator
@@ -91,6 +101,11 @@ export function setTunable(t: i32, v: i64): i32 {
       if (v < 0 || v > 3600000000) return -Errno.EINVAL; break;
     case Tunable.TcpMaxTwBuckets:
       if (v < 0 || v > 0x7fffffff) return -Errno.EINVAL; break;
+    case Tunable.TcpTwReuse:
+      if (v < 0 || v > 2) return -Errno.EINVAL; break;
+    case Tunable.TcpTwReuseDelayMs:
+      // sysctl_net_ipv4.c: extra1 SYSCTL_ONE, extra2 tcp_tw_reuse_delay_max = TCP_PAWS_MSL * MSEC_PER_SEC
+      if (v < 1 || v > 60000) return -Errno.EINVAL; break;
     default:
       if (v < 0 || v > 1) return -Errno.EINVAL;
   }

@@ -16,6 +16,7 @@ import { chooseBindPort, chooseConnectPort, hashBind } from "../tables/ports";
 import { connContains, connInsert, hostKey, tupleKey, tupleOf } from "../tables/tuples";
 import { parseUnix, unixFind, unixOwner, unixOwnerGen, unixSpace } from "../tables/unix_names";
 import { startHandshake } from "../tcp/client";
+import { twRecycle } from "../tcp/time_wait";
 
 const abstractFlag = memory.data(4);
 
@@ -84,8 +85,10 @@ export function sysConnect(s: u32, addr: usize, len: i32): i32 {
     setU16(s, Off.LPORT, lport);
     hashBind(s, 0, lport, true);
   } else {
-    // __inet_check_established: the 4-tuple must be unused.
-    if (!connInsert(hostKey(getU32(s, Off.HOST), tupleKey(src, lport, dst, dport)))) return -Errno.EADDRNOTAVAIL;
+    // __inet_check_established: the 4-tuple must be unused, or held by a timewait
+    // socket that tcp_twsk_unique lets go (a bound port: twp == NULL, tcp/time_wait.ts).
+    let key = hostKey(getU32(s, Off.HOST), tupleKey(src, lport, dst, dport));
+    if (!connInsert(key) && !twRecycle(key, true)) return -Errno.EADDRNOTAVAIL;
     setAddr(s, Off.LADDR, src);
   }
   setFlag(s, Flag.TUPLED);

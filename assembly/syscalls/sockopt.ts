@@ -8,7 +8,8 @@ import { Errno } from "../core/errno";
 import { Flag, Flag2, Off, clearFlag, getU16, getU32, getU8, hasFlag, setFlag, setU8, takeError } from "../core/socket";
 import { SocketState, getState } from "../core/state";
 import { rcvbufOf, setRcvbuf, setSndbuf, sndbufOf } from "../io/buffers";
-import { acceptFiltersExist, reuseportLbExists, tcpDeferAcceptExists } from "../policy/personality";
+import { acceptFiltersExist, reuseportLbExists, tcpDeferAcceptExists, tcpUserTimeoutExists } from "../policy/personality";
+import { setUserTimeout, userTimeoutOf } from "../tcp/user_timeout";
 import { copyName, formatName, nameBuffer } from "../tables/sockaddr";
 
 export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr: usize): i32 {
@@ -45,6 +46,8 @@ export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr:
     v = hasFlag(s, Flag.V6ONLY) ? 1 : 0;
   } else if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT && isTcp(s) && tcpDeferAcceptExists()) {
     v = retransToSecs(getU8(s, Off.DEFER));
+  } else if (level == IPPROTO_TCP && name == TCP_USER_TIMEOUT && isTcp(s) && tcpUserTimeoutExists()) {
+    v = <i32>userTimeoutOf(s);   // do_tcp_getsockopt: "val = READ_ONCE(icsk->icsk_user_timeout);"
   } else {
     return -unknownOption(s, level, true);
   }
@@ -57,6 +60,8 @@ export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr:
 
 /** include/uapi/linux/tcp.h */
 const TCP_DEFER_ACCEPT: i32 = 9;
+/** include/uapi/linux/tcp.h: "How long for loss retry before timeout" (ms). */
+const TCP_USER_TIMEOUT: i32 = 18;
 /** FreeBSD sys/sys/socket.h: SO_ACCEPTFILTER, struct accept_filter_arg { char af_name[16]; char af_arg[240]; } */
 const SO_ACCEPTFILTER: i32 = 0x1000;
 
@@ -86,6 +91,16 @@ export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i3
   if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT && isTcp(s) && tcpDeferAcceptExists()) {
     if (len < 4) return -Errno.EINVAL;
     setU8(s, Off.DEFER, secsToRetrans(load<i32>(val)));
+    return 0;
+  }
+  if (level == IPPROTO_TCP && name == TCP_USER_TIMEOUT && isTcp(s) && tcpUserTimeoutExists()) {
+    // do_tcp_setsockopt: "if (optlen < sizeof(int)) return -EINVAL;" ... "case
+    // TCP_USER_TIMEOUT: if (val < 0) return -EINVAL; tcp_sock_set_user_timeout(sk, val);"
+    // -- any TCP socket, in any state; a listener passes it to its children.
+    if (len < 4) return -Errno.EINVAL;
+    let ms = load<i32>(val);
+    if (ms < 0) return -Errno.EINVAL;
+    setUserTimeout(s, <u32>ms);
     return 0;
   }
   if (level == SOL_SOCKET && name == SO_ACCEPTFILTER && acceptFiltersExist()) {

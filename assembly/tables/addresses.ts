@@ -316,6 +316,15 @@ export function sourceFor(dst: u32): u32 {
   return dst;
 }
 
+/**
+ * Linux ipv4_is_loopback (127/8) and ipv6_addr_loopback (::1); a v4-mapped address is
+ * its IPv4 entry here, so this also answers ipv6_addr_v4mapped_loopback.
+ */
+export function isLoopback(idx: u32): bool {
+  if (idx == LOOP4 || idx == LOOP6) return true;
+  return idx != NOT_LOCAL && idx > ANY6 && isV4(idx) && (entry(idx).a0 & 0xff) == 127;
+}
+
 /** Linux ip_route_connect: connecting to INADDR_ANY / in6addr_any means loopback. */
 export function connectTarget(dst: u32): u32 {
   return dst == ANY4 ? LOOP4 : dst == ANY6 ? LOOP6 : dst;

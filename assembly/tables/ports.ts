@@ -21,10 +21,12 @@ import { currentHost } from "../core/hosts";
 import { SocketState } from "../core/state";
 import { bindFollowsInPcbbindSetup, ephemeralRandomStepOne } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
+import { U64Hash, u64HashBytes, u64HashFind, u64HashInit, u64HashMake, u64HashRemove } from "../storage/u64_hash";
 import { linkFirst, unlink } from "../storage/lists";
 import { ANY4, ANY6, NOT_LOCAL, isV4 } from "./addresses";
 import { connInsert, hostKey, tupleKey } from "./tuples";
 import { proto } from "../tcp/teardown";
+import { twRecycle } from "../tcp/time_wait";
 
 const PORTS: u32 = 65536;
 let bindHead: usize = 0;
@@ -52,79 +54,29 @@ export function portsInit(): void {
 // Entry (16 bytes): u64 key ((host << 18) | (proto << 16) | port; host >= 1, so never
 // 0, which marks an empty entry), u32 bindHead, u32 bindUsers; listeners use the
 // entry of proto 2 (its bindHead word). Linear probing, at most half full; an entry
-// whose two words fall to 0 is removed (backward-shift deletion, hpDelete), so the
+// whose two words fall to 0 is removed (backward-shift deletion, u64HashRemove), so the
 // table holds the ports in use, not every port a host ever used (a storm of 1 M
 // connections would otherwise leave 1 M entries, 32 MiB of cache misses).
-const HP_ENTRY: usize = 16;
-let hp: usize = 0;
-let hpMask: u32 = 0;
-let hpCount: u32 = 0;
+// The table: storage/u64_hash.ts.
+const hp = changetype<U64Hash>(memory.data(offsetof<U64Hash>()));
 const ZERO = memory.data(16);  // what a lookup of an absent entry reads
 
-export function hostPortsInit(): void {
-  if (hp != 0) heap.free(hp);
-  hpMask = 255; hpCount = 0;
-  hp = heap.alloc(<usize>(hpMask + 1) * HP_ENTRY);
-  memory.fill(hp, 0, <usize>(hpMask + 1) * HP_ENTRY);
-}
-
-function hpFind(key: u64): usize {
-  let b = <u32>mix64(key) & hpMask;
-  while (true) {
-    let e = hp + <usize>b * HP_ENTRY;
-    let k = load<u64>(e);
-    if (k == key || k == 0) return e;
-    b = (b + 1) & hpMask;
-  }
-}
-
-function hpGrow(): void {
-  let old = hp, oldCap = hpMask + 1;
-  hpMask = (oldCap << 1) - 1;
-  hp = heap.alloc(<usize>(hpMask + 1) * HP_ENTRY);
-  memory.fill(hp, 0, <usize>(hpMask + 1) * HP_ENTRY);
-  for (let i: u32 = 0; i < oldCap; i++) {
-    let o = old + <usize>i * HP_ENTRY;
-    if (load<u64>(o) != 0) memory.copy(hpFind(load<u64>(o)), o, HP_ENTRY);
-  }
-  heap.free(old);
-}
-
-/** Empties entry e, moving later entries of its probe run back into the gap. */
-function hpDelete(e: usize): void {
-  let i = <u32>((e - hp) / HP_ENTRY), j = i;
-  while (true) {
-    j = (j + 1) & hpMask;
-    let ej = hp + <usize>j * HP_ENTRY;
-    let k = load<u64>(ej);
-    if (k == 0) break;
-    let home = <u32>mix64(k) & hpMask;
-    // The entry at j stays if its home lies cyclically in (i, j]; else it fills i.
-    let stays = i < j ? (home > i && home <= j) : (home > i || home <= j);
-    if (!stays) { memory.copy(hp + <usize>i * HP_ENTRY, ej, HP_ENTRY); i = j; }
-  }
-  let g = hp + <usize>i * HP_ENTRY;
-  store<u64>(g, 0); store<u64>(g, 0, 8);
-  hpCount--;
-}
+export function hostPortsInit(): void { u64HashInit(hp, 256, 16); }
 
 /** Removes host h's (h >= 1) (proto, port) entry once nothing is bound or listening there. */
 function hostPortRelease(h: u32, proto: u32, port: u32): void {
-  let e = hpFind((<u64>h << 18) | (<u64>proto << 16) | <u64>port);
-  if (load<u64>(e) != 0 && load<u64>(e, 8) == 0) hpDelete(e);
+  let e = u64HashFind(hp, (<u64>h << 18) | (<u64>proto << 16) | <u64>port);
+  if (load<u64>(e) != 0 && load<u64>(e, 8) == 0) u64HashRemove(hp, e);
 }
 
 /** The (bindHead, bindUsers) words of host h's (proto, port): made when `make`, else ZERO if absent. */
 function hostPort(h: u32, proto: u32, port: u32, make: bool): usize {
   let key = (<u64>h << 18) | (<u64>proto << 16) | <u64>port;
-  let e = hpFind(key);
-  if (load<u64>(e) == 0) {
-    if (!make) return ZERO;
-    if ((hpCount + 1) * 2 > hpMask + 1) { hpGrow(); e = hpFind(key); }
-    store<u64>(e, key);
-    hpCount++;
+  if (!make) {
+    let e = u64HashFind(hp, key);
+    return load<u64>(e) == 0 ? ZERO : e + 8;
   }
-  return e + 8;
+  return u64HashMake(hp, key) + 8;
 }
 
 // The three lists of (host, proto, port): `make` for a write (the entry is made).
@@ -143,7 +95,7 @@ function hostPort(h: u32, proto: u32, port: u32, make: bool): usize {
 // @ts-ignore: decorator
 @inline function hostOf(s: u32): u32 { return getU32(s, Off.HOST); }
 
-export function hostPortsBytes(): usize { return <usize>(hpMask + 1) * HP_ENTRY; }
+export function hostPortsBytes(): usize { return u64HashBytes(hp); }
 
 // ---- address overlap (Linux inet_rcv_saddr_equal, match_wildcard = true) ----
 
@@ -422,7 +374,8 @@ export function chooseBindPort(s: u32, proto: u32): u32 {
  * connect()'s autobind: net/ipv4/inet_hashtables.c __inet_hash_connect. Even ports
  * first ("offset &= ~1"), starting at a per-destination offset that moves past each
  * port it hands out (table_perturb), so the scan is O(1) amortised. A port is usable
- * when no bind()/listen() socket holds it and the 4-tuple is unused; the tuple is
+ * when no bind()/listen() socket holds it and the 4-tuple is unused (or recycled from a
+ * timewait socket: __inet_check_established with twp != NULL); the tuple is
  * entered for socket s as it is found. Returns 0 when every port is taken (the caller
  * says EADDRNOTAVAIL).
  */
@@ -443,7 +396,9 @@ export function chooseConnectPort(proto: u32, src: u32, dst: u32, dport: u32, s:
     for (let i: u32 = 0; i < remaining; i += 2, port += 2) {
       if (port >= high) port -= remaining;
       if (load<u32>(usersAt(h, proto, port, false)) != 0) continue;
-      if (!connInsert(hostKey(h, tupleKey(src, port, dst, dport)))) continue; // tuple taken
+      let key = hostKey(h, tupleKey(src, port, dst, dport));
+      // Taken, unless a timewait socket holds it and tcp_tw_reuse lets it go (tcp/time_wait.ts).
+      if (!connInsert(key) && !twRecycle(key, false)) continue;
       store<u32>(pp, load<u32>(pp) + i + 2);
       return port;
     }

@@ -10,11 +10,13 @@ import { Tunable, tunable } from "../policy/tunables";
 import { EV_ACK, EV_ACK_COOKIE, EV_RST_REQ, EV_SYN, EV_SYN_RTO, armTimer, disarm, send } from "./events";
 import { TIMEOUT_INIT_US, synRto } from "./rto";
 import { connectionEnds } from "./teardown";
+import { clampRto, stampRetrans, userTimedOut } from "./user_timeout";
 
 /** connect(): the client (state SYN_SENT, peer address set) sends its first SYN. */
 export function startHandshake(c: u32): void {
   bump(Stat.ActiveOpens);
   setU8(c, Off.RETRIES, 0);
+  stampRetrans(c);              // retrans_stamp: TCP_USER_TIMEOUT counts from the first SYN
   send(EV_SYN, c, getGen(c), 0, 0);
   // Armed after the send: on loopback the handshake may already be over, and a
   // timer that can only go stale would sit in the heap until time moves.
@@ -25,16 +27,17 @@ export function onSynRto(c: u32): void {
   if (getState(c) != SocketState.SYN_SENT) return;
   let n = <u32>getU8(c, Off.RETRIES);
   bump(Stat.TCPTimeouts);
-  if (n >= <u32>(tunable(Tunable.TcpSynRetries) + tunable(Tunable.TcpSynLinearTimeouts))) {
+  if (n >= <u32>(tunable(Tunable.TcpSynRetries) + tunable(Tunable.TcpSynLinearTimeouts)) || userTimedOut(c, n)) {
     // tcp_write_timeout: the linear retransmits come on top of tcp_syn_retries
-    // ("max_retransmits = ... + tcp_syn_linear_timeouts") -> tcp_write_err: ETIMEDOUT.
+    // ("max_retransmits = ... + tcp_syn_linear_timeouts"), or TCP_USER_TIMEOUT has passed
+    // since the first SYN (tcp/user_timeout.ts) -> tcp_write_err: ETIMEDOUT.
     bump(Stat.AttemptFails); bump(Stat.ConnectTimedOut);
     connectionEnds(c, Errno.ETIMEDOUT);
     return;
   }
   setU8(c, Off.RETRIES, n + 1);
   bump(Stat.TCPSynRetrans);
-  armTimer(c, EV_SYN_RTO, synRto(n + 1));
+  armTimer(c, EV_SYN_RTO, clampRto(c, synRto(n + 1)));   // tcp_clamp_rto_to_user_timeout
   send(EV_SYN, c, getGen(c), 0, 0);
 }
 

@@ -20,6 +20,7 @@ import { filterEnqueue } from "./accept_filter";
 import { EV_FIN, EV_RST, EV_SYNACK, EV_SYNACK_COOKIE, EV_SYNACK_RTO, armTimer, disarm, send } from "./events";
 import { TIMEOUT_INIT_US, synackRto } from "./rto";
 import { finOnEstablish } from "./teardown";
+import { setUserTimeout, userTimeoutOf } from "./user_timeout";
 
 /**
  * Data reached a request still in the SYN queue (its final ACK was dropped): a data
@@ -170,6 +171,8 @@ function promote(r: u32, l: u32, c: u32): void {
  * waiting queue; a FIN if the listener was shut down for writing; the counters.
  */
 function childReady(id: u32, l: u32, ch: u32, c: u32): void {
+  // sk_clone_lock copies the listener's inet_connection_sock, icsk_user_timeout with it.
+  setUserTimeout(ch, userTimeoutOf(l));
   if (lrFilter(id) != 0) {
     filterEnqueue(id, ch);
   } else {

@@ -18,6 +18,8 @@ import { dataRetries, dataRtoUs } from "../policy/personality";
 import { filterCheck } from "./accept_filter";
 import { resetPeer } from "./listener";
 import { backoffRto } from "./rto";
+import { twEnter } from "./time_wait";
+import { clampRto, stampRetrans, userTimedOut } from "./user_timeout";
 
 /**
  * tcp_orphan_retries() with net.ipv4.tcp_orphan_retries at its default 0: "if (retries == 0
@@ -142,6 +144,7 @@ function enterTimeWait(s: u32): void {
   }
   timeWaitCount++;
   setState(s, SocketState.TIME_WAIT);
+  twEnter(s);                        // connect() may recycle it (tcp/time_wait.ts)
   armTimer(s, EV_CLOSE_TIMER, TIMEWAIT_US);
 }
 
@@ -174,7 +177,7 @@ export function onFinAck(s: u32): void {
   if (st == SocketState.FIN_WAIT_1) {
     setState(s, SocketState.FIN_WAIT_2);
     // tcp_fin_timeout: an orphan does not wait in FIN_WAIT_2 for ever.
-    if (hasFlag(s, Flag.ORPHAN)) armTimer(s, EV_CLOSE_TIMER, tunable(Tunable.TcpFinTimeoutUs));
+    if (hasFlag(s, Flag.ORPHAN)) armOrphanTimer(s);
   } else if (st == SocketState.CLOSING) {
     enterTimeWait(s);
   } else if (st == SocketState.LAST_ACK) {
@@ -226,25 +229,27 @@ function finUnacked(st: SocketState): bool {
 export function armFinTimer(s: u32): void {
   if (!finUnacked(getState(s))) return;
   setU8(s, Off.RETRIES, 0);
+  stampRetrans(s);              // TCP_USER_TIMEOUT counts from here (tcp/user_timeout.ts)
   armTimer(s, EV_CLOSE_TIMER, backoffRto(0));
 }
 
 /**
  * The orphan's FIN retransmission timer fired (tcp_retransmit_timer -> tcp_write_timeout):
- * after tcp_orphan_retries retransmissions the orphan is dropped (tcp_write_err,
+ * after tcp_orphan_retries retransmissions, or once TCP_USER_TIMEOUT has passed since
+ * the FIN was first sent (tcp/user_timeout.ts), the orphan is dropped (tcp_write_err,
  * LINUX_MIB_TCPABORTONTIMEOUT); otherwise the FIN goes again with backoff (tcp/rto.ts). A
  * FIN that meets no socket any more is answered by a reset (tcp_v4_rcv no_tcp_socket ->
  * tcp_v4_send_reset), which ends the orphan (tcp_reset).
  */
 function onOrphanFinRto(s: u32): void {
   let n = <u32>getU8(s, Off.RETRIES);
-  if (n >= ORPHAN_RETRIES) {
+  if (n >= ORPHAN_RETRIES || userTimedOut(s, n)) {
     bump(Stat.TCPAbortOnTimeout);
     sockDestroy(s);
     return;
   }
   setU8(s, Off.RETRIES, n + 1);
-  armTimer(s, EV_CLOSE_TIMER, backoffRto(n + 1));
+  armTimer(s, EV_CLOSE_TIMER, clampRto(s, backoffRto(n + 1)));
   let p = getU32(s, Off.AUX);
   if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) {
     bump(Stat.OutRsts);
@@ -275,8 +280,18 @@ export function onOrphanTimer(s: u32): void {
   else if (finUnacked(st) && hasFlag(s, Flag.ORPHAN)) onOrphanFinRto(s);
 }
 
-/** An orphan left in FIN_WAIT_2 gives up after tcp_fin_timeout. */
-export function armOrphanTimer(s: u32): void { armTimer(s, EV_CLOSE_TIMER, tunable(Tunable.TcpFinTimeoutUs)); }
+/**
+ * An orphan left in FIN_WAIT_2 gives up after tcp_fin_timeout. With tcp_fin_timeout <=
+ * TCP_TIMEWAIT_LEN Linux makes it a timewait socket at once ("tcp_time_wait(sk,
+ * TCP_FIN_WAIT2, tmo)"), which connect() may recycle (tcp/time_wait.ts); a longer one
+ * keeps the full socket (which is never recycled here, where Linux would make it a
+ * timewait socket for the last 60 s).
+ */
+export function armOrphanTimer(s: u32): void {
+  let tmo = tunable(Tunable.TcpFinTimeoutUs);
+  if (tmo <= TIMEWAIT_US) twEnter(s);
+  armTimer(s, EV_CLOSE_TIMER, tmo);
+}
 
 /** Sends a reset to s's peer and forgets it (close with unread data, SO_LINGER 0). */
 export function abortConnection(s: u32): void {

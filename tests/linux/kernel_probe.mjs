@@ -23,7 +23,7 @@ import {
   createKernel, kernelModule, kernelImports, SocketError, errnoName,
   AF_UNSPEC, AF_UNIX, AF_INET, AF_INET6,
   SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_NONBLOCK, SOCK_CLOEXEC,
-  IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IPV6, IPV6_V6ONLY, TCP_DEFER_ACCEPT,
+  IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IPV6, IPV6_V6ONLY, TCP_DEFER_ACCEPT, TCP_USER_TIMEOUT,
   SOL_SOCKET, SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_REUSEPORT, SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN,
   SHUT_RD, SHUT_WR, SHUT_RDWR, F_GETFD, F_GETFL, FD_CLOEXEC, O_NONBLOCK,
   SO_SNDBUF, SO_RCVBUF, SO_LINGER, MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT, MSG_NOSIGNAL,
@@ -59,7 +59,6 @@ export const OMITTED = {
     max_dgram_qlen: 'no net.unix.max_dgram_qlen tunable: the limit is the constant MAX_DGRAM_QLEN (10) in assembly/syscalls/data.ts; unconnected_sent_until_error and connected_sent_until_error check its effect',
   },
   syn_retransmit_schedule: {
-    tcp_tw_reuse: 'no net.ipv4.tcp_tw_reuse tunable: connect() never takes a 4-tuple a TIME_WAIT socket holds (connInsert in assembly/tables/ports.ts chooseConnectPort and assembly/syscalls/connect.ts), which is tcp_tw_reuse = 0',
     tcp_rto_min_us: 'no net.ipv4.tcp_rto_min_us tunable: there is no RTT-based RTO (nothing is lost in flight, so only SYN and SYN-ACK are retransmitted, on the fixed TCP_TIMEOUT_INIT of 1 s in assembly/tcp/rto.ts)',
   },
 };
@@ -2511,6 +2510,132 @@ class KernelProbe {
       tcp_abort_on_overflow: k.sysctl('tcpAbortOnOverflow'),
       // The tunable is kept in microseconds; /proc shows seconds.
       tcp_fin_timeout: k.sysctl('tcpFinTimeoutUs') / 1_000_000,
+      tcp_tw_reuse: k.sysctl('tcpTwReuse'),
+      tcp_tw_reuse_delay: k.sysctl('tcpTwReuseDelayMs'),
+    };
+  }
+
+  // -- TCP_USER_TIMEOUT (probe.c fact_user_timeout) ---------------------------------------
+
+  userTimeout() {
+    const k = this.k, v = {};
+    const set = (fd, ms) => this.rc(() => k.setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, ms));
+    const get = (fd) => this.getInt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT);
+    let c = this.tcpSock(AF_INET);
+    const o = { default: get(c) };
+    for (const [name, ms] of [['500', 500], ['minus_1', -1], ['int_max', 0x7fffffff], ['0', 0]]) {
+      o[`set_${name}`] = set(c, ms);
+      o[`after_${name}`] = get(c);
+    }
+    k.close(c);
+    v.sockopt = o;
+
+    let l = this.listener(AF_INET, 4);
+    set(l, 750);
+    c = this.client(AF_INET, this.localPort(l)).fd;
+    const inherited = { client_connected: this.connectedWithin(c, CONNECT_WAIT) };
+    const a = this.rc(() => this.acceptNb(l));
+    inherited.accepted = typeof a === 'number' ? get(a) : -1;
+    inherited.client = get(c);
+    if (typeof a === 'number') k.close(a);
+    k.close(c);
+    k.close(l);
+    v.inherited = inherited;
+
+    l = this.listener(AF_INET, 0);
+    const { fds, stuck } = this.fill(AF_INET, this.localPort(l), CAP);
+    if (stuck >= 0) k.close(stuck);
+    c = this.tcpSock(AF_INET);
+    const syn = { setsockopt: set(c, 500) };
+    const t0 = k.now();
+    syn.connect = this.doConnect(c, AF_INET, null, this.localPort(l));
+    const { ms, rev } = this.waitElapsed(c, POLLOUT, 3000);
+    syn.ms_until_event = ms < 0 ? -1 : Math.round(k.now() - t0);
+    syn.revents = evstr(rev);
+    syn.so_error = this.soError(c);
+    k.close(c);
+    this.closeAll(fds);
+    k.close(l);
+    v.syn_sent_500 = syn;
+    return v;
+  }
+
+  // -- tcp_tw_reuse (probe.c fact_tw_reuse) ---------------------------------------------
+
+  /**
+   * probe.c tw_client(): a client connecting to port `lport`. port > 0: its source port
+   * comes from [port, port] -- probe.c sets IP_LOCAL_PORT_RANGE on the socket; the kernel
+   * has no per-socket range, so the kernel-wide ip_local_port_range is narrowed for this
+   * connect() and put back after. port < 0: bind(127.0.0.1:-port) with SO_REUSEADDR.
+   * Returns { fd, rc }.
+   */
+  twClient(port, lport) {
+    const k = this.k;
+    const fd = k.socket(AF_INET, SOCK_STREAM);
+    if (port < 0) {
+      k.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+      const rc = this.rc(() => k.bind(fd, { address: '127.0.0.1', port: -port }));
+      if (rc !== 0) return { fd, rc };
+      return { fd, rc: this.rc(() => k.connect(fd, { address: '127.0.0.1', port: lport })) };
+    }
+    const low = k.sysctl('ipLocalPortRangeLow'), high = k.sysctl('ipLocalPortRangeHigh');
+    const setRange = (lo, hi) => {
+      // low <= high holds after each step (the kernel refuses anything else)
+      if (lo > k.sysctl('ipLocalPortRangeHigh')) { k.setSysctl('ipLocalPortRangeHigh', hi); k.setSysctl('ipLocalPortRangeLow', lo); }
+      else { k.setSysctl('ipLocalPortRangeLow', lo); k.setSysctl('ipLocalPortRangeHigh', hi); }
+    };
+    setRange(port, port);
+    try {
+      return { fd, rc: this.rc(() => k.connect(fd, { address: '127.0.0.1', port: lport })) };
+    } finally {
+      setRange(low, high);
+    }
+  }
+
+  /** probe.c tw_connection(): the client closes first; the server then closes unless keepServer. */
+  twConnection(l, port, keepServer) {
+    const k = this.k;
+    const { fd: c, rc } = this.twClient(port, k.getsockname(l).port);
+    let a = rc === 0 ? this.rc(() => k.accept4(l, SOCK_NONBLOCK).fd) : -1;
+    k.close(c);
+    if (a >= 0 && !keepServer) { k.close(a); a = -1; }
+    k.advance(10);
+    return { rc, server: a };
+  }
+
+  /** probe.c tw_reconnect(): connect() from `port` again; a connection made is closed at once. */
+  twReconnect(l, port) {
+    const k = this.k;
+    const { fd: c, rc } = this.twClient(port, k.getsockname(l).port);
+    if (rc === 0) {
+      const a = this.rc(() => k.accept4(l, SOCK_NONBLOCK).fd);
+      if (a >= 0) k.close(a);
+    }
+    k.close(c);
+    return rc;
+  }
+
+  twReuse() {
+    const k = this.k;
+    // probe.c takes three free ports from bind(0); any three unused ones do here.
+    const ports = [40000, 40002, 40004];
+    const l = k.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    k.bind(l, { address: '127.0.0.1', port: 0 });
+    k.listen(l, 8);
+    const tw = this.twConnection(l, ports[0], false);
+    const twNow = this.twReconnect(l, ports[0]);
+    const fw2 = this.twConnection(l, ports[1], true);
+    const bound = this.twConnection(l, -ports[2], false);
+    const boundNow = this.twReconnect(l, -ports[2]);
+    k.advance(1100);
+    const twLater = this.twReconnect(l, ports[0]);
+    const fw2Later = this.twReconnect(l, ports[1]);
+    if (fw2.server >= 0) k.close(fw2.server);
+    k.close(l);
+    return {
+      time_wait: { connect: tw.rc, reconnect_at_once: twNow, reconnect_after_1100_ms: twLater },
+      fin_wait2: { connect: fw2.rc, reconnect_after_1100_ms: fw2Later },
+      bound_port: { connect: bound.rc, reconnect_at_once: boundNow },
     };
   }
 
@@ -2728,6 +2853,8 @@ export async function probeKernel(options = {}) {
     ['data_buffers', () => p.dataBuffers()],
     ['deferred_accept', () => p.deferredAccept()],
     ['syn_retransmit_schedule', () => p.synRetransmitSchedule()],
+    ['tw_reuse', () => p.twReuse()],
+    ['user_timeout', () => p.userTimeout()],
     ['unix_corners', () => p.unixCorners()],
     ['probe_selfcheck', () => p.selfcheck(t0, fds0)],
   ];

@@ -2802,7 +2802,7 @@ static void fact_syn_retransmit_schedule(void)
     static const char *names[] = {
         "tcp_syn_retries", "tcp_syn_linear_timeouts", "tcp_synack_retries",
         "tcp_max_syn_backlog", "tcp_syncookies", "tcp_abort_on_overflow",
-        "tcp_fin_timeout", "tcp_tw_reuse", "tcp_rto_min_us",
+        "tcp_fin_timeout", "tcp_tw_reuse", "tcp_tw_reuse_delay", "tcp_rto_min_us",
     };
     char path[128];
     fact_begin("syn_retransmit_schedule");
@@ -2810,6 +2810,187 @@ static void fact_syn_retransmit_schedule(void)
         snprintf(path, sizeof path, "/proc/sys/net/ipv4/%s", names[i]);
         J_sysctl(names[i], path);
     }
+    fact_end();
+}
+
+/* ------------------------------------------------------------------ */
+/* TCP_USER_TIMEOUT                                                      */
+/* ------------------------------------------------------------------ */
+
+static void fact_user_timeout(void)
+{
+    int fds[CAP], n, stuck, c, l, a;
+    long t0, ms;
+    short rev;
+    fact_begin("user_timeout");
+
+    /* tcp(7): an unsigned int of ms, 0 = off; a negative value is EINVAL */
+    static const int vals[] = { 500, -1, 0x7fffffff, 0 };
+    static const char *names[] = { "500", "minus_1", "int_max", "0" };
+    char key[32];
+    J_obj("sockopt");
+    c = tcp_sock(AF_INET);
+    J_int("default", get_int(c, IPPROTO_TCP, TCP_USER_TIMEOUT));
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        snprintf(key, sizeof key, "set_%s", names[i]);
+        J_rc(key, R(set_int(c, IPPROTO_TCP, TCP_USER_TIMEOUT, vals[i])));
+        snprintf(key, sizeof key, "after_%s", names[i]);
+        J_int(key, get_int(c, IPPROTO_TCP, TCP_USER_TIMEOUT));
+    }
+    close(c);
+    J_end();
+
+    /* an accepted socket has its listener's value (sk_clone_lock copies icsk_user_timeout) */
+    J_obj("inherited");
+    l = listener(AF_INET, 4);
+    set_int(l, IPPROTO_TCP, TCP_USER_TIMEOUT, 750);
+    c = client(AF_INET, local_port(l), NULL);
+    J_bool("client_connected", connected_within(c, CONNECT_WAIT));
+    a = accept_nb(l);
+    J_int("accepted", a >= 0 ? get_int(a, IPPROTO_TCP, TCP_USER_TIMEOUT) : -1);
+    J_int("client", get_int(c, IPPROTO_TCP, TCP_USER_TIMEOUT));
+    if (a >= 0)
+        close(a);
+    close(c);
+    close(l);
+    J_end();
+
+    /*
+     * 500 ms in SYN_SENT, against a listener whose accept queue is full (its SYNs
+     * are dropped): the SYN goes again at 1 s, the timer clamped to the time left
+     * fires a jiffy later and the connect fails with ETIMEDOUT.
+     */
+    J_obj("syn_sent_500");
+    l = listener(AF_INET, 0);
+    n = fill(AF_INET, local_port(l), fds, CAP, &stuck);
+    if (stuck >= 0)
+        close(stuck);
+    c = tcp_sock(AF_INET);
+    J_rc("setsockopt", R(set_int(c, IPPROTO_TCP, TCP_USER_TIMEOUT, 500)));
+    t0 = now_ms();
+    J_rc("connect", do_connect(c, AF_INET, NULL, local_port(l)));
+    ms = wait_elapsed(c, POLLOUT, 3000, &rev);
+    J_int("ms_until_event", ms < 0 ? -1 : now_ms() - t0);
+    J_str("revents", evstr(rev));
+    J_err("so_error", so_error(c));
+    close(c);
+    close_all(fds, n);
+    close(l);
+    J_end();
+    fact_end();
+}
+
+/* ------------------------------------------------------------------ */
+/* tcp_tw_reuse: connect() and a 4-tuple a timewait socket holds        */
+/* ------------------------------------------------------------------ */
+
+#ifndef IP_LOCAL_PORT_RANGE
+#define IP_LOCAL_PORT_RANGE 51 /* Linux 6.3+ */
+#endif
+
+/*
+ * A blocking client (SO_SNDTIMEO bounds connect() to 1 s) connecting to the
+ * listener on port lport. port > 0: connect() picks its source port from
+ * [port, port] (IP_LOCAL_PORT_RANGE: the ephemeral search, __inet_hash_connect
+ * with twp != NULL); port < 0: bind(127.0.0.1:-port) with SO_REUSEADDR first
+ * (a bound port: twp == NULL). *rc = connect()'s result.
+ */
+static int tw_client(int port, int lport, long *rc)
+{
+    struct timeval tv = { 1, 0 };
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (port > 0) {
+        unsigned range = (unsigned)port | (unsigned)port << 16;
+        if (setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof range) < 0) {
+            *rc = -errno;
+            return fd;
+        }
+    } else {
+        set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+        if ((*rc = do_bind(fd, AF_INET, NULL, -port)) < 0)
+            return fd;
+    }
+    *rc = do_connect(fd, AF_INET, NULL, lport);
+    return fd;
+}
+
+/* A connection from `port` (tw_client) that the client closes first; the server then closes unless keep_server. */
+static long tw_connection(int l, int port, int keep_server, int *server)
+{
+    long rc;
+    int c = tw_client(port, local_port(l), &rc);
+    int a = rc == 0 ? accept_nb(l) : -1;
+    close(c);
+    if (a >= 0) {
+        wait_ev(a, POLLIN, CONNECT_WAIT); /* the client's FIN */
+        if (!keep_server) {
+            close(a);
+            a = -1;
+        }
+    }
+    sleep_ms(10);
+    *server = a;
+    return rc;
+}
+
+/* tw_client again from `port`: connect()'s result; a connection made is closed at once */
+static long tw_reconnect(int l, int port)
+{
+    long rc;
+    int c = tw_client(port, local_port(l), &rc);
+    if (rc == 0) {
+        int a = accept_nb(l);
+        if (a >= 0)
+            close(a);
+    }
+    close(c);
+    return rc;
+}
+
+static void fact_tw_reuse(void)
+{
+    int held[3], ports[3], server;
+    long rc_tw, rc_fw2, rc_bound, tw_now, bound_now, tw_later, fw2_later;
+    fact_begin("tw_reuse");
+    /* three distinct free ports: bound with port 0 at once, then released (never connected) */
+    for (int i = 0; i < 3; i++) {
+        held[i] = tcp_sock(AF_INET);
+        do_bind(held[i], AF_INET, NULL, 0);
+        ports[i] = local_port(held[i]);
+    }
+    close_all(held, 3);
+    int l = listener(AF_INET, 8);
+
+    /* TIME_WAIT from an ephemeral port: busy now, free once tcp_tw_reuse_delay (1 s) has passed */
+    rc_tw = tw_connection(l, ports[0], 0, &server);
+    tw_now = tw_reconnect(l, ports[0]);
+    /* an orphan in FIN_WAIT2 (the server never closes): 6.11+ never reuses it */
+    rc_fw2 = tw_connection(l, ports[1], 1, &server);
+    int fw2_server = server;
+    /* TIME_WAIT from a bound port: taken at once, whatever tcp_tw_reuse says */
+    rc_bound = tw_connection(l, -ports[2], 0, &server);
+    bound_now = tw_reconnect(l, -ports[2]);
+    sleep_ms(1100);
+    tw_later = tw_reconnect(l, ports[0]);
+    fw2_later = tw_reconnect(l, ports[1]);
+    if (fw2_server >= 0)
+        close(fw2_server);
+    close(l);
+
+    J_obj("time_wait");
+    J_rc("connect", rc_tw);
+    J_rc("reconnect_at_once", tw_now);
+    J_rc("reconnect_after_1100_ms", tw_later);
+    J_end();
+    J_obj("fin_wait2");
+    J_rc("connect", rc_fw2);
+    J_rc("reconnect_after_1100_ms", fw2_later);
+    J_end();
+    J_obj("bound_port");
+    J_rc("connect", rc_bound);
+    J_rc("reconnect_at_once", bound_now);
+    J_end();
     fact_end();
 }
 
@@ -3095,6 +3276,8 @@ int main(void)
     fact_data_buffers();
     fact_deferred_accept();
     fact_syn_retransmit_schedule();
+    fact_tw_reuse();
+    fact_user_timeout();
     fact_unix_corners();
     fact_selfcheck(t0, fds0);
     return 0;

@@ -50,7 +50,7 @@ export const POLICY = {
 
 /** Counters the model predicts; every other counter must stay 0 in the modelled world. */
 export const PREDICTED_STATS = ['ActiveOpens', 'PassiveOpens', 'ConnectRefused', 'AttemptFails', 'AcceptQueueResets', 'OutRsts',
-  'TCPAbortOnClose', 'TCPAbortOnData', 'EstabResets'];
+  'TCPAbortOnClose', 'TCPAbortOnData', 'EstabResets', 'TWRecycled'];
 
 /** Linux TCP_CLOSE: the kernel's own UNBOUND and BOUND are CLOSE with and without a port. */
 const isClose = (state) => state === 'CLOSED' || state === 'UNBOUND' || state === 'BOUND';
@@ -262,9 +262,11 @@ export class ModelKernel {
     this.stats.ActiveOpens++;
     if (s.lport === 0) s.lport = UNKNOWN;   // connect()'s autobind: an even port (L22)
     if (s.laddr === '0.0.0.0') s.laddr = '127.0.0.1';
+    if (s.userBound && this.personality !== 'freebsd') this.#recycleTimeWait(s.laddr, s.lport, address, port);
     s.paddr = address;
     s.pport = port;
     s.wasConnected = true;
+    s.active = true;
     s.rcvShut = s.sndShut = false;
     if (l === null) {
       s.rcvShut = s.sndShut = true;   // tcp_done: sk_shutdown = SHUTDOWN_MASK
@@ -351,7 +353,7 @@ export class ModelKernel {
       // port and the 4-tuple); a socket that still has its descriptor is left CLOSE.
       if (p.fd >= 0) {
         const tw = new Sock(-1, false);
-        Object.assign(tw, { state: 'TIME_WAIT', laddr: p.laddr, lport: p.lport, reuseaddr: p.reuseaddr, orphan: true });
+        Object.assign(tw, { state: 'TIME_WAIT', laddr: p.laddr, lport: p.lport, paddr: p.paddr, pport: p.pport, active: p.active, reuseaddr: p.reuseaddr, orphan: true });
         this.#all.add(tw);
         p.state = 'CLOSED';
         p.sndShut = true;
@@ -359,6 +361,23 @@ export class ModelKernel {
         if (!p.userBound) p.lport = 0;
         if (!p.addrLock) p.laddr = '0.0.0.0';
       } else p.state = 'TIME_WAIT';
+    }
+  }
+
+  /**
+   * tcp_twsk_unique for a port bound before connect() (twp == NULL, docs/personalities.md
+   * §8 "tcp_tw_reuse"): a TIME_WAIT socket, or an orphan in FIN_WAIT_2, that an earlier
+   * connect() left on this 4-tuple is killed and counted (TWRecycled); FreeBSD never.
+   * (An ephemeral port never meets one here: the model's range is never exhausted.)
+   */
+  #recycleTimeWait(laddr, lport, paddr, pport) {
+    for (const o of this.#all) {
+      if (o.fd >= 0 || !o.orphan || !o.active || (o.state !== 'TIME_WAIT' && o.state !== 'FIN_WAIT_2')) continue;
+      if (o.laddr !== laddr || o.lport !== lport || o.paddr !== paddr || o.pport !== pport) continue;
+      this.#all.delete(o);
+      if (o.peer !== null && o.peer.peer === o) o.peer.peer = null;   // the server's end now meets nobody
+      this.stats.TWRecycled++;
+      return;
     }
   }
 
