@@ -94,7 +94,12 @@ function rateLimit(o: { rate?: number; limit?: number }): [bigint, bigint] {
   if (typeof rate !== 'number' || !Number.isInteger(rate) || (rate !== 0 && (rate < 1000 || rate > 1e15))) {
     throw new ArgumentError(typeof rate === 'number' ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE', `"rate" must be 0 or an integer number of bit/s from 1000 to 1e15. Received ${String(rate)}`);
   }
-  return [BigInt(rate), BigInt(checkInt('limit', o.limit ?? 1_500_000, 1, 2 ** 32))];
+  const limit = checkInt('limit', o.limit ?? 1_500_000, 1, 2 ** 32);
+  // The kernel's bound (net/links.ts MAX_DRAIN_US): a full queue drains in at most 2^38 µs.
+  if (rate !== 0 && limit * 8e6 / rate > 2 ** 38) {
+    throw new ArgumentError('ERR_OUT_OF_RANGE', `"limit" must drain in at most 2^38 µs (about 3.2 days) at "rate": at most ${Math.floor(2 ** 38 * rate / 8e6)} bytes at ${rate} bit/s. Received ${limit}`);
+  }
+  return [BigInt(rate), BigInt(limit)];
 }
 
 /** Checks a host's uplink options (k.addHost's `uplink`, k.setUplink) without applying them. */

@@ -182,6 +182,11 @@ describe('links', () => {
     assert.throws(() => k.link(cli, srv, { delay: 1 }), { code: 'ERR_INVALID_ARG_VALUE' });
     assert.throws(() => k.link(cli, cli, { latency: 1 }), { code: 'ERR_INVALID_ARG_VALUE' });
     assert.throws(() => k.partition(cli, srv, { at: -5 }), { code: 'ERR_OUT_OF_RANGE' });
+    // A full queue must drain within 2^38 µs, or a packet's delivery would lie past the
+    // event heap's horizon (it trapped the kernel before: 4 GiB at 1 kbit/s).
+    assert.throws(() => k.link(cli, srv, { rate: 1000, limit: 2 ** 32 }), { code: 'ERR_OUT_OF_RANGE', message: /"limit" must drain/ });
+    assert.throws(() => k.setUplink(cli, { rate: 1000, limit: 34_359_739 }), { code: 'ERR_OUT_OF_RANGE' });
+    k.link(cli, srv, { rate: 1000, limit: 34_359_738 });
     const other = await createKernel();
     assert.throws(() => k.link(cli, other, { latency: 1 }), { code: 'ERR_INVALID_ARG_TYPE' });
   });

@@ -239,14 +239,16 @@ describe("bad input", () => {
     expect(linkTransmit(A, B, 60, (<i64>1 << 52) + 1, 0)).toBe(EINVAL);  // past 2^52 us
     expect(linkSetRate(A, B, 1000000000000001, 1000)).toBe(-22);         // over 1 Pbit/s
     expect(linkSetRate(A, B, 8000000, (<i64>1 << 32) + 1)).toBe(-22);   // limit over 4 GiB
+    expect(linkSetRate(A, B, 1000, 34359739)).toBe(-22);  // drains in more than 2^38 us at 1 kbit/s
     expect(linkCounter(A, B, Counter.Count)).toBe(EINVAL);
     expect(linkCounter(-1, -1, Counter.SentPackets)).toBe(0);
     expect(linkTransmit(A, B, 60, 0, 0)).toBe(0);               // nothing changed the link
   });
 
   it("accepts the largest values at the bounds", () => {
-    expect(linkSetRate(A, B, 1000, <i64>1 << 32)).toBe(0);
-    expect(linkTransmit(A, B, 1 << 30, 0, 0)).toBe(8589934592000);  // 2^30 bytes at 1 kbit/s: 8.6e6 s
+    expect(linkSetRate(A, B, 1000, 34359738)).toBe(0);    // the largest queue at 1 kbit/s: 2^38 us
+    expect(linkSetRate(A, B, 8000000, <i64>1 << 32)).toBe(0);
+    expect(linkTransmit(A, B, 1 << 30, 0, 0)).toBe(1073741824);     // 2^30 bytes at 8 Mbit/s: 1074 s
     expect(linkTransmit(C, B, 60, <i64>1 << 52, 0)).toBe(<i64>1 << 52);
   });
 });

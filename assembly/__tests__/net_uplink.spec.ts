@@ -98,6 +98,7 @@ describe("a host's uplink", () => {
     expect(uplinkSet(SERVER, 999, 1500)).toBe(-22);
     expect(uplinkSet(SERVER, GBIT, 0)).toBe(-22);
     expect(uplinkSet(SERVER, GBIT, (<i64>1 << 32) + 1)).toBe(-22);
+    expect(uplinkSet(SERVER, 1000, 34359739)).toBe(-22);  // drains in more than 2^38 us
     expect(linkStage(LinkOp.UPLINK, SERVER, A, <f64>GBIT, 1500, 0, 0)).toBe(-22);
     expect(linkStage(LinkOp.UPLINK, -1, -1, <f64>GBIT, 1500, 0, 0)).toBe(-22);
     expect(linkStage(LinkOp.UPLINK, SERVER, -1, 1.5e9 + 0.5, 1500, 0, 0)).toBe(-22);

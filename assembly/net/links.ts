@@ -31,6 +31,12 @@ export const MIN_RATE_BPS: i64 = 1000;
 export const MAX_RATE_BPS: i64 = 1000000000000000;
 /** Queue limit bound: 4 GiB. */
 export const MAX_LIMIT_BYTES: i64 = 1 << 32;
+/**
+ * A full queue drains in at most 2^38 us (about 3.2 days): an uplink's queue, a link's
+ * queue, latency and jitter together stay under the event heap's MAX_DELAY_US (2^40),
+ * so no rate/limit pair a caller can pass makes a delivery time the heap refuses.
+ */
+export const MAX_DRAIN_US: i64 = 1 << 38;
 
 // @ts-ignore: decorator
 @inline function isHost(id: i32): bool { return id >= 0; }
@@ -72,7 +78,10 @@ export function geOk(p: f64, r: f64, oneMinusH: f64, oneMinusK: f64): bool {
   return isProbability(p) && isProbability(r) && isProbability(oneMinusH) && isProbability(oneMinusK);
 }
 export function rateOk(rateBps: i64, limitBytes: i64): bool {
-  return (rateBps == 0 || (rateBps >= MIN_RATE_BPS && rateBps <= MAX_RATE_BPS)) && limitBytes > 0 && limitBytes <= MAX_LIMIT_BYTES;
+  if (limitBytes <= 0 || limitBytes > MAX_LIMIT_BYTES) return false;
+  if (rateBps == 0) return true;
+  // limitBytes * 8e6 < 2^32 * 2^23 = 2^55: no wrap.
+  return rateBps >= MIN_RATE_BPS && rateBps <= MAX_RATE_BPS && limitBytes * 8000000 / rateBps <= MAX_DRAIN_US;
 }
 
 /** netem `delay latency jitter` (uniform jitter in [-jitter, +jitter]). */

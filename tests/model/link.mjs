@@ -27,6 +27,15 @@ const MIN_RATE_BPS = 1000n;
 const MAX_RATE_BPS = 1_000_000_000_000_000n;
 const MAX_LIMIT_BYTES = 1n << 32n;
 const DEFAULT_LIMIT_BYTES = 1_500_000n;
+/** A full queue drains in at most 2^38 µs (net/links.ts MAX_DRAIN_US). */
+const MAX_DRAIN_US = 1n << 38n;
+
+/** rate 0 (no queue) or within bounds; a limit within bounds whose full queue drains in time. */
+function rateOk(rateBps, limitBytes) {
+  if (limitBytes <= 0n || limitBytes > MAX_LIMIT_BYTES) return false;
+  if (rateBps === 0n) return true;
+  return rateBps >= MIN_RATE_BPS && rateBps <= MAX_RATE_BPS && limitBytes * 8_000_000n / rateBps <= MAX_DRAIN_US;
+}
 
 /** SplitMix64's output function. */
 function mix(z) {
@@ -179,8 +188,7 @@ export class LinkModel {
 
   setRate(src, dst, rateBps, limitBytes) {
     if (!(isPair(src, dst) || isDefault(src, dst))) return -EINVAL;
-    if (rateBps !== 0n && (rateBps < MIN_RATE_BPS || rateBps > MAX_RATE_BPS)) return -EINVAL;
-    if (limitBytes <= 0n || limitBytes > MAX_LIMIT_BYTES) return -EINVAL;
+    if (!rateOk(rateBps, limitBytes)) return -EINVAL;
     Object.assign(this.#paramsFor(src, dst), { rateBps, limitBytes });
     return 0;
   }
@@ -245,8 +253,7 @@ export class LinkModel {
 
   setUplink(host, rateBps, limitBytes) {
     if (!isHost(host)) return -EINVAL;
-    if (rateBps !== 0n && (rateBps < MIN_RATE_BPS || rateBps > MAX_RATE_BPS)) return -EINVAL;
-    if (limitBytes <= 0n || limitBytes > MAX_LIMIT_BYTES) return -EINVAL;
+    if (!rateOk(rateBps, limitBytes)) return -EINVAL;
     let u = this.uplinks.get(host);
     if (!u) this.uplinks.set(host, u = { busyUntilNs: 0n, egress: [], counters: Object.fromEntries(COUNTERS.map((c) => [c, 0n])) });
     Object.assign(u, { rateBps, limitBytes });
