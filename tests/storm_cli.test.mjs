@@ -28,6 +28,7 @@ test('bad options exit 2 with a message naming the option and what it must be', 
     [['--partitions', '3000-1000'], /--partitions must be a list of partitions/],
     [['--partitions', 'soon'], /--partitions must be a list of partitions/],
     [['--network', 'loopback', '--jitter-ms', '5'], /network\.jitterMs must be left at its default with network mode loopback/],
+    [['--rate-mbps', '0.001', '--limit-bytes', '4294967296'], /network\.limitBytes must be a queue that drains in at most 2\^38 µs at --rate-mbps 0\.001 \(at most 34359738 bytes\)/],
   ];
   for (const [args, message] of cases) {
     const r = storm(...args);
