@@ -65,7 +65,7 @@ let where: usize = 0;       // u32 per socket slot: where its timer is (heap ind
 let whereCap: u32 = 0;      // slots covered by `where`
 
 /**
- * A FIFO of events of one delay (16-byte record; buf is a ring of mask + 1 events, a
+ * A FIFO of events of one delay (32-byte record; buf is a ring of mask + 1 events, a
  * power of two, allocated when the lane is first taken).
  */
 @unmanaged class Lane {
@@ -73,8 +73,9 @@ let whereCap: u32 = 0;      // slots covered by `where`
   /*  4 */ mask: u32;
   /*  8 */ head: u32;   // index of the earliest event (always live)
   /* 12 */ len: u32;    // events from head on, dead ones included (the last always live)
-  /* 16 */ delay: i64;  // the delay of the events it holds (meaningful while len > 0)
-  /* 24 */ dead: u32;   // cancelled timers among the len
+  /* 16 */ dead: u32;   // cancelled timers among the len
+  /* 20 */ pad: u32;
+  /* 24 */ delay: i64;  // the delay of the events it holds (meaningful while len > 0)
 }
 /** A cancelled timer's kind in a lane (no event has kind 0). */
 // @ts-ignore: decorator
