@@ -353,7 +353,7 @@ export class Kernel {
     if (!(out instanceof Uint32Array)) throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'epollReadyHosts takes a Uint32Array');
     const max = Math.min(out.length, 1 << 20);
     if (max === 0) return 0;
-    const buf = this.#k.x.sk_buffer(max * 4);
+    const buf = this.#k.buffer(max * 4, 'epollReadyHosts out');
     const n = this.#check(this.#k.x.sk_epoll_ready_hosts(buf, max), 'epollReadyHosts');
     const v = this.#k.view();
     for (let i = 0; i < n; i++) out[i] = v.getUint32(buf + 4 * i, true);

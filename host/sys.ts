@@ -131,7 +131,7 @@ export class Sys implements SysCalls {
     if (!(data instanceof Uint8Array)) throw new ArgumentError('ERR_INVALID_ARG_TYPE', 'The "data" argument must be a Uint8Array');
     checkInt('fd', fd); checkInt('flags', flags);
     const buf = this.#k.buffer(data.length, 'send data');
-    new Uint8Array(this.#k.memory(), buf, data.length).set(data);
+    this.#k.bytes().set(data, buf);
     return this.#changed(this.#x.sk_send(fd, buf, data.length, flags));
   }
 

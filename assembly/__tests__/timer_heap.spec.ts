@@ -1,5 +1,5 @@
 // storage/timer_heap.ts: simulated time and the event queue, a binary min-heap ordered by (time, seq).
-import { NO_EVENT, cancelTimer, nextTime, nowUs, pending, pop, popped, schedule, scheduleTimer, setNow, timersInit } from "../storage/timer_heap";
+import { NO_EVENT, cancelTimer, nextTime, nowUs, pending, pop, popped, schedule, scheduleTimer, setNow, timersBytes, timersInit } from "../storage/timer_heap";
 
 // Fields of the popped event (storage/timer_heap.ts Event).
 function poppedTime(): i64 { return popped.time; }
@@ -180,4 +180,71 @@ describe("event queue", () => {
     expect(wrong).toBe(0);
     expect(pending()).toBe(live + 5000 - packets);   // live timers and packets not yet popped
   });
+
+  it("fires events of a few fixed delays (lanes) among timers and odd delays in (time, seq) order", () => {
+    // Packets of 6 fixed delays (more than the 4 lanes), timers of 2 fixed delays and odd
+    // ones, cancelled at random: only live events fire, each in (time, seq) order.
+    const delays: i64[] = [1000, 7, 1000000, 3000, 13, 250];
+    let wrong = 0;
+    let lastTime: i64 = -1, lastSeq: u32 = 0;
+    let armed = new StaticArray<u32>(256);
+    let scheduled: u32 = 0, popped_: u32 = 0;
+    for (let round = 0; round < 20000; round++) {
+      event(delays[random() % 6], 1000); scheduled++;
+      let s = random() % 256;
+      let r = random() % 4;
+      armed[s] = scheduleTimer(r == 0 ? <i64>(random() % 5000) : r == 1 ? 1000000 : 3000, 9, s, 0);
+      if (random() % 3 == 0) { let c = random() % 256; cancelTimer(c); armed[c] = 0; }
+      if (random() % 2 == 0) continue;
+      pop();
+      if (poppedTime() < lastTime || (poppedTime() == lastTime && poppedSeq() <= lastSeq)) wrong++;
+      if (poppedA() < 256) {
+        if (armed[poppedA()] != poppedSeq()) wrong++;
+        armed[poppedA()] = 0;
+      } else popped_++;
+      lastTime = poppedTime(); lastSeq = poppedSeq();
+      setNow(lastTime);
+    }
+    let live: u32 = 0;
+    for (let s = 0; s < 256; s++) if (armed[s] != 0) live++;
+    expect(pending()).toBe(live + scheduled - popped_);
+    // Drain: the rest still in order, and every live timer fires once.
+    while (nextTime() != NO_EVENT) {
+      pop();
+      if (poppedTime() < lastTime || (poppedTime() == lastTime && poppedSeq() <= lastSeq)) wrong++;
+      if (poppedA() < 256) { if (armed[poppedA()] != poppedSeq()) wrong++; armed[poppedA()] = 0; live--; }
+      lastTime = poppedTime(); lastSeq = poppedSeq();
+    }
+    expect(wrong).toBe(0);
+    expect(live).toBe(0);
+  });
+
+  it("keeps a lane compact when its timers are cancelled out of order", () => {
+    // 10 000 timers of one delay (one lane); all but the first and the last cancelled,
+    // from the middle outwards: the lane compacts, and the two left fire in order.
+    const N: u32 = 10000;
+    for (let s: u32 = 0; s < N; s++) scheduleTimer(1000000, 9, s, 0);
+    let bytesFull = timersBytes();
+    for (let d: u32 = 0; d < N / 2 - 1; d++) { cancelTimer(N / 2 + d); cancelTimer(N / 2 - 1 - d); }
+    expect(pending()).toBe(2);
+    // The lane grows no further for as many new timers as were cancelled.
+    for (let s: u32 = 1; s < N - 1; s++) scheduleTimer(1000000, 9, s, 0);
+    expect(timersBytes()).toBe(bytesFull);
+    expect(nextTag()).toBe(0);
+    expect(nextTag()).toBe(N - 1);
+    expect(nextTag()).toBe(1);
+  });
+
+  it("sends an event earlier than its delay's lane (the clock set back) to the heap, still in order", () => {
+    setNow(5000);
+    event(100, 1);                   // 5100, takes a lane for delay 100
+    setNow(1000);
+    event(100, 2);                   // 1100: earlier than the lane's last
+    event(100, 3);                   // 1100 again: the lane still ends at 5100
+    expect(nextTag()).toBe(2);
+    expect(nextTag()).toBe(3);
+    expect(nextTag()).toBe(1);
+    expect(pending()).toBe(0);
+  });
 });
+

@@ -301,7 +301,7 @@ export class Storm {
 
   #schedule(at: number, kind: Ev, arg: number): void {
     if (kind !== Ev.SAMPLE) this.#realEvents++;
-    this.#heap.push(at, kind, arg);
+    this.#heap.push(at, kind, arg, at - this.#now);
   }
 
   #end(reason: RawRun['endReason']): void {
