@@ -402,16 +402,27 @@ export class Kernel {
     }
   }
 
-  /** connect() that resolves once the handshake completes, or rejects with the error (ECONNREFUSED, ETIMEDOUT...). */
+  /**
+   * connect() that resolves once the handshake completes, or rejects with the error
+   * (ECONNREFUSED, ETIMEDOUT...). An AF_UNIX listener's full queue is waited out, as a
+   * blocking unix_stream_connect does (docs/personalities.md §9).
+   */
   async connectAsync(fd: number, addr: AddressInput, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
-    try { this.connect(fd, addr); return; } catch (e) { if (!this.#wouldBlock(e)) throw e; }
+    let started = false;
     for (;;) {
-      await this.reactor.wait(fd, 0x4, signal);
       try { this.connect(fd, addr); return; } catch (e) {
         const code = (e as { code?: string }).code;
-        if (code === 'EISCONN') return;
-        if (code !== 'EALREADY' && code !== 'EINPROGRESS') throw e;
+        if (code === 'EISCONN' && started) return;
+        if (code === 'EAGAIN' && 'path' in addr) {
+          // unix_stream_connect: "timeo = unix_wait_for_peer(other, timeo); ... goto restart;"
+          // (the kernel has no SO_SNDTIMEO: the wait ends with room or the listener's close).
+          await this.reactor.waitPeer(fd, signal);
+          continue;
+        }
+        if (code !== 'EINPROGRESS' && code !== 'EALREADY') throw e;
       }
+      started = true;
+      await this.reactor.wait(fd, 0x4, signal);
     }
   }
 

@@ -8,7 +8,8 @@ import { Flag, Off, getU32, getU8, hasFlag, isAlive } from "../core/socket";
 import { SocketState, getState } from "../core/state";
 import { listenerPollsSoError } from "../policy/personality";
 import { rcvbufOf, sndbufOf } from "./buffers";
-import { rxLen, rxQueuedRecords, rxRecords, rxVisible } from "./rx_queue";
+import { peerWaitOn, unixRecvqFull } from "./peer_wait";
+import { rxLen, rxRecords, rxVisible } from "./rx_queue";
 
 export const POLLIN: u32 = 0x1;
 export const POLLOUT: u32 = 0x4;
@@ -58,11 +59,15 @@ export function pollMask(s: u32): u32 {
     if (rd) m |= POLLRDHUP | POLLIN | POLLRDNORM;
     if (rd && wr) m |= POLLHUP;
     if (rxRecords(s) != 0) m |= POLLIN | POLLRDNORM;
-    // unix_dgram_poll: "if (other && unix_peer(other) != sk && unix_recvq_full_lockless(other)) writable = 0;"
+    // unix_dgram_poll: "if (other && unix_peer(other) != sk && unix_recvq_full_lockless(other) &&
+    // unix_dgram_peer_wake_me(sk, other)) writable = 0;": not writable, and the
+    // receiver's next read wakes this socket's watchers (io/peer_wait.ts).
     if (domain == <u32>AF_UNIX) {
       let p = getU32(s, Off.AUX);
-      if (p != 0 && isAlive(p - 1, getU32(s, Off.PEERGEN)) && getU32(p - 1, Off.AUX) != s + 1 &&
-          rxQueuedRecords(p - 1) > 10) return m;
+      if (p != 0 && isAlive(p - 1, getU32(s, Off.PEERGEN)) && getU32(p - 1, Off.AUX) != s + 1 && unixRecvqFull(p - 1)) {
+        peerWaitOn(s, p - 1);
+        return m;
+      }
     }
     m |= POLLOUT | POLLWRNORM | POLLWRBAND;
     return m;
