@@ -28,6 +28,7 @@ import {
   SHUT_RD, SHUT_WR, SHUT_RDWR, F_GETFD, F_GETFL, FD_CLOEXEC, O_NONBLOCK,
   SO_SNDBUF, SO_RCVBUF, SO_LINGER, MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT, MSG_NOSIGNAL,
   POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDHUP,
+  EPOLLIN, EPOLLOUT, EPOLL_CTL_ADD,
 } from 'socket-kernel';
 
 /** probe.c CAP: the most connections tried when measuring a capacity. */
@@ -2137,6 +2138,15 @@ class KernelProbe {
       this.uconnect(s, name);
       for (let n = 0; n < CAP * 25 && typeof this.sendRc(s, 'd') === 'number'; n++);
       v.unix_dgram_connected_sender_peer_full = this.evNow(s);
+      // epoll on the full sender: the receiver's read relays EPOLLOUT (unix_dgram_peer_wake_relay).
+      const ep = k.epollCreate();
+      k.epollCtl(ep, EPOLL_CTL_ADD, s, EPOLLIN | EPOLLOUT, s);
+      v.unix_dgram_full_sender_epoll_ready = k.epollWait(ep, 1).length;
+      this.recvRc(r, 8);
+      const got = k.epollWait(ep, 1);
+      v.unix_dgram_full_sender_epoll_ready_after_peer_read = got.length;
+      v.unix_dgram_full_sender_epoll_events_after_peer_read = evstr(got.length ? got[0].events : 0);
+      k.close(ep);
       k.close(r);
       v.unix_dgram_connected_sender_peer_closed = this.evNow(s);
       k.close(s);

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -2359,6 +2360,20 @@ static void fact_data_poll(void)
         for (int n = 0; n < CAP * 25 && send_rc(s, "d", 1) >= 0; n++)
             ;
         J_str("unix_dgram_connected_sender_peer_full", ev_now(s));
+        /* epoll on the full sender: not ready; the receiver's read relays EPOLLOUT
+         * through the peer_wait queue (unix_dgram_peer_wake_relay) */
+        {
+            int ep = epoll_create1(0);
+            struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.fd = s }, got = { 0 };
+            char buf[8];
+            epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+            J_int("unix_dgram_full_sender_epoll_ready", epoll_wait(ep, &got, 1, 0));
+            recv(r, buf, sizeof buf, MSG_DONTWAIT);
+            got.events = 0;
+            J_int("unix_dgram_full_sender_epoll_ready_after_peer_read", epoll_wait(ep, &got, 1, 0));
+            J_str("unix_dgram_full_sender_epoll_events_after_peer_read", evstr((short)got.events));
+            close(ep);
+        }
         close(r);
         J_str("unix_dgram_connected_sender_peer_closed", ev_now(s));
         close(s);
