@@ -17,6 +17,7 @@
 // kernel event), 'real' (the kernel's timers are driven by setTimeout).
 
 import type { Kernel } from './kernel.js';
+import { EPOLLET, EPOLLPEER } from './constants.js';
 
 export type ClockName = 'manual' | 'auto' | 'real';
 
@@ -57,9 +58,6 @@ interface Watcher { events: number; cb: IoCallback }
 interface Waiter { events: number; resolve: (revents: number) => void; reject: (e: unknown) => void; cleanup: () => void }
 
 const EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000;
-/** socket-kernel's own bit: the socket waits for room in no AF_UNIX peer's queue (assembly/io/peer_wait.ts). */
-export const EPOLLPEER = 1 << 24;
-const EPOLLET = -0x80000000; // 1 << 31
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
 
 /**

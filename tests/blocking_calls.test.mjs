@@ -1,11 +1,11 @@
 // The async calls against the blocking system calls they stand for (docs/personalities.md
-// "Blocking calls"): each test says what the blocking call does on the kernel the
-// personality imitates, with its source. The ones socket-kernel does not do yet are
-// marked todo with the reason (issue 16): they run, and report, but do not fail the suite.
+// §9 "Blocking calls"): each test says what the blocking call does on the kernel the
+// personality imitates, with its source, or names the async layer's own choice.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AF_INET, AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_NONBLOCK, SHUT_RD,
+  AF_INET, AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_NONBLOCK, SHUT_RD, SHUT_WR,
+  EPOLLIN, EPOLLOUT, EPOLLPEER, EPOLL_CTL_ADD, POLLIN, POLLOUT,
 } from 'socket-kernel';
 import { kernel, listening } from './helpers.mjs';
 
@@ -29,6 +29,30 @@ function fullUnixListener(k, path) {
   k.connect(first, { path });
   return l;
 }
+
+/** A bound AF_UNIX datagram receiver on `path` and a sender connected to it that filled its queue. */
+function fullDgramReceiver(k, path) {
+  const r = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK);
+  k.bind(r, { path });
+  const s = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK);
+  k.connect(s, { path });
+  assert.throws(() => { for (;;) k.send(s, 'x'); }, { code: 'EAGAIN' });
+  return { r, s };
+}
+
+/** An accepted AF_UNIX connection of `type`: { c, a } (client, accepted). */
+function unixPair(k, type, path) {
+  const l = k.socket(AF_UNIX, type | SOCK_NONBLOCK);
+  k.bind(l, { path });
+  k.listen(l, 5);
+  const c = k.socket(AF_UNIX, type);
+  k.connect(c, { path });
+  const { fd: a } = k.accept(l);
+  k.close(l);
+  return { c, a };
+}
+
+const tick = () => new Promise((resolve) => { setTimeout(resolve, 0); });
 
 describe('connectAsync', () => {
   test('Linux AF_UNIX: waits for room in a full listener queue, then connects (unix_wait_for_peer)', async () => {

@@ -2303,6 +2303,17 @@ class KernelProbe {
     v.recv_after_sender_closed = this.recvRc(r);
     k.close(r);
 
+    // A connected sender closes: the receiver is not shut down (unix_release_sock).
+    r = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    name = this.unixPath(true);
+    this.ubind(r, name);
+    s = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    this.uconnect(s, name);
+    k.close(s);
+    v.recv_after_connected_sender_closed = this.recvRc(r);
+    v.receiver_revents_after_connected_sender_closed = this.evNow(r);
+    k.close(r);
+
     // A connected, bound sender.
     r = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     name = this.unixPath(true);

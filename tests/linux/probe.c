@@ -2581,6 +2581,18 @@ static void fact_data_unix_dgram(void)
     J_rc("recv_after_sender_closed", recv_rc(r, 64));
     close(r);
 
+    /* a connected sender closes: the receiver is not shut down (unix_release_sock shuts
+     * down the peer of a stream or seqpacket socket only) */
+    r = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    ul = unix_path(&ua, 1);
+    ubind(r, &ua, ul);
+    s = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    uconnect(s, &ua, ul);
+    close(s);
+    J_rc("recv_after_connected_sender_closed", recv_rc(r, 64));
+    J_str("receiver_revents_after_connected_sender_closed", ev_now(r));
+    close(r);
+
     /* a connected, bound sender */
     r = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     ul = unix_path(&ua, 1);
