@@ -85,6 +85,125 @@ describe('connectAsync', () => {
   });
 });
 
+describe('connectAsync, AF_UNIX listener queue full (io/peer_wait.ts)', () => {
+  const path = '/tmp/blocking-wait';
+
+  test('POSIX: waits for room as on Linux (connect() says EAGAIN: policy/personality.ts unixFullErrno)', async () => {
+    const k = await kernel({ clock: 'auto', personality: 'posix' });
+    const l = fullUnixListener(k, path);
+    const connecting = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
+    assert.equal(await outcome(connecting), 'waiting');
+    k.accept(l);
+    assert.deepEqual(await outcome(connecting), { value: undefined });
+  });
+
+  test('an accept lets one waiting connect in, the oldest first (unix_accept: wake_up_interruptible wakes one exclusive waiter)', async () => {
+    const k = await kernel({ clock: 'auto' }, { debug: true });
+    const l = fullUnixListener(k, path);
+    const first = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
+    const second = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
+    assert.equal(await outcome(first), 'waiting');
+    k.accept(l);
+    assert.deepEqual(await outcome(first), { value: undefined });
+    assert.equal(await outcome(second), 'waiting');
+    k.check();
+    k.accept(l);
+    assert.deepEqual(await outcome(second), { value: undefined });
+    k.check();
+  });
+
+  test('a connect() told EAGAIN that no one waits on does not take the wake-up of the accept', async () => {
+    const k = await kernel({ clock: 'auto' }, { debug: true });
+    const l = fullUnixListener(k, path);
+    const gaveUp = k.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK);
+    assert.throws(() => k.connect(gaveUp, { path }), { code: 'EAGAIN' });
+    const connecting = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
+    assert.equal(await outcome(connecting), 'waiting');
+    k.accept(l);
+    assert.deepEqual(await outcome(connecting), { value: undefined });
+    k.check();
+  });
+
+  test('an aborted connectAsync leaves the queue: the next waiter gets the room (a signal: finish_wait)', async () => {
+    const k = await kernel({ clock: 'auto' }, { debug: true });
+    const l = fullUnixListener(k, path);
+    const ac = new AbortController();
+    const aborted = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path }, { signal: ac.signal });
+    const connecting = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
+    assert.equal(await outcome(connecting), 'waiting');
+    ac.abort();
+    assert.deepEqual(await outcome(aborted), { code: 'ABORT_ERR' });
+    k.accept(l);
+    assert.deepEqual(await outcome(connecting), { value: undefined });
+    k.check();
+  });
+
+  test('no SO_SNDTIMEO in the kernel: AbortSignal.timeout ends the wait with an AbortError (Linux: EAGAIN when SO_SNDTIMEO passes)', async () => {
+    const k = await kernel({ clock: 'auto' });
+    fullUnixListener(k, path);
+    const connecting = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path }, { signal: AbortSignal.timeout(10) });
+    assert.deepEqual(await outcome(connecting), { code: 'ABORT_ERR' });
+  });
+
+  test('the listener closes: the waiting connect is refused, ECONNREFUSED (unix_release_sock wakes peer_wait; the restart finds no listener)', async () => {
+    const k = await kernel({ clock: 'auto' }, { debug: true });
+    const l = fullUnixListener(k, path);
+    const connecting = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
+    assert.equal(await outcome(connecting), 'waiting');
+    k.close(l);
+    assert.deepEqual(await outcome(connecting), { code: 'ECONNREFUSED' });
+    k.check();
+  });
+
+  test('listen() with a larger backlog lets the waiting connects in (unix_listen: wake_up_interruptible_all)', async () => {
+    const k = await kernel({ clock: 'auto' });
+    const l = fullUnixListener(k, path);
+    const both = [0, 1].map(() => k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path }));
+    assert.equal(await outcome(both[1]), 'waiting');
+    k.listen(l, 4);
+    assert.deepEqual(await Promise.all(both.map(outcome)), [{ value: undefined }, { value: undefined }]);
+  });
+
+  test('shutdown(SHUT_RD) of the listener does not wake the waiting connect; the close does (unix_shutdown leaves peer_wait alone)', async () => {
+    const k = await kernel({ clock: 'auto' });
+    const l = fullUnixListener(k, path);
+    const connecting = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
+    k.shutdown(l, SHUT_RD);
+    assert.equal(await outcome(connecting), 'waiting');
+    k.close(l);
+    assert.deepEqual(await outcome(connecting), { code: 'ECONNREFUSED' });
+  });
+
+  test('closing the waiting socket rejects connectAsync with EBADF and takes it off the queue (the layer\'s choice, as for acceptAsync)', async () => {
+    const k = await kernel({ clock: 'auto' }, { debug: true });
+    const l = fullUnixListener(k, path);
+    const c = k.socket(AF_UNIX, SOCK_STREAM);
+    const connecting = k.connectAsync(c, { path });
+    assert.equal(await outcome(connecting), 'waiting');
+    k.close(c);
+    assert.deepEqual(await outcome(connecting), { code: 'EBADF' });
+    k.check();
+    k.accept(l);
+    k.check();
+  });
+
+  test('EPOLLPEER: reported while a socket waits for no listener; a connect() refused EAGAIN clears it until the accept', async () => {
+    const k = await kernel({}, { debug: true });
+    const l = fullUnixListener(k, path);
+    const c = k.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK);
+    const ep = k.epollCreate();
+    k.epollCtl(ep, EPOLL_CTL_ADD, c, EPOLLPEER, c);
+    const peerBit = () => k.epollWait(ep, 4).map((e) => e.events & EPOLLPEER);
+    assert.deepEqual(peerBit(), [EPOLLPEER]);
+    assert.throws(() => k.connect(c, { path }), { code: 'EAGAIN' });
+    assert.deepEqual(peerBit(), [0]); // ready all the same: an unconnected socket polls POLLHUP
+    k.accept(l);
+    assert.deepEqual(peerBit(), [EPOLLPEER]);
+    k.connect(c, { path });
+    k.check();
+  });
+});
+
 describe('acceptAsync', () => {
   test('Linux: shutdown(SHUT_RD) of the listener wakes a waiting accept with EINVAL (inet_csk_wait_for_connect)', async () => {
     const k = await kernel({ clock: 'auto' });
@@ -134,15 +253,138 @@ describe('recvAsync and sendAsync', () => {
   });
 
   test('Linux AF_UNIX datagrams: a send to a full receiver waits until it reads (unix_wait_for_peer, unix_dgram_peer_wake_relay)', async () => {
-    const k = await kernel({ clock: 'auto' });
-    const r = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK);
-    k.bind(r, { path: '/tmp/blocking-dgram' });
-    const s = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK);
-    k.connect(s, { path: '/tmp/blocking-dgram' });
-    assert.throws(() => { for (;;) k.send(s, 'x'); }, { code: 'EAGAIN' });
+    const k = await kernel({ clock: 'auto' }, { debug: true });
+    const { r, s } = fullDgramReceiver(k, '/tmp/blocking-dgram');
     const sending = k.sendAsync(s, 'y');
     assert.equal(await outcome(sending), 'waiting');
     k.recv(r);
     assert.deepEqual(await outcome(sending), { value: 1 });
+    k.check();
+  });
+
+  test('AF_UNIX datagrams: a sender that only polled, never sent, is woken by the read too (unix_dgram_poll -> unix_dgram_peer_wake_me)', async () => {
+    const k = await kernel({}, { debug: true });
+    const { r } = fullDgramReceiver(k, '/tmp/blocking-dgram');
+    const quiet = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK);
+    k.connect(quiet, { path: '/tmp/blocking-dgram' });
+    const ep = k.epollCreate();
+    k.epollCtl(ep, EPOLL_CTL_ADD, quiet, EPOLLIN | EPOLLOUT, quiet);
+    assert.deepEqual(k.epollWait(ep, 4), []);
+    k.recv(r);
+    assert.deepEqual(k.epollWait(ep, 4).map((e) => e.events), [EPOLLOUT]);
+    k.check();
+  });
+
+  test('AF_UNIX datagrams: the receiver\'s close wakes a waiting send, which is refused, ECONNREFUSED (unix_release_sock; unix_dgram_sendmsg on a dead peer)', async () => {
+    const k = await kernel({ clock: 'auto' }, { debug: true });
+    const { r, s } = fullDgramReceiver(k, '/tmp/blocking-dgram');
+    const sending = k.sendAsync(s, 'y');
+    assert.equal(await outcome(sending), 'waiting');
+    k.close(r);
+    assert.deepEqual(await outcome(sending), { code: 'ECONNREFUSED' });
+    k.check();
+  });
+
+  test('AF_UNIX datagrams: a sender that is not connected has no async sendto; sendAsync says ENOTCONN at once (unix_dgram_sendmsg)', async () => {
+    const k = await kernel({ clock: 'auto' });
+    assert.deepEqual(await outcome(k.sendAsync(k.socket(AF_UNIX, SOCK_DGRAM), 'x')), { code: 'ENOTCONN' });
+  });
+
+  test('UDP: a send to a full receiver never waits: the datagram is dropped and counted (udp_sendmsg; __udp_queue_rcv_skb, UdpRcvbufErrors)', async () => {
+    const k = await kernel({ clock: 'auto' });
+    const r = k.socket(AF_INET, SOCK_DGRAM);
+    k.bind(r, { address: '127.0.0.1', port: 0 });
+    const s = k.socket(AF_INET, SOCK_DGRAM);
+    k.connect(s, { address: '127.0.0.1', port: k.getsockname(r).port });
+    const big = new Uint8Array(60000);
+    for (let i = 0; i < 8; i++) assert.deepEqual(await outcome(k.sendAsync(s, big)), { value: big.length });
+    assert.ok(k.stats().UdpRcvbufErrors > 0);
+  });
+
+  test('TCP: a send larger than the buffers waits for the reader and sends all of it (sk_stream_wait_memory)', async () => {
+    const k = await kernel({ clock: 'auto' });
+    const l = listening(k, 5);
+    const c = k.socket(AF_INET, SOCK_STREAM);
+    await k.connectAsync(c, { address: '127.0.0.1', port: l.port });
+    const { fd: a } = k.accept(l.fd);
+    const big = new Uint8Array(1 << 20);
+    const sending = k.sendAsync(c, big);
+    assert.equal(await outcome(sending), 'waiting');
+    let got = 0;
+    while (got < big.length) got += (await k.recvAsync(a)).length;
+    assert.deepEqual(await outcome(sending), { value: big.length });
+  });
+
+  for (const [name, type] of [['stream', SOCK_STREAM], ['seqpacket', SOCK_SEQPACKET]]) {
+    test(`AF_UNIX ${name}: the peer's shutdown(SHUT_WR) and the socket's own shutdown(SHUT_RD) wake a waiting recv with end of file (unix_shutdown: sk_state_change on both ends)`, async () => {
+      const k = await kernel({ clock: 'auto' });
+      const { c, a } = unixPair(k, type, `/tmp/blocking-${name}`);
+      const atClient = k.recvAsync(c), atAccepted = k.recvAsync(a);
+      assert.equal(await outcome(atClient), 'waiting');
+      k.shutdown(a, SHUT_WR);
+      assert.deepEqual(await outcome(atClient), { value: new Uint8Array(0) });
+      k.shutdown(a, SHUT_RD);
+      assert.deepEqual(await outcome(atAccepted), { value: new Uint8Array(0) });
+    });
+
+    test(`AF_UNIX ${name}: the peer's close wakes a waiting recv with end of file (unix_release_sock: skpair->sk_state_change)`, async () => {
+      const k = await kernel({ clock: 'auto' });
+      const { c, a } = unixPair(k, type, `/tmp/blocking-${name}`);
+      const receiving = k.recvAsync(c);
+      assert.equal(await outcome(receiving), 'waiting');
+      k.close(a);
+      assert.deepEqual(await outcome(receiving), { value: new Uint8Array(0) });
+    });
+  }
+
+  test('AF_UNIX datagrams: a sender that closes leaves its receiver reading on: a waiting recv keeps waiting (unix_release_sock shuts down stream and seqpacket peers only)', async () => {
+    const k = await kernel({ clock: 'auto' });
+    const r = k.socket(AF_UNIX, SOCK_DGRAM);
+    k.bind(r, { path: '/tmp/blocking-dgram' });
+    const s = k.socket(AF_UNIX, SOCK_DGRAM);
+    k.connect(s, { path: '/tmp/blocking-dgram' });
+    const receiving = k.recvAsync(r);
+    k.close(s);
+    assert.equal(await outcome(receiving), 'waiting');
+    const t = k.socket(AF_UNIX, SOCK_DGRAM);
+    k.sendto(t, 'late', { path: '/tmp/blocking-dgram' });
+    assert.equal(new TextDecoder().decode(await receiving), 'late');
+  });
+
+  test('closing the descriptor under a waiting recv rejects it with EBADF (the layer\'s choice: Linux holds the file until the call returns)', async () => {
+    const k = await kernel({ clock: 'auto' });
+    const { c } = unixPair(k, SOCK_STREAM, '/tmp/blocking-close');
+    const receiving = k.recvAsync(c);
+    assert.equal(await outcome(receiving), 'waiting');
+    k.close(c);
+    assert.deepEqual(await outcome(receiving), { code: 'EBADF' });
+  });
+});
+
+describe('any call', () => {
+  test('O_NONBLOCK on the descriptor: the async calls wait all the same (the layer\'s choice; the synchronous calls follow the flag)', async () => {
+    const k = await kernel({ clock: 'auto' });
+    const l = k.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    k.bind(l, { address: '127.0.0.1', port: 0 });
+    k.listen(l, 5);
+    assert.throws(() => k.accept(l), { code: 'EAGAIN' });
+    const accepting = k.acceptAsync(l);
+    assert.equal(await outcome(accepting), 'waiting');
+    await k.connectAsync(k.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK), { address: '127.0.0.1', port: k.getsockname(l).port });
+    assert.equal(typeof (await accepting).fd, 'number');
+  });
+
+  test('a signal: the promise rejects with AbortError; an aborted TCP connectAsync goes on in the background (EINTR, then EALREADY)', async () => {
+    const k = await kernel({ clock: 'auto', linkDelay: 5 });
+    const l = listening(k, 5);
+    const c = k.socket(AF_INET, SOCK_STREAM);
+    const ac = new AbortController();
+    const addr = { address: '127.0.0.1', port: l.port };
+    const connecting = k.connectAsync(c, addr, { signal: ac.signal });
+    ac.abort();
+    assert.deepEqual(await outcome(connecting), { code: 'ABORT_ERR' });
+    assert.throws(() => k.connect(c, addr), { code: 'EALREADY' });
+    await k.connectAsync(c, addr);
+    assert.equal(k.getpeername(c).port, l.port);
   });
 });
