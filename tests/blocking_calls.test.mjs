@@ -52,17 +52,28 @@ function unixPair(k, type, path) {
   return { c, a };
 }
 
-const tick = () => new Promise((resolve) => { setTimeout(resolve, 0); });
+/**
+ * connectAsync of a new blocking AF_UNIX stream socket to `path`, checked to be waiting:
+ * { connecting } (in an object: an async function returning the promise would wait for it).
+ */
+async function waitingConnect(k, path, options) {
+  const connecting = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path }, options);
+  assert.equal(await outcome(connecting), 'waiting');
+  return { connecting };
+}
+
+/** An accept on listener l lets `connecting` in; the tables stay consistent (debug kernels). */
+async function acceptLetsIn(k, l, { connecting }) {
+  k.accept(l);
+  assert.deepEqual(await outcome(connecting), { value: undefined });
+  k.check();
+}
 
 describe('connectAsync', () => {
   test('Linux AF_UNIX: waits for room in a full listener queue, then connects (unix_wait_for_peer)', async () => {
     const k = await kernel({ clock: 'auto' });
     const l = fullUnixListener(k, '/tmp/blocking-full');
-    const c = k.socket(AF_UNIX, SOCK_STREAM);
-    const connecting = k.connectAsync(c, { path: '/tmp/blocking-full' });
-    assert.equal(await outcome(connecting), 'waiting');
-    k.accept(l);
-    assert.deepEqual(await outcome(connecting), { value: undefined });
+    await acceptLetsIn(k, l, await waitingConnect(k, '/tmp/blocking-full'));
   });
 
   test('FreeBSD AF_UNIX: a full listener refuses at once, it never blocks (unp_connectat)', async () => {
@@ -89,27 +100,19 @@ describe('connectAsync, AF_UNIX listener queue full (io/peer_wait.ts)', () => {
   const path = '/tmp/blocking-wait';
 
   test('POSIX: waits for room as on Linux (connect() says EAGAIN: policy/personality.ts unixFullErrno)', async () => {
-    const k = await kernel({ clock: 'auto', personality: 'posix' });
+    const k = await kernel({ clock: 'auto', personality: 'posix' }, { debug: true });
     const l = fullUnixListener(k, path);
-    const connecting = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
-    assert.equal(await outcome(connecting), 'waiting');
-    k.accept(l);
-    assert.deepEqual(await outcome(connecting), { value: undefined });
+    await acceptLetsIn(k, l, await waitingConnect(k, path));
   });
 
   test('an accept lets one waiting connect in, the oldest first (unix_accept: wake_up_interruptible wakes one exclusive waiter)', async () => {
     const k = await kernel({ clock: 'auto' }, { debug: true });
     const l = fullUnixListener(k, path);
-    const first = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
-    const second = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
-    assert.equal(await outcome(first), 'waiting');
-    k.accept(l);
-    assert.deepEqual(await outcome(first), { value: undefined });
-    assert.equal(await outcome(second), 'waiting');
-    k.check();
-    k.accept(l);
-    assert.deepEqual(await outcome(second), { value: undefined });
-    k.check();
+    const first = await waitingConnect(k, path);
+    const second = await waitingConnect(k, path);
+    await acceptLetsIn(k, l, first);
+    assert.equal(await outcome(second.connecting), 'waiting');
+    await acceptLetsIn(k, l, second);
   });
 
   test('a connect() told EAGAIN that no one waits on does not take the wake-up of the accept', async () => {
@@ -117,25 +120,18 @@ describe('connectAsync, AF_UNIX listener queue full (io/peer_wait.ts)', () => {
     const l = fullUnixListener(k, path);
     const gaveUp = k.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK);
     assert.throws(() => k.connect(gaveUp, { path }), { code: 'EAGAIN' });
-    const connecting = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
-    assert.equal(await outcome(connecting), 'waiting');
-    k.accept(l);
-    assert.deepEqual(await outcome(connecting), { value: undefined });
-    k.check();
+    await acceptLetsIn(k, l, await waitingConnect(k, path));
   });
 
   test('an aborted connectAsync leaves the queue: the next waiter gets the room (a signal: finish_wait)', async () => {
     const k = await kernel({ clock: 'auto' }, { debug: true });
     const l = fullUnixListener(k, path);
     const ac = new AbortController();
-    const aborted = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path }, { signal: ac.signal });
-    const connecting = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
-    assert.equal(await outcome(connecting), 'waiting');
+    const aborted = await waitingConnect(k, path, { signal: ac.signal });
+    const other = await waitingConnect(k, path);
     ac.abort();
-    assert.deepEqual(await outcome(aborted), { code: 'ABORT_ERR' });
-    k.accept(l);
-    assert.deepEqual(await outcome(connecting), { value: undefined });
-    k.check();
+    assert.deepEqual(await outcome(aborted.connecting), { code: 'ABORT_ERR' });
+    await acceptLetsIn(k, l, other);
   });
 
   test('no SO_SNDTIMEO in the kernel: AbortSignal.timeout ends the wait with an AbortError (Linux: EAGAIN when SO_SNDTIMEO passes)', async () => {
@@ -148,8 +144,7 @@ describe('connectAsync, AF_UNIX listener queue full (io/peer_wait.ts)', () => {
   test('the listener closes: the waiting connect is refused, ECONNREFUSED (unix_release_sock wakes peer_wait; the restart finds no listener)', async () => {
     const k = await kernel({ clock: 'auto' }, { debug: true });
     const l = fullUnixListener(k, path);
-    const connecting = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
-    assert.equal(await outcome(connecting), 'waiting');
+    const { connecting } = await waitingConnect(k, path);
     k.close(l);
     assert.deepEqual(await outcome(connecting), { code: 'ECONNREFUSED' });
     k.check();
@@ -167,7 +162,7 @@ describe('connectAsync, AF_UNIX listener queue full (io/peer_wait.ts)', () => {
   test('shutdown(SHUT_RD) of the listener does not wake the waiting connect; the close does (unix_shutdown leaves peer_wait alone)', async () => {
     const k = await kernel({ clock: 'auto' });
     const l = fullUnixListener(k, path);
-    const connecting = k.connectAsync(k.socket(AF_UNIX, SOCK_STREAM), { path });
+    const { connecting } = await waitingConnect(k, path);
     k.shutdown(l, SHUT_RD);
     assert.equal(await outcome(connecting), 'waiting');
     k.close(l);
