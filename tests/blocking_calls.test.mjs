@@ -296,19 +296,26 @@ describe('recvAsync and sendAsync', () => {
     assert.ok(k.stats().UdpRcvbufErrors > 0);
   });
 
-  test('TCP: a send larger than the buffers waits for the reader and sends all of it (sk_stream_wait_memory)', async () => {
-    const k = await kernel({ clock: 'auto' });
-    const l = listening(k, 5);
-    const c = k.socket(AF_INET, SOCK_STREAM);
-    await k.connectAsync(c, { address: '127.0.0.1', port: l.port });
-    const { fd: a } = k.accept(l.fd);
-    const big = new Uint8Array(1 << 20);
-    const sending = k.sendAsync(c, big);
-    assert.equal(await outcome(sending), 'waiting');
-    let got = 0;
-    while (got < big.length) got += (await k.recvAsync(a)).length;
-    assert.deepEqual(await outcome(sending), { value: big.length });
-  });
+  for (const [name, pair] of [
+    ['TCP', async (k) => {
+      const l = listening(k, 5);
+      const c = k.socket(AF_INET, SOCK_STREAM);
+      await k.connectAsync(c, { address: '127.0.0.1', port: l.port });
+      return { c, a: k.accept(l.fd).fd };
+    }],
+    ['AF_UNIX stream', async (k) => unixPair(k, SOCK_STREAM, '/tmp/blocking-big')],
+  ]) {
+    test(`${name}: a send larger than the buffers waits for the reader and sends all of it (sk_stream_wait_memory; sock_alloc_send_pskb)`, async () => {
+      const k = await kernel({ clock: 'auto' });
+      const { c, a } = await pair(k);
+      const big = new Uint8Array(1 << 20);
+      const sending = k.sendAsync(c, big);
+      assert.equal(await outcome(sending), 'waiting');
+      let got = 0;
+      while (got < big.length) got += (await k.recvAsync(a)).length;
+      assert.deepEqual(await outcome(sending), { value: big.length });
+    });
+  }
 
   for (const [name, type] of [['stream', SOCK_STREAM], ['seqpacket', SOCK_SEQPACKET]]) {
     test(`AF_UNIX ${name}: the peer's shutdown(SHUT_WR) and the socket's own shutdown(SHUT_RD) wake a waiting recv with end of file (unix_shutdown: sk_state_change on both ends)`, async () => {

@@ -36,6 +36,19 @@ export function streamWritable(s: u32): bool {
   return q < snd && snd - q >= (q >> 1);
 }
 
+/**
+ * AF_UNIX stream and seqpacket: unix_writable, "(refcount_read(&sk->sk_wmem_alloc) << 2)
+ * <= READ_ONCE(sk->sk_sndbuf)": what the socket has queued at its peer is at most a
+ * quarter of what it may queue there (syscalls/data.ts sysSend: the peer's SO_RCVBUF
+ * plus its own SO_SNDBUF). Without a peer it is writable (unix_poll: "we set writable
+ * also when the other side has shut down the connection"); send() then says why not.
+ */
+function unixWritable(s: u32): bool {
+  let p = getU32(s, Off.AUX);
+  if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) return true;
+  return (<u64>rxLen(p - 1) << 2) <= <u64>rcvbufOf(p - 1) + <u64>sndbufOf(s);
+}
+
 export function pollMask(s: u32): u32 {
   let st = getState(s);
   let domain = getU8(s, Off.DOMAIN), type = getU8(s, Off.TYPE);
@@ -78,8 +91,7 @@ export function pollMask(s: u32): u32 {
     if (rd) m |= POLLRDHUP | POLLIN | POLLRDNORM;
     if (rxVisible(s) != 0) m |= POLLIN | POLLRDNORM;
     if (closed) m |= POLLHUP;
-    if (!wr) m |= POLLOUT | POLLWRNORM | POLLWRBAND; // unix_writable; peer-full is EAGAIN at send
-    else m |= POLLOUT | POLLWRNORM | POLLWRBAND;
+    if (unixWritable(s)) m |= POLLOUT | POLLWRNORM | POLLWRBAND;
     return m;
   }
   // tcp_poll

@@ -2098,6 +2098,24 @@ class KernelProbe {
       k.close(r);
     }
 
+    // AF_UNIX stream and seqpacket senders that met EAGAIN: not writable until the receiver reads.
+    for (const [key, type] of [['unix_stream_fill', SOCK_STREAM], ['unix_seqpacket_fill', SOCK_SEQPACKET]]) {
+      const o = {}, chunk = new Uint8Array(type === SOCK_STREAM ? 65536 : 1024);
+      ({ c, a } = this.unixPair(type));
+      let r = 0;
+      for (let n = 0; n < 100000; n++) {
+        r = this.sendRc(c, chunk);
+        if (typeof r !== 'number') break;
+      }
+      o.stopped_by = r;
+      o.sender_revents = this.evNow(c);
+      while (this.recvRc(a, 256) > 0);
+      o.sender_revents_after_receiver_drained = this.evNow(c);
+      k.close(c);
+      k.close(a);
+      v[key] = o;
+    }
+
     // AF_UNIX.
     ({ c, a } = this.unixPair(SOCK_STREAM));
     v.unix_stream_idle = this.evNow(c);

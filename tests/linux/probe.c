@@ -2318,6 +2318,31 @@ static void fact_data_poll(void)
         close(r);
     }
 
+    /* AF_UNIX stream and seqpacket senders that met EAGAIN: not writable (unix_writable:
+     * a quarter of SO_SNDBUF in flight at most) until the receiver reads */
+    {
+        static const int types[] = { SOCK_STREAM, SOCK_SEQPACKET };
+        static const char *keys[] = { "unix_stream_fill", "unix_seqpacket_fill" };
+        for (int i = 0; i < 2; i++) {
+            long r = 0;
+            J_obj(keys[i]);
+            unix_pair(types[i], &c, &a);
+            for (int n = 0; n < 100000; n++) {
+                r = send_rc(c, chunk, types[i] == SOCK_STREAM ? sizeof chunk : 1024);
+                if (r < 0)
+                    break;
+            }
+            J_rc("stopped_by", r);
+            J_str("sender_revents", ev_now(c));
+            while (recv_rc(a, 256) > 0)
+                ;
+            J_str("sender_revents_after_receiver_drained", ev_now(c));
+            close(c);
+            close(a);
+            J_end();
+        }
+    }
+
     /* AF_UNIX */
     unix_pair(SOCK_STREAM, &c, &a);
     J_str("unix_stream_idle", ev_now(c));
