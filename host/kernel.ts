@@ -11,8 +11,8 @@
 //   batch.ts   connectBatch / acceptBatch / closeBatch
 //   observe.ts stats, sockets, check, memoryUsage
 
-import { AF_INET, AF_INET6 } from './constants.js';
-import { ArgumentError, checkInt, socketError } from './errors.js';
+import { AF_INET, AF_INET6, EPOLLIN, EPOLLRDHUP } from './constants.js';
+import { ArgumentError, Errno, checkInt, socketError } from './errors.js';
 import { decodeSockaddr, encodeSockaddr, type AddressInput, type SocketAddress } from './sockaddr.js';
 import { Reactor, type ClockName } from './async.js';
 import { PlatformError } from './load.js';
@@ -396,9 +396,15 @@ export class Kernel {
 
   /** accept() that waits for a connection; cancel with `signal` (AbortError). */
   async acceptAsync(fd: number, { signal }: { signal?: AbortSignal } = {}): Promise<AcceptResult> {
-    for (;;) {
-      try { return this.accept(fd); } catch (e) { if (!this.#wouldBlock(e)) throw e; }
-      await this.reactor.wait(fd, 0x1, signal);
+    for (let revents = 0; ;) {
+      try { return this.accept(fd); } catch (e) {
+        if (!this.#wouldBlock(e)) throw e;
+        // An AF_UNIX listener shut down for reading (POLLRDHUP) with nothing queued: the
+        // blocking unix_accept returns EINVAL (skb_recv_datagram wakes on RCV_SHUTDOWN
+        // with no error), where the nonblocking accept() says EAGAIN.
+        if ((revents & EPOLLRDHUP) !== 0) throw socketError(-Errno.EINVAL, 'accept');
+      }
+      revents = await this.reactor.wait(fd, EPOLLIN, signal);
     }
   }
 

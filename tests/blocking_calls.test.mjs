@@ -200,14 +200,25 @@ describe('connectAsync, AF_UNIX listener queue full (io/peer_wait.ts)', () => {
 });
 
 describe('acceptAsync', () => {
-  test('Linux: shutdown(SHUT_RD) of the listener wakes a waiting accept with EINVAL (inet_csk_wait_for_connect)', async () => {
-    const k = await kernel({ clock: 'auto' });
-    const l = listening(k, 5);
-    const accepting = k.acceptAsync(l.fd);
-    assert.equal(await outcome(accepting), 'waiting');
-    k.shutdown(l.fd, SHUT_RD);
-    assert.deepEqual(await outcome(accepting), { code: 'EINVAL' });
-  });
+  for (const [name, listener] of [
+    ['TCP', (k) => listening(k, 5).fd],
+    ['AF_UNIX', (k) => {
+      const l = k.socket(AF_UNIX, SOCK_STREAM);
+      k.bind(l, { path: '/tmp/blocking-accept' });
+      k.listen(l, 5);
+      return l;
+    }],
+  ]) {
+    test(`Linux ${name}: shutdown(SHUT_RD) of the listener wakes a waiting accept with EINVAL (inet_csk_wait_for_connect; unix_accept: skb_recv_datagram wakes on RCV_SHUTDOWN without an error)`, async () => {
+      const k = await kernel({ clock: 'auto' });
+      const l = listener(k);
+      const accepting = k.acceptAsync(l);
+      assert.equal(await outcome(accepting), 'waiting');
+      k.shutdown(l, SHUT_RD);
+      assert.deepEqual(await outcome(accepting), { code: 'EINVAL' });
+      assert.deepEqual(await outcome(k.acceptAsync(l)), { code: 'EINVAL' });
+    });
+  }
 
   test('FreeBSD: shutdown(SHUT_RD) of the listener wakes a waiting accept with ECONNABORTED (solisten_wakeup, solisten_dequeue)', async () => {
     const k = await kernel({ clock: 'auto', personality: 'freebsd' });
@@ -280,9 +291,10 @@ describe('recvAsync and sendAsync', () => {
     k.check();
   });
 
-  test('AF_UNIX datagrams: a sender that is not connected has no async sendto; sendAsync says ENOTCONN at once (unix_dgram_sendmsg)', async () => {
+  test('datagrams: a sender that is not connected has no async sendto; sendAsync says ENOTCONN (AF_UNIX) or EDESTADDRREQ (UDP) at once (unix_dgram_sendmsg, udp_sendmsg)', async () => {
     const k = await kernel({ clock: 'auto' });
     assert.deepEqual(await outcome(k.sendAsync(k.socket(AF_UNIX, SOCK_DGRAM), 'x')), { code: 'ENOTCONN' });
+    assert.deepEqual(await outcome(k.sendAsync(k.socket(AF_INET, SOCK_DGRAM), 'x')), { code: 'EDESTADDRREQ' });
   });
 
   test('UDP: a send to a full receiver never waits: the datagram is dropped and counted (udp_sendmsg; __udp_queue_rcv_skb, UdpRcvbufErrors)', async () => {
