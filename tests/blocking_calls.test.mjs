@@ -5,7 +5,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AF_INET, AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_NONBLOCK, SHUT_RD, SHUT_WR,
-  EPOLLIN, EPOLLOUT, EPOLLPEER, EPOLL_CTL_ADD, POLLIN, POLLOUT,
+  EPOLLIN, EPOLLOUT, EPOLLPEER, EPOLL_CTL_ADD, POLLOUT,
 } from 'socket-kernel';
 import { kernel, listening } from './helpers.mjs';
 
@@ -264,6 +264,22 @@ describe('recvAsync and sendAsync', () => {
     const sending = k.sendAsync(s, 'y');
     assert.equal(await outcome(sending), 'waiting');
     k.recv(r);
+    assert.deepEqual(await outcome(sending), { value: 1 });
+    k.check();
+  });
+
+  test('AF_UNIX datagrams connected both ways: a send refused EAGAIN waits for the read (poll agrees with send; Linux limits such a pair by SO_SNDBUF, docs/personalities.md §9)', async () => {
+    const k = await kernel({ clock: 'auto' }, { debug: true });
+    const a = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK), b = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK);
+    k.bind(a, { path: '/tmp/blocking-a' });
+    k.bind(b, { path: '/tmp/blocking-b' });
+    k.connect(a, { path: '/tmp/blocking-b' });
+    k.connect(b, { path: '/tmp/blocking-a' });
+    assert.throws(() => { for (;;) k.send(a, 'x'); }, { code: 'EAGAIN' });
+    assert.deepEqual(k.poll([{ fd: a, events: POLLOUT }]), [0]);
+    const sending = k.sendAsync(a, 'y');
+    assert.equal(await outcome(sending), 'waiting');
+    k.recv(b);
     assert.deepEqual(await outcome(sending), { value: 1 });
     k.check();
   });

@@ -74,10 +74,14 @@ export function pollMask(s: u32): u32 {
     if (rxRecords(s) != 0) m |= POLLIN | POLLRDNORM;
     // unix_dgram_poll: "if (other && unix_peer(other) != sk && unix_recvq_full_lockless(other) &&
     // unix_dgram_peer_wake_me(sk, other)) writable = 0;": not writable, and the
-    // receiver's next read wakes this socket's watchers (io/peer_wait.ts).
+    // receiver's next read wakes this socket's watchers (io/peer_wait.ts). Linux exempts
+    // a receiver connected back to the sender (it limits that pair by SO_SNDBUF alone);
+    // the kernel's send applies max_dgram_qlen to every sender (syscalls/data.ts
+    // unixDgramSend), and poll must not say writable where send says EAGAIN (an async
+    // send would wake and fail for ever), so the exemption is not made here either.
     if (domain == <u32>AF_UNIX) {
       let p = getU32(s, Off.AUX);
-      if (p != 0 && isAlive(p - 1, getU32(s, Off.PEERGEN)) && getU32(p - 1, Off.AUX) != s + 1 && unixRecvqFull(p - 1)) {
+      if (p != 0 && isAlive(p - 1, getU32(s, Off.PEERGEN)) && unixRecvqFull(p - 1)) {
         peerWaitOn(s, p - 1);
         return m;
       }
