@@ -3,6 +3,11 @@
 // that can change readiness, one microtask collects the ready ones (O(ready)) and wakes
 // their waiters. No polling loop, no timer that spins.
 //
+// A connect() that found an AF_UNIX listener's queue full waits apart (waitPeer): the
+// kernel puts the socket on the listener's peer-wait queue and reports EPOLLPEER once
+// an accept (or the listener's close) takes it off (assembly/io/peer_wait.ts), which a
+// level-triggered wait could not see (an unconnected socket always polls POLLHUP).
+//
 // Watchers (watch/unwatch) are the other door, for the `net` facade: a callback per
 // descriptor, kept until removed, called from a macrotask as libuv calls its I/O
 // callbacks from the poll phase (see IoScheduler). They have their own epoll instance.
@@ -12,6 +17,7 @@
 // kernel event), 'real' (the kernel's timers are driven by setTimeout).
 
 import type { Kernel } from './kernel.js';
+import { EPOLLET, EPOLLPEER } from './constants.js';
 
 export type ClockName = 'manual' | 'auto' | 'real';
 
@@ -54,12 +60,105 @@ interface Waiter { events: number; resolve: (revents: number) => void; reject: (
 const EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000;
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
 
+/**
+ * The waiters of one epoll instance, by descriptor. `extra` is added to every
+ * registration; `always` are the revents that wake any waiter (errors and hang-ups for
+ * the level-triggered set; nothing for the peer set, whose sockets poll POLLHUP while
+ * they wait).
+ */
+class WaitSet {
+  #ep = -1;
+  readonly #waiters = new Map<number, Waiter[]>();
+  readonly #registered = new Map<number, number>(); // fd -> events registered
+  constructor(
+    readonly k: Kernel,
+    readonly quiet: <T>(fn: () => T) => T,
+    readonly extra: number,
+    readonly always: number,
+  ) {}
+
+  get size(): number { return this.#waiters.size; }
+  get pending(): number { let n = 0; for (const w of this.#waiters.values()) n += w.length; return n; }
+
+  #epfd(): number {
+    if (this.#ep < 0) this.quiet(() => { this.#ep = this.k.epollCreate(); });
+    return this.#ep;
+  }
+
+  add(fd: number, w: Waiter): void {
+    const list = this.#waiters.get(fd);
+    if (list) list.push(w); else this.#waiters.set(fd, [w]);
+    let want = this.extra;
+    for (const x of this.#waiters.get(fd) ?? []) want |= x.events;
+    const had = this.#registered.get(fd);
+    if (had === want) return;
+    try {
+      const ep = this.#epfd();
+      this.quiet(() => this.k.epollCtl(ep, had === undefined ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, want, fd));
+      this.#registered.set(fd, want);
+    } catch (e) {
+      // Not a socket (closed meanwhile): wake the waiters with the error.
+      const all = this.#waiters.get(fd) ?? [];
+      this.#waiters.delete(fd);
+      for (const x of all) { x.cleanup(); x.reject(e); }
+    }
+  }
+
+  remove(fd: number, w: Waiter): void {
+    const list = this.#waiters.get(fd);
+    if (!list) return;
+    const i = list.indexOf(w);
+    if (i >= 0) list.splice(i, 1);
+    w.cleanup();
+    if (list.length === 0) this.#unregister(fd);
+  }
+
+  #unregister(fd: number): void {
+    this.#waiters.delete(fd);
+    if (this.#registered.delete(fd)) {
+      const ep = this.#epfd();
+      try { this.quiet(() => this.k.epollCtl(ep, EPOLL_CTL_DEL, fd)); } catch { /* already closed */ }
+    }
+  }
+
+  /** The descriptor was closed under its waiters: they wake with EPOLLERR | EPOLLHUP. */
+  closed(fd: number): void {
+    const list = this.#waiters.get(fd);
+    if (!list) return;
+    this.#waiters.delete(fd);
+    this.#registered.delete(fd);
+    for (const w of list) { w.cleanup(); w.resolve(EPOLLERR | EPOLLHUP); }
+  }
+
+  /** Collects the ready descriptors (O(ready)) and wakes their waiters. */
+  pump(): void {
+    for (let round = 0; round < 64; round++) {
+      const ep = this.#epfd();
+      const ready = this.quiet(() => this.k.epollWait(ep, 1024));
+      let woke = 0;
+      for (const { events, data: fd } of ready) {
+        const list = this.#waiters.get(fd);
+        if (!list) { this.#unregister(fd); continue; }
+        const keep: Waiter[] = [];
+        for (const w of list) {
+          if ((events & (w.events | this.always)) !== 0) { w.cleanup(); w.resolve(events); woke++; }
+          else keep.push(w);
+        }
+        if (keep.length) this.#waiters.set(fd, keep); else this.#unregister(fd);
+      }
+      if (ready.length < 1024) break;
+      if (woke === 0) break;
+    }
+  }
+}
+
 export class Reactor {
   readonly clock: ClockName;
   #k: Kernel;
-  #ep = -1;
-  #waiters = new Map<number, Waiter[]>();
-  #registered = new Map<number, number>(); // fd -> events registered
+  /** wait(): level-triggered, errors and hang-ups always count. */
+  #level: WaitSet;
+  /** waitPeer(): edge-triggered on EPOLLPEER (an unconnected AF_UNIX socket always polls POLLHUP). */
+  #peer: WaitSet;
   #scheduled = false;
   #inside = false; // the reactor's own epoll calls change nothing worth a pump
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -74,14 +173,20 @@ export class Reactor {
   constructor(k: Kernel, clock: ClockName) {
     this.#k = k;
     this.clock = clock;
+    const quiet = <T>(fn: () => T): T => this.#quiet(fn);
+    this.#level = new WaitSet(k, quiet, EPOLLRDHUP, EPOLLERR | EPOLLHUP);
+    this.#peer = new WaitSet(k, quiet, EPOLLET, 0);
   }
 
-  get pending(): number { let n = 0; for (const w of this.#waiters.values()) n += w.length; return n; }
+  get pending(): number { return this.#level.pending + this.#peer.pending; }
+
+  /** Whether any promise waits. */
+  #waiting(): boolean { return this.#level.size !== 0 || this.#peer.size !== 0; }
 
   /** Readiness may have changed: collect it in a microtask (coalesced), and for watchers in the I/O phase. */
   changed(): void {
     if (this.#inside) return;
-    if (!this.#scheduled && this.#waiters.size !== 0) {
+    if (!this.#scheduled && this.#waiting()) {
       this.#scheduled = true;
       queueMicrotask(() => this.#pump());
     }
@@ -139,14 +244,25 @@ export class Reactor {
 
   /** Resolves with the revents once fd is ready for any of `events` (errors and hang-ups always count). */
   wait(fd: number, events: number, signal?: AbortSignal): Promise<number> {
+    return this.#enter(this.#level, fd, events, signal);
+  }
+
+  /**
+   * Resolves once fd, an AF_UNIX socket whose connect() was refused with EAGAIN for a
+   * full listener, waits for that listener no more: an accept made room, the listener
+   * closed or its backlog grew (Linux unix_wait_for_peer). The caller asks connect() again.
+   */
+  waitPeer(fd: number, signal?: AbortSignal): Promise<number> {
+    return this.#enter(this.#peer, fd, EPOLLPEER, signal);
+  }
+
+  #enter(set: WaitSet, fd: number, events: number, signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     return new Promise<number>((resolve, reject) => {
-      const onAbort = () => { this.#remove(fd, w); reject(new AbortError(undefined, { cause: signal?.reason })); };
+      const onAbort = () => { set.remove(fd, w); reject(new AbortError(undefined, { cause: signal?.reason })); };
       const w: Waiter = { events, resolve, reject, cleanup: () => signal?.removeEventListener('abort', onAbort) };
       signal?.addEventListener('abort', onAbort, { once: true });
-      const list = this.#waiters.get(fd);
-      if (list) list.push(w); else this.#waiters.set(fd, [w]);
-      this.#register(fd);
+      set.add(fd, w);
       this.changed();
     });
   }
@@ -154,16 +270,8 @@ export class Reactor {
   /** Wakes every waiter of fd with an error (the descriptor was closed under them). */
   closed(fd: number): void {
     this.#watchers.delete(fd); // the kernel drops a closed descriptor from every epoll set, as Linux does
-    const list = this.#waiters.get(fd);
-    if (!list) return;
-    this.#waiters.delete(fd);
-    this.#registered.delete(fd);
-    for (const w of list) { w.cleanup(); w.resolve(EPOLLERR | EPOLLHUP); }
-  }
-
-  #epfd(): number {
-    if (this.#ep < 0) this.#quiet(() => { this.#ep = this.#k.epollCreate(); });
-    return this.#ep;
+    this.#level.closed(fd);
+    this.#peer.closed(fd);
   }
 
   #quiet<T>(fn: () => T): T {
@@ -172,66 +280,16 @@ export class Reactor {
     try { return fn(); } finally { this.#inside = was; }
   }
 
-  #register(fd: number): void {
-    let want = EPOLLRDHUP;
-    for (const w of this.#waiters.get(fd) ?? []) want |= w.events;
-    const had = this.#registered.get(fd);
-    if (had === want) return;
-    try {
-      const ep = this.#epfd();
-      this.#quiet(() => this.#k.epollCtl(ep, had === undefined ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, want, fd));
-      this.#registered.set(fd, want);
-    } catch (e) {
-      // Not a socket (closed meanwhile): wake the waiters with the error.
-      const list = this.#waiters.get(fd) ?? [];
-      this.#waiters.delete(fd);
-      for (const w of list) { w.cleanup(); w.reject(e); }
-    }
-  }
-
-  #remove(fd: number, w: Waiter): void {
-    const list = this.#waiters.get(fd);
-    if (!list) return;
-    const i = list.indexOf(w);
-    if (i >= 0) list.splice(i, 1);
-    w.cleanup();
-    if (list.length === 0) this.#unregister(fd);
-  }
-
-  #unregister(fd: number): void {
-    this.#waiters.delete(fd);
-    if (this.#registered.delete(fd)) {
-      const ep = this.#epfd();
-      try { this.#quiet(() => this.#k.epollCtl(ep, EPOLL_CTL_DEL, fd)); } catch { /* already closed */ }
-    }
-  }
-
   #pump(): void {
     this.#scheduled = false;
-    if (this.#waiters.size === 0) return;
-    for (let round = 0; round < 64; round++) {
-      const ep = this.#epfd();
-      const ready = this.#quiet(() => this.#k.epollWait(ep, 1024));
-      let woke = 0;
-      for (const { events, data: fd } of ready) {
-        const list = this.#waiters.get(fd);
-        if (!list) { this.#unregister(fd); continue; }
-        const keep: Waiter[] = [];
-        for (const w of list) {
-          if ((events & (w.events | EPOLLERR | EPOLLHUP)) !== 0) { w.cleanup(); w.resolve(events); woke++; }
-          else keep.push(w);
-        }
-        if (keep.length) this.#waiters.set(fd, keep); else this.#unregister(fd);
-      }
-      if (ready.length < 1024) break;
-      if (woke === 0) break;
-    }
+    if (this.#level.size !== 0) this.#level.pump();
+    if (this.#peer.size !== 0) this.#peer.pump();
     this.#arm();
   }
 
   /** Moves time for the 'auto' and 'real' clocks when waiters remain. */
   #arm(): void {
-    if ((this.#waiters.size === 0 && this.#watchers.size === 0) || this.clock === 'manual') return;
+    if ((!this.#waiting() && this.#watchers.size === 0) || this.clock === 'manual') return;
     const next = this.#k.nextTimer();
     if (next === null) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -239,7 +297,7 @@ export class Reactor {
       // After everything already queued has run, jump to the next kernel event.
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
-        if (this.#waiters.size || this.#watchers.size) this.#k.advance(this.#k.nextTimer() ?? 0);
+        if (this.#waiting() || this.#watchers.size) this.#k.advance(this.#k.nextTimer() ?? 0);
       }, 0);
       this.#unrefUnlessAwaited();
       return;
@@ -259,6 +317,6 @@ export class Reactor {
   // watchers do not: the `net` facade holds its own references, as libuv handles do
   // (a socket in TIME_WAIT does not keep a Node process alive).
   #unrefUnlessAwaited(): void {
-    if (this.#waiters.size === 0) (this.#timer as { unref?: () => void } | undefined)?.unref?.();
+    if (!this.#waiting()) (this.#timer as { unref?: () => void } | undefined)?.unref?.();
   }
 }

@@ -62,6 +62,13 @@ export const EPOLLHUP = 0x10;
 export const EPOLLRDHUP = 0x2000;
 export const EPOLLONESHOT = 1 << 30;
 export const EPOLLET = -0x80000000; // 1 << 31, as a signed int
+/**
+ * socket-kernel's own epoll bit (Linux has none): reported, when asked for, while the
+ * socket waits for room in no AF_UNIX peer's queue. An AF_UNIX connect() refused with
+ * EAGAIN by a full listener waits on its queue until an accept, the listener's close or
+ * a larger backlog (assembly/io/peer_wait.ts); connectAsync waits for this bit.
+ */
+export const EPOLLPEER = 1 << 24;
 export const EPOLL_CTL_ADD = 1;
 export const EPOLL_CTL_DEL = 2;
 export const EPOLL_CTL_MOD = 3;

@@ -11,8 +11,8 @@
 //   batch.ts   connectBatch / acceptBatch / closeBatch
 //   observe.ts stats, sockets, check, memoryUsage
 
-import { AF_INET, AF_INET6 } from './constants.js';
-import { ArgumentError, checkInt, socketError } from './errors.js';
+import { AF_INET, AF_INET6, EPOLLIN, EPOLLRDHUP } from './constants.js';
+import { ArgumentError, Errno, checkInt, socketError } from './errors.js';
 import { decodeSockaddr, encodeSockaddr, type AddressInput, type SocketAddress } from './sockaddr.js';
 import { Reactor, type ClockName } from './async.js';
 import { PlatformError } from './load.js';
@@ -398,22 +398,39 @@ export class Kernel {
 
   /** accept() that waits for a connection; cancel with `signal` (AbortError). */
   async acceptAsync(fd: number, { signal }: { signal?: AbortSignal } = {}): Promise<AcceptResult> {
-    for (;;) {
-      try { return this.accept(fd); } catch (e) { if (!this.#wouldBlock(e)) throw e; }
-      await this.reactor.wait(fd, 0x1, signal);
+    for (let revents = 0; ;) {
+      try { return this.accept(fd); } catch (e) {
+        if (!this.#wouldBlock(e)) throw e;
+        // An AF_UNIX listener shut down for reading (POLLRDHUP) with nothing queued: the
+        // blocking unix_accept returns EINVAL (skb_recv_datagram wakes on RCV_SHUTDOWN
+        // with no error), where the nonblocking accept() says EAGAIN.
+        if ((revents & EPOLLRDHUP) !== 0) throw socketError(-Errno.EINVAL, 'accept');
+      }
+      revents = await this.reactor.wait(fd, EPOLLIN, signal);
     }
   }
 
-  /** connect() that resolves once the handshake completes, or rejects with the error (ECONNREFUSED, ETIMEDOUT...). */
+  /**
+   * connect() that resolves once the handshake completes, or rejects with the error
+   * (ECONNREFUSED, ETIMEDOUT...). An AF_UNIX listener's full queue is waited out, as a
+   * blocking unix_stream_connect does (docs/personalities.md §9).
+   */
   async connectAsync(fd: number, addr: AddressInput, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
-    try { this.connect(fd, addr); return; } catch (e) { if (!this.#wouldBlock(e)) throw e; }
+    let started = false;
     for (;;) {
-      await this.reactor.wait(fd, 0x4, signal);
       try { this.connect(fd, addr); return; } catch (e) {
         const code = (e as { code?: string }).code;
-        if (code === 'EISCONN') return;
-        if (code !== 'EALREADY' && code !== 'EINPROGRESS') throw e;
+        if (code === 'EISCONN' && started) return;
+        if (code === 'EAGAIN' && 'path' in addr) {
+          // unix_stream_connect: "timeo = unix_wait_for_peer(other, timeo); ... goto restart;"
+          // (the kernel has no SO_SNDTIMEO: the wait ends with room or the listener's close).
+          await this.reactor.waitPeer(fd, signal);
+          continue;
+        }
+        if (code !== 'EINPROGRESS' && code !== 'EALREADY') throw e;
       }
+      started = true;
+      await this.reactor.wait(fd, 0x4, signal);
     }
   }
 

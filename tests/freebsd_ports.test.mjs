@@ -92,3 +92,14 @@ test('FreeBSD ports are per host: a port bound on one FreeBSD host is free on an
     assert.equal(other.getsockname(fd).port, port);
   }
 });
+
+test('FreeBSD: connect() passes over an ephemeral port a wildcard listener holds, whatever the random start (in_pcb_lport_dest with INPLOOKUP_WILDCARD)', async () => {
+  for (let seed = 1; seed <= 8; seed++) {
+    const k = await kernel({ personality: 'freebsd', seed, ipLocalPortRange: [40000, 40001] });
+    const target = listening(k, 5, { port: 5000 });
+    listening(k, 5, { address: '0.0.0.0', port: 40000 });
+    const c = k.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    assert.throws(() => k.connect(c, { address: '127.0.0.1', port: target.port }), { code: 'EINPROGRESS' });
+    assert.equal(k.getsockname(c).port, 40001, `seed ${seed}`);
+  }
+});

@@ -38,6 +38,29 @@ function checkAddressRefs(hw: u32): i32 {
   return r;
 }
 
+/**
+ * 22-23. AF_UNIX peer waits (io/peer_wait.ts): each queue's members wait on its owner,
+ * its links run both ways (the first's prev names the last), and every waiting socket
+ * is on the queue it names: the waiters counted equal the queues' members.
+ */
+function checkPeerWaits(hw: u32): i32 {
+  let waiting: u32 = 0, queued: u32 = 0;
+  for (let t: u32 = 0; t < hw; t++) {
+    if (getState(t) == SocketState.FREE || getU8(t, Off.DOMAIN) != AF_UNIX) continue;
+    if (getU32(t, Off.WAIT_ON) != 0) waiting++;
+    let first = getU32(t, Off.PEER_WAIT), prev: u32 = 0;
+    for (let n = first; n != 0; n = getU32(n - 1, Off.WAIT_LINK)) {
+      let w = n - 1;
+      if (getState(w) == SocketState.FREE || getU8(w, Off.DOMAIN) != AF_UNIX || getU32(w, Off.WAIT_ON) != t + 1) return -22;
+      if (prev != 0 && getU32(w, Off.WAIT_LINK + 4) != prev) return -23;
+      if (++queued > hw) return -23;          // a cycle
+      prev = n;
+    }
+    if (first != 0 && getU32(first - 1, Off.WAIT_LINK + 4) != prev) return -23;
+  }
+  return waiting == queued ? 0 : -22;
+}
+
 export function checkAll(): i32 {
   let hw = socketsHighWater();
   // 1. Descriptors name live sockets that know their descriptor.
@@ -112,6 +135,8 @@ export function checkAll(): i32 {
   if (live != socketsLive()) return -14;
   let a = checkAddressRefs(hw);
   if (a != 0) return a;
+  let w = checkPeerWaits(hw);
+  if (w != 0) return w;
   if (tupled != connCount()) return -15;
   if (tw != timeWaitSockets()) return -16;
   if (twIn != twIndexCount()) return -26;

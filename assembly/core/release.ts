@@ -12,6 +12,7 @@ import { Flag, Flag2, Off, getU16, getU32, getU8, hasFlag, sockFree } from "./so
 import { SocketState, getState, setState } from "./state";
 import { EPOLL_DOMAIN, instFree, unwatchAll } from "../io/epoll";
 import { rxDropRecord, rxFree } from "../io/rx_queue";
+import { peerWaitRelease } from "../io/peer_wait";
 import { AF_UNIX, SOCK_DGRAM } from "./constants";
 import { ANY4, addrDrop, setAddr } from "../tables/addresses";
 import { listenStop } from "../syscalls/close";
@@ -46,6 +47,7 @@ export function sockDestroy(s: u32): void {
       connRemove(tupleOf(s));
     }
     unhashBind(s, protoIndex(getU8(s, Off.TYPE))); // the port
+    if (getU8(s, Off.DOMAIN) == AF_UNIX) peerWaitRelease(s); // the queue it waits on, its waiters
     let name = getU32(s, Off.UNAME);               // an AF_UNIX name it owns
     if (name != 0 && unixOwner(name - 1) == s + 1) unixRelease(name - 1);
     if (getU8(s, Off.TYPE) == SOCK_DGRAM && getU8(s, Off.DOMAIN) != AF_UNIX) {

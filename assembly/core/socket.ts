@@ -29,12 +29,15 @@
   /* 18 */ lport: u16;    // local port, host order
   /* 20 */ paddr: u16;    // peer address index
   /* 22 */ pport: u16;    // peer port
-  /* 24 */ bnext: u32;    // next socket in the port's bind list (slot+1); free-list link when FREE
-  /* 28 */ bprev: u32;    // previous socket in the bind list (slot+1)
+  /* 24 */ bnext: u32;    // next socket in the port's bind list (slot+1); free-list link when FREE;
+                         // AF_UNIX: first socket waiting for room in this one's queue, Off.PEER_WAIT
+  /* 28 */ bprev: u32;    // previous socket in the bind list (slot+1);
+                         // AF_UNIX: the socket whose queue this one waits on (slot+1), Off.WAIT_ON
   /* 32 */ parent: u32;   // listener slot+1 (a request or a queued child)
   /* 36 */ aux: u32;      // LISTEN: listener record index+1; connected: peer slot+1; epoll: instance+1
   /* 40 */ peerGen: u32;  // generation of the peer
-  /* 44 */ qnext: u32;    // next on a listener list, SYN queue or filter queue (slot+1)
+  /* 44 */ qnext: u32;    // next on a listener list, SYN queue or filter queue (slot+1);
+                         // AF_UNIX: next on the peer-wait list it is on (io/peer_wait.ts)
   /* 48 */ qprev: u32;    // previous on it (slot+1)
   /* 52 */ timer: u32;    // seq of the armed retransmit or close timer, 0 when none
   /* 56 */ retries: u8;   // SYN or SYN-ACK retransmissions so far
@@ -118,6 +121,18 @@ export namespace Off {
   /** AF_INET/AF_INET6 and epoll sockets: the host (core/hosts.ts) it belongs to, in uname's word (only AF_UNIX uses that). */
   // @ts-ignore: decorator
   @inline export const HOST: u32 = offsetof<SockRecord>("uname");
+  /**
+   * AF_UNIX sockets (never on a bind list): the first socket waiting for room in this
+   * one's queue, in bnext's word (Linux unix_sk(sk)->peer_wait; io/peer_wait.ts).
+   */
+  // @ts-ignore: decorator
+  @inline export const PEER_WAIT: u32 = offsetof<SockRecord>("bnext");
+  /** AF_UNIX: the socket this one waits on (slot+1), in bprev's word (Linux u->peer_wake.private). */
+  // @ts-ignore: decorator
+  @inline export const WAIT_ON: u32 = offsetof<SockRecord>("bprev");
+  /** AF_UNIX (never on a listener list, SYN queue or filter queue): links on a peer-wait list, next here, prev at + 4. */
+  // @ts-ignore: decorator
+  @inline export const WAIT_LINK: u32 = offsetof<SockRecord>("qnext");
   // @ts-ignore: decorator
   @inline export const RX: u32 = offsetof<SockRecord>("rx");
   // @ts-ignore: decorator

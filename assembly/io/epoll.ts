@@ -141,6 +141,17 @@ export function wake(s: u32): void {
   }
 }
 
+/** Whether an item watching s asks for any of `events` (usually one item to look at). */
+export function watchedFor(s: u32, events: u32): bool {
+  let it = getU32(s, Off.WATCH);
+  while (it != 0) {
+    let p = item(it - 1);
+    if ((p.events & events) != 0 && (p.flags & F_DISABLED) == 0) return true;
+    it = p.wnext;
+  }
+  return false;
+}
+
 /** The item of instance n watching socket s, or -1. */
 export function findItem(n: u32, s: u32): i32 {
   let it = getU32(s, Off.WATCH);

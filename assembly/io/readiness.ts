@@ -8,7 +8,8 @@ import { Flag, Off, getU32, getU8, hasFlag, isAlive } from "../core/socket";
 import { SocketState, getState } from "../core/state";
 import { listenerPollsSoError } from "../policy/personality";
 import { rcvbufOf, sndbufOf } from "./buffers";
-import { rxLen, rxQueuedRecords, rxRecords, rxVisible } from "./rx_queue";
+import { peerWaitOn, unixRecvqFull } from "./peer_wait";
+import { rxLen, rxRecords, rxVisible } from "./rx_queue";
 
 export const POLLIN: u32 = 0x1;
 export const POLLOUT: u32 = 0x4;
@@ -35,6 +36,19 @@ export function streamWritable(s: u32): bool {
   return q < snd && snd - q >= (q >> 1);
 }
 
+/**
+ * AF_UNIX stream and seqpacket: unix_writable, "(refcount_read(&sk->sk_wmem_alloc) << 2)
+ * <= READ_ONCE(sk->sk_sndbuf)": what the socket has queued at its peer is at most a
+ * quarter of what it may queue there (syscalls/data.ts sysSend: the peer's SO_RCVBUF
+ * plus its own SO_SNDBUF). Without a peer it is writable (unix_poll: "we set writable
+ * also when the other side has shut down the connection"); send() then says why not.
+ */
+function unixWritable(s: u32): bool {
+  let p = getU32(s, Off.AUX);
+  if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) return true;
+  return (<u64>rxLen(p - 1) << 2) <= <u64>rcvbufOf(p - 1) + <u64>sndbufOf(s);
+}
+
 export function pollMask(s: u32): u32 {
   let st = getState(s);
   let domain = getU8(s, Off.DOMAIN), type = getU8(s, Off.TYPE);
@@ -58,11 +72,19 @@ export function pollMask(s: u32): u32 {
     if (rd) m |= POLLRDHUP | POLLIN | POLLRDNORM;
     if (rd && wr) m |= POLLHUP;
     if (rxRecords(s) != 0) m |= POLLIN | POLLRDNORM;
-    // unix_dgram_poll: "if (other && unix_peer(other) != sk && unix_recvq_full_lockless(other)) writable = 0;"
+    // unix_dgram_poll: "if (other && unix_peer(other) != sk && unix_recvq_full_lockless(other) &&
+    // unix_dgram_peer_wake_me(sk, other)) writable = 0;": not writable, and the
+    // receiver's next read wakes this socket's watchers (io/peer_wait.ts). Linux exempts
+    // a receiver connected back to the sender (it limits that pair by SO_SNDBUF alone);
+    // the kernel's send applies max_dgram_qlen to every sender (syscalls/data.ts
+    // unixDgramSend), and poll must not say writable where send says EAGAIN (an async
+    // send would wake and fail for ever), so the exemption is not made here either.
     if (domain == <u32>AF_UNIX) {
       let p = getU32(s, Off.AUX);
-      if (p != 0 && isAlive(p - 1, getU32(s, Off.PEERGEN)) && getU32(p - 1, Off.AUX) != s + 1 &&
-          rxQueuedRecords(p - 1) > 10) return m;
+      if (p != 0 && isAlive(p - 1, getU32(s, Off.PEERGEN)) && unixRecvqFull(p - 1)) {
+        peerWaitOn(s, p - 1);
+        return m;
+      }
     }
     m |= POLLOUT | POLLWRNORM | POLLWRBAND;
     return m;
@@ -73,8 +95,7 @@ export function pollMask(s: u32): u32 {
     if (rd) m |= POLLRDHUP | POLLIN | POLLRDNORM;
     if (rxVisible(s) != 0) m |= POLLIN | POLLRDNORM;
     if (closed) m |= POLLHUP;
-    if (!wr) m |= POLLOUT | POLLWRNORM | POLLWRBAND; // unix_writable; peer-full is EAGAIN at send
-    else m |= POLLOUT | POLLWRNORM | POLLWRBAND;
+    if (unixWritable(s)) m |= POLLOUT | POLLWRNORM | POLLWRBAND;
     return m;
   }
   // tcp_poll

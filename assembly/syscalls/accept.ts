@@ -2,7 +2,7 @@
 // inet_csk_accept, net/unix/af_unix.c unix_accept.
 
 import { aqLen, aqPop, aqPushFront } from "../core/accept_queue";
-import { SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK } from "../core/constants";
+import { AF_UNIX, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK } from "../core/constants";
 import { Errno } from "../core/errno";
 import { fdAlloc } from "../core/fd_table";
 import { Flag, Off, getU32, getU8, hasFlag, setFlag, setU32, setU8 } from "../core/socket";
@@ -10,6 +10,7 @@ import { SockLayer, SocketState, getState, setSockLayer } from "../core/state";
 import { acceptDatagramErrno, acceptInheritsNonblock } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { sysClose } from "./close";
+import { peerWakeOne } from "../io/peer_wait";
 import { copyName, formatName, nameBuffer } from "../tables/sockaddr";
 
 /**
@@ -42,6 +43,9 @@ export function sysAccept(s: u32, addr: usize, lenPtr: usize, flags: i32): i32 {
   }
   setU32(child, Off.FD, <u32>fd);
   setU32(child, Off.PARENT, 0);
+  // unix_accept: "wake_up_interruptible(&unix_sk(sk)->peer_wait);": a connect() waiting
+  // for room in this queue asks again (io/peer_wait.ts).
+  if (getU8(s, Off.DOMAIN) == <u32>AF_UNIX) peerWakeOne(s);
   setSockLayer(child, SockLayer.SS_CONNECTED);
   let nonblock = (flags & SOCK_NONBLOCK) != 0 || (inherit && acceptInheritsNonblock() && hasFlag(s, Flag.NONBLOCK));
   if (nonblock) setFlag(child, Flag.NONBLOCK);

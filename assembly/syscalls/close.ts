@@ -18,7 +18,10 @@ import { abortConnection, armFinTimer, armOrphanTimer, connectionEnds, sendFin }
 
 function isUnix(s: u32): bool { return getU8(s, Off.DOMAIN) == <u32>AF_UNIX; }
 
-/** Resets an AF_UNIX peer as unix_release_sock does ("skpair->sk_err = ECONNRESET"). */
+/**
+ * Resets an AF_UNIX stream or seqpacket peer as unix_release_sock does ("skpair->sk_err =
+ * ECONNRESET", SHUTDOWN_MASK, then "skpair->sk_state_change(skpair)": its waiters wake).
+ */
 function unixResetPeer(s: u32, err: i32): void {
   let p = getU32(s, Off.AUX);
   if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) return;
@@ -26,6 +29,7 @@ function unixResetPeer(s: u32, err: i32): void {
   if (err != 0) setU8(peer, Off.SOERROR, <u32>err);
   setFlag(peer, Flag.RCV_SHUT | Flag.SEND_SHUT);
   setU32(peer, Off.AUX, 0);
+  wake(peer);
 }
 
 /**
@@ -74,7 +78,10 @@ function release(s: u32): void {
   if (st == SocketState.LISTEN) {
     // sockDestroy stops it: inet_csk_listen_stop / unix_release_sock.
   } else if (isUnix(s)) {
-    if (st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
+    // unix_release_sock shuts the peer down for "SOCK_STREAM || SOCK_SEQPACKET" only: a
+    // datagram receiver a closed sender was connected to reads on (io/peer_wait.ts
+    // takes the sender off its queue when sockDestroy frees it).
+    if ((st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) && getU8(s, Off.TYPE) != <u32>SOCK_DGRAM) {
       // unix_release_sock: "if (!skb_queue_empty(&sk->sk_receive_queue) || embrion) skpair->sk_err = ECONNRESET;"
       unixResetPeer(s, rxLen(s) != 0 ? Errno.ECONNRESET : 0);
     }
@@ -183,9 +190,11 @@ export function sysShutdown(s: u32, how: i32): i32 {
     if (rd) setFlag(s, Flag.RCV_SHUT);
     if (wr) setFlag(s, Flag.SEND_SHUT);
     let p = getU32(s, Off.AUX);
-    if (st == SocketState.ESTABLISHED && p != 0 && isAlive(p - 1, getU32(s, Off.PEERGEN))) {
+    wake(s);                                  // "sk->sk_state_change(sk);"
+    if (st == SocketState.ESTABLISHED && p != 0 && isAlive(p - 1, getU32(s, Off.PEERGEN)) && getU8(s, Off.TYPE) != <u32>SOCK_DGRAM) {
       if (wr) setFlag(p - 1, Flag.RCV_SHUT);
       if (rd) setFlag(p - 1, Flag.SEND_SHUT);
+      wake(p - 1);                            // "other->sk_state_change(other);"
     }
     return 0;
   }

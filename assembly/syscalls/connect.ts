@@ -17,12 +17,20 @@ import { connContains, connInsert, hostKey, tupleKey, tupleOf } from "../tables/
 import { parseUnix, unixFind, unixOwner, unixOwnerGen, unixSpace } from "../tables/unix_names";
 import { startHandshake } from "../tcp/client";
 import { twRecycle } from "../tcp/time_wait";
+import { wake } from "../io/epoll";
+import { peerWaitLeave, peerWaitOn } from "../io/peer_wait";
 
 const abstractFlag = memory.data(4);
 
 export function sysConnect(s: u32, addr: usize, len: i32): i32 {
   let domain = <i32>getU8(s, Off.DOMAIN);
-  if (domain == AF_UNIX) return unixConnect(s, addr, len);
+  if (domain == AF_UNIX) {
+    let r = unixConnect(s, addr, len);
+    // A stream socket waits for room in a listener only after the connect() told EAGAIN
+    // for it (unixConnect); any other outcome ends an earlier wait (io/peer_wait.ts).
+    if (r != -Errno.EAGAIN && getU8(s, Off.TYPE) != <u32>SOCK_DGRAM) peerWaitLeave(s);
+    return r;
+  }
   // inet_stream_connect: "if (addr_len < sizeof(uaddr->sa_family)) return -EINVAL;"
   if (len < 2) return -Errno.EINVAL;
   let unspec = load<u16>(addr) == 0;
@@ -172,11 +180,22 @@ function udpConnect(s: u32, addr: usize, len: i32): i32 {
   return 0;
 }
 
+/**
+ * A datagram socket's association ends or changes: it no longer waits on its old
+ * peer's queue, and its watchers wake (unix_dgram_connect:
+ * unix_dgram_peer_wake_disconnect_wakeup(sk, old_peer)).
+ */
+function dgramPeerChanges(s: u32): void {
+  peerWaitLeave(s);
+  wake(s);
+}
+
 /** AF_UNIX connect (unix_stream_connect; datagram: unix_dgram_connect). */
 function unixConnect(s: u32, addr: usize, len: i32): i32 {
   if (getU8(s, Off.TYPE) == <u32>SOCK_DGRAM && len >= 2 && load<u16>(addr) == 0) {
     // AF_UNSPEC dissolves a datagram association (policy/personality.ts unixDgramUnspecErrno).
     if (getU32(s, Off.AUX) != 0) {
+      dgramPeerChanges(s);
       setU32(s, Off.AUX, 0);
       setU32(s, Off.PEERGEN, 0);
       if (getState(s) == SocketState.ESTABLISHED) setState(s, SocketState.CLOSED);
@@ -210,6 +229,7 @@ function unixConnect(s: u32, addr: usize, len: i32): i32 {
     return abstract ? -Errno.ECONNREFUSED : -Errno.EPROTOTYPE;
   }
   if (type == <u32>SOCK_DGRAM) {
+    if (getU32(s, Off.AUX) != 0) dgramPeerChanges(s);
     setU32(s, Off.AUX, l + 1);
     setU32(s, Off.PEERGEN, getGen(l));
     if (st != SocketState.ESTABLISHED) setState(s, SocketState.ESTABLISHED);
@@ -223,7 +243,12 @@ function unixConnect(s: u32, addr: usize, len: i32): i32 {
   if (acceptQueueFull(aqLen(id2), lrLimit(id2))) {
     bump(Stat.UnixRefusedFull);
     lrCountDrop(id2);
-    return -unixFullErrno();
+    let e = unixFullErrno();
+    // "if (!timeo) { err = -EAGAIN; ...} timeo = unix_wait_for_peer(other, timeo);": where
+    // a blocking call would sleep, s waits on the listener's queue; the async layer waits
+    // for its EPOLLPEER and asks again (io/peer_wait.ts).
+    if (e == Errno.EAGAIN) peerWaitOn(s, l);
+    return -e;
   }
   let ch = sockAlloc();
   if (ch == NONE) return -Errno.ENOBUFS;

@@ -13,7 +13,8 @@ import { SocketState, getState, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { rcvbufOf, sndbufOf } from "../io/buffers";
 import { wake } from "../io/epoll";
-import { REC_HDR, rxAppend, rxAppendRecord, rxLen, rxNextRecord, rxQueuedRecords, rxRead, rxReadRecord, rxVisible } from "../io/rx_queue";
+import { peerWaitOn, peerWakeAll, unixRecvqFull } from "../io/peer_wait";
+import { REC_HDR, rxAppend, rxAppendRecord, rxLen, rxNextRecord, rxRead, rxReadRecord, rxVisible } from "../io/rx_queue";
 import { sendtoConnectsTcp, tcpSendNotConnectedErrno, unixAbstractNames } from "../policy/personality";
 import { sysConnect } from "./connect";
 import { Tunable, tunable } from "../policy/tunables";
@@ -165,6 +166,10 @@ export function sysRecv(s: u32, buf: usize, len: i32, flags: i32, addr: usize, l
   let inet = getU8(s, Off.DOMAIN) != <u32>AF_UNIX;
   if (mlen > <u32>len) lastMsgFlags |= MSG_TRUNC;
   if (!peekOnly && type == <u32>SOCK_SEQPACKET) { let p = peerOf(s); if (p >= 0) wake(<u32>p); }
+  // __unix_dgram_recvmsg (datagram and seqpacket): "if (wq_has_sleeper(&u->peer_wait))
+  // wake_up_interruptible_sync_poll(&u->peer_wait, EPOLLOUT | ...)": the senders that
+  // found this queue full wake (io/peer_wait.ts).
+  if (!peekOnly && !inet) peerWakeAll(s);
   // unix_dgram_recvmsg (seqpacket too): "if (msg->msg_name) unix_copy_addr(msg, skb->sk);"
   if (addr != 0) copyFrom(addr, lenPtr, from, getU8(s, Off.DOMAIN));
   if (inet && !peekOnly) addrDrop(from >> 16);   // the datagram held its source (udpSend)
@@ -280,9 +285,6 @@ export function sysSendto(s: u32, buf: usize, len: i32, flags: i32, addr: usize,
 
 const abstractFlag = memory.data(4);
 
-/** net.unix.max_dgram_qlen: datagrams a receiver may hold before senders see EAGAIN. */
-const MAX_DGRAM_QLEN: u32 = 10;
-
 function unixDgramSend(s: u32, buf: usize, len: i32, addr: usize, alen: i32): i32 {
   // "if (len > READ_ONCE(sk->sk_sndbuf) - 32) goto out;" EMSGSIZE
   if (<u32>len > sndbufOf(s) - 32) return -Errno.EMSGSIZE;
@@ -309,8 +311,14 @@ function unixDgramSend(s: u32, buf: usize, len: i32, addr: usize, alen: i32): i3
   }
   let o = <u32>other;
   if (hasFlag(o, Flag.RCV_SHUT)) return -Errno.EPIPE;
-  // unix_recvq_full: "skb_queue_len(&sk->sk_receive_queue) > sk->sk_max_ack_backlog" (max_dgram_qlen)
-  if (rxQueuedRecords(o) > MAX_DGRAM_QLEN) { bump(Stat.UnixRefusedFull); return -Errno.EAGAIN; }
+  // unix_recvq_full (io/peer_wait.ts). "if (unix_peer(sk) != other ||
+  // unix_dgram_peer_wake_me(sk, other)) err = -EAGAIN": a sender refused by its own
+  // peer waits on its queue, and the receiver's next read wakes its watchers.
+  if (unixRecvqFull(o)) {
+    bump(Stat.UnixRefusedFull);
+    if (peerOf(s) == <i32>o) peerWaitOn(s, o);
+    return -Errno.EAGAIN;
+  }
   rxAppendRecord(o, buf, <u32>len, getU32(s, Off.UNAME), true);
   wake(o);
   return len;

@@ -1,13 +1,14 @@
 // listen(2). Errors in the order of net/socket.c __sys_listen and net/ipv4/af_inet.c
 // inet_listen / net/unix/af_unix.c unix_listen; the backlog rules live in policy/personality.ts.
 
-import { lrAlloc, lrSetLimit } from "../core/accept_queue";
+import { lrAlloc, lrLimit, lrSetLimit } from "../core/accept_queue";
 import { AF_UNIX, SOCK_DGRAM } from "../core/constants";
 import { Errno } from "../core/errno";
 import { Flag, Off, getU16, getU32, getU8, hasFlag, setU32 } from "../core/socket";
 import { SockLayer, SocketState, getSockLayer, getState, setState } from "../core/state";
 import { backlogLimit, listenRechecksPort, unixListenChecksConnectedFirst, unixListenUnboundErrno } from "../policy/personality";
 import { autobind } from "./bind";
+import { peerWaitLeave, peerWakeAll } from "../io/peer_wait";
 import { bindConflict, hashListen, listenConflict } from "../tables/ports";
 
 export function sysListen(s: u32, backlog: i32): i32 {
@@ -21,8 +22,15 @@ export function sysListen(s: u32, backlog: i32): i32 {
     // FreeBSD uipc_listen tests "connected" first (policy/personality.ts).
     if (unixListenChecksConnectedFirst() && st == SocketState.ESTABLISHED) return -Errno.EINVAL;
     if (getU32(s, Off.UNAME) == 0) return -unixListenUnboundErrno();
-    if (st == SocketState.LISTEN) { lrSetLimit(getU32(s, Off.AUX) - 1, limit); return 0; }
+    if (st == SocketState.LISTEN) {
+      let id = getU32(s, Off.AUX) - 1;
+      // "if (backlog > sk->sk_max_ack_backlog) wake_up_interruptible_all(&u->peer_wait);"
+      if (limit > lrLimit(id)) peerWakeAll(s);
+      lrSetLimit(id, limit);
+      return 0;
+    }
     if (st != SocketState.BOUND) return -Errno.EINVAL;
+    peerWaitLeave(s);   // a listener waits for no one's queue (it cannot connect any more)
     setU32(s, Off.AUX, lrAlloc(s, limit) + 1);
     setState(s, SocketState.LISTEN);
     return 0;

@@ -10,6 +10,8 @@ import { NONE, Off, getGen, getU32, getU8, isAlive, setU32, setU8, sockAlloc } f
 import { SocketState, setState } from "../core/state";
 import { EPOLLET, EPOLLONESHOT, EPOLL_DOMAIN, findItem, instAlloc, item, itemAdd, itemDisable, itemModify, itemNextReady, itemRemove, itemRequeue, itemUnready, readyFirst, readyLast } from "../io/epoll";
 import { POLLERR, POLLHUP, POLLNVAL, pollMask } from "../io/readiness";
+import { EPOLLPEER, peerWaiting } from "../io/peer_wait";
+import { AF_UNIX } from "../core/constants";
 import { Tunable, tunable } from "../policy/tunables";
 
 /**
@@ -86,6 +88,12 @@ export function sysEpollCtl(ep: u32, op: i32, fd: i32, ev: usize): i32 {
   }
 }
 
+/** EPOLLPEER when asked for and s waits for room in no one's queue (io/peer_wait.ts). */
+function peerMask(s: u32, want: u32): u32 {
+  if ((want & EPOLLPEER) == 0) return 0;
+  return getU8(s, Off.DOMAIN) == <u32>AF_UNIX && peerWaiting(s) ? 0 : EPOLLPEER;
+}
+
 /**
  * epoll_wait with timeout 0: writes up to max events (u32 events, u64 data; 12 bytes
  * each) to out. Only the ready list is walked: items whose socket is no longer ready
@@ -105,7 +113,7 @@ export function sysEpollWait(ep: u32, out: usize, max: i32): i32 {
     let p = item(i);
     let s = p.sock;
     let want = p.events;
-    let m = isAlive(s, p.gen) ? pollMask(s) & want : 0;
+    let m = isAlive(s, p.gen) ? (pollMask(s) | peerMask(s, want)) & want : 0;
     if (m == 0) itemUnready(i);
     else {
       let e = out + <usize>count * 12;

@@ -28,6 +28,7 @@ import {
   SHUT_RD, SHUT_WR, SHUT_RDWR, F_GETFD, F_GETFL, FD_CLOEXEC, O_NONBLOCK,
   SO_SNDBUF, SO_RCVBUF, SO_LINGER, MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT, MSG_NOSIGNAL,
   POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDHUP,
+  EPOLLIN, EPOLLOUT, EPOLL_CTL_ADD,
 } from 'socket-kernel';
 
 /** probe.c CAP: the most connections tried when measuring a capacity. */
@@ -2096,6 +2097,24 @@ class KernelProbe {
       k.close(r);
     }
 
+    // AF_UNIX stream and seqpacket senders that met EAGAIN: not writable until the receiver reads.
+    for (const [key, type] of [['unix_stream_fill', SOCK_STREAM], ['unix_seqpacket_fill', SOCK_SEQPACKET]]) {
+      const o = {}, chunk = new Uint8Array(type === SOCK_STREAM ? 65536 : 1024);
+      ({ c, a } = this.unixPair(type));
+      let r = 0;
+      for (let n = 0; n < 100000; n++) {
+        r = this.sendRc(c, chunk);
+        if (typeof r !== 'number') break;
+      }
+      o.stopped_by = r;
+      o.sender_revents = this.evNow(c);
+      while (this.recvRc(a, 256) > 0);
+      o.sender_revents_after_receiver_drained = this.evNow(c);
+      k.close(c);
+      k.close(a);
+      v[key] = o;
+    }
+
     // AF_UNIX.
     ({ c, a } = this.unixPair(SOCK_STREAM));
     v.unix_stream_idle = this.evNow(c);
@@ -2136,6 +2155,15 @@ class KernelProbe {
       this.uconnect(s, name);
       for (let n = 0; n < CAP * 25 && typeof this.sendRc(s, 'd') === 'number'; n++);
       v.unix_dgram_connected_sender_peer_full = this.evNow(s);
+      // epoll on the full sender: the receiver's read relays EPOLLOUT (unix_dgram_peer_wake_relay).
+      const ep = k.epollCreate();
+      k.epollCtl(ep, EPOLL_CTL_ADD, s, EPOLLIN | EPOLLOUT, s);
+      v.unix_dgram_full_sender_epoll_ready = k.epollWait(ep, 1).length;
+      this.recvRc(r, 8);
+      const got = k.epollWait(ep, 1);
+      v.unix_dgram_full_sender_epoll_ready_after_peer_read = got.length;
+      v.unix_dgram_full_sender_epoll_events_after_peer_read = evstr(got.length ? got[0].events : 0);
+      k.close(ep);
       k.close(r);
       v.unix_dgram_connected_sender_peer_closed = this.evNow(s);
       k.close(s);
@@ -2290,6 +2318,17 @@ class KernelProbe {
     v.sendto_full_again = this.usendto(s, 'abcd', name);
     k.close(s);
     v.recv_after_sender_closed = this.recvRc(r);
+    k.close(r);
+
+    // A connected sender closes: the receiver is not shut down (unix_release_sock).
+    r = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    name = this.unixPath(true);
+    this.ubind(r, name);
+    s = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    this.uconnect(s, name);
+    k.close(s);
+    v.recv_after_connected_sender_closed = this.recvRc(r);
+    v.receiver_revents_after_connected_sender_closed = this.evNow(r);
     k.close(r);
 
     // A connected, bound sender.

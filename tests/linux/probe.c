@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -2317,6 +2318,31 @@ static void fact_data_poll(void)
         close(r);
     }
 
+    /* AF_UNIX stream and seqpacket senders that met EAGAIN: not writable (unix_writable:
+     * a quarter of SO_SNDBUF in flight at most) until the receiver reads */
+    {
+        static const int types[] = { SOCK_STREAM, SOCK_SEQPACKET };
+        static const char *keys[] = { "unix_stream_fill", "unix_seqpacket_fill" };
+        for (int i = 0; i < 2; i++) {
+            long r = 0;
+            J_obj(keys[i]);
+            unix_pair(types[i], &c, &a);
+            for (int n = 0; n < 100000; n++) {
+                r = send_rc(c, chunk, types[i] == SOCK_STREAM ? sizeof chunk : 1024);
+                if (r < 0)
+                    break;
+            }
+            J_rc("stopped_by", r);
+            J_str("sender_revents", ev_now(c));
+            while (recv_rc(a, 256) > 0)
+                ;
+            J_str("sender_revents_after_receiver_drained", ev_now(c));
+            close(c);
+            close(a);
+            J_end();
+        }
+    }
+
     /* AF_UNIX */
     unix_pair(SOCK_STREAM, &c, &a);
     J_str("unix_stream_idle", ev_now(c));
@@ -2359,6 +2385,20 @@ static void fact_data_poll(void)
         for (int n = 0; n < CAP * 25 && send_rc(s, "d", 1) >= 0; n++)
             ;
         J_str("unix_dgram_connected_sender_peer_full", ev_now(s));
+        /* epoll on the full sender: not ready; the receiver's read relays EPOLLOUT
+         * through the peer_wait queue (unix_dgram_peer_wake_relay) */
+        {
+            int ep = epoll_create1(0);
+            struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.fd = s }, got = { 0 };
+            char buf[8];
+            epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+            J_int("unix_dgram_full_sender_epoll_ready", epoll_wait(ep, &got, 1, 0));
+            recv(r, buf, sizeof buf, MSG_DONTWAIT);
+            got.events = 0;
+            J_int("unix_dgram_full_sender_epoll_ready_after_peer_read", epoll_wait(ep, &got, 1, 0));
+            J_str("unix_dgram_full_sender_epoll_events_after_peer_read", evstr((short)got.events));
+            close(ep);
+        }
         close(r);
         J_str("unix_dgram_connected_sender_peer_closed", ev_now(s));
         close(s);
@@ -2564,6 +2604,18 @@ static void fact_data_unix_dgram(void)
     J_rc("sendto_full_again", usendto(s, "abcd", 4, &ua, ul));
     close(s);
     J_rc("recv_after_sender_closed", recv_rc(r, 64));
+    close(r);
+
+    /* a connected sender closes: the receiver is not shut down (unix_release_sock shuts
+     * down the peer of a stream or seqpacket socket only) */
+    r = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    ul = unix_path(&ua, 1);
+    ubind(r, &ua, ul);
+    s = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    uconnect(s, &ua, ul);
+    close(s);
+    J_rc("recv_after_connected_sender_closed", recv_rc(r, 64));
+    J_str("receiver_revents_after_connected_sender_closed", ev_now(r));
     close(r);
 
     /* a connected, bound sender */
