@@ -12,6 +12,7 @@ import { Flag, Flag2, Off, getU16, getU32, getU8, hasFlag, sockFree } from "./so
 import { SocketState, getState, setState } from "./state";
 import { EPOLL_DOMAIN, instFree, unwatchAll } from "../io/epoll";
 import { rxDropRecord, rxFree } from "../io/rx_queue";
+import { sqFree } from "../io/send_queue";
 import { AF_UNIX, SOCK_DGRAM } from "./constants";
 import { ANY4, addrDrop, setAddr } from "../tables/addresses";
 import { listenStop } from "../syscalls/close";
@@ -50,6 +51,7 @@ export function sockDestroy(s: u32): void {
       for (let from = rxDropRecord(s); from >= 0; from = rxDropRecord(s)) addrDrop(<u32>(from >> 16));
     }
     rxFree(s);                                      // the receive queue
+    sqFree(s);                                      // a cookie client's send queue
     setAddr(s, Off.LADDR, ANY4);                    // its addresses
     setAddr(s, Off.PADDR, ANY4);
   }

@@ -118,6 +118,15 @@ export namespace Off {
   /** AF_INET/AF_INET6 and epoll sockets: the host (core/hosts.ts) it belongs to, in uname's word (only AF_UNIX uses that). */
   // @ts-ignore: decorator
   @inline export const HOST: u32 = offsetof<SockRecord>("uname");
+  /**
+   * A cookie client (Flag2.COOKIE): its send queue block (io/send_queue.ts), 0 when empty,
+   * and the period its cookie encodes (tcp/client.ts), in qnext's and qprev's words (a
+   * connecting or connected client is on no listener list).
+   */
+  // @ts-ignore: decorator
+  @inline export const SENDQ: u32 = offsetof<SockRecord>("qnext");
+  // @ts-ignore: decorator
+  @inline export const COOKIE_AGE: u32 = offsetof<SockRecord>("qprev");
   // @ts-ignore: decorator
   @inline export const RX: u32 = offsetof<SockRecord>("rx");
   // @ts-ignore: decorator
