@@ -104,6 +104,7 @@ describe('the age of a cookie', () => {
     assert.equal(s.OutRsts, 1, 'tcp_v4_send_reset');
     assert.equal(s.SyncookiesFailed, 0, 'tcp_synq_no_recent_overflow: the cookie was not even looked at');
     assert.equal(cli.stats().EstabResets, 1);
+    k.check();                       // the reset client holds no cookie state and no send queue
   });
 
   test('Linux: with fresh cookies going out, the old cookie itself fails (MAX_SYNCOOKIE_AGE): SyncookiesFailed and a reset', async () => {

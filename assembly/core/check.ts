@@ -5,7 +5,7 @@
 
 import { aqAt, aqLen, incqFirst, incqLen, synqFirst, synqLen } from "./accept_queue";
 import { fdEntriesCap, fdEntry, fdsUsed } from "./fd_table";
-import { Flag, Off, getU16, getU32, getU8, hasFlag, socketsHighWater, socketsLive } from "./socket";
+import { Flag, Flag2, Off, getU16, getU32, getU8, hasFlag, socketsHighWater, socketsLive } from "./socket";
 import { SocketState, getState } from "./state";
 import { EPOLL_DOMAIN } from "../io/epoll";
 import { currentHost } from "./hosts";
@@ -69,6 +69,12 @@ export function checkAll(): i32 {
     // Epoll registrations belong to a descriptor (eventpoll_release): a socket no
     // descriptor names (an orphan, TIME_WAIT, a queued child) is watched by nothing.
     if (fd < 0 && getU32(s, Off.WATCH) != 0) return -20;
+    // Only a cookie client has a send queue (io/send_queue.ts); a cookie client is
+    // ESTABLISHED or FIN_WAIT_1, names its listener and has no peer yet.
+    let cookie = (getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0;
+    if (getU32(s, Off.SENDQ) != 0 && !cookie) return -21;
+    if (cookie && (getU32(s, Off.AUX) != 0 || getU32(s, Off.PARENT) == 0 ||
+        (st != SocketState.ESTABLISHED && st != SocketState.FIN_WAIT_1))) return -22;
     if (hasFlag(s, Flag.TUPLED)) {
       tupled++;
       let key = tupleOf(s);

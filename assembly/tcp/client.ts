@@ -12,7 +12,7 @@ import { Tunable, tunable } from "../policy/tunables";
 import { dataRetries, dataRtoUs } from "../policy/personality";
 import { sndbufOf } from "../io/buffers";
 import { wake } from "../io/epoll";
-import { sqAppend, sqLen } from "../io/send_queue";
+import { sqAppend, sqFree, sqLen } from "../io/send_queue";
 import { EV_ACK, EV_ACK_COOKIE, EV_COOKIE_RTO, EV_RST_REQ, EV_SYN, EV_SYN_RTO, armTimer, disarm, send } from "./events";
 import { TIMEOUT_INIT_US, synRto } from "./rto";
 import { connectionEnds } from "./teardown";
@@ -82,6 +82,19 @@ export function onSynAck(c: u32, cGen: u32, from: u32, fromGen: u32, cookie: boo
 export function resendCookieAck(c: u32): void {
   if ((getU8(c, Off.FLAGS2) & Flag2.COOKIE) == 0) return;
   send(EV_ACK_COOKIE | (getU32(c, Off.COOKIE_AGE) << 8), getU32(c, Off.PARENT) - 1, getU32(c, Off.PEERGEN), c, getGen(c));
+}
+
+/**
+ * The client is a cookie client no longer: a server socket took its ACK (after its
+ * queued data went to it), or the connection ended (tcp_done's tcp_write_queue_purge).
+ * A CLOSED socket may connect again, and must do so afresh.
+ */
+export function forgetCookie(c: u32): void {
+  sqFree(c);
+  if ((getU8(c, Off.FLAGS2) & Flag2.COOKIE) == 0) return;
+  setU8(c, Off.FLAGS2, getU8(c, Off.FLAGS2) & ~Flag2.COOKIE);
+  setU32(c, Off.PARENT, 0);
+  setU32(c, Off.COOKIE_AGE, 0);
 }
 
 /**

@@ -22,6 +22,7 @@ import { TIMEOUT_INIT_US, synackRto } from "./rto";
 import { nowUs } from "../storage/timer_heap";
 import { sqDeliver } from "../io/send_queue";
 import { finOnEstablish } from "./teardown";
+import { forgetCookie } from "./client";
 
 /**
  * Data reached a request still in the SYN queue (its final ACK was dropped): a data
@@ -276,14 +277,13 @@ export function onAckCookie(l: u32, lGen: u32, c: u32, cGen: u32, period: u32): 
   if (ch == NONE) { countDrop(l); return; }
   setState(ch, SocketState.ESTABLISHED);
   initServerSide(ch, l, c);
-  setU32(c, Off.AUX, ch + 1);
-  setU32(c, Off.PEERGEN, getGen(ch));
-  setU32(c, Off.PARENT, 0);
-  setU8(c, Off.FLAGS2, getU8(c, Off.FLAGS2) & ~Flag2.COOKIE);
   // The segment's data reaches the child with it (tcp_child_process), and the server's
   // ACK of it empties the client's send queue and stops its retransmission timer: a new
   // EPOLLOUT edge for the client (sk_stream_write_space).
   sqDeliver(c, ch);
+  forgetCookie(c);
+  setU32(c, Off.AUX, ch + 1);
+  setU32(c, Off.PEERGEN, getGen(ch));
   disarm(c);
   wake(c);
   childReady(id, l, ch, c);

@@ -13,8 +13,7 @@ import { ANY4, ANY6, addrHold, setAddr } from "../tables/addresses";
 import { hashBind, protoIndex, unhashBind } from "../tables/ports";
 import { connInsert, connRemove, tupleOf } from "../tables/tuples";
 import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_RST, armTimer, disarm, send } from "./events";
-import { armCookieRto, resendCookieAck } from "./client";
-import { sqFree } from "../io/send_queue";
+import { armCookieRto, forgetCookie, resendCookieAck } from "./client";
 import { filterCheck } from "./accept_filter";
 import { resetPeer } from "./listener";
 import { backoffRto } from "./rto";
@@ -56,7 +55,7 @@ export function releasePort(s: u32, resetAddr: bool): void {
 export function connectionEnds(s: u32, err: i32, disconnecting: bool = false): void {
   let wasConnecting = getState(s) == SocketState.SYN_SENT;
   disarm(s);
-  sqFree(s);                    // tcp_done: tcp_write_queue_purge
+  forgetCookie(s);              // tcp_done: tcp_write_queue_purge
   setU8(s, Off.SOERROR, <u32>err);
   setFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
   releasePort(s, wasConnecting || disconnecting);
@@ -93,7 +92,7 @@ export function finish(s: u32): void {
   if (hasFlag(s, Flag.ORPHAN)) { sockDestroy(s); return; }
   if (getState(s) == SocketState.TIME_WAIT) timeWaitCount--;
   disarm(s);
-  sqFree(s);
+  forgetCookie(s);
   setU32(s, Off.AUX, 0);
   setFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
   // tcp_done -> tcp_set_state(TCP_CLOSE): "sk->sk_prot->unhash(sk); if (... icsk_bind_hash &&
