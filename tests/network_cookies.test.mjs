@@ -137,3 +137,30 @@ describe('the age of a cookie', () => {
     assert.deepEqual([late.srv.stats().SyncookiesFailed, late.srv.stats().OutRsts], [1, 1]);
   });
 });
+
+describe('FreeBSD, rst_on_sock_fail 0: the final ACK that finds no room', () => {
+  test('the entry is forgotten; the request the client sent with it goes again on its RTO, is checked as a cookie, and draws a reset (no recent overflow)', async () => {
+    // syncache_expand takes the entry off its bucket before syncache_socket fails; the
+    // client's next segment finds none, and without a syncache overflow in the last 16 s
+    // its cookie is not looked at ("Spurious ACK"): a reset.
+    const k = await createKernel();
+    const srv = k.addHost({ addresses: [SERVER], personality: 'freebsd', tcpAbortOnOverflow: 0 });
+    const cli = k.addHost({ addresses: ['10.0.0.2'], personality: 'freebsd' });
+    k.defaultLink({ latency: 1 });
+    const l = listener(srv, 0);      // FreeBSD backlog 0 admits one (3/2 rule)
+    const first = cli.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK), c = cli.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    for (const fd of [first, c]) assert.throws(() => cli.connect(fd, { address: SERVER, port: 8080 }), { code: 'EINPROGRESS' });
+    k.advance(2);                    // both ESTABLISHED; their ACKs are on the wire
+    assert.equal(cli.send(c, 'hi'), 2);
+    k.advance(1);                    // the ACKs arrive: the second finds no room
+    const s = srv.stats();
+    assert.deepEqual([s.ListenOverflows, s.EmbryonicRsts, s.OutRsts], [1, 0, 0], 'dropped without a reset');
+    assert.equal(srv.listenQueues(l).synRecv, 0, 'nothing is left of the request');
+    srv.close(srv.accept(l).fd);     // room now: too late, the entry is gone
+    k.advance(40);                   // the client's RTO: 30 ms
+    assert.throws(() => cli.send(c, '!'), { code: 'ECONNRESET' });
+    assert.equal(srv.stats().OutRsts, 1);
+    assert.throws(() => srv.accept(l), { code: 'EAGAIN' });
+    k.check();
+  });
+});

@@ -240,6 +240,18 @@ export const COOKIE_MAX_AGE: u32 = 2;
  * BANDLIM_UNLIMITED; goto dropwithreset; }" (rst_on_sock_fail, default 1, as
  * tcp_abort_on_overflow here). POSIX follows Linux.
  */
+/**
+ * Whether a final ACK that finds the accept queue full (without tcp_abort_on_overflow /
+ * rst_on_sock_fail) leaves the request in place. Linux tcp_check_req "listen_overflow:
+ * ... if (!READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_abort_on_overflow)) {
+ * inet_rsk(req)->acked = 1; return NULL; }": it stays and resends its SYN-ACK. FreeBSD
+ * syncache_expand takes the entry off its bucket first ("TAILQ_REMOVE(&sch->sch_bucket,
+ * sc, sc_hash); sch->sch_length--;") and frees it after syncache_socket fails: nothing
+ * stays, and the client's next segment is checked as a syncookie (tcp/listener.ts
+ * forgetRequest). POSIX follows Linux.
+ */
+export function overflowKeepsRequest(): bool { return personality != Personality.FreeBSD; }
+
 export function cookieOverflowResets(): bool {
   return personality == Personality.FreeBSD && tunable(Tunable.TcpAbortOnOverflow) != 0;
 }

@@ -98,6 +98,21 @@ export function forgetCookie(c: u32): void {
 }
 
 /**
+ * The client's next segments go to listener `l` as a cookie made in `period` (FreeBSD:
+ * its request was forgotten, tcp/listener.ts forgetRequest): what it has queued or a FIN
+ * it sent goes again on its retransmission timer, with the ACK.
+ */
+export function becomeCookieClient(c: u32, l: u32, period: u32): void {
+  setU32(c, Off.AUX, 0);
+  setU32(c, Off.PARENT, l + 1); setU32(c, Off.PEERGEN, getGen(l));
+  setU32(c, Off.COOKIE_AGE, period);
+  setU8(c, Off.FLAGS2, getU8(c, Off.FLAGS2) | Flag2.COOKIE);
+  if (sqLen(c) == 0 && getState(c) != SocketState.FIN_WAIT_1) return;
+  disarm(c);                    // an orphan's FIN timer gives way to this one
+  armCookieRto(c);
+}
+
+/**
  * The cookie client's retransmission timer runs while it has data or a FIN outstanding
  * (tcp_rearm_rto when the first segment goes out); armed once, so that later segments
  * do not push it back.

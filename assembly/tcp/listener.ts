@@ -11,7 +11,7 @@ import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFl
 import { SockLayer, SocketState, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
-import { COOKIE_MAX_AGE, acceptInheritsReuse, acceptQueueFull, cookieOverflowResets, cookiePeriodUs, cookieRecentOverflow, cookieStamp, synackRetries, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
+import { COOKIE_MAX_AGE, acceptInheritsReuse, acceptQueueFull, cookieOverflowResets, overflowKeepsRequest, cookiePeriodUs, cookieRecentOverflow, cookieStamp, synackRetries, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { addrHold, isProven, markProven } from "../tables/addresses";
 import { findListener, hashBind } from "../tables/ports";
@@ -22,7 +22,9 @@ import { TIMEOUT_INIT_US, synackRto } from "./rto";
 import { nowUs } from "../storage/timer_heap";
 import { sqDeliver } from "../io/send_queue";
 import { finOnEstablish } from "./teardown";
-import { forgetCookie } from "./client";
+import { becomeCookieClient, forgetCookie } from "./client";
+import { rxCopyAll, rxLen } from "../io/rx_queue";
+import { sqAppend } from "../io/send_queue";
 
 /**
  * Data reached a request still in the SYN queue (its final ACK was dropped): a data
@@ -219,12 +221,40 @@ export function onAck(r: u32, rGen: u32, c: u32, cGen: u32): void {
       bump(Stat.OutRsts);
       sockDestroy(r);  // off the SYN queue, freed
       send(EV_RST, c, cGen, 0, 0);
-    } else {
+    } else if (overflowKeepsRequest()) {
       setFlag(r, Flag.ACKED);
+    } else {
+      forgetRequest(r, l, c, cGen);
     }
     return;
   }
   promote(r, l, c);
+}
+
+/**
+ * FreeBSD, rst_on_sock_fail=0: syncache_expand took the entry off its bucket before
+ * syncache_socket failed (policy/personality.ts overflowKeepsRequest), so nothing is
+ * left of the request, and the client's next segment finds no entry and is checked as a
+ * syncookie (syncache_expand "if (sc == NULL) { ... syncookie_lookup"): its SYN-ACK's ISS
+ * was one (syncache_add "if (V_tcp_syncookies) sc->sc_iss = syncookie_generate(sch,
+ * sc);"; with syncookies off that check fails too). Here the client becomes a cookie
+ * client, its period the current one (one round trip after the SYN-ACK's), and the bytes
+ * it already sent toward the request go back to its send queue, for its retransmission
+ * timer: they were on their way to a connection that no longer exists.
+ */
+function forgetRequest(r: u32, l: u32, c: u32, cGen: u32): void {
+  if (isAlive(c, cGen) && getU32(c, Off.AUX) == r + 1 &&
+      (getState(c) == SocketState.ESTABLISHED || getState(c) == SocketState.FIN_WAIT_1)) {
+    let n = rxLen(r);
+    if (n != 0) {
+      let tmp = heap.alloc(<usize>n);
+      rxCopyAll(r, tmp);
+      sqAppend(c, tmp, n);
+      heap.free(tmp);
+    }
+    becomeCookieClient(c, l, cookiePeriod(nowUs()));
+  }
+  sockDestroy(r);  // off the SYN queue, freed
 }
 
 /** The cookie period `now` falls in (tcp_cookie_time), 24 bits of it as the packet's kind word carries it. */
