@@ -69,12 +69,14 @@ export function checkAll(): i32 {
     // Epoll registrations belong to a descriptor (eventpoll_release): a socket no
     // descriptor names (an orphan, TIME_WAIT, a queued child) is watched by nothing.
     if (fd < 0 && getU32(s, Off.WATCH) != 0) return -20;
-    // Only a cookie client has a send queue (io/send_queue.ts); a cookie client is
-    // ESTABLISHED or FIN_WAIT_1, names its listener and has no peer yet.
+    // 23. A cookie client is ESTABLISHED or FIN_WAIT_1, names its listener and has no
+    // peer yet. 24. Only a cookie client has a send queue (io/send_queue.ts): qnext is a
+    // list link for listeners, requests and an accept filter's connections.
     let cookie = (getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0;
-    if (getU32(s, Off.SENDQ) != 0 && !cookie) return -21;
     if (cookie && (getU32(s, Off.AUX) != 0 || getU32(s, Off.PARENT) == 0 ||
-        (st != SocketState.ESTABLISHED && st != SocketState.FIN_WAIT_1))) return -22;
+        (st != SocketState.ESTABLISHED && st != SocketState.FIN_WAIT_1))) return -23;
+    let listed = st == SocketState.LISTEN || st == SocketState.SYN_RECEIVED || (getU8(s, Off.FLAGS2) & Flag2.FILTERED) != 0;
+    if (!cookie && !listed && getU32(s, Off.SENDQ) != 0) return -24;
     if (hasFlag(s, Flag.TUPLED)) {
       tupled++;
       let key = tupleOf(s);

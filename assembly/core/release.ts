@@ -51,7 +51,7 @@ export function sockDestroy(s: u32): void {
       for (let from = rxDropRecord(s); from >= 0; from = rxDropRecord(s)) addrDrop(<u32>(from >> 16));
     }
     rxFree(s);                                      // the receive queue
-    sqFree(s);                                      // a cookie client's send queue
+    if ((getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0) sqFree(s); // a cookie client's send queue (qnext is a list link otherwise)
     setAddr(s, Off.LADDR, ANY4);                    // its addresses
     setAddr(s, Off.PADDR, ANY4);
   }

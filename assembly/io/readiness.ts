@@ -4,7 +4,7 @@
 
 import { aqLen } from "../core/accept_queue";
 import { AF_UNIX, SOCK_DGRAM } from "../core/constants";
-import { Flag, Off, getU32, getU8, hasFlag, isAlive } from "../core/socket";
+import { Flag, Flag2, Off, getU32, getU8, hasFlag, isAlive } from "../core/socket";
 import { SocketState, getState } from "../core/state";
 import { listenerPollsSoError } from "../policy/personality";
 import { rcvbufOf, sndbufOf } from "./buffers";
@@ -24,7 +24,7 @@ export const POLLRDHUP: u32 = 0x2000;
 /** Bytes the socket has queued toward its peer beyond the peer's receive buffer (a cookie client: its send queue). */
 function sendQueued(s: u32): u32 {
   let p = getU32(s, Off.AUX);
-  if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) return sqLen(s);
+  if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) return (getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0 ? sqLen(s) : 0;
   let used = rxLen(p - 1), rcv = rcvbufOf(p - 1);
   return used > rcv ? used - rcv : 0;
 }

@@ -90,8 +90,8 @@ export function resendCookieAck(c: u32): void {
  * A CLOSED socket may connect again, and must do so afresh.
  */
 export function forgetCookie(c: u32): void {
+  if ((getU8(c, Off.FLAGS2) & Flag2.COOKIE) == 0) return;  // (and qnext may be a list link)
   sqFree(c);
-  if ((getU8(c, Off.FLAGS2) & Flag2.COOKIE) == 0) return;
   setU8(c, Off.FLAGS2, getU8(c, Off.FLAGS2) & ~Flag2.COOKIE);
   setU32(c, Off.PARENT, 0);
   setU32(c, Off.COOKIE_AGE, 0);
