@@ -16,6 +16,7 @@ import { SocketState, getState } from "./core/state";
 import { Stat, readStat } from "./core/stats";
 import { EPOLL_DOMAIN, epollInit, epollTakeReady } from "./io/epoll";
 import { rxHeldBytes, rxResetAccounting } from "./io/rx_queue";
+import { sqHeldBytes, sqResetAccounting } from "./io/send_queue";
 import { Personality } from "./policy/personality";
 import { Tunable, setTunable, tunable } from "./policy/tunables";
 import { MAX_DELAY_US, NO_EVENT, nextTime, nowUs, pending, schedule, timersBytes, timersInit } from "./storage/timer_heap";
@@ -58,7 +59,7 @@ export function sk_init(personality: i32, seedValue: i64): i32 {
   if (scratch == 0) scratch = heap.alloc(SCRATCH_SIZE);
   socketsInit(); fdInit(); addressesInit(); portsInit(); connInit(); unixInit();
   listenersInit(); timersInit(); epollInit(); hostPortsInit(); linkInit(<u64>seedValue); wireInit();
-  selectHost(0); resetTimeWaitCount(); twIndexInit(); userTimeoutInit(); rxResetAccounting();
+  selectHost(0); resetTimeWaitCount(); twIndexInit(); userTimeoutInit(); rxResetAccounting(); sqResetAccounting();
   return 0;
 }
 
@@ -517,7 +518,7 @@ export function sk_check(): i32 {
 
 /** Memory accounting: 0 total linear memory bytes, 1 socket table (and the TCP_USER_TIMEOUT words beside it), 2 fd table, 3 port
  * tables, 4 4-tuple tables (connected tuples and the timewait index), 5 listeners, 6 timers, 7 live sockets, 8 fds in use, 9 pending events,
- * 10 sockets in TIME_WAIT, 11 bytes held by receive queues, 12 host records, 13 port
+ * 10 sockets in TIME_WAIT, 11 bytes held by receive queues and cookie clients' send queues, 12 host records, 13 port
  * entries of hosts other than 0, 14 link records and staged changes. */
 export function sk_mem(what: i32): i64 {
   switch (what) {
@@ -532,7 +533,7 @@ export function sk_mem(what: i32): i64 {
     case 8: return <i64>fdsUsed();
     case 9: return <i64>pending();
     case 10: return <i64>timeWaitSockets();
-    case 11: return <i64>rxHeldBytes();
+    case 11: return <i64>(rxHeldBytes() + sqHeldBytes());
     case 12: return <i64>hostsBytes();
     case 13: return <i64>hostPortsBytes();
     case 14: return <i64>networkBytes();

@@ -33,7 +33,7 @@ describe('syncookies over a link', () => {
     console.log(`accepted ${accepted}, cookies ${s.SyncookiesSent}, overflows ${s.ListenOverflows}, client FIN retransmissions ${retrans}`);
   });
 
-  test("a cookie client's data is refused with EAGAIN until a server socket took its ACK, then flows", async () => {
+  test("a cookie client's data waits in its send queue and reaches the server with the ACK that finds room", async () => {
     const k = await createKernel();
     const srv = k.addHost({ addresses: [SERVER], tcpSyncookies: 2 });   // cookies always
     const cli = k.addHost({ addresses: ['10.0.0.2'] });
@@ -43,13 +43,124 @@ describe('syncookies over a link', () => {
     for (const fd of [first, c]) assert.throws(() => cli.connect(fd, { address: SERVER, port: 8080 }), { code: 'EINPROGRESS' });
     k.advance(3);
     assert.equal(srv.stats().ListenOverflows, 1, "the second client's cookie ACK found the queue full");
-    assert.throws(() => cli.send(c, 'hi'), { code: 'EAGAIN' });
-    srv.accept(l);                   // room
-    k.advance(1);                    // the ACK that send carried arrives
-    k.advance(1);
-    assert.equal(cli.send(c, 'hi'), 2);
-    k.advance(1);
+    assert.equal(cli.send(c, 'hi'), 2, 'send() queues the bytes (tcp_sendmsg), no EAGAIN');
+    k.advance(1);                    // the segment (data + ACK) arrives: the queue is still full
+    assert.equal(srv.stats().ListenOverflows, 2);
+    srv.close(srv.accept(l).fd);     // room
+    k.advance(150);                  // the client's RTO is 200 ms: nothing arrives before it
+    assert.throws(() => srv.accept(l), { code: 'EAGAIN' });
+    k.advance(51);                   // the resend of 203 ms arrives at 204 ms and finds room
     const { fd } = srv.accept(l);
-    assert.equal(new TextDecoder().decode(srv.recv(fd)), 'hi');
+    assert.equal(new TextDecoder().decode(srv.recv(fd)), 'hi', 'the bytes came with the ACK');
+    assert.equal(cli.stats().CookieAckResends, 1);
+    assert.equal(srv.stats().OutRsts, 0);
+  });
+});
+
+// How long a cookie stays good (docs/network.md R4): a client whose ACK was dropped
+// resends on its RTO (Linux 200 ms doubling to 120 s: 0.2, 0.6, 1.4, 3, 6.2, 12.6, 25.4,
+// 51, 102.2, 204.6 s after its first send); a resend the listener no longer checks, or
+// whose cookie is too old, draws a reset.
+describe('the age of a cookie', () => {
+  /** Two cookie clients against backlog 0 (one fits): the second's ACK was dropped and its request waits, sent at 3 ms. */
+  async function waitingClient(personality = 'linux', server = {}) {
+    const k = await createKernel();
+    const srv = k.addHost({ addresses: [SERVER], personality, tcpSyncookies: 2, ...server });
+    const cli = k.addHost({ addresses: ['10.0.0.2'], personality });
+    k.defaultLink({ latency: 1 });
+    const l = listener(srv, 0);
+    const first = cli.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK), c = cli.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    for (const fd of [first, c]) assert.throws(() => cli.connect(fd, { address: SERVER, port: 8080 }), { code: 'EINPROGRESS' });
+    k.advance(3);
+    assert.equal(srv.stats().ListenOverflows, 1);
+    assert.equal(cli.send(c, 'hi'), 2);
+    return { k, srv, cli, l, c };
+  }
+  const room = (srv, l) => srv.close(srv.accept(l).fd);
+
+  test('Linux: room at 60 s, the resend of 102.2 s gets in (the cookie is 1 period old, the last overflow 102 s ago)', async () => {
+    const { k, srv, cli, l } = await waitingClient();
+    k.advance(60_000 - 3);
+    room(srv, l);
+    k.advance(42_000);               // 102 s: the resend of 102.203 s has not come yet
+    assert.throws(() => srv.accept(l), { code: 'EAGAIN' });
+    k.advance(300);
+    assert.equal(new TextDecoder().decode(srv.recv(srv.accept(l).fd)), 'hi');
+    assert.equal(cli.stats().CookieAckResends, 9);
+    assert.deepEqual([srv.stats().OutRsts, srv.stats().SyncookiesFailed], [0, 0]);
+  });
+
+  test('Linux: room at 150 s is too late: the resend of 204.6 s comes more than 2 minutes after the last cookie and draws a reset (ECONNRESET)', async () => {
+    const { k, srv, cli, l, c } = await waitingClient();
+    k.advance(150_000 - 3);
+    assert.equal(srv.stats().ListenOverflows, 11, 'the data segment and 9 resends found the queue full');
+    room(srv, l);
+    k.advance(54_000);               // 204 s
+    assert.equal(cli.send(c, '!'), 1, 'still connected, as far as the client knows');
+    k.advance(1_000);
+    assert.throws(() => cli.send(c, '!'), { code: 'ECONNRESET' });
+    assert.throws(() => srv.accept(l), { code: 'EAGAIN' });
+    const s = srv.stats();
+    assert.equal(s.OutRsts, 1, 'tcp_v4_send_reset');
+    assert.equal(s.SyncookiesFailed, 0, 'tcp_synq_no_recent_overflow: the cookie was not even looked at');
+    assert.equal(cli.stats().EstabResets, 1);
+    k.check();                       // the reset client holds no cookie state and no send queue
+  });
+
+  test('Linux: with fresh cookies going out, the old cookie itself fails (MAX_SYNCOOKIE_AGE): SyncookiesFailed and a reset', async () => {
+    const { k, srv, cli, l, c } = await waitingClient();
+    k.advance(150_000 - 3);
+    // A new client at 150 s gets a cookie (the listener's overflow stamp is fresh again);
+    // its ACK finds the queue full and it never sends, so nothing of it comes back.
+    const late = cli.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    assert.throws(() => cli.connect(late, { address: SERVER, port: 8080 }), { code: 'EINPROGRESS' });
+    k.advance(3);
+    room(srv, l);
+    k.advance(55_000);               // past the resend of 204.6 s: period 3 against the cookie's 0
+    assert.throws(() => cli.send(c, '!'), { code: 'ECONNRESET' });
+    const s = srv.stats();
+    assert.deepEqual([s.SyncookiesFailed, s.OutRsts], [1, 1]);
+  });
+
+  test('FreeBSD (rst_on_sock_fail 0, syncookies_only): cookies last 16 to 32 s; the resend of 30.7 s gets in, that of 61.4 s is reset', async () => {
+    // FreeBSD's RTO: 30 ms doubling (0.03, 0.09, 0.21 ... 15.33, 30.69, 61.41 s after the send).
+    const early = await waitingClient('freebsd', { tcpAbortOnOverflow: 0 });
+    early.k.advance(20_000);
+    room(early.srv, early.l);
+    early.k.advance(11_000);
+    assert.equal(new TextDecoder().decode(early.srv.recv(early.srv.accept(early.l).fd)), 'hi');
+    const late = await waitingClient('freebsd', { tcpAbortOnOverflow: 0 });
+    late.k.advance(40_000);
+    room(late.srv, late.l);
+    late.k.advance(22_000);
+    assert.throws(() => late.cli.send(late.c, '!'), { code: 'ECONNRESET' });
+    assert.deepEqual([late.srv.stats().SyncookiesFailed, late.srv.stats().OutRsts], [1, 1]);
+  });
+});
+
+describe('FreeBSD, rst_on_sock_fail 0: the final ACK that finds no room', () => {
+  test('the entry is forgotten; the request the client sent with it goes again on its RTO, is checked as a cookie, and draws a reset (no recent overflow)', async () => {
+    // syncache_expand takes the entry off its bucket before syncache_socket fails; the
+    // client's next segment finds none, and without a syncache overflow in the last 16 s
+    // its cookie is not looked at ("Spurious ACK"): a reset.
+    const k = await createKernel();
+    const srv = k.addHost({ addresses: [SERVER], personality: 'freebsd', tcpAbortOnOverflow: 0 });
+    const cli = k.addHost({ addresses: ['10.0.0.2'], personality: 'freebsd' });
+    k.defaultLink({ latency: 1 });
+    const l = listener(srv, 0);      // FreeBSD backlog 0 admits one (3/2 rule)
+    const first = cli.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK), c = cli.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    for (const fd of [first, c]) assert.throws(() => cli.connect(fd, { address: SERVER, port: 8080 }), { code: 'EINPROGRESS' });
+    k.advance(2);                    // both ESTABLISHED; their ACKs are on the wire
+    assert.equal(cli.send(c, 'hi'), 2);
+    k.advance(1);                    // the ACKs arrive: the second finds no room
+    const s = srv.stats();
+    assert.deepEqual([s.ListenOverflows, s.EmbryonicRsts, s.OutRsts], [1, 0, 0], 'dropped without a reset');
+    assert.equal(srv.listenQueues(l).synRecv, 0, 'nothing is left of the request');
+    srv.close(srv.accept(l).fd);     // room now: too late, the entry is gone
+    k.advance(40);                   // the client's RTO: 30 ms
+    assert.throws(() => cli.send(c, '!'), { code: 'ECONNRESET' });
+    assert.equal(srv.stats().OutRsts, 1);
+    assert.throws(() => srv.accept(l), { code: 'EAGAIN' });
+    k.check();
   });
 });

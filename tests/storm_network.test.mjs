@@ -80,6 +80,19 @@ test('the cookie path (issue 12): a burst far beyond backlog over a 1 ms link is
   assert.equal(r.clients.served + r.clients.unserved, 5000, 'the others are still connected, waiting for their next resend');
 });
 
+test('a cookie client still waiting 2 minutes after the last cookie is reset at its next resend, as on Linux (cookie_v4_check)', () => {
+  // Backlog 16 admits 17 per resend wave (0.2, 0.6 ... 51, 102.2 s after the request);
+  // the wave of 204.6 s meets a listener that sent its last cookie at 1 ms.
+  const r = run({ server: { backlog: 16, workers: 1, service: 'fixed', serviceMs: 1 }, clients: { count: 300 } });
+  assert.equal(r.endReason, 'done');
+  assert.ok(r.clients.served >= 10 * 17 && r.clients.served < 300, `${r.clients.served} served`);
+  assert.equal(r.clients.served + r.clients.reset, 300);
+  assert.equal(r.kernel.OutRsts, r.clients.reset, 'one reset per client, from the listener');
+  assert.equal(r.kernel.SyncookiesFailed, 0, 'not a bad cookie: the listener no longer looks at cookies');
+  assert.ok(r.latencyMs.request.max < 103_000, 'nobody is served after the 102.2 s wave');
+  assert.ok(Math.abs(r.simulatedMs - 204_604) < 10, `ends with the resets at ${r.simulatedMs} ms`);
+});
+
 test('the same scenario over hosts gives the same JSON however the run is sliced; loopback stays one host', () => {
   const sc = { seed: 9, server: { backlog: 16, workers: 2 }, clients: { arrival: 'poisson', rate: 400, durationMs: 2000 }, network: { latencyMs: 5, jitterMs: 2, lossModel: 'gemodel', gePPercent: 2, geRPercent: 30, rateMbps: 10 } };
   const a = JSON.stringify(run(sc));

@@ -6,7 +6,7 @@ import { Off, getU8 } from "./socket";
 import { linkFirst, linkLast, unlink } from "../storage/lists";
 import { SlotArray, slotAlloc, slotRelease, slotsBytes, slotsInit, staticSlots } from "../storage/slots";
 
-/** One listener (64 bytes; byte offsets on the left). */
+/** One listener (72 bytes; byte offsets on the left). */
 // @ts-ignore: decorator
 @unmanaged class Listener {
   /*  0 */ sock: u32;      // the listening socket's slot
@@ -25,6 +25,7 @@ import { SlotArray, slotAlloc, slotRelease, slotsBytes, slotsInit, staticSlots }
   /* 52 */ filter: u32;    // accept filter: 0 none, 1 dataready, 2 httpready
   /* 56 */ young: u32;     // requests never retransmitted (Linux reqsk_queue_len_young)
   /* 60 */ reserved1: u32;
+  /* 64 */ overflowUs: i64; // when a cookie was last sent (Linux ts_recent_stamp via tcp_synq_overflow), -1 never
 }
 
 // @ts-ignore: decorator
@@ -47,6 +48,7 @@ export function lrAlloc(sock: u32, limit: u32): u32 {
   let r = rec(id);
   r.sock = sock;
   r.limit = limit;
+  r.overflowUs = -1;
   return id;
 }
 
@@ -63,6 +65,9 @@ export function lrFree(id: u32): void {
 // @ts-ignore: decorator
 @inline export function lrLimit(id: u32): u32 { return rec(id).limit; }
 export function lrSetLimit(id: u32, v: u32): void { rec(id).limit = v; }
+/** The listener's syncookie overflow stamp (policy/personality.ts cookieStamp), -1 when it never sent one. */
+export function lrOverflowUs(id: u32): i64 { return rec(id).overflowUs; }
+export function lrSetOverflowUs(id: u32, t: i64): void { rec(id).overflowUs = t; }
 // @ts-ignore: decorator
 @inline export function aqLen(id: u32): u32 { return rec(id).qlen; }
 // @ts-ignore: decorator

@@ -5,7 +5,7 @@
 
 import { aqAt, aqLen, incqFirst, incqLen, synqFirst, synqLen } from "./accept_queue";
 import { fdEntriesCap, fdEntry, fdsUsed } from "./fd_table";
-import { Flag, Off, getU16, getU32, getU8, hasFlag, socketsHighWater, socketsLive } from "./socket";
+import { Flag, Flag2, Off, getU16, getU32, getU8, hasFlag, socketsHighWater, socketsLive } from "./socket";
 import { SocketState, getState } from "./state";
 import { EPOLL_DOMAIN } from "../io/epoll";
 import { currentHost } from "./hosts";
@@ -93,6 +93,15 @@ export function checkAll(): i32 {
     // Epoll registrations belong to a descriptor (eventpoll_release): a socket no
     // descriptor names (an orphan, TIME_WAIT, a queued child) is watched by nothing.
     if (fd < 0 && getU32(s, Off.WATCH) != 0) return -20;
+    // 27. A cookie client is ESTABLISHED or FIN_WAIT_1, names its listener and has no
+    // peer yet. 28. Only a cookie client has a send queue (io/send_queue.ts): qnext is a
+    // list link for listeners, requests, an accept filter's connections and AF_UNIX
+    // sockets on a peer-wait list (io/peer_wait.ts).
+    let cookie = (getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0;
+    if (cookie && (getU32(s, Off.AUX) != 0 || getU32(s, Off.PARENT) == 0 ||
+        (st != SocketState.ESTABLISHED && st != SocketState.FIN_WAIT_1))) return -27;
+    let listed = st == SocketState.LISTEN || st == SocketState.SYN_RECEIVED || (getU8(s, Off.FLAGS2) & Flag2.FILTERED) != 0;
+    if (!cookie && !listed && getU8(s, Off.DOMAIN) != AF_UNIX && getU32(s, Off.SENDQ) != 0) return -28;
     if (hasFlag(s, Flag.TUPLED)) {
       tupled++;
       let key = tupleOf(s);

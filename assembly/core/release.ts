@@ -13,6 +13,7 @@ import { SocketState, getState, setState } from "./state";
 import { EPOLL_DOMAIN, instFree, unwatchAll } from "../io/epoll";
 import { rxDropRecord, rxFree } from "../io/rx_queue";
 import { peerWaitRelease } from "../io/peer_wait";
+import { sqFree } from "../io/send_queue";
 import { AF_UNIX, SOCK_DGRAM } from "./constants";
 import { ANY4, addrDrop, setAddr } from "../tables/addresses";
 import { listenStop } from "../syscalls/close";
@@ -55,6 +56,7 @@ export function sockDestroy(s: u32): void {
       for (let from = rxDropRecord(s); from >= 0; from = rxDropRecord(s)) addrDrop(<u32>(from >> 16));
     }
     rxFree(s);                                      // the receive queue
+    if ((getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0) sqFree(s); // a cookie client's send queue (qnext is a list link otherwise)
     setAddr(s, Off.LADDR, ANY4);                    // its addresses
     setAddr(s, Off.PADDR, ANY4);
   }

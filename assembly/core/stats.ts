@@ -29,7 +29,9 @@ export enum Stat {
   UdpRcvbufErrors,       // Udp: datagrams dropped because the receive buffer was full
   TCPDeferAcceptDrop,    // TcpExt: final ACKs without data held back by TCP_DEFER_ACCEPT
   AcceptFilterDrops,     // ours: FreeBSD accept filter: oldest pending connection dropped (listen(2))
-  TCPAbortOnTimeout,     // TcpExt: an orphan's FIN went unanswered tcp_orphan_retries times: dropped
+  TCPAbortOnTimeout,     // TcpExt: a connection's data or FIN went unanswered through all its retransmissions (tcp_write_err)
+  SyncookiesFailed,      // TcpExt: ACKs whose cookie was too old (answered with a reset)
+  CookieAckResends,      // ours: segments a cookie client sent again, each carrying its ACK, while no server socket had taken it
   TWRecycled,            // TcpExt: connect() took a 4-tuple from a TIME_WAIT socket, which was killed (tcp_tw_reuse)
   Count
 }

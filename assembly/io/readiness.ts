@@ -4,12 +4,13 @@
 
 import { aqLen } from "../core/accept_queue";
 import { AF_UNIX, SOCK_DGRAM } from "../core/constants";
-import { Flag, Off, getU32, getU8, hasFlag, isAlive } from "../core/socket";
+import { Flag, Flag2, Off, getU32, getU8, hasFlag, isAlive } from "../core/socket";
 import { SocketState, getState } from "../core/state";
 import { listenerPollsSoError } from "../policy/personality";
 import { rcvbufOf, sndbufOf } from "./buffers";
 import { peerWaitOn, unixRecvqFull } from "./peer_wait";
-import { rxLen, rxRecords, rxVisible } from "./rx_queue";
+import { rxLen, rxQueuedRecords, rxRecords, rxVisible } from "./rx_queue";
+import { sqLen } from "./send_queue";
 
 export const POLLIN: u32 = 0x1;
 export const POLLOUT: u32 = 0x4;
@@ -21,10 +22,10 @@ export const POLLWRNORM: u32 = 0x100;
 export const POLLWRBAND: u32 = 0x200;
 export const POLLRDHUP: u32 = 0x2000;
 
-/** Bytes the socket has queued toward its peer beyond the peer's receive buffer. */
+/** Bytes the socket has queued toward its peer beyond the peer's receive buffer (a cookie client: its send queue). */
 function sendQueued(s: u32): u32 {
   let p = getU32(s, Off.AUX);
-  if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) return 0;
+  if (p == 0 || !isAlive(p - 1, getU32(s, Off.PEERGEN))) return (getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0 ? sqLen(s) : 0;
   let used = rxLen(p - 1), rcv = rcvbufOf(p - 1);
   return used > rcv ? used - rcv : 0;
 }

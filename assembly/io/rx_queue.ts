@@ -111,6 +111,15 @@ function drop(s: u32, b: usize, n: u32): void {
   q(b).visible = q(b).visible - n;
 }
 
+/** Copies every queued stream byte of s, readable or still on the wire, into dst (room for rxLen(s)); returns the count. */
+export function rxCopyAll(s: u32, dst: usize): u32 {
+  let b = <usize>getU32(s, Off.RX);
+  if (b == 0) return 0;
+  let n = q(b).len;
+  peek(b, 0, dst, n);
+  return n;
+}
+
 /** Queues stream bytes for s; `visibleNow` when there is no link delay. */
 export function rxAppend(s: u32, src: usize, n: u32, visibleNow: bool): bool {
   if (!reserve(s, n)) return false;

@@ -214,6 +214,77 @@ export function dataRtoUs(n: u32): i64 {
   return rto > max ? max : rto;
 }
 
+// ---------------------------------------------------------------------------
+// How long a syncookie stays good (tcp/listener.ts onAckCookie; docs/network.md R4)
+
+/**
+ * A cookie encodes the period it was made in, and is good while fewer than
+ * COOKIE_MAX_AGE periods have begun since. Linux include/net/tcp.h "#define
+ * MAX_SYNCOOKIE_AGE 2", "#define TCP_SYNCOOKIE_PERIOD (60 * HZ)", and syncookies.c
+ * check_tcp_syn_cookie "diff = (count - (cookie >> COOKIEBITS)) & ...; if (diff >=
+ * MAX_SYNCOOKIE_AGE) return (__u32)-1;" with count = tcp_cookie_time() (jiffies / the
+ * period): 60 to 120 s. FreeBSD tcp_syncache.c: the cookie's MAC uses one of two
+ * secrets (syncookie_lookup "secbits = V_tcp_syncache.secret.key[cookie.flags.odd_even]"),
+ * and syncookie_reseed replaces the older one every SYNCOOKIE_LIFETIME (16 s): 16 to
+ * 32 s. The periods count from the kernel's clock 0 here (Linux counts from its jiffies).
+ */
+export const COOKIE_MAX_AGE: u32 = 2;
+
+/**
+ * Whether a valid cookie ACK that finds the accept queue full is answered with a reset.
+ * Linux: no, whatever tcp_abort_on_overflow says (that is read only by tcp_check_req, on
+ * the path with a request): tcp_get_cookie_sock returns NULL when syn_recv_sock fails,
+ * cookie_v4_check returns NULL, and tcp_v4_do_rcv "if (!nsk) return 0;" drops the
+ * segment. FreeBSD: syncache_expand builds the socket for a cookie as for an entry, and
+ * tcp_input answers a failed sonewconn with "if (V_tcp_sc_rst_sock_fail) { rstreason =
+ * BANDLIM_UNLIMITED; goto dropwithreset; }" (rst_on_sock_fail, default 1, as
+ * tcp_abort_on_overflow here). POSIX follows Linux.
+ */
+/**
+ * Whether a final ACK that finds the accept queue full (without tcp_abort_on_overflow /
+ * rst_on_sock_fail) leaves the request in place. Linux tcp_check_req "listen_overflow:
+ * ... if (!READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_abort_on_overflow)) {
+ * inet_rsk(req)->acked = 1; return NULL; }": it stays and resends its SYN-ACK. FreeBSD
+ * syncache_expand takes the entry off its bucket first ("TAILQ_REMOVE(&sch->sch_bucket,
+ * sc, sc_hash); sch->sch_length--;") and frees it after syncache_socket fails: nothing
+ * stays, and the client's next segment is checked as a syncookie (tcp/listener.ts
+ * forgetRequest). POSIX follows Linux.
+ */
+export function overflowKeepsRequest(): bool { return personality != Personality.FreeBSD; }
+
+export function cookieOverflowResets(): bool {
+  return personality == Personality.FreeBSD && tunable(Tunable.TcpAbortOnOverflow) != 0;
+}
+export function cookiePeriodUs(): i64 { return personality == Personality.FreeBSD ? 16000000 : 60000000; }
+
+/**
+ * The listener's "last overflow" stamp after a cookie is sent at `now` (-1: never).
+ * Linux tcp_synq_overflow, called by cookie_init_sequence: "if (!time_between32(now,
+ * last_overflow, last_overflow + HZ)) WRITE_ONCE(tcp_sk(sk)->rx_opt.ts_recent_stamp,
+ * now);" -- at most once a second. FreeBSD keeps time_uptime (whole seconds) in
+ * sch_last_overflow when its syncache overflows.
+ */
+export function cookieStamp(last: i64, now: i64): i64 {
+  if (personality == Personality.FreeBSD) return now / 1000000 * 1000000;
+  return last < 0 || now - last > 1000000 ? now : last;
+}
+
+/**
+ * Whether a cookie ACK is looked at, given the listener's stamp: Linux
+ * tcp_synq_no_recent_overflow "return !time_between32(now, last_overflow - HZ,
+ * last_overflow + TCP_SYNCOOKIE_VALID);" (TCP_SYNCOOKIE_VALID = MAX_SYNCOOKIE_AGE *
+ * TCP_SYNCOOKIE_PERIOD, 120 s); FreeBSD syncache_expand "if (!V_tcp_syncookiesonly &&
+ * sch->sch_last_overflow < time_uptime - SYNCOOKIE_LIFETIME) ... goto failed;" (16 s),
+ * a test net.inet.tcp.syncookies_only (tcp_syncookies 2 here) skips. Not looked at: the
+ * listener answers the ACK with a reset.
+ */
+export function cookieRecentOverflow(last: i64, now: i64): bool {
+  if (personality == Personality.FreeBSD && tunable(Tunable.TcpSyncookies) == 2) return true;
+  if (last < 0) return false;
+  if (personality == Personality.FreeBSD) return last >= (now / 1000000 - 16) * 1000000;
+  return now - last <= 120000000;
+}
+
 /**
  * Transmissions of a segment after which the sender gives up: Linux tcp_retries2 = 15
  * (TCP_RETR2; tcp_write_timeout), FreeBSD TCP_MAXRXTSHIFT = 12 (tcp_timer_rexmt).

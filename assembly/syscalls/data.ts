@@ -23,7 +23,7 @@ import { chooseBindPort, findUdpReceiver, hashBind } from "../tables/ports";
 import { formatUnix, parseUnix, unixFind, unixOwner, unixOwnerGen, unixSpace } from "../tables/unix_names";
 import { filterCheck } from "../tcp/accept_filter";
 import { scheduleData } from "../tcp/events";
-import { resendCookieAck } from "../tcp/client";
+import { cookieSend } from "../tcp/client";
 import { currentHost, hostCount } from "../core/hosts";
 import { dataArrivedAtRequest } from "../tcp/listener";
 import { abortOnData } from "../tcp/teardown";
@@ -75,13 +75,8 @@ export function sysSend(s: u32, buf: usize, len: i32, flags: i32): i32 {
     if (st == SocketState.CLOSED && hasFlag(s, Flag.WASCONN)) return -Errno.EPIPE;
     return -tcpSendNotConnectedErrno(st == SocketState.SYN_SENT);
   }
-  if (!unix && (getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0) {
-    // A cookie client whose ACK no server socket took yet: this segment carries the
-    // ACK again (on loopback it completes now if there is room). Its payload is not
-    // kept while there is no server socket: EAGAIN, send again (docs/network.md).
-    resendCookieAck(s);
-    if ((getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0) return -Errno.EAGAIN;
-  }
+  // A cookie client whose ACK no server socket took yet: its send queue (tcp/client.ts).
+  if (!unix && (getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0) return cookieSend(s, buf, len);
   let p = peerOf(s);
   if (p < 0) return -Errno.EPIPE;
   let peer = <u32>p;

@@ -1,13 +1,19 @@
 // The client side of the handshake: connect() sends its SYN (tcp_v4_connect ->
-// tcp_connect), the SYN retransmit timer (tcp_retransmit_timer for SYN_SENT), and the
-// SYN-ACK that establishes the connection (tcp_rcv_synsent_state_process).
+// tcp_connect), the SYN retransmit timer (tcp_retransmit_timer for SYN_SENT), the
+// SYN-ACK that establishes the connection (tcp_rcv_synsent_state_process), and a cookie
+// client's segments, which carry its ACK until a server socket takes it.
 
 import { Errno } from "../core/errno";
-import { Flag, Flag2, Off, getGen, getU32, getU8, isAlive, setFlag, setU32, setU8 } from "../core/socket";
+import { sockDestroy } from "../core/release";
+import { Flag, Flag2, Off, getGen, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8 } from "../core/socket";
 import { SocketState, getState, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { Tunable, tunable } from "../policy/tunables";
-import { EV_ACK, EV_ACK_COOKIE, EV_RST_REQ, EV_SYN, EV_SYN_RTO, armTimer, disarm, send } from "./events";
+import { dataRetries, dataRtoUs } from "../policy/personality";
+import { sndbufOf } from "../io/buffers";
+import { wake } from "../io/epoll";
+import { sqAppend, sqFree, sqLen } from "../io/send_queue";
+import { EV_ACK, EV_ACK_COOKIE, EV_COOKIE_RTO, EV_RST_REQ, EV_SYN, EV_SYN_RTO, armTimer, disarm, send } from "./events";
 import { TIMEOUT_INIT_US, synRto } from "./rto";
 import { connectionEnds } from "./teardown";
 import { clampRto, stampRetrans, userTimedOut } from "./user_timeout";
@@ -41,7 +47,8 @@ export function onSynRto(c: u32): void {
   send(EV_SYN, c, getGen(c), 0, 0);
 }
 
-export function onSynAck(c: u32, cGen: u32, from: u32, fromGen: u32, cookie: bool): void {
+/** A SYN-ACK reaches the client; `period` is the one a cookie encodes (tcp/listener.ts cookiePeriod). */
+export function onSynAck(c: u32, cGen: u32, from: u32, fromGen: u32, cookie: bool, period: u32): void {
   if (!isAlive(c, cGen)) {
     // The client's port is gone: it answers the SYN-ACK with a reset.
     if (!cookie) send(EV_RST_REQ, from, fromGen, 0, 0);
@@ -55,10 +62,11 @@ export function onSynAck(c: u32, cGen: u32, from: u32, fromGen: u32, cookie: boo
     else {
       // The listener that sent the cookie, for the ACKs the next segments carry (R4).
       setU32(c, Off.PARENT, from + 1); setU32(c, Off.PEERGEN, fromGen);
+      setU32(c, Off.COOKIE_AGE, period);
       setU8(c, Off.FLAGS2, getU8(c, Off.FLAGS2) | Flag2.COOKIE);
     }
     setState(c, SocketState.ESTABLISHED);
-    send(cookie ? EV_ACK_COOKIE : EV_ACK, from, fromGen, c, cGen);
+    send(cookie ? EV_ACK_COOKIE | (period << 8) : EV_ACK, from, fromGen, c, cGen);
     return;
   }
   if (st == SocketState.ESTABLISHED && !cookie && getU32(c, Off.AUX) == from + 1) {
@@ -71,9 +79,92 @@ export function onSynAck(c: u32, cGen: u32, from: u32, fromGen: u32, cookie: boo
 
 /**
  * The ACK a cookie client's next segment carries (data or FIN: tcp_v4_syn_recv_sock on
- * the listener's side, cookie_v4_check). Nothing when the server already has its socket.
+ * the listener's side, cookie_v4_check), with the cookie it echoes. Nothing when the
+ * server already has its socket.
  */
 export function resendCookieAck(c: u32): void {
   if ((getU8(c, Off.FLAGS2) & Flag2.COOKIE) == 0) return;
-  send(EV_ACK_COOKIE, getU32(c, Off.PARENT) - 1, getU32(c, Off.PEERGEN), c, getGen(c));
+  send(EV_ACK_COOKIE | (getU32(c, Off.COOKIE_AGE) << 8), getU32(c, Off.PARENT) - 1, getU32(c, Off.PEERGEN), c, getGen(c));
+}
+
+/**
+ * The client is a cookie client no longer: a server socket took its ACK (after its
+ * queued data went to it), or the connection ended (tcp_done's tcp_write_queue_purge).
+ * A CLOSED socket may connect again, and must do so afresh.
+ */
+export function forgetCookie(c: u32): void {
+  if ((getU8(c, Off.FLAGS2) & Flag2.COOKIE) == 0) return;  // (and qnext may be a list link)
+  sqFree(c);
+  setU8(c, Off.FLAGS2, getU8(c, Off.FLAGS2) & ~Flag2.COOKIE);
+  setU32(c, Off.PARENT, 0);
+  setU32(c, Off.COOKIE_AGE, 0);
+}
+
+/**
+ * The client's next segments go to listener `l` as a cookie made in `period` (FreeBSD:
+ * its request was forgotten, tcp/listener.ts forgetRequest): what it has queued or a FIN
+ * it sent goes again on its retransmission timer, with the ACK.
+ */
+export function becomeCookieClient(c: u32, l: u32, period: u32): void {
+  setU32(c, Off.AUX, 0);
+  setU32(c, Off.PARENT, l + 1); setU32(c, Off.PEERGEN, getGen(l));
+  setU32(c, Off.COOKIE_AGE, period);
+  setU8(c, Off.FLAGS2, getU8(c, Off.FLAGS2) | Flag2.COOKIE);
+  if (sqLen(c) == 0 && getState(c) != SocketState.FIN_WAIT_1) return;
+  disarm(c);                    // an orphan's FIN timer gives way to this one
+  armCookieRto(c);
+}
+
+/**
+ * The cookie client's retransmission timer runs while it has data or a FIN outstanding
+ * (tcp_rearm_rto when the first segment goes out); armed once, so that later segments
+ * do not push it back.
+ */
+export function armCookieRto(c: u32): void {
+  if (getU32(c, Off.TIMER) != 0) return;
+  setU8(c, Off.RETRIES, 0);
+  armTimer(c, EV_COOKIE_RTO, dataRtoUs(0));
+}
+
+/**
+ * send() on a cookie client (Flag2.COOKIE): tcp_sendmsg_locked queues the bytes on the
+ * write queue, up to SO_SNDBUF (sk_stream_memory_free; nobody has acknowledged anything,
+ * so that is all the room there is), and sends them at once, the segment carrying the
+ * ACK; the retransmission timer sends them again until a server socket takes them
+ * (onCookieRto). On loopback the segment is handled within the call.
+ */
+export function cookieSend(c: u32, buf: usize, len: i32): i32 {
+  let queued = sqLen(c), room = sndbufOf(c);
+  let n = queued >= room ? 0 : min(<u32>len, room - queued);
+  if (n == 0) return len == 0 ? 0 : -Errno.EAGAIN;
+  sqAppend(c, buf, n);
+  armCookieRto(c);
+  resendCookieAck(c);
+  return <i32>n;
+}
+
+/**
+ * The cookie client's retransmission timer (tcp_retransmit_timer): its data and FIN go
+ * again, with the ACK, after an RTO doubled each time (policy/personality.ts
+ * dataRtoUs: Linux 200 ms to TCP_RTO_MAX 120 s); after tcp_retries2 (15) the connection
+ * ends: tcp_write_timeout -> tcp_write_err "WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft)
+ * ? : ETIMEDOUT); ... tcp_done(sk); __NET_INC_STATS(sock_net(sk), LINUX_MIB_TCPABORTONTIMEOUT);".
+ */
+export function onCookieRto(c: u32): void {
+  if ((getU8(c, Off.FLAGS2) & Flag2.COOKIE) == 0) return;
+  let st = getState(c);
+  if (sqLen(c) == 0 && st != SocketState.FIN_WAIT_1 && st != SocketState.LAST_ACK) return;
+  let n = <u32>getU8(c, Off.RETRIES);
+  bump(Stat.TCPTimeouts);
+  if (n >= dataRetries()) {
+    bump(Stat.TCPAbortOnTimeout);
+    if (hasFlag(c, Flag.ORPHAN)) { sockDestroy(c); return; }
+    connectionEnds(c, Errno.ETIMEDOUT);
+    wake(c);
+    return;
+  }
+  setU8(c, Off.RETRIES, n + 1);
+  armTimer(c, EV_COOKIE_RTO, dataRtoUs(n + 1));
+  bump(Stat.CookieAckResends);
+  resendCookieAck(c);
 }

@@ -24,15 +24,15 @@ import { currentHost, hostCount, hostEnter } from "../core/hosts";
 import { SHARED, addressOwner } from "../tables/addresses";
 import { EV_LINK, EV_RTX, onLinkChange, onRtx, wireSend } from "./wire";
 import { filterCheck } from "./accept_filter";
-import { onSynAck, onSynRto } from "./client";
+import { onCookieRto, onSynAck, onSynRto } from "./client";
 import { dataArrivedAtRequest, onAck, onAckCookie, onSyn, onSynackRto } from "./listener";
-import { onFin, onFinAck, onFinRto, onOrphanTimer, onRst } from "./teardown";
+import { onFin, onFinAck, onOrphanTimer, onRst } from "./teardown";
 
 export const EV_SYN: u32 = 1;          // a = client
 export const EV_SYNACK: u32 = 2;       // a = client, b = request
-export const EV_SYNACK_COOKIE: u32 = 3;// a = client, b = listener
+export const EV_SYNACK_COOKIE: u32 = 3;// a = client, b = listener; the cookie's period in the kind word's bits 8-31
 export const EV_ACK: u32 = 4;          // a = request, b = client
-export const EV_ACK_COOKIE: u32 = 5;   // a = listener, b = client
+export const EV_ACK_COOKIE: u32 = 5;   // a = listener, b = client; the cookie's period in the kind word's bits 8-31
 export const EV_RST: u32 = 6;          // a = socket that receives the reset
 export const EV_RST_REQ: u32 = 7;      // a = request that receives the reset
 export const EV_FIN: u32 = 8;          // a = peer that receives the FIN
@@ -42,7 +42,7 @@ export const EV_DATA: u32 = 11;        // a = receiver, b = bytes, bGen = record
 export const EV_FIN_ACK: u32 = 12;     // a = the socket whose FIN is acknowledged
 export const EV_CLOSE_TIMER: u32 = 13; // a = an orphan: TIME_WAIT, FIN_WAIT_2, or its FIN unacknowledged (timer)
 // 14 EV_RTX and 15 EV_LINK: tcp/wire.ts
-export const EV_FIN_RTO: u32 = 16;     // a = a cookie client in FIN_WAIT_1 (timer, teardown.ts onFinRto)
+export const EV_COOKIE_RTO: u32 = 16;  // a = a cookie client with data or a FIN outstanding (timer, client.ts onCookieRto)
 
 /**
  * The host that receives a packet: a SYN goes to the host owning the client's peer
@@ -94,12 +94,12 @@ export function scheduleData(r: u32, bytes: u32, records: u32): void {
 
 /** Dispatches one packet or timer. `seq` is the event's seq (0 for loopback packets). */
 function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void {
-  switch (kind) {
+  switch (kind & 0xff) {
     case EV_SYN: onSyn(a, aGen); break;
-    case EV_SYNACK: onSynAck(a, aGen, b, bGen, false); break;
-    case EV_SYNACK_COOKIE: onSynAck(a, aGen, b, bGen, true); break;
+    case EV_SYNACK: onSynAck(a, aGen, b, bGen, false, 0); break;
+    case EV_SYNACK_COOKIE: onSynAck(a, aGen, b, bGen, true, kind >> 8); break;
     case EV_ACK: onAck(a, aGen, b, bGen); break;
-    case EV_ACK_COOKIE: onAckCookie(a, aGen, b, bGen); break;
+    case EV_ACK_COOKIE: onAckCookie(a, aGen, b, bGen, kind >> 8); break;
     case EV_RST: if (isAlive(a, aGen)) onRst(a); break;
     case EV_RST_REQ:
       if (isAlive(a, aGen) && getState(a) == SocketState.SYN_RECEIVED) {
@@ -121,7 +121,7 @@ function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void
     case EV_CLOSE_TIMER: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onOrphanTimer(a); break;
     case EV_SYN_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynRto(a); break;
     case EV_SYNACK_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynackRto(a); break;
-    case EV_FIN_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onFinRto(a); break;
+    case EV_COOKIE_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onCookieRto(a); break;
     default:
       if ((kind & 0xff) == EV_RTX) onRtx(kind, a, aGen, b, bGen);
   }

@@ -4,14 +4,14 @@
 // (reqsk_timer_handler), and the child a completed handshake creates and what it
 // inherits from its listener (initServerSide: sk_clone_lock, __inet_inherit_port).
 
-import { aqLen, aqPush, lrCountDrop, lrFilter, lrLimit, synqAdd, synqAged, synqLen, synqRemove, synqYoung } from "../core/accept_queue";
+import { aqLen, aqPush, lrCountDrop, lrFilter, lrLimit, lrOverflowUs, lrSetOverflowUs, synqAdd, synqAged, synqLen, synqRemove, synqYoung } from "../core/accept_queue";
 import { sockDestroy } from "../core/release";
 import { currentHost } from "../core/hosts";
 import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
 import { SockLayer, SocketState, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
-import { acceptInheritsReuse, acceptQueueFull, synackRetries, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
+import { COOKIE_MAX_AGE, acceptInheritsReuse, acceptQueueFull, cookieOverflowResets, overflowKeepsRequest, cookiePeriodUs, cookieRecentOverflow, cookieStamp, synackRetries, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { addrHold, isProven, markProven } from "../tables/addresses";
 import { findListener, hashBind } from "../tables/ports";
@@ -19,8 +19,13 @@ import { tupleKey } from "../tables/tuples";
 import { filterEnqueue } from "./accept_filter";
 import { EV_FIN, EV_RST, EV_SYNACK, EV_SYNACK_COOKIE, EV_SYNACK_RTO, armTimer, disarm, send } from "./events";
 import { TIMEOUT_INIT_US, synackRto } from "./rto";
+import { nowUs } from "../storage/timer_heap";
+import { sqDeliver } from "../io/send_queue";
 import { finOnEstablish } from "./teardown";
 import { setUserTimeout, userTimeoutOf } from "./user_timeout";
+import { becomeCookieClient, forgetCookie } from "./client";
+import { rxCopyAll, rxLen } from "../io/rx_queue";
+import { sqAppend } from "../io/send_queue";
 
 /**
  * Data reached a request still in the SYN queue (its final ACK was dropped): a data
@@ -116,8 +121,13 @@ export function onSyn(c: u32, cGen: u32): void {
     }
   }
   if (wantCookie) {
+    // cookie_init_sequence: "tcp_synq_overflow(sk); __NET_INC_STATS(..., LINUX_MIB_SYNCOOKIESSENT);"
+    // The cookie carries the period it was made in (the count in its top bits), here in
+    // the packet's kind word; the client echoes it in every ACK.
+    let now = nowUs();
+    lrSetOverflowUs(id, cookieStamp(lrOverflowUs(id), now));
     bump(Stat.SyncookiesSent);
-    send(EV_SYNACK_COOKIE, c, cGen, l, getGen(l));
+    send(EV_SYNACK_COOKIE | (cookiePeriod(now) << 8), c, cGen, l, getGen(l));
     return;
   }
   if (tunable(Tunable.LinkDelayUs) == 0 && getU32(c, Off.HOST) == currentHost() && synChecksAcceptQueue() && getU8(l, Off.DEFER) == 0) {
@@ -214,30 +224,83 @@ export function onAck(r: u32, rGen: u32, c: u32, cGen: u32): void {
       bump(Stat.OutRsts);
       sockDestroy(r);  // off the SYN queue, freed
       send(EV_RST, c, cGen, 0, 0);
-    } else {
+    } else if (overflowKeepsRequest()) {
       setFlag(r, Flag.ACKED);
+    } else {
+      forgetRequest(r, l, c, cGen);
     }
     return;
   }
   promote(r, l, c);
 }
 
-/** An ACK carrying a syncookie: the listener rebuilds the connection (cookie_v4_check). */
-export function onAckCookie(l: u32, lGen: u32, c: u32, cGen: u32): void {
+/**
+ * FreeBSD, rst_on_sock_fail=0: syncache_expand took the entry off its bucket before
+ * syncache_socket failed (policy/personality.ts overflowKeepsRequest), so nothing is
+ * left of the request, and the client's next segment finds no entry and is checked as a
+ * syncookie (syncache_expand "if (sc == NULL) { ... syncookie_lookup"): its SYN-ACK's ISS
+ * was one (syncache_add "if (V_tcp_syncookies) sc->sc_iss = syncookie_generate(sch,
+ * sc);"; with syncookies off that check fails too). Here the client becomes a cookie
+ * client, its period the current one (one round trip after the SYN-ACK's), and the bytes
+ * it already sent toward the request go back to its send queue, for its retransmission
+ * timer: they were on their way to a connection that no longer exists.
+ */
+function forgetRequest(r: u32, l: u32, c: u32, cGen: u32): void {
+  if (isAlive(c, cGen) && getU32(c, Off.AUX) == r + 1 &&
+      (getState(c) == SocketState.ESTABLISHED || getState(c) == SocketState.FIN_WAIT_1)) {
+    let n = rxLen(r);
+    if (n != 0) {
+      let tmp = heap.alloc(<usize>n);
+      rxCopyAll(r, tmp);
+      sqAppend(c, tmp, n);
+      heap.free(tmp);
+    }
+    becomeCookieClient(c, l, cookiePeriod(nowUs()));
+  }
+  sockDestroy(r);  // off the SYN queue, freed
+}
+
+/** The cookie period `now` falls in (tcp_cookie_time), 24 bits of it as the packet's kind word carries it. */
+export function cookiePeriod(now: i64): u32 { return <u32>(now / cookiePeriodUs()) & 0xffffff; }
+
+/**
+ * An ACK carrying a syncookie made in period `period`: the listener rebuilds the
+ * connection (cookie_v4_check). The segment may carry the client's queued data and its
+ * FIN (io/send_queue.ts): the new child gets them.
+ */
+export function onAckCookie(l: u32, lGen: u32, c: u32, cGen: u32, period: u32): void {
   if (isAlive(c, cGen) && (getU8(c, Off.FLAGS2) & Flag2.COOKIE) == 0) return; // a repeated ACK: the connection exists
   if (!isAlive(l, lGen) || getState(l) != SocketState.LISTEN || !isAlive(c, cGen)) {
     // Counted only when sent: a client that is gone gets nothing.
     if (isAlive(c, cGen)) { bump(Stat.OutRsts); send(EV_RST, c, cGen, 0, 0); }
     return;
   }
-  bump(Stat.SyncookiesRecv);
   let id = listenerId(l);
+  // cookie_v4_check: "if (!READ_ONCE(...sysctl_tcp_syncookies) || !th->ack || th->rst) goto
+  // out;" then "if (tcp_synq_no_recent_overflow(sk)) goto out;" (more than 2 minutes since
+  // the listener last sent a cookie; FreeBSD 16 s, policy/personality.ts), then
+  // "mss = __cookie_v4_check(...); if (mss == 0) { __NET_INC_STATS(..., LINUX_MIB_SYNCOOKIESFAILED);
+  // goto out; }" (older than MAX_SYNCOOKIE_AGE periods). "out: return ret;" returns the
+  // listener itself, and tcp_v4_do_rcv hands the segment to tcp_rcv_state_process, whose
+  // TCP_LISTEN case says "if (th->ack) return 1;": "reset: tcp_v4_send_reset(rsk, skb);".
+  // FreeBSD syncache_expand "goto failed" likewise ends in tcp_input's dropwithreset.
+  let now = nowUs();
+  let stale = (cookiePeriod(now) - period) & 0xffffff;
+  let checked = tunable(Tunable.TcpSyncookies) != 0 && cookieRecentOverflow(lrOverflowUs(id), now);
+  if (checked && stale >= COOKIE_MAX_AGE) bump(Stat.SyncookiesFailed);
+  if (!checked || stale >= COOKIE_MAX_AGE) {
+    bump(Stat.OutRsts);
+    send(EV_RST, c, cGen, 0, 0);
+    return;
+  }
+  bump(Stat.SyncookiesRecv);
   if (acceptQueueFull(aqLen(id), lrLimit(id))) {
     // The cookie is stateless: the ACK is dropped and the client, which believes it is
-    // connected, stays so until it sends again (tcp_get_cookie_sock fails).
+    // connected, stays so until it sends again (tcp_get_cookie_sock fails; policy:
+    // cookieOverflowResets).
     bump(Stat.ListenOverflows);
     countDrop(l);
-    if (tunable(Tunable.TcpAbortOnOverflow) != 0) {
+    if (cookieOverflowResets()) {
       bump(Stat.OutRsts);
       send(EV_RST, c, cGen, 0, 0);
     }
@@ -247,20 +310,19 @@ export function onAckCookie(l: u32, lGen: u32, c: u32, cGen: u32): void {
   if (ch == NONE) { countDrop(l); return; }
   setState(ch, SocketState.ESTABLISHED);
   initServerSide(ch, l, c);
+  // The segment's data reaches the child with it (tcp_child_process), and the server's
+  // ACK of it empties the client's send queue and stops its retransmission timer: a new
+  // EPOLLOUT edge for the client (sk_stream_write_space).
+  sqDeliver(c, ch);
+  forgetCookie(c);
   setU32(c, Off.AUX, ch + 1);
   setU32(c, Off.PEERGEN, getGen(ch));
-  setU32(c, Off.PARENT, 0);
-  setU8(c, Off.FLAGS2, getU8(c, Off.FLAGS2) & ~Flag2.COOKIE);
-  // The client may send now: a new EPOLLOUT edge. (On Linux the segment that carried the
-  // cookie ACK also carried the client's data, and the server's ACK of it reaches the
-  // client; here send() refused that data with EAGAIN, so the client hears that it can
-  // send it. docs/network.md R4.)
+  disarm(c);
   wake(c);
   childReady(id, l, ch, c);
   if (getState(c) == SocketState.FIN_WAIT_1) {
-    // The ACK came on the client's FIN (it closed before a server socket existed): the
-    // child gets the FIN too, and the client's FIN timer stops.
-    disarm(c);
+    // The ACK came with the client's FIN (it closed before a server socket existed): the
+    // child gets the FIN too.
     send(EV_FIN, ch, getGen(ch), c, cGen);
   }
 }

@@ -12,9 +12,8 @@ import { Tunable, tunable } from "../policy/tunables";
 import { ANY4, ANY6, addrHold, setAddr } from "../tables/addresses";
 import { hashBind, protoIndex, unhashBind } from "../tables/ports";
 import { connInsert, connRemove, tupleOf } from "../tables/tuples";
-import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_FIN_RTO, EV_RST, armTimer, disarm, send } from "./events";
-import { resendCookieAck } from "./client";
-import { dataRetries, dataRtoUs } from "../policy/personality";
+import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_RST, armTimer, disarm, send } from "./events";
+import { armCookieRto, forgetCookie, resendCookieAck } from "./client";
 import { filterCheck } from "./accept_filter";
 import { resetPeer } from "./listener";
 import { backoffRto } from "./rto";
@@ -58,6 +57,7 @@ export function releasePort(s: u32, resetAddr: bool): void {
 export function connectionEnds(s: u32, err: i32, disconnecting: bool = false): void {
   let wasConnecting = getState(s) == SocketState.SYN_SENT;
   disarm(s);
+  forgetCookie(s);              // tcp_done: tcp_write_queue_purge
   setU8(s, Off.SOERROR, <u32>err);
   setFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
   releasePort(s, wasConnecting || disconnecting);
@@ -94,6 +94,7 @@ export function finish(s: u32): void {
   if (hasFlag(s, Flag.ORPHAN)) { sockDestroy(s); return; }
   if (getState(s) == SocketState.TIME_WAIT) timeWaitCount--;
   disarm(s);
+  forgetCookie(s);
   setU32(s, Off.AUX, 0);
   setFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT);
   // tcp_done -> tcp_set_state(TCP_CLOSE): "sk->sk_prot->unhash(sk); if (... icsk_bind_hash &&
@@ -198,10 +199,10 @@ export function sendFin(s: u32): void {
   wake(s);
   if ((getU8(s, Off.FLAGS2) & Flag2.COOKIE) != 0) {
     // A cookie client whose ACK no server socket took (the accept queue was full): its
-    // FIN carries the ACK again and is retransmitted on its RTO until one is taken
-    // (docs/network.md R4, R6), instead of the connection vanishing.
-    setU8(s, Off.RETRIES, 0);
-    armTimer(s, EV_FIN_RTO, dataRtoUs(0));
+    // FIN joins its queued data, carries the ACK again and is retransmitted on its RTO
+    // until one is taken (docs/network.md R4, R6; tcp/client.ts onCookieRto), instead of
+    // the connection vanishing.
+    armCookieRto(s);
     resendCookieAck(s);
     return;
   }
@@ -257,17 +258,6 @@ function onOrphanFinRto(s: u32): void {
     return;
   }
   send(EV_FIN, p - 1, getU32(s, Off.PEERGEN), s, getGen(s));
-}
-
-/** A cookie client's FIN went unanswered (tcp_retransmit_timer): again, with backoff, until tcp_retries2 (orphans: the same bound here). */
-export function onFinRto(s: u32): void {
-  if (getState(s) != SocketState.FIN_WAIT_1 || (getU8(s, Off.FLAGS2) & Flag2.COOKIE) == 0) return;
-  let n = <u32>getU8(s, Off.RETRIES);
-  bump(Stat.TCPTimeouts);
-  if (n >= dataRetries()) { finish(s); return; }   // tcp_write_err
-  setU8(s, Off.RETRIES, n + 1);
-  armTimer(s, EV_FIN_RTO, dataRtoUs(n + 1));
-  resendCookieAck(s);
 }
 
 /**

@@ -15,6 +15,7 @@ import { hostEnter } from "../core/hosts";
 import { Off, getU32, isAlive } from "../core/socket";
 import { Stat, bump } from "../core/stats";
 import { dataRetries, dataRtoUs } from "../policy/personality";
+import { sqLen } from "../io/send_queue";
 import { schedule, nowUs } from "../storage/timer_heap";
 import { LinkOp, linkApply, linkReleaseNext, linkReleasedToken, linkTransmit } from "../net/index";
 
@@ -28,7 +29,8 @@ const HELD: i64 = -4;
 /** Bytes on the wire: 40 of IPv4 + TCP headers (20 more for the SYN and SYN-ACK options), plus the payload. */
 function wireBytes(kind: u32, b: u32): i32 {
   if (kind == 11) return 40 + <i32>min(b, <u32>(1 << 29));   // EV_DATA: b = bytes
-  return kind <= 3 ? 60 : 40;                                 // EV_SYN, EV_SYNACK(_COOKIE)
+  if ((kind & 0xff) == 5) return 40 + <i32>min(sqLen(b), <u32>(1 << 29)); // EV_ACK_COOKIE: b = the client, with its queued data
+  return (kind & 0xff) <= 3 ? 60 : 40;                        // EV_SYN, EV_SYNACK(_COOKIE); a cookie's period rides in bits 8-31
 }
 
 // Held packets: 5 words each (kind, a, aGen, b, bGen) by token (index + 1), with a

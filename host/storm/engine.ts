@@ -28,16 +28,10 @@ export type OutcomeName = (typeof OUTCOMES)[number];
 const enum O { NONE = -1, SERVED = 0, REFUSED, TIMED_OUT, ABANDONED, RESET, UNSERVED, PENDING, NO_PORT, LOCAL_ERROR }
 
 const enum St { WAITING = 0, CONNECTING, CONNECTED, BACKOFF, DONE }
-const enum Ev { ARRIVAL = 0, START, TIMEOUT, SERVICE, SAMPLE, RESEND }
+const enum Ev { ARRIVAL = 0, START, TIMEOUT, SERVICE, SAMPLE }
 const enum Tag { CLIENT = 0, REQUEST = 1, CLOSING = 2, LISTENER = 3 }
 
 const MAX_SAMPLES = 4096;
-// A request that send() refused with EAGAIN (a syncookie client whose ACK found the
-// accept queue full, docs/network.md R4) is sent again on the client's retransmission
-// timer: Linux TCP_RTO_MIN 200 ms (include/net/tcp.h; the handshake's RTT sample is
-// far below it), doubled each time up to TCP_RTO_MAX 120 s, at most tcp_retries2 = 15
-// times (tcp_write_timeout), then the connection times out.
-const RTO_MIN_US = 200_000, RTO_MAX_US = 120_000_000, RETRIES2 = 15;
 
 export interface Progress {
   /** Simulated time reached, ms. */
@@ -109,7 +103,7 @@ export class Storm {
   #got = new Column(new Int32Array(1024));
   #user = new Column(new Int32Array(1024));
   #attempts = new Column(new Uint8Array(1024));
-  #resends = new Column(new Uint8Array(1024));
+  #sent = new Column(new Int32Array(1024));         // request bytes send() took so far
   #state = new Column(new Uint8Array(1024));
   #outcome = new Column(new Uint8Array(1024));
   #arrivalsDone = false;
@@ -139,7 +133,6 @@ export class Storm {
   #acceptQ = new Samples();
   #wait = new Samples();
   #attemptsTotal = 0;
-  #resendsTotal = 0;
   #retries = 0;
   #sampleUs: number;
   #series = { t: new Samples(), acceptQueue: new Samples(), synQueue: new Samples(), busy: new Samples(), connecting: new Samples(), appQueue: new Samples() };
@@ -255,6 +248,7 @@ export class Storm {
       outcomes[OUTCOMES[o]]++;
     }
     const q = this.#lfd < 0 ? { sendQ: 0 } : this.#srv.listenQueues(this.#lfd);
+    const network = this.net.counters();
     return {
       scenario: this.#s,
       endReason,
@@ -263,7 +257,8 @@ export class Storm {
       outcomes,
       attempts: this.#attemptsTotal,
       retries: this.#retries,
-      requestResends: this.#resendsTotal,
+      // The kernel resends a cookie client's request with its ACK (tcp/client.ts onCookieRto).
+      requestResends: network.hosts.clients.counters.CookieAckResends,
       groups: this.net.groups,
       portsPerGroup: this.net.portsPerGroup,
       portsExhausted: this.net.exhausted,
@@ -277,7 +272,7 @@ export class Storm {
         busy: this.#series.busy.view(), connecting: this.#series.connecting.view(), appQueue: this.#series.appQueue.view(),
       },
       counters: this.#srv.stats(),
-      network: this.net.counters(),
+      network,
       backlogInForce: q.sendQ,
     };
   }
@@ -379,7 +374,7 @@ export class Storm {
   }
 
   #grow(n: number): void {
-    for (const col of [this.#intended, this.#connectedAt, this.#joinedAt, this.#deadline, this.#fd, this.#group, this.#got, this.#user, this.#attempts, this.#resends, this.#state, this.#outcome] as Column<Float64Array | Int32Array | Uint16Array | Uint8Array>[]) col.ensure(n);
+    for (const col of [this.#intended, this.#connectedAt, this.#joinedAt, this.#deadline, this.#fd, this.#group, this.#got, this.#user, this.#attempts, this.#sent, this.#state, this.#outcome] as Column<Float64Array | Int32Array | Uint16Array | Uint8Array>[]) col.ensure(n);
   }
 
   /** A new client (request) whose intended start is `at`; user -1 for open models. */
@@ -418,7 +413,6 @@ export class Storm {
         break;
       }
       case Ev.SERVICE: this.#serviceDone(arg); break;
-      case Ev.RESEND: if (this.#state.a[arg] === St.CONNECTED && this.#got.a[arg] < 0 && this.#deadline.a[arg] === this.#now) this.#sendRequest(arg); break;
       case Ev.SAMPLE: {
         this.#sample();
         if (this.#series.t.length >= MAX_SAMPLES) this.#decimate();
@@ -480,12 +474,13 @@ export class Storm {
       this.#fail(id, err === Errno.ECONNREFUSED ? O.REFUSED : err === Errno.ETIMEDOUT ? O.TIMED_OUT : O.RESET);
       return;
     }
-    if (st === St.CONNECTED && this.#got.a[id] < 0 && (ev & EPOLLOUT) !== 0) {
-      // A cookie connection the server now has a socket for (the kernel wakes the client):
-      // the request waiting for its resend goes now; the pending RESEND is void.
-      this.#deadline.a[id] = -1;
-      this.#joinedAt.a[id] = this.#now;   // the wake comes as the ACK joins the queue
-      if (!this.#sendRequest(id)) return;
+    if (st === St.CONNECTED && this.#got.a[id] === 0 && (ev & EPOLLOUT) !== 0) {
+      // Room in the send queue again: the rest of a request send() took only in part; or,
+      // before the server has read anything, the wake of a cookie connection whose ACK
+      // (with the request) a server socket took only now: it joins the accept queue now.
+      // (Later wakes, from the server's reads, come after the wait was measured.)
+      if (this.#sent.a[id] === this.#s.clients.requestBytes) this.#joinedAt.a[id] = this.#now;
+      else if (!this.#sendRequest(id)) return;
     }
     if (st === St.CONNECTING && (ev & EPOLLOUT) !== 0) {
       this.#connecting--;
@@ -495,7 +490,7 @@ export class Storm {
       // the queue full on the cookie path, when a resend's ACK finds room: above).
       this.#joinedAt.a[id] = this.#now + this.net.oneWayUs;
       this.#connectLat.push(this.#now - this.#intended.a[id]);
-      this.#resends.a[id] = 0;
+      this.#sent.a[id] = 0;
       if (!this.#sendRequest(id)) return;
     }
     if (this.#state.a[id] === St.CONNECTED && this.#got.a[id] >= 0 && (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) !== 0) {
@@ -515,28 +510,22 @@ export class Storm {
   }
 
   /**
-   * Client id sends its request; false if the connection ended. #got is -1 while the
-   * request waits for its resend (EAGAIN: the server has no socket for it yet).
+   * Client id sends (the rest of) its request; false if the connection ended. What send()
+   * does not take now (a full send buffer: EAGAIN or a short count) goes at the next
+   * EPOLLOUT edge. A cookie connection's request waits in the kernel's send queue and is
+   * resent there until a server socket takes it (docs/network.md R4).
    */
   #sendRequest(id: number): boolean {
     // The request names its client in its first 4 bytes, so the server side can
     // tell how long this connection waited.
     const r = this.#req;
     r[0] = id & 255; r[1] = (id >>> 8) & 255; r[2] = (id >>> 16) & 255; r[3] = id >>> 24;
+    const sent = this.#sent.a[id];
     // (the errno API: a reset here is common, and a thrown error costs more than the call)
-    const n = this.#cli[this.#group.a[id]].sys.send(this.#fd.a[id], r);
-    if (n === -Errno.EAGAIN) {
-      const tries = this.#resends.a[id]++;
-      if (tries >= RETRIES2) { this.#closeClient(id); this.#fail(id, O.TIMED_OUT); return false; }
-      this.#got.a[id] = -1;
-      this.#resendsTotal++;
-      const at = this.#now + Math.min(RTO_MAX_US, RTO_MIN_US * 2 ** tries);
-      this.#deadline.a[id] = at;     // (the connect deadline is spent once connected)
-      this.#schedule(at, Ev.RESEND, id);
-      return false;
-    }
+    const n = this.#cli[this.#group.a[id]].sys.send(this.#fd.a[id], sent === 0 ? r : r.subarray(sent));
+    if (n === -Errno.EAGAIN) return true;
     if (n < 0) { this.#closeClient(id); this.#fail(id, O.RESET); return false; }
-    this.#got.a[id] = 0;
+    this.#sent.a[id] = sent + n;
     return true;
   }
 
