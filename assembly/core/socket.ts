@@ -133,6 +133,7 @@ export namespace Off {
   /** AF_UNIX (never on a listener list, SYN queue or filter queue): links on a peer-wait list, next here, prev at + 4. */
   // @ts-ignore: decorator
   @inline export const WAIT_LINK: u32 = offsetof<SockRecord>("qnext");
+  /**
    * A cookie client (Flag2.COOKIE): its send queue block (io/send_queue.ts), 0 when empty,
    * and the period its cookie encodes (tcp/client.ts), in qnext's and qprev's words (a
    * connecting or connected client is on no listener list).
