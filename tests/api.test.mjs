@@ -97,6 +97,26 @@ describe('memory stays flat', () => {
     assert.equal(m.liveSockets, 1, 'only the listener');
     assert.ok(m.total < 8 << 20, `linear memory ${m.total} bytes`);
   });
+  test('tcp_max_tw_buckets is per host, as per network namespace on Linux (tcp_death_row): one host\'s TIME_WAITs leave another\'s room', async () => {
+    const k = await kernel({ maxFds: 64, tcpMaxTwBuckets: 3 });
+    const other = k.addHost({ tcpMaxTwBuckets: 3 });
+    const cycles = (h, n) => {
+      const l = listening(h, 16);
+      for (let i = 0; i < n; i++) {
+        const c = connecting(h, l.port).fd;
+        h.close(h.accept(l.fd).fd);   // the server closes first: its side enters TIME_WAIT
+        h.close(c);
+      }
+    };
+    cycles(k, 5);
+    cycles(other, 2);
+    assert.equal(k.stats().TCPTimeWaitOverflow, 2, 'host 0: 3 kept, 2 over');
+    assert.equal(other.stats().TCPTimeWaitOverflow, 0, 'the other host counts its own 2');
+    assert.equal(k.memoryUsage().timeWait, 5, 'the kernel holds both hosts\' TIME_WAITs');
+    k.advance(60_000);
+    cycles(other, 4);
+    assert.equal(other.stats().TCPTimeWaitOverflow, 1, 'expired ones gave their room back');
+  });
   test('tcp_max_tw_buckets caps TIME_WAIT; the rest are counted as TCPTimeWaitOverflow', async () => {
     const k = await kernel({ maxFds: 64, tcpMaxTwBuckets: 100 });
     const l = listening(k, 16);

@@ -18,6 +18,7 @@
 //   TUN     tunables, TUNABLES_BYTES (hosts >= 1; host 0's are in tunables.ts)
 //   STA     counters, STATS_BYTES (hosts >= 1; host 0's are in stats.ts)
 //   PRI u32 primary address index+1 (the source address for other hosts), 0 none
+//   TW  u32 its sockets in TIME_WAIT (tcp/teardown.ts; tcp_max_tw_buckets is per host)
 // A host without sockets costs REC bytes (under 512); its descriptor table (4.6 KiB)
 // is made at its first descriptor and its port entries at its first bind.
 
@@ -32,7 +33,8 @@ const FD_AT: usize = 16;
 const TUN_AT: usize = (FD_AT + FD_STATE_BYTES + 7) & ~7;
 const STA_AT: usize = TUN_AT + TUNABLES_BYTES;
 const PRI_AT: usize = STA_AT + STATS_BYTES;
-export const HOST_RECORD_BYTES: usize = (PRI_AT + 4 + 7) & ~7;
+const TW_AT: usize = PRI_AT + 4;
+export const HOST_RECORD_BYTES: usize = (TW_AT + 4 + 7) & ~7;
 
 /** At most this many hosts (a socket's host id is kept in 32 bits; this bounds memory). */
 export const MAX_HOSTS: u32 = 1 << 20;
@@ -112,6 +114,18 @@ export function isHostId(h: i32): bool { return <u32>h < count; }
 /** The host's primary address (index+1; 0 none): the source it uses to reach other hosts. */
 export function hostPrimary(h: u32): u32 { return load<u32>(rec(h) + PRI_AT); }
 export function setHostPrimary(h: u32, idx1: u32): void { store<u32>(rec(h) + PRI_AT, idx1); }
+
+/**
+ * The host's sockets in TIME_WAIT. Linux counts them per network namespace
+ * (`net->ipv4.tcp_death_row`: `inet_twsk_alloc` checks `refcount_read(&dr->tw_refcount) - 1
+ * >= READ_ONCE(dr->sysctl_max_tw_buckets)`), so one host's TIME_WAITs never crowd out
+ * another's.
+ */
+export function hostTimeWait(h: u32): u32 { return load<u32>(rec(h) + TW_AT); }
+export function hostTimeWaitAdd(h: u32, delta: i32): void {
+  let p = rec(h) + TW_AT;
+  store<u32>(p, load<u32>(p) + <u32>delta);
+}
 
 /** Bytes held by the host records (not their descriptor and port tables). */
 export function hostsBytes(): usize { return <usize>capacity * HOST_RECORD_BYTES; }

@@ -38,7 +38,7 @@ export function sockDestroy(s: u32): void {
     } else if (st == SocketState.SYN_RECEIVED) {
       synqRemove(listenerId(getU32(s, Off.PARENT) - 1), s);
     } else if (st == SocketState.TIME_WAIT) {
-      timeWaitLeaves();
+      timeWaitLeaves(s);
     }
     if (st == SocketState.TIME_WAIT || st == SocketState.FIN_WAIT_2) twLeave(s); // tcp/time_wait.ts's index
     if ((getU8(s, Off.FLAGS2) & Flag2.FILTERED) != 0) {

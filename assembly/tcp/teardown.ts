@@ -4,6 +4,7 @@
 
 import { Errno } from "../core/errno";
 import { sockDestroy } from "../core/release";
+import { hostTimeWait, hostTimeWaitAdd } from "../core/hosts";
 import { Flag, Flag2, NONE, Off, SOCK_SIZE, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU16, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
 import { SocketState, getState, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
@@ -32,7 +33,7 @@ let timeWaitCount: u32 = 0;
 export function timeWaitSockets(): u32 { return timeWaitCount; }
 export function resetTimeWaitCount(): void { timeWaitCount = 0; }
 /** A TIME_WAIT socket is freed (core/release.ts sockDestroy). */
-export function timeWaitLeaves(): void { timeWaitCount--; }
+export function timeWaitLeaves(s: u32): void { timeWaitCount--; hostTimeWaitAdd(getU32(s, Off.HOST), -1); }
 
 /** Port-table index of the socket's protocol (UDP sockets come here through disconnect). */
 export function proto(s: u32): u32 { return protoIndex(getU8(s, Off.TYPE)); }
@@ -92,7 +93,7 @@ export function onRst(s: u32): void {
 /** The connection is over for good: an orphan is freed, a socket the user holds becomes CLOSED. */
 export function finish(s: u32): void {
   if (hasFlag(s, Flag.ORPHAN)) { sockDestroy(s); return; }
-  if (getState(s) == SocketState.TIME_WAIT) timeWaitCount--;
+  if (getState(s) == SocketState.TIME_WAIT) timeWaitLeaves(s);
   disarm(s);
   forgetCookie(s);
   setU32(s, Off.AUX, 0);
@@ -110,7 +111,7 @@ export function finish(s: u32): void {
  * overflow", TCPTimeWaitOverflow).
  */
 function enterTimeWait(s: u32): void {
-  if (timeWaitCount >= <u32>tunable(Tunable.TcpMaxTwBuckets)) {
+  if (hostTimeWait(getU32(s, Off.HOST)) >= <u32>tunable(Tunable.TcpMaxTwBuckets)) {
     bump(Stat.TCPTimeWaitOverflow);
     finish(s);
     return;
@@ -143,7 +144,7 @@ function enterTimeWait(s: u32): void {
     finish(s);
     s = tw;
   }
-  timeWaitCount++;
+  timeWaitCount++; hostTimeWaitAdd(getU32(s, Off.HOST), 1);
   setState(s, SocketState.TIME_WAIT);
   twEnter(s);                        // connect() may recycle it (tcp/time_wait.ts)
   armTimer(s, EV_CLOSE_TIMER, TIMEWAIT_US);
