@@ -86,6 +86,6 @@ export const STAT_NAMES = [
   'AttemptFails', 'EstabResets', 'OutRsts', 'ReqDropped', 'AcceptQueueResets', 'ConnectRefused',
   'ConnectTimedOut', 'UnixRefusedFull', 'TCPAbortOnClose', 'TCPAbortOnData', 'TCPTimeWaitOverflow',
   'UdpNoPorts', 'UdpRcvbufErrors', 'TCPDeferAcceptDrop', 'AcceptFilterDrops',
-  'TCPAbortOnTimeout',
+  'TCPAbortOnTimeout', 'TCPAckSkippedSynRecv',
 ] as const;
 export type StatName = (typeof STAT_NAMES)[number];

@@ -10,7 +10,7 @@ export enum Stat {
   SyncookiesSent,        // TcpExt
   SyncookiesRecv,        // TcpExt: ACKs that carried a valid cookie
   EmbryonicRsts,         // TcpExt: requests reset (tcp_abort_on_overflow)
-  TCPSynRetrans,         // TcpExt: SYN retransmissions by clients
+  TCPSynRetrans,         // TcpExt: SYN and SYN-ACK retransmissions (timer or duplicate SYN)
   TCPTimeouts,           // TcpExt: SYN-ACK retransmissions and connect timeouts
   ActiveOpens,           // Tcp: connect() sent a SYN
   PassiveOpens,          // Tcp: a listener created a connection
@@ -30,6 +30,7 @@ export enum Stat {
   TCPDeferAcceptDrop,    // TcpExt: final ACKs without data held back by TCP_DEFER_ACCEPT
   AcceptFilterDrops,     // ours: FreeBSD accept filter: oldest pending connection dropped (listen(2))
   TCPAbortOnTimeout,     // TcpExt: an orphan's FIN went unanswered tcp_orphan_retries times: dropped
+  TCPAckSkippedSynRecv,  // TcpExt: a duplicate SYN's SYN-ACK not sent (tcp_invalid_ratelimit)
   Count
 }
 

@@ -9,12 +9,15 @@ import { Stat, bump } from "../core/stats";
 import { Tunable, tunable } from "../policy/tunables";
 import { EV_ACK, EV_ACK_COOKIE, EV_RST_REQ, EV_SYN, EV_SYN_RTO, armTimer, disarm, send } from "./events";
 import { TIMEOUT_INIT_US, synRto } from "./rto";
+import { rttEstablished, rttStart } from "./rtt";
 import { connectionEnds } from "./teardown";
 
 /** connect(): the client (state SYN_SENT, peer address set) sends its first SYN. */
 export function startHandshake(c: u32): void {
   bump(Stat.ActiveOpens);
   setU8(c, Off.RETRIES, 0);
+  setU32(c, Off.REQUEST, 0);    // no request on the server yet (tcp/listener.ts requestOf)
+  rttStart(c);
   send(EV_SYN, c, getGen(c), 0, 0);
   // Armed after the send: on loopback the handshake may already be over, and a
   // timer that can only go stale would sit in the heap until time moves.
@@ -48,6 +51,7 @@ export function onSynAck(c: u32, cGen: u32, from: u32, fromGen: u32, cookie: boo
   if (st == SocketState.SYN_SENT) {
     disarm(c);
     setFlag(c, Flag.WASCONN);
+    rttEstablished(c, getU8(c, Off.RETRIES) == 0);   // Karn: a retransmitted SYN gives no sample
     if (!cookie) { setU32(c, Off.AUX, from + 1); setU32(c, Off.PEERGEN, fromGen); }
     else {
       // The listener that sent the cookie, for the ACKs the next segments carry (R4).

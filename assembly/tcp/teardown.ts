@@ -14,7 +14,8 @@ import { hashBind, protoIndex, unhashBind } from "../tables/ports";
 import { connInsert, connRemove, tupleOf } from "../tables/tuples";
 import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_FIN_RTO, EV_RST, armTimer, disarm, send } from "./events";
 import { resendCookieAck } from "./client";
-import { dataRetries, dataRtoUs } from "../policy/personality";
+import { dataRetries } from "../policy/personality";
+import { rtoOf } from "./rtt";
 import { filterCheck } from "./accept_filter";
 import { resetPeer } from "./listener";
 import { backoffRto } from "./rto";
@@ -198,7 +199,7 @@ export function sendFin(s: u32): void {
     // FIN carries the ACK again and is retransmitted on its RTO until one is taken
     // (docs/network.md R4, R6), instead of the connection vanishing.
     setU8(s, Off.RETRIES, 0);
-    armTimer(s, EV_FIN_RTO, dataRtoUs(0));
+    armTimer(s, EV_FIN_RTO, rtoOf(s, 0));
     resendCookieAck(s);
     return;
   }
@@ -261,7 +262,7 @@ export function onFinRto(s: u32): void {
   bump(Stat.TCPTimeouts);
   if (n >= dataRetries()) { finish(s); return; }   // tcp_write_err
   setU8(s, Off.RETRIES, n + 1);
-  armTimer(s, EV_FIN_RTO, dataRtoUs(n + 1));
+  armTimer(s, EV_FIN_RTO, rtoOf(s, n + 1));
   resendCookieAck(s);
 }
 

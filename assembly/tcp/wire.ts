@@ -14,7 +14,8 @@
 import { hostEnter } from "../core/hosts";
 import { Off, getU32, isAlive } from "../core/socket";
 import { Stat, bump } from "../core/stats";
-import { dataRetries, dataRtoUs } from "../policy/personality";
+import { dataRetries } from "../policy/personality";
+import { rtoOf } from "./rtt";
 import { schedule, nowUs } from "../storage/timer_heap";
 import { LinkOp, linkApply, linkReleaseNext, linkReleasedToken, linkTransmit } from "../net/index";
 
@@ -77,29 +78,32 @@ export function wireSend(src: u32, dst: u32, kind: u32, a: u32, aGen: u32, b: u3
   else lost(kind, a, aGen, b, bGen, retries);
 }
 
-/** The sender of a data or FIN segment finds out by its timer: retransmit after the RTO. */
+/** The sender of a data or FIN segment finds out by its timer: retransmit after its RTO (tcp/rtt.ts). */
 function lost(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, retries: u32): void {
   if (kind != 11 && kind != 8) return;     // EV_DATA, EV_FIN; the handshake's own timers cover SYN, SYN-ACK, ACK; RST is never resent
   if (retries >= dataRetries()) return;    // tcp_write_timeout gives up: counted in onRtx's caller below
-  schedule(dataRtoUs(retries), EV_RTX | (kind << 8) | ((retries + 1) << 16), a, aGen, b, bGen);
+  let s = rtxSender(kind, a, aGen, b, bGen);
+  if (s < 0) return;
+  schedule(rtoOf(<u32>s, retries), EV_RTX | (kind << 8) | ((retries + 1) << 16), a, aGen, b, bGen);
 }
 
-/** The host that sends the segment an EV_RTX event retransmits, or -1 when its connection is gone. */
+/** The socket that sends the segment an EV_RTX event retransmits, or -1 when its connection is gone. */
 function rtxSender(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32): i32 {
   if (!isAlive(a, aGen)) return -1;
-  if (kind == 8) return isAlive(b, bGen) ? <i32>getU32(b, Off.HOST) : -1;   // EV_FIN: b = sender
-  let p = getU32(a, Off.AUX);                                               // EV_DATA: a's peer
-  return p == 0 ? -1 : <i32>getU32(p - 1, Off.HOST);
+  if (kind == 8) return isAlive(b, bGen) ? <i32>b : -1;   // EV_FIN: b = sender
+  let p = getU32(a, Off.AUX);                            // EV_DATA: a's peer
+  return p == 0 ? -1 : <i32>(p - 1);
 }
 
 /** EV_RTX: the segment goes again, from its sender's host, on the sender's schedule. */
 export function onRtx(word: u32, a: u32, aGen: u32, b: u32, bGen: u32): void {
   let kind = (word >> 8) & 0xff, retries = word >> 16;
-  let src = rtxSender(kind, a, aGen, b, bGen);
-  if (src < 0) return;
-  hostEnter(<u32>src);
+  let s = rtxSender(kind, a, aGen, b, bGen);
+  if (s < 0) return;
+  let src = getU32(<u32>s, Off.HOST);
+  hostEnter(src);
   bump(Stat.TCPTimeouts);
-  wireSend(<u32>src, getU32(a, Off.HOST), kind, a, aGen, b, bGen, retries);
+  wireSend(src, getU32(a, Off.HOST), kind, a, aGen, b, bGen, retries);
 }
 
 /** EV_LINK: apply a staged change; a release sends every held packet of the link, oldest first. */
