@@ -20,8 +20,10 @@ import { Off, getU32, setU32 } from "../core/socket";
                             // (link delay > 0) and becomes visible when its event fires
   /* 16 */ records: u32;    // messages queued (datagram and seqpacket sockets)
   /* 20 */ visRecords: u32; // messages the receiver may read
-  /* 24 */ reserved0: u32;
-  /* 28 */ reserved1: u32;
+  /* 24 */ held: u32;       // streams: bytes that arrived behind a gap, not readable yet,
+                            // | FIN_HELD when a FIN arrived behind it too
+  /* 28 */ gaps: i32;       // streams: gaps opened (rxGapOpens) minus retransmissions arrived;
+                            // later bytes wait while it is above 0
 }
 // @ts-ignore: decorator
 @inline function q(b: usize): RxQueue { return changetype<RxQueue>(b); }
@@ -135,12 +137,59 @@ export function rxAppendRecord(s: u32, src: usize, n: u32, from: u32, visibleNow
   return true;
 }
 
-/** Bytes (and records) that were on the wire arrive. */
-export function rxDeliver(s: u32, bytes: u32, records: u32): void {
+// Head-of-line blocking (docs/network.md R5): stream bytes are queued in send order when
+// they are sent and made readable when their segment arrives. A segment lost on a link
+// opens a gap (rxGapOpens); until its retransmission arrives, the bytes of later
+// segments wait, as in the receiver's out-of-order queue (Linux tcp_data_queue_ofo), and
+// so does a FIN; the segment that fills the last gap makes them readable at once.
+
+const FIN_HELD: u32 = 0x80000000;
+
+/**
+ * A segment of s's stream was lost: from the time it would have arrived (tcp/wire.ts
+ * schedules EV_GAP then), later segments wait for its retransmission.
+ */
+export function rxGapOpens(s: u32): void {
   let b = <usize>getU32(s, Off.RX);
-  if (b == 0) return;
-  q(b).visible = min(q(b).len, q(b).visible + bytes);
-  q(b).visRecords = min(q(b).records, q(b).visRecords + records);
+  if (b != 0) q(b).gaps = q(b).gaps + 1;
+}
+
+/** Results of rxArrive. */
+export namespace Arrival {
+  // @ts-ignore: decorator
+  @inline export const HELD: i32 = 0;      // behind a gap: nothing new to read
+  // @ts-ignore: decorator
+  @inline export const READABLE: i32 = 1;
+  // @ts-ignore: decorator
+  @inline export const FIN_TOO: i32 = 2;   // readable, and a FIN that waited behind the gap is due now
+}
+
+/**
+ * A stream segment of `bytes` arrives at s (`fillsGap`: a retransmission of a lost
+ * one). Returns an Arrival code. With several gaps open, bytes between them wait for the
+ * last one to fill (one count, not a list of holes: docs/network.md section 2).
+ */
+export function rxArrive(s: u32, bytes: u32, fillsGap: bool): i32 {
+  let b = <usize>getU32(s, Off.RX);
+  if (b == 0) return Arrival.HELD;
+  let gaps = q(b).gaps;
+  if (fillsGap) { gaps--; q(b).gaps = gaps; }
+  let held = q(b).held;
+  if (gaps > 0) {
+    q(b).held = held + bytes;
+    return Arrival.HELD;
+  }
+  q(b).visible = min(q(b).len, q(b).visible + (held & ~FIN_HELD) + bytes);
+  q(b).held = 0;
+  return (held & FIN_HELD) != 0 ? Arrival.FIN_TOO : Arrival.READABLE;
+}
+
+/** A FIN arrives at s: true when it must wait behind a gap (rxArrive hands it back). */
+export function rxFinWaits(s: u32): bool {
+  let b = <usize>getU32(s, Off.RX);
+  if (b == 0 || q(b).gaps <= 0) return false;
+  q(b).held = q(b).held | FIN_HELD;
+  return true;
 }
 
 /** Reads up to n visible stream bytes into dst; peek leaves them queued. Returns the count. */

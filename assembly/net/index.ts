@@ -25,6 +25,7 @@ export function linkCheck(): i32 {
 
 export { linkTransmit, linkSetLatency, linkSetLoss, linkSetLossGE, linkSetRate, linkUnset, linkRemove, linkPartition,
   linkHeal, linkHold, linkRelease, linkReleaseNext, linkReleasedToken, linkHeld, linkCounter, linkRecords, networkBytes,
+  linkLastDelivery,
   LINK_DEFAULT } from "./links";
 export { linkStage, linkApply, linkStaged, LinkOp } from "./changes";
 export { Counter } from "./link";

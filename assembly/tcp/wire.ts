@@ -17,12 +17,17 @@ import { Stat, bump } from "../core/stats";
 import { dataRetries } from "../policy/personality";
 import { rtoOf } from "./rtt";
 import { schedule, nowUs } from "../storage/timer_heap";
-import { LinkOp, linkApply, linkReleaseNext, linkReleasedToken, linkTransmit } from "../net/index";
+import { LinkOp, linkApply, linkLastDelivery, linkReleaseNext, linkReleasedToken, linkTransmit } from "../net/index";
 
 /** Retransmission of a lost data or FIN segment: a timer of the sender. */
 export const EV_RTX: u32 = 14;
 /** A staged link change (net/changes.ts) comes due: a = change id, b = src host, bGen = dst host, seq = op. */
 export const EV_LINK: u32 = 15;
+/** A lost data segment would have arrived by now: a gap opens at receiver a (io/rx_queue.ts rxGapOpens). */
+export const EV_GAP: u32 = 17;
+
+/** Marks an EV_DATA event that carries a retransmission: it fills a gap at the receiver (io/rx_queue.ts rxArrive). */
+export const FILLS_GAP: u32 = 1 << 8;
 
 const HELD: i64 = -4;
 
@@ -73,17 +78,24 @@ export function wireSend(src: u32, dst: u32, kind: u32, a: u32, aGen: u32, b: u3
   let now = nowUs();
   let token = peekToken();
   let t = linkTransmit(<i32>src, <i32>dst, wireBytes(kind, b), now, token);
-  if (t >= 0) schedule(t - now, kind, a, aGen, b, bGen);
-  else if (t == HELD) park(token, kind, a, aGen, b, bGen);
-  else lost(kind, a, aGen, b, bGen, retries);
+  let k = kind == 11 && retries != 0 ? kind | FILLS_GAP : kind;
+  if (t >= 0) schedule(t - now, k, a, aGen, b, bGen);
+  else if (t == HELD) park(token, k, a, aGen, b, bGen);
+  else lost(src, dst, kind, a, aGen, b, bGen, retries);
 }
 
 /** The sender of a data or FIN segment finds out by its timer: retransmit after its RTO (tcp/rtt.ts). */
-function lost(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, retries: u32): void {
+function lost(src: u32, dst: u32, kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, retries: u32): void {
   if (kind != 11 && kind != 8) return;     // EV_DATA, EV_FIN; the handshake's own timers cover SYN, SYN-ACK, ACK; RST is never resent
   if (retries >= dataRetries()) return;    // tcp_write_timeout gives up: counted in onRtx's caller below
   let s = rtxSender(kind, a, aGen, b, bGen);
   if (s < 0) return;
+  if (kind == 11 && retries == 0) {
+    // Later segments wait for this one (R5), from when it would have arrived: after every
+    // segment sent before it (no reordering), before any sent after it.
+    let now = nowUs(), at = linkLastDelivery(<i32>src, <i32>dst);
+    schedule(at > now ? at - now : 0, EV_GAP, a, aGen, 0, 0);
+  }
   schedule(rtoOf(<u32>s, retries), EV_RTX | (kind << 8) | ((retries + 1) << 16), a, aGen, b, bGen);
 }
 
@@ -119,6 +131,6 @@ export function onLinkChange(id: u32, src: u32, dst: u32, op: u32): void {
     if (t == HELD) continue;                // held again: the record keeps its token
     store<u32>(r, parkedFree); parkedFree = tok;
     if (t >= 0) schedule(t - now, kind, a, aGen, b, bGen);
-    else lost(kind, a, aGen, b, bGen, 0);
+    else lost(src, dst, kind & 0xff, a, aGen, b, bGen, (kind & FILLS_GAP) != 0 ? 1 : 0);   // a retransmission's gap is open already
   }
 }
