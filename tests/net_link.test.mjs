@@ -32,6 +32,7 @@ const command = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('partition', 'heal'), src: host, dst: host, bothWays: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('hold', 'unset', 'remove'), src: host, dst: host }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('release'), src: host, dst: host }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('lastDelivery'), src: host, dst: host }) },
 );
 
 /** Runs one command on both; returns the pair of results to compare. */
@@ -47,6 +48,7 @@ function step(m, w, c, now) {
     case 'hold': return [m.hold(c.src, c.dst), w.linkHold(c.src, c.dst)];
     case 'unset': return [m.unset(c.src, c.dst), w.linkUnset(c.src, c.dst)];
     case 'remove': return [m.remove(c.src, c.dst), w.linkRemove(c.src, c.dst)];
+    case 'lastDelivery': return [m.lastDelivery(c.src, c.dst), w.linkLastDelivery(c.src, c.dst)];
     case 'release': {
       // Release and drain at once, as the kernel will: every held packet's time and token.
       const drained = [[m.release(c.src, c.dst)], [w.linkRelease(c.src, c.dst)]];
