@@ -34,9 +34,10 @@ const enum Tag { CLIENT = 0, REQUEST = 1, CLOSING = 2, LISTENER = 3 }
 const MAX_SAMPLES = 4096;
 // A request that send() refused with EAGAIN (a syncookie client whose ACK found the
 // accept queue full, docs/network.md R4) is sent again on the client's retransmission
-// timer: Linux TCP_RTO_MIN 200 ms (include/net/tcp.h; the handshake's RTT sample is
-// far below it), doubled each time up to TCP_RTO_MAX 120 s, at most tcp_retries2 = 15
-// times (tcp_write_timeout), then the connection times out.
+// timer: Linux TCP_RTO_MIN 200 ms (include/net/tcp.h), doubled each time up to
+// TCP_RTO_MAX 120 s, at most tcp_retries2 = 15 times (tcp_write_timeout), then the
+// connection times out. (The kernel's own RTO for such a client adds its handshake RTT
+// to the 200 ms, docs/network.md R5: 2 ms more over the default 1 ms link.)
 const RTO_MIN_US = 200_000, RTO_MAX_US = 120_000_000, RETRIES2 = 15;
 
 export interface Progress {
