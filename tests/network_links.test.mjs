@@ -233,17 +233,22 @@ describe('links', () => {
     assert.equal(got - t0, rto(0) + rto(1) + 1);
   });
 
-  test('head-of-line blocking: bytes sent after a lost segment wait for its retransmission, then all arrive at once; so does a FIN', async () => {
+  /** A connection over 10 ms links, accepted: `read()` gives the text or the error code, `lose(text)` sends text that the link loses. */
+  async function overTenMs() {
     const { k, srv, cli } = await network({ link: { latency: 10 } });
     const l = listener(srv);
     const c = connectTo(cli);
     until(k, () => srv.sockets().find((s) => s.state === 'LISTEN').recvQ === 1);
     const { fd } = srv.accept(l);
     const read = () => { try { return new TextDecoder().decode(srv.recv(fd)); } catch (e) { return e.code; } };
+    const lose = (text) => { k.link(cli, srv, { latency: 10, loss: 1 }); cli.send(c, text); k.link(cli, srv, { latency: 10, loss: 0 }); };
+    return { k, cli, c, read, lose };
+  }
+
+  test('head-of-line blocking: bytes sent after a lost segment wait for its retransmission, then all arrive at once; so does a FIN', async () => {
+    const { k, cli, c, read, lose } = await overTenMs();
     cli.send(c, 'a');                          // in flight before the loss: readable at +10 ms
-    k.link(cli, srv, { latency: 10, loss: 1 });
-    cli.send(c, 'b');                          // lost
-    k.link(cli, srv, { latency: 10, loss: 0 });
+    lose('b');
     cli.send(c, 'c'); cli.send(c, 'd');
     cli.close(c);                              // its FIN waits behind the gap too
     const t0 = k.now();
@@ -257,6 +262,22 @@ describe('links', () => {
     assert.equal(k.now() - t0, rto + 10);
     assert.equal(read(), 'bcd', 'everything at once, in order');
     assert.equal(read(), '', 'then end of file');
+  });
+
+  test('head-of-line blocking with two holes: the first retransmission releases the bytes up to the second hole, not past it', async () => {
+    const { k, cli, c, read, lose } = await overTenMs();
+    lose('1');                                 // hole at t0
+    cli.send(c, '2');
+    k.advance(100);
+    lose('3');                                 // hole at t0 + 100 ms
+    cli.send(c, '4');
+    const t0 = k.now() - 100, rto = linuxRto(20);
+    k.advance(rto + 10 - 100);                 // '1' lands at t0 + rto + 10
+    assert.equal(k.now() - t0, rto + 10);
+    assert.equal(read(), '12', "'2' waited only for '1'");
+    assert.equal(read(), 'EAGAIN', "'4' waits for '3'");
+    k.advance(100);
+    assert.equal(read(), '34');
   });
 
   test('Gilbert-Elliott loss comes in bursts of mean 1/r; Bernoulli at the same mean rate does not', async () => {
@@ -306,14 +327,13 @@ describe('links', () => {
     // No congestion window (docs/network.md): the 8 dropped segments are resent together
     // after the RTO (202 ms: the handshake's 2 ms RTT + 200) and 2 fit again, 6 at 606 ms
     // (2 fit), 4 at 1414 ms, the last 2 at 3030 ms.
-    // Eight gaps are open: head-of-line blocking keeps every byte after the first gap
-    // unreadable until the last one fills (one count of gaps, docs/network.md section 2;
-    // a real receiver would release each stretch as the gap before it fills).
+    // Each round's two fill the first holes, so what they complete is readable at once
+    // (head-of-line blocking releases each stretch as the hole before it fills).
     const readAll = () => { let n = 0; for (;;) { try { n += srv.recv(fd).length; } catch { return n; } } };
     k.advance(2000);
-    assert.equal(readAll(), 1000, 'the second segment, which crossed before the losses');
+    assert.equal(1000 + readAll(), 8000);
     k.advance(1200);
-    assert.equal(readAll(), 8000, 'the rest at once when the last two land, after four rounds of backoff');
+    assert.equal(readAll(), 2000, 'the last two after four rounds of backoff');
     assert.equal(k.linkStats(cli, srv).queueDrops, 8 + 6 + 4 + 2);
   });
 

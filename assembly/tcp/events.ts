@@ -17,7 +17,7 @@ import { NONE, Off, getGen, getU16, getU32, isAlive, setU32 } from "../core/sock
 import { SocketState, getState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
-import { Arrival, rxArrive, rxFinWaits, rxGapOpens } from "../io/rx_queue";
+import { Arrival, rxArrive, rxFinWaits, rxGapDue } from "../io/rx_queue";
 import { Tunable, tunable } from "../policy/tunables";
 import { CLOCK_END_US, cancelTimer, nextTime, nowUs, pop, popped, schedule, scheduleTimer, setNow } from "../storage/timer_heap";
 import { currentHost, hostCount, hostEnter } from "../core/hosts";
@@ -110,25 +110,24 @@ function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void
       break;
     case EV_FIN: if (isAlive(a, aGen) && !rxFinWaits(a)) onFin(a, b, bGen); break;
     case EV_FIN_ACK: if (isAlive(a, aGen)) onFinAck(a); break;
-    case EV_DATA: if (isAlive(a, aGen)) dataArrives(a, b, false); break;
-    case EV_GAP: if (isAlive(a, aGen)) rxGapOpens(a); break;
+    case EV_DATA: if (isAlive(a, aGen)) arrived(a, rxArrive(a, b, -1), true); break;
+    case EV_GAP: if (isAlive(a, aGen)) arrived(a, rxGapDue(a), false); break;
     case EV_CLOSE_TIMER: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onOrphanTimer(a); break;
     case EV_SYN_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynRto(a); break;
     case EV_SYNACK_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynackRto(a); break;
     case EV_FIN_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onFinRto(a); break;
     default:
       if ((kind & 0xff) == EV_RTX) onRtx(kind, a, aGen, b, bGen);
-      else if (kind == (EV_DATA | FILLS_GAP) && isAlive(a, aGen)) dataArrives(a, b, true);
+      else if (kind == (EV_DATA | FILLS_GAP) && isAlive(a, aGen)) arrived(a, rxArrive(a, b, <i64>bGen), true);
   }
 }
 
 /**
- * A data segment reaches r. Its ACK counts even behind a gap (a request completes); its
- * bytes become readable unless an earlier segment is still missing (io/rx_queue.ts).
+ * Bytes of r's stream arrived (io/rx_queue.ts rxArrive / rxGapDue: `got`); `segment`: a
+ * data segment came, whose ACK counts even behind a hole (a request completes).
  */
-function dataArrives(r: u32, bytes: u32, fillsGap: bool): void {
-  let got = rxArrive(r, bytes, fillsGap);
-  if (getState(r) == SocketState.SYN_RECEIVED) dataArrivedAtRequest(r);
+function arrived(r: u32, got: i32, segment: bool): void {
+  if (segment && getState(r) == SocketState.SYN_RECEIVED) dataArrivedAtRequest(r);
   if (got == Arrival.HELD) return;
   wake(r);
   filterCheck(r);

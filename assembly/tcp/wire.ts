@@ -16,6 +16,7 @@ import { Off, getU32, isAlive } from "../core/socket";
 import { Stat, bump } from "../core/stats";
 import { dataRetries } from "../policy/personality";
 import { rtoOf } from "./rtt";
+import { rxLost } from "../io/rx_queue";
 import { schedule, nowUs } from "../storage/timer_heap";
 import { LinkOp, linkApply, linkLastDelivery, linkReleaseNext, linkReleasedToken, linkTransmit } from "../net/index";
 
@@ -23,10 +24,10 @@ import { LinkOp, linkApply, linkLastDelivery, linkReleaseNext, linkReleasedToken
 export const EV_RTX: u32 = 14;
 /** A staged link change (net/changes.ts) comes due: a = change id, b = src host, bGen = dst host, seq = op. */
 export const EV_LINK: u32 = 15;
-/** A lost data segment would have arrived by now: a gap opens at receiver a (io/rx_queue.ts rxGapOpens). */
+/** A lost data segment would have arrived by now (a = receiver): its hole is due (io/rx_queue.ts rxGapDue). */
 export const EV_GAP: u32 = 17;
 
-/** Marks an EV_DATA event that carries a retransmission: it fills a gap at the receiver (io/rx_queue.ts rxArrive). */
+/** Marks an EV_DATA event that carries a retransmission: it fills the hole its bGen names (io/rx_queue.ts rxArrive). */
 export const FILLS_GAP: u32 = 1 << 8;
 
 const HELD: i64 = -4;
@@ -91,8 +92,10 @@ function lost(src: u32, dst: u32, kind: u32, a: u32, aGen: u32, b: u32, bGen: u3
   let s = rtxSender(kind, a, aGen, b, bGen);
   if (s < 0) return;
   if (kind == 11 && retries == 0) {
-    // Later segments wait for this one (R5), from when it would have arrived: after every
-    // segment sent before it (no reordering), before any sent after it.
+    // A hole at the receiver, named in the retransmission's bGen (a stream segment's
+    // records word is 0). Later segments wait for it (R5) from when it would have
+    // arrived: after every segment sent before it (no reordering), before any after it.
+    bGen = rxLost(a, b);
     let now = nowUs(), at = linkLastDelivery(<i32>src, <i32>dst);
     schedule(at > now ? at - now : 0, EV_GAP, a, aGen, 0, 0);
   }
