@@ -48,9 +48,10 @@
   /* 72 */ sndbuf: u32;   // SO_SNDBUF in bytes, 0 for the default of the socket's kind
   /* 76 */ rcvbuf: u32;   // SO_RCVBUF in bytes, 0 for the default
   // The RTT estimate (RFC 6298, tcp/rtt.ts), in microseconds. Before the connection is
-  // established the two words time the handshake instead: SYN_SENT and SYN_RECEIVED
-  // keep when the SYN / SYN-ACK was first sent in srtt's word (Off.SENT_AT), and a
-  // request the last SYN-ACK a duplicate SYN drew in rttvar's (Off.OOW_AT).
+  // established the two words serve the handshake instead: SYN_SENT and SYN_RECEIVED
+  // keep when the SYN / SYN-ACK was first sent in srtt's word (Off.SENT_AT); in rttvar's,
+  // a connecting socket names its request (Off.REQUEST) and a request keeps when a
+  // duplicate SYN last drew its SYN-ACK (Off.OOW_AT).
   /* 80 */ srtt: u32;     // smoothed RTT, 0 when there was no sample (Linux srtt_us == 0)
   /* 84 */ rttvar: u32;   // RTT variation
 }
@@ -143,15 +144,12 @@ export namespace Off {
   // @ts-ignore: decorator
   @inline export const OOW_AT: u32 = offsetof<SockRecord>("rttvar");
   /**
-   * SYN_SENT: the request its SYN made on the server (slot+1, 0: none) and that request's
-   * generation, in qnext's and qprev's words (a connecting socket is on no list), so a
-   * retransmitted SYN finds its request in O(1): the 4-tuple lookup of Linux's
-   * established hash, which holds requests too (tcp/listener.ts onSyn).
+   * SYN_SENT: the request its SYN made on the server (slot+1, 0: none), in rttvar's word,
+   * so a retransmitted SYN finds its request in O(1): the 4-tuple lookup of Linux's
+   * established hash, which holds requests too (tcp/listener.ts requestOf).
    */
   // @ts-ignore: decorator
-  @inline export const REQUEST: u32 = offsetof<SockRecord>("qnext");
-  // @ts-ignore: decorator
-  @inline export const REQUEST_GEN: u32 = offsetof<SockRecord>("qprev");
+  @inline export const REQUEST: u32 = offsetof<SockRecord>("rttvar");
 }
 
 /** Bits of the flags field. */

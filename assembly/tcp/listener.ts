@@ -79,14 +79,14 @@ function countDrop(l: u32): void { bump(Stat.ListenDrops); lrCountDrop(listenerI
  * inet_ehash_insert), so tcp_v4_rcv's lookup of the 4-tuple returns the request and
  * hands the SYN to tcp_check_req; FreeBSD syncache_add's syncache_lookup. Here c's
  * record names the request its SYN made (Off.REQUEST, set in onSyn, cleared by each
- * connect(): a connecting socket's 4-tuple is its own, tables/tuples.ts), checked
- * against the request's own (slot, generation) of its client: O(1).
+ * connect(): a connecting socket's 4-tuple is its own, tables/tuples.ts): O(1). The
+ * slot is c's request only while it is a request whose client is (c, cGen).
  */
 function requestOf(c: u32, cGen: u32): u32 {
   let r1 = getU32(c, Off.REQUEST);
   if (r1 == 0) return NONE;
   let r = r1 - 1;
-  if (!isAlive(r, getU32(c, Off.REQUEST_GEN)) || getState(r) != SocketState.SYN_RECEIVED) return NONE;
+  if (getState(r) != SocketState.SYN_RECEIVED) return NONE;   // a slot once handed out: r < highWater
   return getU32(r, Off.AUX) == c + 1 && getU32(r, Off.PEERGEN) == cGen ? r : NONE;
 }
 
@@ -204,7 +204,7 @@ export function onSyn(c: u32, cGen: u32): void {
   synqAdd(id, r);
   setU8(r, Off.RETRIES, 0);
   let rGen = getGen(r);
-  setU32(c, Off.REQUEST, r + 1); setU32(c, Off.REQUEST_GEN, rGen);
+  setU32(c, Off.REQUEST, r + 1);
   rttStart(r);
   send(EV_SYNACK, c, cGen, r, rGen);
   if (isAlive(r, rGen) && getState(r) == SocketState.SYN_RECEIVED) armTimer(r, EV_SYNACK_RTO, TIMEOUT_INIT_US);
