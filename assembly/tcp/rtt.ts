@@ -10,7 +10,9 @@
 // tcp_rsk(req)->snt_synack) rtt_us = tcp_stamp_us_delta(tcp_clock_us(),
 // tcp_rsk(req)->snt_synack);"). Karn's rule (RFC 6298 3): a handshake segment sent more
 // than once gives no sample (there is no timestamp option here, which lets a real stack
-// time a retransmission by its echo). Without a sample the RTO falls back (dataRtoUs).
+// time a retransmission by its echo). Without a sample the RTO falls back (dataRtoUs):
+// so does a syncookie's child, which had no request to time (Linux cookie_tcp_reqsk_init
+// "treq->snt_synack = 0;").
 //
 // The two values live in the socket record (core/socket.ts srtt, rttvar, µs); during
 // the handshake the same words hold its send time (Off.SENT_AT).
