@@ -144,7 +144,10 @@ function linkPackets({ uplink = false } = {}) {
     x.sk_host_select(cli);
     for (let j = 0; j < burst; j++) x.sk_send(c, buf, 1, 0);
     x.sk_host_select(0);
-    x.sk_advance(1000n);
+    // Past the RTO (202 ms: the handshake's 2 ms RTT + 200): each round's retransmissions
+    // land, and the bytes head-of-line blocking held behind them (docs/network.md R5)
+    // are read before the next round, so every send() is taken.
+    x.sk_advance(250_000n);
     x.sk_host_select(srv);
     while (x.sk_recv(a, buf, 65536, 0) > 0);
   }

@@ -95,6 +95,6 @@ export const STAT_NAMES = [
   'AttemptFails', 'EstabResets', 'OutRsts', 'ReqDropped', 'AcceptQueueResets', 'ConnectRefused',
   'ConnectTimedOut', 'UnixRefusedFull', 'TCPAbortOnClose', 'TCPAbortOnData', 'TCPTimeWaitOverflow',
   'UdpNoPorts', 'UdpRcvbufErrors', 'TCPDeferAcceptDrop', 'AcceptFilterDrops',
-  'TCPAbortOnTimeout', 'SyncookiesFailed', 'CookieAckResends', 'TWRecycled',
+  'TCPAbortOnTimeout', 'SyncookiesFailed', 'CookieAckResends', 'TWRecycled', 'TCPAckSkippedSynRecv',
 ] as const;
 export type StatName = (typeof STAT_NAMES)[number];

@@ -32,6 +32,7 @@ const command = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('hold', 'unset', 'remove'), src: host, dst: host }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('release'), src: host, dst: host }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('uplink'), host, rate: fc.constantFrom(0n, 999n, 1000n, 64_000n, 8_000_000n, 10_000_000_000n), limit: fc.constantFrom(0n, 1500n, 3000n, 4000n, 1_500_000n) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('lastDelivery'), src: host, dst: host }) },
 );
 
 /** Runs one command on both; returns the pair of results to compare. */
@@ -48,6 +49,7 @@ function step(m, w, c, now) {
     case 'unset': return [m.unset(c.src, c.dst), w.linkUnset(c.src, c.dst)];
     case 'remove': return [m.remove(c.src, c.dst), w.linkRemove(c.src, c.dst)];
     case 'uplink': return [m.setUplink(c.host, c.rate, c.limit), w.uplinkSet(c.host, c.rate, c.limit)];
+    case 'lastDelivery': return [m.lastDelivery(c.src, c.dst), w.linkLastDelivery(c.src, c.dst)];
     case 'release': {
       // Release and drain at once, as the kernel will: every held packet's time and token.
       const drained = [[m.release(c.src, c.dst)], [w.linkRelease(c.src, c.dst)]];

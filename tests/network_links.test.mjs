@@ -7,6 +7,8 @@ import { createKernel, AF_INET, SOCK_STREAM, SOCK_NONBLOCK } from 'socket-kernel
 import { network, listener, connectTo, stateOf, until, SERVER } from './network_helpers.mjs';
 
 const established = (h, fd) => () => stateOf(h, fd) === 'ESTABLISHED';
+/** RFC 6298 after one sample R (ms): SRTT = R, RTTVAR = R / 2; Linux's RTO = SRTT + max(TCP_RTO_MIN, 4 RTTVAR). */
+const linuxRto = (r) => r + Math.max(200, 4 * (r / 2));
 
 describe('links', () => {
   test('latency shows in connect time as one round trip', async () => {
@@ -91,7 +93,7 @@ describe('links', () => {
     assert.equal(k.now(), 201);
   });
 
-  test('lost data is retransmitted after the RTO (Linux: 200 ms, then doubled) and arrives in order', async () => {
+  test('lost data is retransmitted after the RTO (Linux: SRTT + max(200 ms, 4 RTTVAR) from the handshake, then doubled) and arrives in order', async () => {
     const { k, srv, cli } = await network({ link: { latency: 1 } });
     const l = listener(srv);
     const c = connectTo(cli);
@@ -101,12 +103,181 @@ describe('links', () => {
     k.heal(cli, srv, { at: k.now() + 300, oneWay: true });
     cli.send(c, 'one ');
     const t0 = k.now();
-    // 200 ms: resent into the partition and lost again; 200 + 400 ms: it crosses.
-    assert.equal(until(k, () => { try { return srv.recv(fd).length > 0 || true; } catch { return false; } }) - t0, 601);
+    // The client timed its SYN: R = 2 ms, so RTO = R + max(200, 2 R) (docs/network.md R5).
+    const rto = linuxRto(2);
+    // At one RTO: resent into the partition and lost again; after two more it crosses.
+    assert.equal(until(k, () => { try { return srv.recv(fd).length > 0 || true; } catch { return false; } }) - t0, rto + 2 * rto + 1);
     assert.equal(cli.stats().TCPTimeouts, 2);
     cli.send(c, 'two');
     k.advance(1);
     assert.equal(new TextDecoder().decode(srv.recv(fd)), 'two');
+  });
+
+  for (const personality of ['linux', 'freebsd']) {
+    test(`${personality} server: a retransmitted SYN that finds its request draws the SYN-ACK again, not a second request (R2)`, async () => {
+      // SYN-ACKs are cut until 1 s. The first SYN crosses in 300 ms, the retransmitted one
+      // (client timer: 1 s) in 50 ms, so it reaches the request at 1050 ms, before the
+      // request's own timer (300 + 1000 ms).
+      const { k, srv, cli } = await network({ server: { personality }, link: { latency: 300 } });
+      k.link(srv, cli, { latency: 50 });
+      k.link(cli, srv, { latency: 50 }, { at: 500 });
+      k.partition(srv, cli, { oneWay: true });
+      k.heal(srv, cli, { oneWay: true, at: 1000 });
+      listener(srv);
+      const c = connectTo(cli);
+      const row = () => srv.sockets().find((s) => s.state === 'LISTEN');
+      k.advance(1049);
+      assert.equal(row().synRecv, 1);
+      assert.equal(srv.stats().TCPSynRetrans, 0, 'the first SYN-ACK is lost; no timer has fired');
+      k.advance(1);
+      assert.equal(srv.stats().TCPSynRetrans, 1, 'the duplicate SYN drew the SYN-ACK at once');
+      assert.equal(row().synRecv, 1, 'one request, not two');
+      assert.equal(until(k, established(cli, c)), 1100, 'SYN-ACK back in 50 ms');
+      assert.equal(until(k, () => row().recvQ === 1), 1150, 'the ACK completes the one request');
+      k.advance(5000);
+      const s = srv.stats();
+      assert.equal(row().synRecv, 0);
+      assert.equal(row().recvQ, 1);
+      assert.equal(s.PassiveOpens, 1);
+      assert.equal(s.TCPTimeouts, 0, "the request's own timer never fired (pushed back, then stopped)");
+      assert.equal(s.AttemptFails, 0); assert.equal(s.EmbryonicRsts, 0); assert.equal(s.OutRsts, 0);
+      assert.equal(s.TCPAckSkippedSynRecv, 0);
+      assert.equal(cli.stats().TCPSynRetrans, 1);
+      assert.equal(cli.stats().AttemptFails, 0);
+    });
+  }
+
+  test("the request's timer and a duplicate SYN at the same instant send two SYN-ACKs: the second ACK is an old one to the connection, not a reset", async () => {
+    const { k, srv, cli } = await network({ link: { latency: 1 } });
+    const l = listener(srv);
+    k.partition(srv, cli, { oneWay: true });
+    k.heal(srv, cli, { oneWay: true, at: 500 });
+    const c = connectTo(cli);
+    k.advance(1001);   // SYN-ACK timer at 1 + 1000 ms, the client's second SYN arrives at 1000 + 1 ms
+    assert.equal(srv.stats().TCPSynRetrans, 2);
+    k.advance(10);
+    const { fd } = srv.accept(l);
+    cli.send(c, 'ok');
+    k.advance(1);
+    assert.equal(new TextDecoder().decode(srv.recv(fd)), 'ok');
+    assert.equal(srv.stats().OutRsts, 0);
+    assert.equal(stateOf(cli, c), 'ESTABLISHED');
+  });
+
+  test('Linux rate-limits the SYN-ACKs duplicate SYNs draw to one per 500 ms (tcp_invalid_ratelimit); FreeBSD answers each', async () => {
+    // Three SYNs (0, 1, 2 s) are held on the link and released together at 2.5 s: the first
+    // makes the request, the second draws a SYN-ACK, the third (the same instant) is skipped.
+    for (const [personality, resent, skipped] of [['linux', 1, 1], ['freebsd', 2, 0]]) {
+      const { k, srv, cli } = await network({ server: { personality }, link: { latency: 10 } });
+      listener(srv);
+      k.hold(cli, srv);
+      k.release(cli, srv, { at: 2500 });
+      connectTo(cli);
+      k.advance(2510);
+      const s = srv.stats();
+      assert.equal(s.TCPSynRetrans, resent, personality);
+      assert.equal(s.TCPAckSkippedSynRecv, skipped, personality);
+      assert.equal(srv.sockets().find((x) => x.state === 'LISTEN').synRecv, 1, `${personality}: one request`);
+    }
+  });
+
+  test('the data RTO follows the path: over a 300 ms round trip a lost segment is resent after R + max(200, 2 R) ms', async () => {
+    for (const [latency, name] of [[150, '300 ms RTT'], [0.5, '1 ms RTT: the 200 ms floor']]) {
+      const { k, srv, cli } = await network({ link: { latency } });
+      const l = listener(srv);
+      const c = connectTo(cli);
+      until(k, () => srv.sockets().find((s) => s.state === 'LISTEN').recvQ === 1);
+      const { fd } = srv.accept(l);
+      k.link(cli, srv, { latency, loss: 1 });
+      cli.send(c, 'lost once');
+      k.link(cli, srv, { latency, loss: 0 });
+      const t0 = k.now();
+      const rto = linuxRto(2 * latency);
+      const got = until(k, () => { try { return srv.recv(fd).length > 0; } catch { return false; } });
+      assert.equal(got - t0, rto + latency, name);
+      assert.equal(cli.stats().TCPTimeouts, 1);
+    }
+  });
+
+  test("Karn's rule: a connection whose SYN was retransmitted has no RTT sample, and its data RTO falls back to 3 s (Linux) / 1 s (FreeBSD)", async () => {
+    for (const [personality, rto] of [['linux', 3000], ['freebsd', 1000]]) {
+      const { k, srv, cli } = await network({ client: { personality }, link: { latency: 1 } });
+      const l = listener(srv);
+      k.partition(cli, srv, { oneWay: true });
+      k.heal(cli, srv, { oneWay: true, at: 500 });
+      const c = connectTo(cli);
+      until(k, established(cli, c));
+      k.advance(1);
+      const { fd } = srv.accept(l);
+      k.link(cli, srv, { latency: 1, loss: 1 });
+      cli.send(c, 'x');
+      k.link(cli, srv, { latency: 1, loss: 0 });
+      const t0 = k.now();
+      const got = until(k, () => { try { return srv.recv(fd).length > 0; } catch { return false; } });
+      assert.equal(got - t0, rto + 1, personality);
+    }
+  });
+
+  test('FreeBSD: RTO = max(30 ms, SRTT + 4 RTTVAR) + 200 ms slop (TCPT_RANGESET), backed off by tcp_backoff[]', async () => {
+    const { k, srv, cli } = await network({ client: { personality: 'freebsd' }, link: { latency: 1 } });
+    const l = listener(srv);
+    const c = connectTo(cli);
+    k.advance(3);
+    const { fd } = srv.accept(l);
+    k.partition(cli, srv, { oneWay: true });
+    cli.send(c, 'x');
+    const r = 2, val = Math.max(30, r + 4 * (r / 2)), rto = (n) => val * 2 ** n + 200;
+    const t0 = k.now();
+    k.heal(cli, srv, { oneWay: true, at: t0 + rto(0) + 1 });   // the first retransmission is lost, the second crosses
+    const got = until(k, () => { try { return srv.recv(fd).length > 0; } catch { return false; } });
+    assert.equal(got - t0, rto(0) + rto(1) + 1);
+  });
+
+  /** A connection over 10 ms links, accepted: `read()` gives the text or the error code, `lose(text)` sends text that the link loses. */
+  async function overTenMs() {
+    const { k, srv, cli } = await network({ link: { latency: 10 } });
+    const l = listener(srv);
+    const c = connectTo(cli);
+    until(k, () => srv.sockets().find((s) => s.state === 'LISTEN').recvQ === 1);
+    const { fd } = srv.accept(l);
+    const read = () => { try { return new TextDecoder().decode(srv.recv(fd)); } catch (e) { return e.code; } };
+    const lose = (text) => { k.link(cli, srv, { latency: 10, loss: 1 }); cli.send(c, text); k.link(cli, srv, { latency: 10, loss: 0 }); };
+    return { k, cli, c, read, lose };
+  }
+
+  test('head-of-line blocking: bytes sent after a lost segment wait for its retransmission, then all arrive at once; so does a FIN', async () => {
+    const { k, cli, c, read, lose } = await overTenMs();
+    cli.send(c, 'a');                          // in flight before the loss: readable at +10 ms
+    lose('b');
+    cli.send(c, 'c'); cli.send(c, 'd');
+    cli.close(c);                              // its FIN waits behind the gap too
+    const t0 = k.now();
+    k.advance(10);
+    assert.equal(read(), 'a');
+    assert.equal(read(), 'EAGAIN', "'c', 'd' and the FIN arrived, behind the gap");
+    const rto = linuxRto(20);                  // the handshake's sample: R = 20 ms
+    k.advance(rto - 1);
+    assert.equal(read(), 'EAGAIN');
+    k.advance(1);                              // the retransmission of 'b' lands at rto + 10 ms
+    assert.equal(k.now() - t0, rto + 10);
+    assert.equal(read(), 'bcd', 'everything at once, in order');
+    assert.equal(read(), '', 'then end of file');
+  });
+
+  test('head-of-line blocking with two holes: the first retransmission releases the bytes up to the second hole, not past it', async () => {
+    const { k, cli, c, read, lose } = await overTenMs();
+    lose('1');                                 // hole at t0
+    cli.send(c, '2');
+    k.advance(100);
+    lose('3');                                 // hole at t0 + 100 ms
+    cli.send(c, '4');
+    const t0 = k.now() - 100, rto = linuxRto(20);
+    k.advance(rto + 10 - 100);                 // '1' lands at t0 + rto + 10
+    assert.equal(k.now() - t0, rto + 10);
+    assert.equal(read(), '12', "'2' waited only for '1'");
+    assert.equal(read(), 'EAGAIN', "'4' waits for '3'");
+    k.advance(100);
+    assert.equal(read(), '34');
   });
 
   test('Gilbert-Elliott loss comes in bursts of mean 1/r; Bernoulli at the same mean rate does not', async () => {
@@ -154,7 +325,10 @@ describe('links', () => {
     k.advance(1 + 9);     // 1040 * 8 bits at 1 Mbit/s = 8.32 ms each
     assert.equal(srv.recv(fd).length, 1000, 'the first after 8.32 + 1 ms');
     // No congestion window (docs/network.md): the 8 dropped segments are resent together
-    // at 200 ms and 2 fit again, 6 at 600 ms (2 fit), 4 at 1400 ms, the last 2 at 3000 ms.
+    // after the RTO (202 ms: the handshake's 2 ms RTT + 200) and 2 fit again, 6 at 606 ms
+    // (2 fit), 4 at 1414 ms, the last 2 at 3030 ms.
+    // Each round's two fill the first holes, so what they complete is readable at once
+    // (head-of-line blocking releases each stretch as the hole before it fills).
     const readAll = () => { let n = 0; for (;;) { try { n += srv.recv(fd).length; } catch { return n; } } };
     k.advance(2000);
     assert.equal(1000 + readAll(), 8000);

@@ -140,6 +140,8 @@ export function synqRemove(id: u32, req: u32): void {
 export function synqYoung(id: u32): u32 { return rec(id).young; }
 /** A request's first SYN-ACK timeout: it is young no longer ("if (req->num_timeout++ == 0) atomic_dec(&queue->young);"). */
 export function synqAged(id: u32): void { let r = rec(id); r.young = r.young - 1; }
+/** A request's schedule starts over (FreeBSD: a duplicate SYN, "sc->sc_rxmits = 0"): young again. */
+export function synqRenewed(id: u32): void { let r = rec(id); r.young = r.young + 1; }
 
 export function listenersBytes(): usize { return slotsBytes(listeners); }
 

@@ -1,4 +1,4 @@
-// The socket table: fixed 80-byte records in one contiguous array of linear memory,
+// The socket table: fixed 88-byte records in one contiguous array of linear memory,
 // so a socket's address is base + slot * 80 (one multiply-add; an earlier layout in
 // 1024-slot chunks cost a dependent load on every field access, 17-19 % of the
 // handshake cycle measured side by side). The array doubles when full (one copy,
@@ -13,7 +13,7 @@
 // class by offsetof, for the field accessors (getU8/getU32 ... , hasFlag) that the rest
 // of the kernel uses.
 
-/** One socket (80 bytes; byte offsets on the left). */
+/** One socket (88 bytes; byte offsets on the left). */
 // @ts-ignore: decorator
 @unmanaged export class SockRecord {
   /*  0 */ state: u8;     // SocketState (the only writer is core/state.ts setState)
@@ -50,13 +50,20 @@
   /* 68 */ watch: u32;    // first epoll item watching this socket (io/epoll.ts)+1, 0 when none
   /* 72 */ sndbuf: u32;   // SO_SNDBUF in bytes, 0 for the default of the socket's kind
   /* 76 */ rcvbuf: u32;   // SO_RCVBUF in bytes, 0 for the default
+  // The RTT estimate (RFC 6298, tcp/rtt.ts), in microseconds. Before the connection is
+  // established the two words serve the handshake instead: SYN_SENT and SYN_RECEIVED
+  // keep when the SYN / SYN-ACK was first sent in srtt's word (Off.SENT_AT); in rttvar's,
+  // a connecting socket names its request (Off.REQUEST) and a request keeps when a
+  // duplicate SYN last drew its SYN-ACK (Off.OOW_AT).
+  /* 80 */ srtt: u32;     // smoothed RTT, 0 when there was no sample (Linux srtt_us == 0)
+  /* 84 */ rttvar: u32;   // RTT variation
 }
 
 // @ts-ignore: decorator
 @inline export const SOCK_SIZE: u32 = offsetof<SockRecord>();
-// sockAlloc clears a record with ten u64 stores: the layout must stay 80 bytes.
+// sockAlloc clears a record with eleven u64 stores: the layout must stay 88 bytes.
 // @ts-ignore: ERROR is a compile-time builtin
-if (offsetof<SockRecord>() != 80 || offsetof<SockRecord>("rcvbuf") != 76) ERROR("SockRecord must be 80 bytes, rcvbuf at 76");
+if (offsetof<SockRecord>() != 88 || offsetof<SockRecord>("rttvar") != 84) ERROR("SockRecord must be 88 bytes, rttvar at 84");
 const MIN_CAPACITY: u32 = 1024;
 // At most 12 M sockets (960 MiB of records): one allocation of AssemblyScript's TLSF
 // may not exceed 1 GiB (BLOCK_MAXSIZE), and the last doubling stops here.
@@ -150,6 +157,23 @@ export namespace Off {
   @inline export const SNDBUF: u32 = offsetof<SockRecord>("sndbuf");
   // @ts-ignore: decorator
   @inline export const RCVBUF: u32 = offsetof<SockRecord>("rcvbuf");
+  // @ts-ignore: decorator
+  @inline export const SRTT: u32 = offsetof<SockRecord>("srtt");
+  // @ts-ignore: decorator
+  @inline export const RTTVAR: u32 = offsetof<SockRecord>("rttvar");
+  /** SYN_SENT, SYN_RECEIVED: when the first SYN / SYN-ACK left (µs, low 32 bits; Linux snt_synack), in srtt's word. */
+  // @ts-ignore: decorator
+  @inline export const SENT_AT: u32 = offsetof<SockRecord>("srtt");
+  /** SYN_RECEIVED: when a duplicate SYN last drew a SYN-ACK (Linux last_oow_ack_time; 0: never), in rttvar's word. */
+  // @ts-ignore: decorator
+  @inline export const OOW_AT: u32 = offsetof<SockRecord>("rttvar");
+  /**
+   * SYN_SENT: the request its SYN made on the server (slot+1, 0: none), in rttvar's word,
+   * so a retransmitted SYN finds its request in O(1): the 4-tuple lookup of Linux's
+   * established hash, which holds requests too (tcp/listener.ts requestOf).
+   */
+  // @ts-ignore: decorator
+  @inline export const REQUEST: u32 = offsetof<SockRecord>("rttvar");
 }
 
 /** Bits of the flags field. */
@@ -223,6 +247,9 @@ export namespace Flag2 {
   /** FreeBSD SO_REUSEPORT_LB: a load-balancing group of listeners on one address and port. */
   // @ts-ignore: decorator
   @inline export const REUSEPORT_LB: u32 = 1 << 4;
+  /** SYN_RECEIVED: a duplicate SYN drew the SYN-ACK again, so the final ACK gives no RTT sample (Karn; tcp/rtt.ts). */
+  // @ts-ignore: decorator
+  @inline export const SYNACK_AGAIN: u32 = 1 << 5;
 }
 
 let base: usize = 0;        // the records
@@ -259,12 +286,13 @@ export function sockAlloc(): u32 {
     store<u32>(sockPtr(s), 0, Off.GEN);
   }
   let p = sockPtr(s);
-  // Cleared with ten stores rather than memory.fill, which V8 runs as a call out of
+  // Cleared with eleven stores rather than memory.fill, which V8 runs as a call out of
   // the wasm code. gen (8) and fd (12) share the second word.
   store<u64>(p, 0, 0);
   store<u64>(p, (<u64>0xffffffff << 32) | <u64>load<u32>(p, Off.GEN), 8);
   store<u64>(p, 0, 16); store<u64>(p, 0, 24); store<u64>(p, 0, 32); store<u64>(p, 0, 40);
   store<u64>(p, 0, 48); store<u64>(p, 0, 56); store<u64>(p, 0, 64); store<u64>(p, 0, 72);
+  store<u64>(p, 0, 80);
   live++;
   return s;
 }

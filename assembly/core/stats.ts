@@ -10,7 +10,7 @@ export enum Stat {
   SyncookiesSent,        // TcpExt
   SyncookiesRecv,        // TcpExt: ACKs that carried a valid cookie
   EmbryonicRsts,         // TcpExt: requests reset (tcp_abort_on_overflow)
-  TCPSynRetrans,         // TcpExt: SYN retransmissions by clients
+  TCPSynRetrans,         // TcpExt: SYN and SYN-ACK retransmissions (timer or duplicate SYN)
   TCPTimeouts,           // TcpExt: SYN-ACK retransmissions and connect timeouts
   ActiveOpens,           // Tcp: connect() sent a SYN
   PassiveOpens,          // Tcp: a listener created a connection
@@ -33,6 +33,7 @@ export enum Stat {
   SyncookiesFailed,      // TcpExt: ACKs whose cookie was too old (answered with a reset)
   CookieAckResends,      // ours: segments a cookie client sent again, each carrying its ACK, while no server socket had taken it
   TWRecycled,            // TcpExt: connect() took a 4-tuple from a TIME_WAIT socket, which was killed (tcp_tw_reuse)
+  TCPAckSkippedSynRecv,  // TcpExt: a duplicate SYN's SYN-ACK not sent (tcp_invalid_ratelimit)
   Count
 }
 

@@ -2,13 +2,15 @@
 // byte arrives and freed when the queue drains (a million idle connections pay
 // nothing), like smoltcp's storage/ring_buffer.rs with power-of-two capacity.
 //
-// One allocation: a 32-byte header (RxQueue below), then the ring.
+// One allocation: a 32-byte header (RxQueue below), then the ring; a stream that lost
+// segments on a link also has the FIFO of its holes (io/rx_holes.ts), freed with it.
 //
 // Stream sockets queue plain bytes. Message sockets queue records: an 8-byte header
 // (u32 payload length, u32 source: inet address index << 16 | port, or AF_UNIX name
 // id + 1) followed by the payload, so boundaries survive.
 
 import { Off, getU32, setU32 } from "../core/socket";
+import { holesBlocking, holesBytes, holesDue, holesEmpty, holesFill, holesHold, holesHoldFin, holesNextId, holesPush, holesReveal, revealedFin } from "./rx_holes";
 
 /** The header of a receive queue block (32 bytes; byte offsets on the left), then the ring bytes. */
 // @ts-ignore: decorator
@@ -20,8 +22,8 @@ import { Off, getU32, setU32 } from "../core/socket";
                             // (link delay > 0) and becomes visible when its event fires
   /* 16 */ records: u32;    // messages queued (datagram and seqpacket sockets)
   /* 20 */ visRecords: u32; // messages the receiver may read
-  /* 24 */ reserved0: u32;
-  /* 28 */ reserved1: u32;
+  /* 24 */ holes: u32;      // streams: the lost segments' FIFO (io/rx_holes.ts), 0 when none
+  /* 28 */ reserved: u32;
 }
 // @ts-ignore: decorator
 @inline function q(b: usize): RxQueue { return changetype<RxQueue>(b); }
@@ -105,7 +107,7 @@ function peek(b: usize, skip: u32, dst: usize, n: u32): void {
 /** Drops n bytes from the head; frees the block when it is empty. */
 function drop(s: u32, b: usize, n: u32): void {
   let len = q(b).len - n;
-  if (len == 0) { heldBytes -= <usize>HDR + <usize>cap(b); heap.free(b); setU32(s, Off.RX, 0); return; }
+  if (len == 0) { freeQueue(s, b); return; }
   q(b).head = (q(b).head + n) & (cap(b) - 1);
   q(b).len = len;
   q(b).visible = q(b).visible - n;
@@ -144,12 +146,79 @@ export function rxAppendRecord(s: u32, src: usize, n: u32, from: u32, visibleNow
   return true;
 }
 
-/** Bytes (and records) that were on the wire arrive. */
-export function rxDeliver(s: u32, bytes: u32, records: u32): void {
+// Head-of-line blocking (docs/network.md R5): stream bytes are queued in send order when
+// they are sent and made readable when their segment arrives. A segment lost on a link
+// leaves a hole (io/rx_holes.ts); once it is due, the bytes of later segments wait, as
+// in the receiver's out-of-order queue (Linux tcp_data_queue_ofo), and so does a FIN;
+// the retransmission that fills the first hole makes everything up to the next one
+// readable at once.
+
+/** A segment of `bytes` of s's stream is lost on its way: returns its hole's id (its retransmission names it). */
+export function rxLost(s: u32, bytes: u32): u32 {
   let b = <usize>getU32(s, Off.RX);
-  if (b == 0) return;
+  if (b == 0) return 0;             // not queued: the receiver is gone
+  let p = <usize>q(b).holes;
+  let id = holesNextId(p);
+  heldBytes -= holesBytes(p);
+  p = holesPush(p, bytes);
+  heldBytes += holesBytes(p);
+  q(b).holes = <u32>p;
+  return id;
+}
+
+/** The next lost segment of s would have arrived by now (EV_GAP): later bytes wait for it. */
+export function rxGapDue(s: u32): i32 {
+  let b = <usize>getU32(s, Off.RX);
+  if (b == 0 || q(b).holes == 0) return Arrival.HELD;
+  holesDue(q(b).holes);
+  return reveal(b);       // its retransmission may have come first (a link's record was removed)
+}
+
+/** Results of rxArrive and rxGapDue. */
+export namespace Arrival {
+  // @ts-ignore: decorator
+  @inline export const HELD: i32 = 0;      // nothing new to read
+  // @ts-ignore: decorator
+  @inline export const READABLE: i32 = 1;
+  // @ts-ignore: decorator
+  @inline export const FIN_TOO: i32 = 2;   // readable, and a FIN that waited behind a hole is due now
+}
+
+/**
+ * A stream segment of `bytes` arrives at s; `fills`: the id of the hole it fills (a
+ * retransmission), or -1 for a segment's first crossing. Returns an Arrival code.
+ */
+export function rxArrive(s: u32, bytes: u32, fills: i64): i32 {
+  let b = <usize>getU32(s, Off.RX);
+  if (b == 0) return Arrival.HELD;
+  let p = <usize>q(b).holes;
+  if (fills >= 0) {
+    if (p == 0) return Arrival.HELD;
+    holesFill(p, <u32>fills);
+    return reveal(b);
+  }
+  if (holesBlocking(p)) { holesHold(p, bytes); return Arrival.HELD; }
   q(b).visible = min(q(b).len, q(b).visible + bytes);
-  q(b).visRecords = min(q(b).records, q(b).visRecords + records);
+  return Arrival.READABLE;
+}
+
+/** Makes the stretch before the first unfilled due hole readable; frees the FIFO when empty. */
+function reveal(b: usize): i32 {
+  let p = <usize>q(b).holes;
+  let n = holesReveal(p);
+  let fin = revealedFin;
+  if (holesEmpty(p)) { heldBytes -= holesBytes(p); heap.free(p); q(b).holes = 0; }
+  if (n == 0 && !fin) return Arrival.HELD;
+  q(b).visible = min(q(b).len, q(b).visible + n);
+  return fin ? Arrival.FIN_TOO : Arrival.READABLE;
+}
+
+/** A FIN arrives at s: true when it must wait behind a hole (rxArrive hands it back). */
+export function rxFinWaits(s: u32): bool {
+  let b = <usize>getU32(s, Off.RX);
+  if (b == 0 || !holesBlocking(q(b).holes)) return false;
+  holesHoldFin(q(b).holes);
+  return true;
 }
 
 /** Reads up to n visible stream bytes into dst; peek leaves them queued. Returns the count. */
@@ -224,9 +293,16 @@ export function rxFree(s: u32): u32 {
   let b = <usize>getU32(s, Off.RX);
   if (b == 0) return 0;
   let unread = q(b).len;
+  freeQueue(s, b);
+  return unread;
+}
+
+/** Frees s's queue block b and its holes. */
+function freeQueue(s: u32, b: usize): void {
+  let p = <usize>q(b).holes;
+  if (p != 0) { heldBytes -= holesBytes(p); heap.free(p); }
   heldBytes -= <usize>HDR + <usize>cap(b);
   heap.free(b);
   setU32(s, Off.RX, 0);
-  return unread;
 }
 

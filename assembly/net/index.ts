@@ -27,6 +27,6 @@ export function linkCheck(): i32 {
 
 export { linkTransmit, linkSetLatency, linkSetLoss, linkSetLossGE, linkSetRate, linkUnset, linkRemove, linkPartition,
   linkHeal, linkHold, linkRelease, linkReleaseNext, linkReleasedToken, linkHeld, linkCounter, linkRecords, networkBytes,
-  uplinkSet, uplinkCounter, LINK_DEFAULT } from "./links";
+  uplinkSet, uplinkCounter, linkLastDelivery, LINK_DEFAULT } from "./links";
 export { linkStage, linkApply, linkStaged, LinkOp } from "./changes";
 export { Counter } from "./link";

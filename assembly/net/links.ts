@@ -68,6 +68,17 @@ export function linkTransmit(src: i32, dst: i32, bytes: i32, nowUs: i64, token: 
   return linkSend(linkOf(<u32>src, <u32>dst), <u32>bytes, departUs, token);
 }
 
+/**
+ * The latest delivery time scheduled on src -> dst (µs), 0 when the pair has no record
+ * yet, or -EINVAL. A packet lost now would not have arrived before it: a link never
+ * reorders (docs/network.md, "Jitter without reordering").
+ */
+export function linkLastDelivery(src: i32, dst: i32): i64 {
+  if (!isPair(src, dst)) return -EINVAL;
+  let l = findLink(<u32>src, <u32>dst);
+  return l == null ? 0 : l.lastDeliveryUs;
+}
+
 // The checks each change makes before any effect; changes.ts makes them when a change
 // is staged, so a bad change fails at the call and not at its time.
 export function namesLink(src: i32, dst: i32): bool { return isPair(src, dst) || isDefault(src, dst); }

@@ -198,20 +198,47 @@ export function synChecksAcceptQueue(): bool { return personality != Personality
 // ---------------------------------------------------------------------------
 // Retransmission of data and FIN between hosts (tcp/wire.ts; docs/network.md R5, R6)
 
+/** FreeBSD tcp_backoff[] (tcp_timer.c): "{ 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 512, 512, 512 }". */
+const FREEBSD_BACKOFF: StaticArray<u16> = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 512, 512, 512];
+
 /**
- * The RTO before the (n+1)th transmission of a lost data or FIN segment. No RTT is
- * measured (docs/network.md: simplifications), so the RTO is the floor RFC 6298 2.4
- * leaves a host with a sub-millisecond RTT: Linux TCP_RTO_MIN (include/net/tcp.h,
- * "((unsigned)(HZ/5))", 200 ms), FreeBSD net.inet.tcp.rexmit_min (TCPTV_MIN, 30 ms);
- * then doubled per expiry (RFC 6298 5.5; Linux tcp_retransmit_timer, FreeBSD
- * tcp_backoff[]) up to TCP_RTO_MAX 120 s / TCPTV_REXMTMAX 64 s.
+ * The RTO before the (n+1)th transmission of a lost data or FIN segment, from the
+ * sender's RTT estimate (tcp/rtt.ts: srtt and rttvar in µs, srtt 0 when the handshake
+ * gave no sample).
+ *
+ * Linux: __tcp_set_rto "(tp->srtt_us >> 3) + tp->rttvar_us" where tcp_rtt_estimator
+ * keeps "tp->rttvar_us = max(tp->mdev_us, tcp_rto_min_us(sk))" (mdev_us is 4 RTTVAR),
+ * so RTO = SRTT + max(TCP_RTO_MIN, 4 RTTVAR): RFC 6298 2.3 with G = TCP_RTO_MIN
+ * ("((unsigned)(HZ/5))", 200 ms; include/net/tcp.h), at most TCP_RTO_MAX (120 s,
+ * tcp_bound_rto). No sample from the handshake: tcp_init_metrics "RFC6298: 5.7 We've
+ * failed to get a valid RTT sample from 3WHS ... Reset the RTO back to 3secs",
+ * TCP_TIMEOUT_FALLBACK. Each expiry doubles it: tcp_retransmit_timer "icsk->icsk_rto =
+ * min(icsk->icsk_rto << 1, TCP_RTO_MAX)".
+ *
+ * FreeBSD: TCP_REXMTVAL "max((tp)->t_rttmin, (((tp)->t_srtt >> (TCP_RTT_SHIFT -
+ * TCP_DELTA_SHIFT)) + (tp)->t_rttvar) >> TCP_DELTA_SHIFT)" = max(t_rttmin, SRTT + 4
+ * RTTVAR), t_rttmin = net.inet.tcp.rexmit_min (TCPTV_MIN, 30 ms); tcp_xmit_timer and
+ * tcp_timer_rexmt ("rexmt = TCP_REXMTVAL(tp) * tcp_backoff[tp->t_rxtshift]") set the
+ * timer with TCPT_RANGESET, which adds net.inet.tcp.rexmit_slop ("(tv) = (value) +
+ * tcp_rexmit_slop;", TCPTV_CPU_VAR, 200 ms), bounded by [t_rttmin, TCPTV_REXMTMAX
+ * 64 s]. No sample: tcp_newtcpcb's "tp->t_rxtcur = tcp_rexmit_initial" (1 s) first, and
+ * its t_rttvar makes TCP_REXMTVAL 1 s for the backoff. (TCP_RTT_INVALIDATE, which folds
+ * SRTT into RTTVAR after three backoffs, is not modelled.)
  */
-export function dataRtoUs(n: u32): i64 {
-  let min: i64 = personality == Personality.FreeBSD ? 30000 : 200000;
-  let max: i64 = personality == Personality.FreeBSD ? 64000000 : 120000000;
-  if (n >= 20) return max;
-  let rto = min << <i64>n;
-  return rto > max ? max : rto;
+export function dataRtoUs(srtt: u32, rttvar: u32, n: u32): i64 {
+  let s = <i64>srtt, v4 = <i64>rttvar << 2;
+  if (personality == Personality.FreeBSD) {
+    const MIN: i64 = 30000, SLOP: i64 = 200000, MAX: i64 = 64000000;
+    if (srtt == 0 && n == 0) return 1000000;
+    let val = srtt == 0 ? 1000000 : max(MIN, s + v4);
+    let rto = val * <i64>FREEBSD_BACKOFF[min(n, 12)] + SLOP;   // val < 2^33: no overflow
+    return rto < MIN ? MIN : rto > MAX ? MAX : rto;
+  }
+  const RTO_MIN: i64 = 200000, FALLBACK: i64 = 3000000, RTO_MAX: i64 = 120000000;
+  let rto = srtt == 0 ? FALLBACK : min(s + max(RTO_MIN, v4), RTO_MAX);
+  if (n >= 10) return RTO_MAX;    // an RTO of at least 200 ms << 10 is past the cap already
+  rto <<= <i64>n;
+  return rto > RTO_MAX ? RTO_MAX : rto;
 }
 
 // ---------------------------------------------------------------------------
@@ -284,6 +311,21 @@ export function cookieRecentOverflow(last: i64, now: i64): bool {
   if (personality == Personality.FreeBSD) return last >= (now / 1000000 - 16) * 1000000;
   return now - last <= 120000000;
 }
+
+/**
+ * Whether a duplicate SYN that finds its request restarts the SYN-ACK schedule. FreeBSD
+ * syncache_add: "sc->sc_rxmits = 0; syncache_timeout(sc, sch, 1);". Linux tcp_check_req
+ * keeps num_timeout and pushes the timer back by its current period ("expires +=
+ * reqsk_timeout(req, TCP_RTO_MAX); ... mod_timer_pending(&req->rsk_timer, expires)").
+ */
+export function dupSynRestartsTimer(): bool { return personality == Personality.FreeBSD; }
+
+/**
+ * Whether the SYN-ACK a duplicate SYN draws is rate limited: Linux tcp_oow_rate_limited
+ * (LINUX_MIB_TCPACKSKIPPEDSYNRECV, tcp_invalid_ratelimit); FreeBSD syncache_add answers
+ * every one.
+ */
+export function dupSynRateLimited(): bool { return personality != Personality.FreeBSD; }
 
 /**
  * Transmissions of a segment after which the sender gives up: Linux tcp_retries2 = 15

@@ -9,12 +9,13 @@ import { Flag, Flag2, Off, getGen, getU32, getU8, hasFlag, isAlive, setFlag, set
 import { SocketState, getState, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { Tunable, tunable } from "../policy/tunables";
-import { dataRetries, dataRtoUs } from "../policy/personality";
+import { dataRetries } from "../policy/personality";
 import { sndbufOf } from "../io/buffers";
 import { wake } from "../io/epoll";
 import { sqAppend, sqFree, sqLen } from "../io/send_queue";
 import { EV_ACK, EV_ACK_COOKIE, EV_COOKIE_RTO, EV_RST_REQ, EV_SYN, EV_SYN_RTO, armTimer, disarm, send } from "./events";
 import { TIMEOUT_INIT_US, synRto } from "./rto";
+import { rtoOf, rttEstablished, rttStart } from "./rtt";
 import { connectionEnds } from "./teardown";
 import { clampRto, stampRetrans, userTimedOut } from "./user_timeout";
 
@@ -23,6 +24,8 @@ export function startHandshake(c: u32): void {
   bump(Stat.ActiveOpens);
   setU8(c, Off.RETRIES, 0);
   stampRetrans(c);              // retrans_stamp: TCP_USER_TIMEOUT counts from the first SYN
+  setU32(c, Off.REQUEST, 0);    // no request on the server yet (tcp/listener.ts requestOf)
+  rttStart(c);
   send(EV_SYN, c, getGen(c), 0, 0);
   // Armed after the send: on loopback the handshake may already be over, and a
   // timer that can only go stale would sit in the heap until time moves.
@@ -58,6 +61,7 @@ export function onSynAck(c: u32, cGen: u32, from: u32, fromGen: u32, cookie: boo
   if (st == SocketState.SYN_SENT) {
     disarm(c);
     setFlag(c, Flag.WASCONN);
+    rttEstablished(c, getU8(c, Off.RETRIES) == 0);   // Karn: a retransmitted SYN gives no sample
     if (!cookie) { setU32(c, Off.AUX, from + 1); setU32(c, Off.PEERGEN, fromGen); }
     else {
       // The listener that sent the cookie, for the ACKs the next segments carry (R4).
@@ -123,7 +127,7 @@ export function becomeCookieClient(c: u32, l: u32, period: u32): void {
 export function armCookieRto(c: u32): void {
   if (getU32(c, Off.TIMER) != 0) return;
   setU8(c, Off.RETRIES, 0);
-  armTimer(c, EV_COOKIE_RTO, dataRtoUs(0));
+  armTimer(c, EV_COOKIE_RTO, rtoOf(c, 0));
 }
 
 /**
@@ -145,8 +149,8 @@ export function cookieSend(c: u32, buf: usize, len: i32): i32 {
 
 /**
  * The cookie client's retransmission timer (tcp_retransmit_timer): its data and FIN go
- * again, with the ACK, after an RTO doubled each time (policy/personality.ts
- * dataRtoUs: Linux 200 ms to TCP_RTO_MAX 120 s); after tcp_retries2 (15) the connection
+ * again, with the ACK, after an RTO doubled each time (tcp/rtt.ts rtoOf: its handshake's
+ * RTT sample plus Linux's 200 ms floor, up to TCP_RTO_MAX 120 s); after tcp_retries2 (15) the connection
  * ends: tcp_write_timeout -> tcp_write_err "WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft)
  * ? : ETIMEDOUT); ... tcp_done(sk); __NET_INC_STATS(sock_net(sk), LINUX_MIB_TCPABORTONTIMEOUT);".
  */
@@ -164,7 +168,7 @@ export function onCookieRto(c: u32): void {
     return;
   }
   setU8(c, Off.RETRIES, n + 1);
-  armTimer(c, EV_COOKIE_RTO, dataRtoUs(n + 1));
+  armTimer(c, EV_COOKIE_RTO, rtoOf(c, n + 1));
   bump(Stat.CookieAckResends);
   resendCookieAck(c);
 }

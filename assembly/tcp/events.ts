@@ -13,16 +13,16 @@
 
 import { Errno } from "../core/errno";
 import { sockDestroy } from "../core/release";
-import { Off, getGen, getU16, getU32, isAlive, setU32 } from "../core/socket";
+import { NONE, Off, getGen, getU16, getU32, isAlive, setU32 } from "../core/socket";
 import { SocketState, getState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
-import { rxDeliver } from "../io/rx_queue";
+import { Arrival, rxArrive, rxFinWaits, rxGapDue } from "../io/rx_queue";
 import { Tunable, tunable } from "../policy/tunables";
 import { CLOCK_END_US, cancelTimer, nextTime, nowUs, pop, popped, schedule, scheduleTimer, setNow } from "../storage/timer_heap";
 import { currentHost, hostCount, hostEnter } from "../core/hosts";
 import { SHARED, addressOwner } from "../tables/addresses";
-import { EV_LINK, EV_RTX, onLinkChange, onRtx, wireSend } from "./wire";
+import { EV_GAP, EV_LINK, EV_RTX, FILLS_GAP, onLinkChange, onRtx, wireSend } from "./wire";
 import { filterCheck } from "./accept_filter";
 import { onCookieRto, onSynAck, onSynRto } from "./client";
 import { dataArrivedAtRequest, onAck, onAckCookie, onSyn, onSynackRto } from "./listener";
@@ -38,10 +38,10 @@ export const EV_RST_REQ: u32 = 7;      // a = request that receives the reset
 export const EV_FIN: u32 = 8;          // a = peer that receives the FIN
 export const EV_SYN_RTO: u32 = 9;      // a = client (timer)
 export const EV_SYNACK_RTO: u32 = 10;  // a = request (timer)
-export const EV_DATA: u32 = 11;        // a = receiver, b = bytes, bGen = records: they arrive
+export const EV_DATA: u32 = 11;        // a = receiver, b = bytes (| FILLS_GAP: a retransmission, tcp/wire.ts)
 export const EV_FIN_ACK: u32 = 12;     // a = the socket whose FIN is acknowledged
 export const EV_CLOSE_TIMER: u32 = 13; // a = an orphan: TIME_WAIT, FIN_WAIT_2, or its FIN unacknowledged (timer)
-// 14 EV_RTX and 15 EV_LINK: tcp/wire.ts
+// 14 EV_RTX, 15 EV_LINK and 17 EV_GAP: tcp/wire.ts
 export const EV_COOKIE_RTO: u32 = 16;  // a = a cookie client with data or a FIN outstanding (timer, client.ts onCookieRto)
 
 /**
@@ -108,22 +108,32 @@ function handle(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, seq: u32): void
         sockDestroy(a);
       }
       break;
-    case EV_FIN: if (isAlive(a, aGen)) onFin(a, b, bGen); break;
+    case EV_FIN: if (isAlive(a, aGen) && !rxFinWaits(a)) onFin(a, b, bGen); break;
     case EV_FIN_ACK: if (isAlive(a, aGen)) onFinAck(a); break;
-    case EV_DATA:
-      if (isAlive(a, aGen)) {
-        rxDeliver(a, b, bGen);
-        wake(a);
-        if (getState(a) == SocketState.SYN_RECEIVED) dataArrivedAtRequest(a);
-        filterCheck(a);
-      }
-      break;
+    // A retransmission (| FILLS_GAP, tcp/wire.ts) names the hole it fills in bGen.
+    case EV_DATA: if (isAlive(a, aGen)) arrived(a, rxArrive(a, b, (kind & FILLS_GAP) != 0 ? <i64>bGen : -1), true); break;
+    case EV_GAP: if (isAlive(a, aGen)) arrived(a, rxGapDue(a), false); break;
     case EV_CLOSE_TIMER: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onOrphanTimer(a); break;
     case EV_SYN_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynRto(a); break;
     case EV_SYNACK_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onSynackRto(a); break;
     case EV_COOKIE_RTO: if (isAlive(a, aGen) && getU32(a, Off.TIMER) == seq) onCookieRto(a); break;
     default:
       if ((kind & 0xff) == EV_RTX) onRtx(kind, a, aGen, b, bGen);
+  }
+}
+
+/**
+ * Bytes of r's stream arrived (io/rx_queue.ts rxArrive / rxGapDue: `got`); `segment`: a
+ * data segment came, whose ACK counts even behind a hole (a request completes).
+ */
+function arrived(r: u32, got: i32, segment: bool): void {
+  if (segment && getState(r) == SocketState.SYN_RECEIVED) dataArrivedAtRequest(r);
+  if (got == Arrival.HELD) return;
+  wake(r);
+  filterCheck(r);
+  if (got == Arrival.FIN_TOO && isAlive(r, getGen(r))) {
+    let p = getU32(r, Off.AUX);    // the FIN's sender is the peer
+    onFin(r, p == 0 ? NONE : p - 1, getU32(r, Off.PEERGEN));
   }
 }
 

@@ -4,14 +4,14 @@
 // (reqsk_timer_handler), and the child a completed handshake creates and what it
 // inherits from its listener (initServerSide: sk_clone_lock, __inet_inherit_port).
 
-import { aqLen, aqPush, lrCountDrop, lrFilter, lrLimit, lrOverflowUs, lrSetOverflowUs, synqAdd, synqAged, synqLen, synqRemove, synqYoung } from "../core/accept_queue";
+import { aqLen, aqPush, lrCountDrop, lrFilter, lrLimit, lrOverflowUs, lrSetOverflowUs, synqAdd, synqAged, synqLen, synqRemove, synqRenewed, synqYoung } from "../core/accept_queue";
 import { sockDestroy } from "../core/release";
 import { currentHost } from "../core/hosts";
 import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
 import { SockLayer, SocketState, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
-import { COOKIE_MAX_AGE, acceptInheritsReuse, acceptQueueFull, cookieOverflowResets, overflowKeepsRequest, cookiePeriodUs, cookieRecentOverflow, cookieStamp, synackRetries, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
+import { COOKIE_MAX_AGE, acceptInheritsReuse, acceptQueueFull, cookieOverflowResets, overflowKeepsRequest, cookiePeriodUs, cookieRecentOverflow, cookieStamp, dupSynRateLimited, dupSynRestartsTimer, synackRetries, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { addrHold, isProven, markProven } from "../tables/addresses";
 import { findListener, hashBind } from "../tables/ports";
@@ -21,6 +21,7 @@ import { EV_FIN, EV_RST, EV_SYNACK, EV_SYNACK_COOKIE, EV_SYNACK_RTO, armTimer, d
 import { TIMEOUT_INIT_US, synackRto } from "./rto";
 import { nowUs } from "../storage/timer_heap";
 import { sqDeliver } from "../io/send_queue";
+import { rttEstablished, rttSample, rttStart, synackOnce } from "./rtt";
 import { finOnEstablish } from "./teardown";
 import { setUserTimeout, userTimeoutOf } from "./user_timeout";
 import { becomeCookieClient, forgetCookie } from "./client";
@@ -77,9 +78,66 @@ export function listenerId(l: u32): u32 { return getU32(l, Off.AUX) - 1; }
 
 function countDrop(l: u32): void { bump(Stat.ListenDrops); lrCountDrop(listenerId(l)); }
 
+/**
+ * The request a retransmitted SYN of c belongs to, or NONE. Linux finds it before any
+ * listener: requests are in the established hash (reqsk_queue_hash_req ->
+ * inet_ehash_insert), so tcp_v4_rcv's lookup of the 4-tuple returns the request and
+ * hands the SYN to tcp_check_req; FreeBSD syncache_add's syncache_lookup. Here c's
+ * record names the request its SYN made (Off.REQUEST, set in onSyn, cleared by each
+ * connect(): a connecting socket's 4-tuple is its own, tables/tuples.ts): O(1). The
+ * slot is c's request only while it is a request whose client is (c, cGen).
+ */
+function requestOf(c: u32, cGen: u32): u32 {
+  let r1 = getU32(c, Off.REQUEST);
+  if (r1 == 0) return NONE;
+  let r = r1 - 1;
+  if (getState(r) != SocketState.SYN_RECEIVED) return NONE;   // a slot once handed out: r < highWater
+  return getU32(r, Off.AUX) == c + 1 && getU32(r, Off.PEERGEN) == cGen ? r : NONE;
+}
+
+/** tcp_invalid_ratelimit (net.ipv4.tcp_invalid_ratelimit, "HZ / 2"): 500 ms. */
+const OOW_RATELIMIT_US: u32 = 500000;
+
+/**
+ * A retransmitted SYN reaches the request it made: the SYN-ACK goes again, no second
+ * request. Linux tcp_check_req "Check for pure retransmitted SYN.": "if
+ * (!tcp_oow_rate_limited(sock_net(sk), skb, LINUX_MIB_TCPACKSKIPPEDSYNRECV,
+ * &tcp_rsk(req)->last_oow_ack_time) && !inet_rtx_syn_ack(sk, req)) { ... expires +=
+ * reqsk_timeout(req, TCP_RTO_MAX); if (!fastopen) mod_timer_pending(&req->rsk_timer,
+ * expires); }" -- at most one per tcp_invalid_ratelimit (__tcp_oow_rate_limited: a
+ * last time of 0 means never), counted by tcp_rtx_synack (TCPSynRetrans) or as
+ * TCPAckSkippedSynRecv; the timer restarts at TCP_TIMEOUT_INIT << num_timeout, and
+ * num_timeout stays. FreeBSD syncache_add: "If we do, resend the SYN,ACK, and reset the
+ * retransmit timer." -- syncache_respond, then "sc->sc_rxmits = 0; syncache_timeout(sc,
+ * sch, 1);": the schedule starts over (policy: dupSynRestartsTimer).
+ */
+function onDuplicateSyn(r: u32): void {
+  if (dupSynRateLimited()) {
+    let now = <u32>nowUs(), last = getU32(r, Off.OOW_AT);
+    if (last != 0 && now - last < OOW_RATELIMIT_US) {   // "0 <= elapsed && elapsed < ratelimit"
+      bump(Stat.TCPAckSkippedSynRecv);
+      return;
+    }
+    setU32(r, Off.OOW_AT, now);
+  }
+  bump(Stat.TCPSynRetrans);
+  setU8(r, Off.FLAGS2, getU8(r, Off.FLAGS2) | Flag2.SYNACK_AGAIN);  // Karn: no RTT sample now
+  let n = <u32>getU8(r, Off.RETRIES);
+  if (dupSynRestartsTimer()) {
+    if (n != 0) synqRenewed(listenerId(getU32(r, Off.PARENT) - 1));
+    n = 0;
+    setU8(r, Off.RETRIES, 0);
+  }
+  armTimer(r, EV_SYNACK_RTO, synackRto(n));
+  let c = getU32(r, Off.AUX) - 1;
+  send(EV_SYNACK, c, getU32(r, Off.PEERGEN), r, getGen(r));
+}
+
 /** A SYN arrives for the client's destination (tcp_conn_request). */
 export function onSyn(c: u32, cGen: u32): void {
   if (!isAlive(c, cGen) || getState(c) != SocketState.SYN_SENT) return;
+  let dup = requestOf(c, cGen);
+  if (dup != NONE) { onDuplicateSyn(dup); return; }
   let dst = getU16(c, Off.PADDR), dport = getU16(c, Off.PPORT);
   let l = findListener(dst, dport, tupleKey(getU16(c, Off.LADDR), getU16(c, Off.LPORT), dst, dport));
   if (l == NONE) {
@@ -143,6 +201,8 @@ export function onSyn(c: u32, cGen: u32): void {
     setFlag(c, Flag.WASCONN);
     setU32(c, Off.AUX, ch + 1);
     setU32(c, Off.PEERGEN, getGen(ch));
+    rttEstablished(c, getU8(c, Off.RETRIES) == 0);   // the handshake took no time
+    rttSample(ch, 0);
     setState(c, SocketState.ESTABLISHED);
     childReady(id, l, ch, c);
     return;
@@ -154,6 +214,8 @@ export function onSyn(c: u32, cGen: u32): void {
   synqAdd(id, r);
   setU8(r, Off.RETRIES, 0);
   let rGen = getGen(r);
+  setU32(c, Off.REQUEST, r + 1);
+  rttStart(r);
   send(EV_SYNACK, c, cGen, r, rGen);
   if (isAlive(r, rGen) && getState(r) == SocketState.SYN_RECEIVED) armTimer(r, EV_SYNACK_RTO, TIMEOUT_INIT_US);
 }
@@ -167,6 +229,7 @@ export function resetPeer(s: u32): void {
 }
 
 function promote(r: u32, l: u32, c: u32): void {
+  rttEstablished(r, synackOnce(r));
   let id = listenerId(l);
   synqRemove(id, r);
   disarm(r);
@@ -197,6 +260,10 @@ function childReady(id: u32, l: u32, ch: u32, c: u32): void {
 /** The final ACK for a request (tcp_check_req -> tcp_v4_syn_recv_sock). */
 export function onAck(r: u32, rGen: u32, c: u32, cGen: u32): void {
   if (!isAlive(r, rGen) || getState(r) != SocketState.SYN_RECEIVED) {
+    // The request is the connection now (promoted in place): a second ACK -- its SYN-ACK
+    // went twice, by its timer and for a duplicate SYN -- is an old ACK to it, which
+    // tcp_ack ignores.
+    if (isAlive(r, rGen) && getU32(r, Off.AUX) == c + 1) return;
     // No request any more: the listener answers the stray ACK with a reset.
     bump(Stat.OutRsts);
     send(EV_RST, c, cGen, 0, 0);
@@ -353,6 +420,7 @@ export function onSynackRto(r: u32): void {
   setU8(r, Off.RETRIES, n + 1);
   armTimer(r, EV_SYNACK_RTO, synackRto(n + 1));
   if (!resend) return;
+  bump(Stat.TCPSynRetrans);     // inet_rtx_syn_ack -> tcp_rtx_synack: "LINUX_MIB_TCPSYNRETRANS"
   let c = getU32(r, Off.AUX) - 1;
   send(EV_SYNACK, c, getU32(r, Off.PEERGEN), r, getGen(r));
 }

@@ -15,6 +15,7 @@ import { hashBind, protoIndex, unhashBind } from "../tables/ports";
 import { connInsert, connRemove, tupleOf } from "../tables/tuples";
 import { EV_CLOSE_TIMER, EV_FIN, EV_FIN_ACK, EV_RST, armTimer, disarm, send } from "./events";
 import { armCookieRto, forgetCookie, resendCookieAck } from "./client";
+import { rtoOf } from "./rtt";
 import { filterCheck } from "./accept_filter";
 import { resetPeer } from "./listener";
 import { backoffRto } from "./rto";

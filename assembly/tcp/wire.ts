@@ -14,15 +14,22 @@
 import { hostEnter } from "../core/hosts";
 import { Off, getU32, isAlive } from "../core/socket";
 import { Stat, bump } from "../core/stats";
-import { dataRetries, dataRtoUs } from "../policy/personality";
+import { dataRetries } from "../policy/personality";
 import { sqLen } from "../io/send_queue";
+import { rtoOf } from "./rtt";
+import { rxLost } from "../io/rx_queue";
 import { schedule, nowUs } from "../storage/timer_heap";
-import { LinkOp, linkApply, linkReleaseNext, linkReleasedToken, linkTransmit } from "../net/index";
+import { LinkOp, linkApply, linkLastDelivery, linkReleaseNext, linkReleasedToken, linkTransmit } from "../net/index";
 
 /** Retransmission of a lost data or FIN segment: a timer of the sender. */
 export const EV_RTX: u32 = 14;
 /** A staged link change (net/changes.ts) comes due: a = change id, b = src host, bGen = dst host, seq = op. */
 export const EV_LINK: u32 = 15;
+/** A lost data segment would have arrived by now (a = receiver): its hole is due (io/rx_queue.ts rxGapDue). */
+export const EV_GAP: u32 = 17;
+
+/** Marks an EV_DATA event that carries a retransmission: it fills the hole its bGen names (io/rx_queue.ts rxArrive). */
+export const FILLS_GAP: u32 = 1 << 8;
 
 const HELD: i64 = -4;
 
@@ -74,34 +81,46 @@ export function wireSend(src: u32, dst: u32, kind: u32, a: u32, aGen: u32, b: u3
   let now = nowUs();
   let token = peekToken();
   let t = linkTransmit(<i32>src, <i32>dst, wireBytes(kind, b), now, token);
-  if (t >= 0) schedule(t - now, kind, a, aGen, b, bGen);
-  else if (t == HELD) park(token, kind, a, aGen, b, bGen);
-  else lost(kind, a, aGen, b, bGen, retries);
+  let k = kind == 11 && retries != 0 ? kind | FILLS_GAP : kind;
+  if (t >= 0) schedule(t - now, k, a, aGen, b, bGen);
+  else if (t == HELD) park(token, k, a, aGen, b, bGen);
+  else lost(src, dst, kind, a, aGen, b, bGen, retries);
 }
 
-/** The sender of a data or FIN segment finds out by its timer: retransmit after the RTO. */
-function lost(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, retries: u32): void {
+/** The sender of a data or FIN segment finds out by its timer: retransmit after its RTO (tcp/rtt.ts). */
+function lost(src: u32, dst: u32, kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, retries: u32): void {
   if (kind != 11 && kind != 8) return;     // EV_DATA, EV_FIN; the handshake's own timers cover SYN, SYN-ACK, ACK; RST is never resent
   if (retries >= dataRetries()) return;    // tcp_write_timeout gives up: counted in onRtx's caller below
-  schedule(dataRtoUs(retries), EV_RTX | (kind << 8) | ((retries + 1) << 16), a, aGen, b, bGen);
+  let s = rtxSender(kind, a, aGen, b, bGen);
+  if (s < 0) return;
+  if (kind == 11 && retries == 0) {
+    // A hole at the receiver, named in the retransmission's bGen (a stream segment's
+    // records word is 0). Later segments wait for it (R5) from when it would have
+    // arrived: after every segment sent before it (no reordering), before any after it.
+    bGen = rxLost(a, b);
+    let now = nowUs(), at = linkLastDelivery(<i32>src, <i32>dst);
+    schedule(at > now ? at - now : 0, EV_GAP, a, aGen, 0, 0);
+  }
+  schedule(rtoOf(<u32>s, retries), EV_RTX | (kind << 8) | ((retries + 1) << 16), a, aGen, b, bGen);
 }
 
-/** The host that sends the segment an EV_RTX event retransmits, or -1 when its connection is gone. */
+/** The socket that sends the segment an EV_RTX event retransmits, or -1 when its connection is gone. */
 function rtxSender(kind: u32, a: u32, aGen: u32, b: u32, bGen: u32): i32 {
   if (!isAlive(a, aGen)) return -1;
-  if (kind == 8) return isAlive(b, bGen) ? <i32>getU32(b, Off.HOST) : -1;   // EV_FIN: b = sender
-  let p = getU32(a, Off.AUX);                                               // EV_DATA: a's peer
-  return p == 0 ? -1 : <i32>getU32(p - 1, Off.HOST);
+  if (kind == 8) return isAlive(b, bGen) ? <i32>b : -1;   // EV_FIN: b = sender
+  let p = getU32(a, Off.AUX);                            // EV_DATA: a's peer
+  return p == 0 ? -1 : <i32>(p - 1);
 }
 
 /** EV_RTX: the segment goes again, from its sender's host, on the sender's schedule. */
 export function onRtx(word: u32, a: u32, aGen: u32, b: u32, bGen: u32): void {
   let kind = (word >> 8) & 0xff, retries = word >> 16;
-  let src = rtxSender(kind, a, aGen, b, bGen);
-  if (src < 0) return;
-  hostEnter(<u32>src);
+  let s = rtxSender(kind, a, aGen, b, bGen);
+  if (s < 0) return;
+  let src = getU32(<u32>s, Off.HOST);
+  hostEnter(src);
   bump(Stat.TCPTimeouts);
-  wireSend(<u32>src, getU32(a, Off.HOST), kind, a, aGen, b, bGen, retries);
+  wireSend(src, getU32(a, Off.HOST), kind, a, aGen, b, bGen, retries);
 }
 
 /** EV_LINK: apply a staged change; a release sends every held packet of the link, oldest first. */
@@ -117,6 +136,6 @@ export function onLinkChange(id: u32, src: u32, dst: u32, op: u32): void {
     if (t == HELD) continue;                // held again: the record keeps its token
     store<u32>(r, parkedFree); parkedFree = tok;
     if (t >= 0) schedule(t - now, kind, a, aGen, b, bGen);
-    else lost(kind, a, aGen, b, bGen, 0);
+    else lost(src, dst, kind & 0xff, a, aGen, b, bGen, (kind & FILLS_GAP) != 0 ? 1 : 0);   // a retransmission's gap is open already
   }
 }

@@ -243,6 +243,12 @@ export class LinkModel {
     return this.#cross(l, bytes, nowUs);
   }
 
+  lastDelivery(src, dst) {
+    if (!isPair(src, dst)) return BigInt(-EINVAL);
+    const l = this.#find(src, dst);
+    return l ? l.lastDelivery : 0n;
+  }
+
   counter(src, dst, which) {
     if (!(which >= 0 && which < COUNTERS.length)) return BigInt(-EINVAL);
     if (isDefault(src, dst)) return this.totals[COUNTERS[which]];
