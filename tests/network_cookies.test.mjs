@@ -47,9 +47,9 @@ describe('syncookies over a link', () => {
     k.advance(1);                    // the segment (data + ACK) arrives: the queue is still full
     assert.equal(srv.stats().ListenOverflows, 2);
     srv.close(srv.accept(l).fd);     // room
-    k.advance(150);                  // the client's RTO is 200 ms: nothing arrives before it
+    k.advance(resendAt('linux', 3, 1) - k.now()); // the client's RTO (202 ms): the resend leaves now
     assert.throws(() => srv.accept(l), { code: 'EAGAIN' });
-    k.advance(51);                   // the resend of 203 ms arrives at 204 ms and finds room
+    k.advance(1);                    // and arrives a millisecond later, finding room
     const { fd } = srv.accept(l);
     assert.equal(new TextDecoder().decode(srv.recv(fd)), 'hi', 'the bytes came with the ACK');
     assert.equal(cli.stats().CookieAckResends, 1);
@@ -58,9 +58,21 @@ describe('syncookies over a link', () => {
 });
 
 // How long a cookie stays good (docs/network.md R4): a client whose ACK was dropped
-// resends on its RTO (Linux 200 ms doubling to 120 s: 0.2, 0.6, 1.4, 3, 6.2, 12.6, 25.4,
-// 51, 102.2, 204.6 s after its first send); a resend the listener no longer checks, or
-// whose cookie is too old, draws a reset.
+// resends on its RTO (Linux 202 ms doubling to 120 s: 0.2, 0.6, 1.4, 3.0, 6.3, 12.7,
+// 25.7, 51.5, 103.2, 206.6 s after its first send); a resend the listener no longer
+// checks, or whose cookie is too old, draws a reset.
+// The client's data RTO (tcp/rtt.ts, docs/network.md R5) from its handshake's RTT,
+// R = 2 ms over 1 ms links: Linux R + max(200, 2R) = 202 ms, doubled (to 120 s);
+// FreeBSD max(30, 3R) ms times tcp_backoff[] (1, 2, 4 ... 512) plus the 200 ms slop
+// (TCPT_RANGESET), at most 64 s.
+const R = 2;
+const RTO = {
+  linux: (n) => Math.min(120_000, (R + Math.max(200, 2 * R)) * 2 ** n),
+  freebsd: (n) => Math.min(64_000, Math.max(30, 3 * R) * Math.min(512, 2 ** n) + 200),
+};
+/** When a segment first sent at `sent` ms is sent for the n-th time again (n >= 1). */
+const resendAt = (personality, sent, n) => sent + Array.from({ length: n }, (_, i) => RTO[personality](i)).reduce((a, b) => a + b, 0);
+
 describe('the age of a cookie', () => {
   /** Two cookie clients against backlog 0 (one fits): the second's ACK was dropped and its request waits, sent at 3 ms. */
   async function waitingClient(personality = 'linux', server = {}) {
@@ -78,19 +90,19 @@ describe('the age of a cookie', () => {
   }
   const room = (srv, l) => srv.close(srv.accept(l).fd);
 
-  test('Linux: room at 60 s, the resend of 102.2 s gets in (the cookie is 1 period old, the last overflow 102 s ago)', async () => {
+  test('Linux: room at 60 s, the resend of 103.2 s gets in (the cookie is 1 period old, the last overflow 103 s ago)', async () => {
     const { k, srv, cli, l } = await waitingClient();
     k.advance(60_000 - 3);
     room(srv, l);
-    k.advance(42_000);               // 102 s: the resend of 102.203 s has not come yet
+    k.advance(resendAt('linux', 3, 9) - k.now());   // 103.2 s: the ninth resend leaves
     assert.throws(() => srv.accept(l), { code: 'EAGAIN' });
-    k.advance(300);
+    k.advance(1);
     assert.equal(new TextDecoder().decode(srv.recv(srv.accept(l).fd)), 'hi');
     assert.equal(cli.stats().CookieAckResends, 9);
     assert.deepEqual([srv.stats().OutRsts, srv.stats().SyncookiesFailed], [0, 0]);
   });
 
-  test('Linux: room at 150 s is too late: the resend of 204.6 s comes more than 2 minutes after the last cookie and draws a reset (ECONNRESET)', async () => {
+  test('Linux: room at 150 s is too late: the next segment (here a send at 204 s) comes more than 2 minutes after the last cookie and draws a reset (ECONNRESET)', async () => {
     const { k, srv, cli, l, c } = await waitingClient();
     k.advance(150_000 - 3);
     assert.equal(srv.stats().ListenOverflows, 11, 'the data segment and 9 resends found the queue full');
@@ -116,23 +128,24 @@ describe('the age of a cookie', () => {
     assert.throws(() => cli.connect(late, { address: SERVER, port: 8080 }), { code: 'EINPROGRESS' });
     k.advance(3);
     room(srv, l);
-    k.advance(55_000);               // past the resend of 204.6 s: period 3 against the cookie's 0
+    k.advance(resendAt('linux', 3, 10) + 2 - k.now()); // the tenth resend (206.6 s, period 3 against the cookie's 0) and its reset
     assert.throws(() => cli.send(c, '!'), { code: 'ECONNRESET' });
     const s = srv.stats();
     assert.deepEqual([s.SyncookiesFailed, s.OutRsts], [1, 1]);
   });
 
-  test('FreeBSD (rst_on_sock_fail 0, syncookies_only): cookies last 16 to 32 s; the resend of 30.7 s gets in, that of 61.4 s is reset', async () => {
-    // FreeBSD's RTO: 30 ms doubling (0.03, 0.09, 0.21 ... 15.33, 30.69, 61.41 s after the send).
+  test('FreeBSD (rst_on_sock_fail 0, syncookies_only): cookies last 16 to 32 s; the resend of 17.1 s gets in, that of 32.7 s is reset', async () => {
+    // The ninth and tenth resends (RTO above): 17.13 s, in the cookie secret's second
+    // 16 s period, and 32.69 s, in its third (the secret is gone).
     const early = await waitingClient('freebsd', { tcpAbortOnOverflow: 0 });
-    early.k.advance(20_000);
+    early.k.advance(10_000);
     room(early.srv, early.l);
-    early.k.advance(11_000);
+    early.k.advance(resendAt('freebsd', 3, 9) + 1 - early.k.now());
     assert.equal(new TextDecoder().decode(early.srv.recv(early.srv.accept(early.l).fd)), 'hi');
     const late = await waitingClient('freebsd', { tcpAbortOnOverflow: 0 });
-    late.k.advance(40_000);
+    late.k.advance(20_000);
     room(late.srv, late.l);
-    late.k.advance(22_000);
+    late.k.advance(resendAt('freebsd', 3, 10) + 2 - late.k.now());
     assert.throws(() => late.cli.send(late.c, '!'), { code: 'ECONNRESET' });
     assert.deepEqual([late.srv.stats().SyncookiesFailed, late.srv.stats().OutRsts], [1, 1]);
   });
@@ -157,7 +170,7 @@ describe('FreeBSD, rst_on_sock_fail 0: the final ACK that finds no room', () => 
     assert.deepEqual([s.ListenOverflows, s.EmbryonicRsts, s.OutRsts], [1, 0, 0], 'dropped without a reset');
     assert.equal(srv.listenQueues(l).synRecv, 0, 'nothing is left of the request');
     srv.close(srv.accept(l).fd);     // room now: too late, the entry is gone
-    k.advance(40);                   // the client's RTO: 30 ms
+    k.advance(RTO.freebsd(0) + 2);   // the client's RTO (230 ms), the resend's way there and the reset's way back
     assert.throws(() => cli.send(c, '!'), { code: 'ECONNRESET' });
     assert.equal(srv.stats().OutRsts, 1);
     assert.throws(() => srv.accept(l), { code: 'EAGAIN' });
