@@ -3,7 +3,7 @@
 // determinism.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createKernel, AF_INET, SOCK_STREAM, SOCK_NONBLOCK } from 'socket-kernel';
+import { createKernel, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, IPPROTO_TCP, TCP_USER_TIMEOUT } from 'socket-kernel';
 import { network, listener, connectTo, stateOf, until, SERVER } from './network_helpers.mjs';
 
 const established = (h, fd) => () => stateOf(h, fd) === 'ESTABLISHED';
@@ -111,6 +111,50 @@ describe('links', () => {
     cli.send(c, 'two');
     k.advance(1);
     assert.equal(new TextDecoder().decode(srv.recv(fd)), 'two');
+  });
+
+  /** A connected pair over 1 ms links whose client -> server direction is then cut for good; the client sends one byte. */
+  async function cutAfterSend(personality, userTimeoutMs = 0) {
+    const { k, srv, cli } = await network({ client: { personality }, link: { latency: 1 } });
+    const l = listener(srv);
+    const c = connectTo(cli);
+    k.advance(3);
+    const { fd } = srv.accept(l);
+    if (userTimeoutMs) cli.setsockopt(c, IPPROTO_TCP, TCP_USER_TIMEOUT, userTimeoutMs);
+    k.partition(cli, srv, { oneWay: true });
+    cli.send(c, 'x');
+    const t0 = k.now();
+    const end = until(k, () => stateOf(cli, c) !== 'ESTABLISHED', 2_000_000) - t0;
+    return { k, srv, cli, c, fd, end };
+  }
+
+  test('Linux: lost data retransmitted tcp_retries2 (15) times ends the connection with ETIMEDOUT (tcp_write_err), no reset', async () => {
+    const { srv, cli, c, fd, end } = await cutAfterSend('linux');
+    // RTO 202 ms (R = 2 ms) doubling, capped at TCP_RTO_MAX 120 s; the 16th timer gives up.
+    const rtos = Array.from({ length: 16 }, (_, i) => Math.min(120_000, linuxRto(2) * 2 ** i));
+    assert.equal(end, rtos.reduce((a, b) => a + b), 'about 924.6 s, as tcp(7) says of tcp_retries2 = 15');
+    assert.equal(stateOf(cli, c), 'CLOSED');
+    assert.throws(() => cli.recv(c), { code: 'ETIMEDOUT' }, 'sk_err, reported once');
+    assert.throws(() => cli.send(c, 'y'), { code: 'EPIPE' });
+    assert.deepEqual([cli.stats().TCPTimeouts, cli.stats().TCPAbortOnTimeout], [15, 1]);
+    assert.equal(srv.stats().OutRsts + cli.stats().OutRsts, 0, 'tcp_write_err sends no reset');
+    assert.equal(stateOf(srv, fd), 'ESTABLISHED', 'the server never hears of it');
+  });
+
+  test('FreeBSD: lost data is dropped after TCP_MAXRXTSHIFT (12) retransmissions with ETIMEDOUT (tcp_timer_rexmt -> tcp_drop)', async () => {
+    const { cli, c } = await cutAfterSend('freebsd');
+    assert.equal(stateOf(cli, c), 'CLOSED');
+    assert.throws(() => cli.recv(c), { code: 'ETIMEDOUT' });
+    assert.deepEqual([cli.stats().TCPTimeouts, cli.stats().TCPAbortOnTimeout], [12, 1]);
+  });
+
+  test('TCP_USER_TIMEOUT bounds lost data over a link: the RTO is clamped to the time left and the connection ends at the timeout (tcp_clamp_rto_to_user_timeout)', async () => {
+    const { cli, c, end } = await cutAfterSend('linux', 1000);
+    // Retransmissions at 202 and 606 ms are lost; the next timer (due at 1414 ms) is
+    // cut to 1000 ms, when 1000 ms have passed since the first transmission.
+    assert.equal(end, 1000);
+    assert.throws(() => cli.recv(c), { code: 'ETIMEDOUT' });
+    assert.deepEqual([cli.stats().TCPTimeouts, cli.stats().TCPAbortOnTimeout], [2, 1]);
   });
 
   for (const personality of ['linux', 'freebsd']) {

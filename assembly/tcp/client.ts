@@ -4,19 +4,17 @@
 // client's segments, which carry its ACK until a server socket takes it.
 
 import { Errno } from "../core/errno";
-import { sockDestroy } from "../core/release";
 import { Flag, Flag2, Off, getGen, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8 } from "../core/socket";
 import { SocketState, getState, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { Tunable, tunable } from "../policy/tunables";
 import { dataRetries } from "../policy/personality";
 import { sndbufOf } from "../io/buffers";
-import { wake } from "../io/epoll";
 import { sqAppend, sqFree, sqLen } from "../io/send_queue";
 import { EV_ACK, EV_ACK_COOKIE, EV_COOKIE_RTO, EV_RST_REQ, EV_SYN, EV_SYN_RTO, armTimer, disarm, send } from "./events";
 import { TIMEOUT_INIT_US, synRto } from "./rto";
 import { rtoOf, rttEstablished, rttStart } from "./rtt";
-import { connectionEnds } from "./teardown";
+import { connectionEnds, writeTimedOut } from "./teardown";
 import { clampRto, stampRetrans, userTimedOut } from "./user_timeout";
 
 /** connect(): the client (state SYN_SENT, peer address set) sends its first SYN. */
@@ -160,13 +158,7 @@ export function onCookieRto(c: u32): void {
   if (sqLen(c) == 0 && st != SocketState.FIN_WAIT_1 && st != SocketState.LAST_ACK) return;
   let n = <u32>getU8(c, Off.RETRIES);
   bump(Stat.TCPTimeouts);
-  if (n >= dataRetries()) {
-    bump(Stat.TCPAbortOnTimeout);
-    if (hasFlag(c, Flag.ORPHAN)) { sockDestroy(c); return; }
-    connectionEnds(c, Errno.ETIMEDOUT);
-    wake(c);
-    return;
-  }
+  if (n >= dataRetries()) { writeTimedOut(c); return; }
   setU8(c, Off.RETRIES, n + 1);
   armTimer(c, EV_COOKIE_RTO, rtoOf(c, n + 1));
   bump(Stat.CookieAckResends);

@@ -66,6 +66,19 @@ export function connectionEnds(s: u32, err: i32, disconnecting: bool = false): v
   setState(s, SocketState.CLOSED);
 }
 
+/**
+ * tcp_write_timeout gave up on a connection's retransmissions: tcp_write_err ->
+ * tcp_done_with_error "WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
+ * ... tcp_done(sk);" and "__NET_INC_STATS(sock_net(sk), LINUX_MIB_TCPABORTONTIMEOUT)";
+ * no reset is sent. An orphan is freed.
+ */
+export function writeTimedOut(s: u32): void {
+  bump(Stat.TCPAbortOnTimeout);
+  if (hasFlag(s, Flag.ORPHAN)) { sockDestroy(s); return; }
+  connectionEnds(s, Errno.ETIMEDOUT);
+  wake(s);
+}
+
 export function onRst(s: u32): void {
   let st = getState(s);
   if (st == SocketState.SYN_SENT) {

@@ -17,6 +17,8 @@ import { Stat, bump } from "../core/stats";
 import { dataRetries } from "../policy/personality";
 import { sqLen } from "../io/send_queue";
 import { rtoOf } from "./rtt";
+import { clampRto, stampRetrans, userTimedOut, userTimeoutOf } from "./user_timeout";
+import { writeTimedOut } from "./teardown";
 import { rxLost } from "../io/rx_queue";
 import { schedule, nowUs } from "../storage/timer_heap";
 import { LinkOp, linkApply, linkLastDelivery, linkReleaseNext, linkReleasedToken, linkTransmit } from "../net/index";
@@ -90,9 +92,9 @@ export function wireSend(src: u32, dst: u32, kind: u32, a: u32, aGen: u32, b: u3
 /** The sender of a data or FIN segment finds out by its timer: retransmit after its RTO (tcp/rtt.ts). */
 function lost(src: u32, dst: u32, kind: u32, a: u32, aGen: u32, b: u32, bGen: u32, retries: u32): void {
   if (kind != 11 && kind != 8) return;     // EV_DATA, EV_FIN; the handshake's own timers cover SYN, SYN-ACK, ACK; RST is never resent
-  if (retries >= dataRetries()) return;    // tcp_write_timeout gives up: counted in onRtx's caller below
   let s = rtxSender(kind, a, aGen, b, bGen);
   if (s < 0) return;
+  if (retries == 0) stampRetrans(<u32>s); // retrans_stamp: TCP_USER_TIMEOUT counts from the first transmission
   if (kind == 11 && retries == 0) {
     // A hole at the receiver, named in the retransmission's bGen (a stream segment's
     // records word is 0). Later segments wait for it (R5) from when it would have
@@ -101,7 +103,8 @@ function lost(src: u32, dst: u32, kind: u32, a: u32, aGen: u32, b: u32, bGen: u3
     let now = nowUs(), at = linkLastDelivery(<i32>src, <i32>dst);
     schedule(at > now ? at - now : 0, EV_GAP, a, aGen, 0, 0);
   }
-  schedule(rtoOf(<u32>s, retries), EV_RTX | (kind << 8) | ((retries + 1) << 16), a, aGen, b, bGen);
+  // tcp_clamp_rto_to_user_timeout: never past the user timeout.
+  schedule(clampRto(<u32>s, rtoOf(<u32>s, retries)), EV_RTX | (kind << 8) | ((retries + 1) << 16), a, aGen, b, bGen);
 }
 
 /** The socket that sends the segment an EV_RTX event retransmits, or -1 when its connection is gone. */
@@ -119,6 +122,16 @@ export function onRtx(word: u32, a: u32, aGen: u32, b: u32, bGen: u32): void {
   if (s < 0) return;
   let src = getU32(<u32>s, Off.HOST);
   hostEnter(src);
+  // tcp_retransmit_timer -> tcp_write_timeout, before the segment goes again: "expired =
+  // retransmits_timed_out(sk, retry_until, READ_ONCE(icsk->icsk_user_timeout));" -- with
+  // TCP_USER_TIMEOUT set, the time since the first transmission (after at least one
+  // retransmission) decides; else tcp_retries2 retransmissions (15 Linux, 12 FreeBSD,
+  // TCP_MAXRXTSHIFT) are all sent before the next timer gives up.
+  let sent = retries - 1;
+  if (userTimeoutOf(<u32>s) != 0 ? userTimedOut(<u32>s, sent) : sent >= dataRetries()) {
+    writeTimedOut(<u32>s);
+    return;
+  }
   bump(Stat.TCPTimeouts);
   wireSend(src, getU32(a, Off.HOST), kind, a, aGen, b, bGen, retries);
 }
