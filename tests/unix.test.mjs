@@ -121,3 +121,20 @@ describe('AF_UNIX names and connect errors (Linux)', () => {
     k.accept(l);
   });
 });
+
+describe('AF_UNIX datagrams to a receiver connected elsewhere', () => {
+  for (const personality of PERSONALITIES) {
+    const refuses = personality !== 'freebsd';
+    test(`${personality}: ${refuses ? 'EPERM (unix_dgram_sendmsg: unix_may_send)' : 'delivered (uipc_sosend_dgram: unp_connect2 ignores the receiver\'s peer)'}; its own peer may send`, async () => {
+      const k = await kernel({ personality });
+      const r = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK), peer = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK), third = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK);
+      k.bind(r, { path: '/run/r.sock' });
+      k.bind(peer, { path: '/run/peer.sock' });
+      k.connect(r, { path: '/run/peer.sock' });
+      const sent = () => { try { return k.sendto(third, 'x', { path: '/run/r.sock' }); } catch (e) { return e.code; } };
+      assert.equal(sent(), refuses ? 'EPERM' : 1);
+      assert.equal(k.sendto(peer, 'ok', { path: '/run/r.sock' }), 2);
+      assert.equal(new TextDecoder().decode(k.recv(r)), refuses ? 'ok' : 'x');
+    });
+  }
+});

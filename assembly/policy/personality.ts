@@ -487,6 +487,16 @@ export function ephemeralRandomStepOne(): bool { return personality == Personali
 export function reuseportLbExists(): bool { return personality == Personality.FreeBSD; }
 
 /**
+ * Whether an AF_UNIX datagram to a receiver connected to another socket is refused with
+ * EPERM. Linux unix_dgram_sendmsg: "err = -EPERM; if (!unix_may_send(sk, other)) goto
+ * out_unlock;", unix_may_send = "unix_peer(osk) == NULL || unix_our_peer(sk, osk)"
+ * (POSIX connect(2): a connected datagram socket "limits the remote sender"). FreeBSD
+ * uipc_sosend_dgram connects the sender to the receiver for the one datagram
+ * (unp_connectat -> unp_connect2), which does not look at the receiver's own peer.
+ */
+export function unixDgramReceiverPeerOnly(): bool { return personality != Personality.FreeBSD; }
+
+/**
  * What connect(AF_UNSPEC) answers on an AF_UNIX datagram socket, which it disconnects
  * in every personality. Linux unix_dgram_connect: "1003.1g breaking connected state
  * with AF_UNSPEC": the peer is dropped, sk_state TCP_CLOSE, 0. FreeBSD soconnectat on a

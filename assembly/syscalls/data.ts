@@ -15,7 +15,7 @@ import { rcvbufOf, sndbufOf } from "../io/buffers";
 import { wake } from "../io/epoll";
 import { peerWaitOn, peerWakeAll, unixRecvqFull } from "../io/peer_wait";
 import { REC_HDR, rxAppend, rxAppendRecord, rxLen, rxNextRecord, rxRead, rxReadRecord, rxVisible } from "../io/rx_queue";
-import { sendtoConnectsTcp, tcpSendNotConnectedErrno, unixAbstractNames } from "../policy/personality";
+import { sendtoConnectsTcp, tcpSendNotConnectedErrno, unixAbstractNames, unixDgramReceiverPeerOnly } from "../policy/personality";
 import { sysConnect } from "./connect";
 import { Tunable, tunable } from "../policy/tunables";
 import { NOT_LOCAL, addrDrop, addrHold, connectTarget, formatInet, isLocalTo, isWildcard, parseInet, sourceFor } from "../tables/addresses";
@@ -305,6 +305,8 @@ function unixDgramSend(s: u32, buf: usize, len: i32, addr: usize, alen: i32): i3
     }
   }
   let o = <u32>other;
+  // A receiver connected elsewhere hears only its peer (policy/personality.ts).
+  if (unixDgramReceiverPeerOnly() && getU32(o, Off.AUX) != 0 && peerOf(o) != <i32>s) return -Errno.EPERM;
   if (hasFlag(o, Flag.RCV_SHUT)) return -Errno.EPIPE;
   // unix_recvq_full (io/peer_wait.ts). "if (unix_peer(sk) != other ||
   // unix_dgram_peer_wake_me(sk, other)) err = -EAGAIN": a sender refused by its own

@@ -2331,6 +2331,21 @@ class KernelProbe {
     v.receiver_revents_after_connected_sender_closed = this.evNow(r);
     k.close(r);
 
+    // A receiver connected to another socket refuses a third sender (unix_may_send).
+    r = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    name = this.unixPath(true);
+    this.ubind(r, name);
+    s = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    const peerName = this.unixPath(true);
+    this.ubind(s, peerName);
+    this.uconnect(r, peerName);
+    const third = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    v.sendto_receiver_connected_elsewhere = this.usendto(third, 'abcd', name);
+    v.sendto_receiver_connected_to_sender = this.usendto(s, 'abcd', name);
+    k.close(third);
+    k.close(s);
+    k.close(r);
+
     // A connected, bound sender.
     r = k.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     name = this.unixPath(true);

@@ -2618,6 +2618,22 @@ static void fact_data_unix_dgram(void)
     J_str("receiver_revents_after_connected_sender_closed", ev_now(r));
     close(r);
 
+    /* a receiver connected to another socket refuses a third sender: unix_dgram_sendmsg
+     * "if (!unix_may_send(sk, other))" -> EPERM; its own peer may send */
+    r = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    ul = unix_path(&ua, 1);
+    ubind(r, &ua, ul);
+    s = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    ubl = unix_path(&ub, 1);
+    ubind(s, &ub, ubl);
+    uconnect(r, &ub, ubl);
+    b = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    J_rc("sendto_receiver_connected_elsewhere", usendto(b, "abcd", 4, &ua, ul));
+    J_rc("sendto_receiver_connected_to_sender", usendto(s, "abcd", 4, &ua, ul));
+    close(b);
+    close(s);
+    close(r);
+
     /* a connected, bound sender */
     r = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     ul = unix_path(&ua, 1);
