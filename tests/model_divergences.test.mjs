@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKernel, AF_INET, SOCK_STREAM, POLLIN, POLLOUT, POLLHUP, POLLRDHUP } from 'socket-kernel';
 import { debugWasm, PERSONALITIES } from './model/commands.mjs';
+import { ModelKernel, SHUT_WR } from './model/kernel_model.mjs';
 
 // FreeBSD refuses connect(AF_UNSPEC) on TCP (tcp_usr_connect EAFNOSUPPORT;
 // policy/personality.ts connectUnspecDisconnects): no disconnect to test there.
@@ -22,4 +23,42 @@ for (const personality of PERSONALITIES.filter((p) => p !== 'freebsd')) {
       assert.deepEqual(k.poll([{ fd, events: POLLIN | POLLOUT | POLLRDHUP }]), [POLLOUT | POLLHUP]);
       assert.throws(() => k.recv(fd, 16), { code: 'ENOTCONN' });
     });
+}
+
+// Found by `npm run fuzz -- --runs 3000 --commands 80 --seed 5152` (run 2687, shrunk):
+// socket, shutdown(SHUT_WR) (ENOTCONN), bind, listen, socket, connect. Linux (probe fact
+// shutdown_before_listen): inet_shutdown ORs SEND_SHUTDOWN in despite ENOTCONN, listen
+// keeps it, sk_clone_lock copies it into the child, which sends its FIN at once: the
+// client sits in CLOSE_WAIT (the model said ESTABLISHED). FreeBSD soshutdown returns
+// ENOTCONN before touching an unconnected stream socket and solisten_clone copies no
+// shutdown state: the connection stays ESTABLISHED both ways (the kernel inherited it).
+// policy/personality.ts shutdownUnconnectedRecorded, acceptInheritsShutdown.
+for (const personality of PERSONALITIES) {
+  test(`${personality}: shutdown(SHUT_WR) before listen(): what the accepted connection inherits, kernel and model alike`, async () => {
+    const inherits = personality !== 'freebsd';
+    const k = await createKernel({ personality, wasm: await debugWasm() });
+    const m = new ModelKernel({ personality });
+    const both = (call) => [call(k.sys, m), call(m, m)];
+    const l = k.sys.socket(AF_INET, SOCK_STREAM);
+    assert.equal(m.socket(false), l);
+    assert.deepEqual(both((x) => x.shutdown(l, SHUT_WR)), [-107, -107]);
+    assert.equal(k.sys.bind(l, { address: '127.0.0.1', port: 7000 }), m.bind(l, '127.0.0.1', 7000));
+    assert.deepEqual(both((x) => x.listen(l, 1)), [0, 0]);
+    const c = k.sys.socket(AF_INET, SOCK_STREAM);
+    assert.equal(m.socket(false), c);
+    assert.deepEqual([k.sys.connect(c, { address: '127.0.0.1', port: 7000 }), m.connect(c, '127.0.0.1', 7000)], [0, 0]);
+    const state = (fd) => k.sockets().find((x) => x.fd === fd).state;
+    const want = inherits ? 'CLOSE_WAIT' : 'ESTABLISHED';
+    assert.equal(state(c), want, 'the kernel');
+    assert.equal(m.rows().get(c).state, want, 'the model');
+    const readable = POLLIN | POLLOUT | POLLRDHUP;
+    assert.deepEqual(k.poll([{ fd: c, events: readable }]), [inherits ? readable : POLLOUT]);
+    assert.equal(m.pollMask(c), inherits ? readable : POLLOUT);
+    const a = k.sys.accept(l);
+    assert.equal(m.accept(l), a);
+    assert.equal(state(a), inherits ? 'FIN_WAIT_2' : 'ESTABLISHED');
+    assert.equal(m.rows().get(a).state, state(a));
+    const sent = inherits ? -32 : 1;   // EPIPE after SEND_SHUTDOWN
+    assert.deepEqual([k.sys.send(a, Uint8Array.of(1)), m.send(a, [1])], [sent, sent]);
+  });
 }

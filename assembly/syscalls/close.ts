@@ -11,7 +11,7 @@ import { SockLayer, SocketState, getSockLayer, getState, setSockLayer, setState 
 import { Stat, bump } from "../core/stats";
 import { EPOLL_DOMAIN, unwatchAll, wake } from "../io/epoll";
 import { rxFree, rxLen } from "../io/rx_queue";
-import { shutdownStopsListener } from "../policy/personality";
+import { shutdownStopsListener, shutdownUnconnectedRecorded } from "../policy/personality";
 import { unhashBind, unhashListen } from "../tables/ports";
 import { resetPeer } from "../tcp/listener";
 import { abortConnection, armFinTimer, armOrphanTimer, connectionEnds, sendFin } from "../tcp/teardown";
@@ -206,8 +206,11 @@ export function sysShutdown(s: u32, how: i32): i32 {
     case SocketState.BOUND:
     case SocketState.CLOSED:
       // "case TCP_CLOSE: err = -ENOTCONN; fallthrough; default: sk->sk_shutdown |= how"
-      if (rd) setFlag(s, Flag.RCV_SHUT);
-      if (wr) setFlag(s, Flag.SEND_SHUT);
+      // (FreeBSD: not for a stream socket; policy: shutdownUnconnectedRecorded).
+      if (shutdownUnconnectedRecorded(getU8(s, Off.TYPE) == <u32>SOCK_DGRAM)) {
+        if (rd) setFlag(s, Flag.RCV_SHUT);
+        if (wr) setFlag(s, Flag.SEND_SHUT);
+      }
       return -Errno.ENOTCONN;
     default:
       if (rd) setFlag(s, Flag.RCV_SHUT);

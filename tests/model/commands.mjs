@@ -183,7 +183,7 @@ export function commandArbitraries() {
       (m, r, got, want, fd) => { if (got === 0 || got === -115) adoptPort(m, r, fd, 0); })),
     fdArb.map((fd) => step('disconnect', [fd], (md, fd) => md.disconnect(fd), (k, fd) => k.disconnect(fd))),
     fc.tuple(fdArb, fc.boolean()).map(([fd, nb]) => step('accept', [fd, nb ? 'SOCK_NONBLOCK' : 0],
-      (md, fd) => md.accept(fd, nb || (md.personality === 'freebsd' && md.socketAt(fd)?.nonblock === true)),
+      (md, fd) => md.accept(fd, nb, nb),
       (k, fd) => (nb ? k.sys.accept4(fd, SOCK_NONBLOCK) : k.sys.accept(fd)),
       (m, r, got, want) => adoptFd(m, got, want))),
     fdArb.map((fd) => step('close', [fd], (md, fd) => md.close(fd), (k, fd) => k.sys.close(fd))),

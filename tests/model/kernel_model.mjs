@@ -21,6 +21,7 @@
 //     the timers of orphans are not modelled.
 
 import { FdTable, STDIO } from './fd_table.mjs';
+import { rulesFor } from './policy.mjs';
 
 export const UNKNOWN = Symbol('unknown');
 
@@ -37,16 +38,6 @@ export const E = Object.freeze({
 export const SOCK_NONBLOCK = 0o4000;
 export const POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20, POLLRDHUP = 0x2000;
 export const SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
-
-/** The rules that differ by personality (assembly/personality.ts, docs/personalities.md). */
-export const POLICY = {
-  // L1: (unsigned)b > somaxconn ? somaxconn : b.
-  linux: { somaxconn: 4096, limit: (b, max) => ((b >>> 0) > max ? max : b), full: (q, n) => q > n },
-  // F1, F4: b < 0 || b > somaxconn ? somaxconn : b; full when qlen > 3*limit/2.
-  freebsd: { somaxconn: 128, limit: (b, max) => (b < 0 || b > max ? max : b), full: (q, n) => q > Math.floor((3 * n) / 2) },
-  // P2, P6: negative is 0, capacity the backlog with a minimum of 1.
-  posix: { somaxconn: 4096, limit: (b, max) => (b < 0 ? 0 : Math.min(b, max)), full: (q, n) => q >= Math.max(n, 1) },
-};
 
 /** Counters the model predicts; every other counter must stay 0 in the modelled world. */
 export const PREDICTED_STATS = ['ActiveOpens', 'PassiveOpens', 'ConnectRefused', 'AttemptFails', 'AcceptQueueResets', 'OutRsts',
@@ -112,7 +103,7 @@ export class ModelKernel {
 
   constructor({ personality = 'linux', maxFds = 1024, somaxconn } = {}) {
     this.personality = personality;
-    this.#policy = POLICY[personality];
+    this.#policy = rulesFor(personality);
     this.#somaxconn = somaxconn ?? this.#policy.somaxconn;
     this.#maxFds = maxFds;
   }
@@ -211,7 +202,7 @@ export class ModelKernel {
     const s = this.#lookup(fd);
     if (typeof s === 'number') return s;
     if (s.opaque) return UNKNOWN;
-    const limit = this.#policy.limit(backlog, this.#somaxconn);
+    const limit = this.#policy.backlogLimit(backlog, this.#somaxconn);
     if (s.state === 'LISTEN') { s.listener.limit = limit; return 0; }   // L9, F3
     // inet_listen: "sock->state != SS_UNCONNECTED" or a TCP state other than CLOSE is EINVAL.
     if (s.ss !== 'unconnected' || (s.state !== 'UNBOUND' && s.state !== 'BOUND' && s.state !== 'CLOSED')) return -E.EINVAL;
@@ -280,7 +271,7 @@ export class ModelKernel {
       s.ss = 'unconnected';
       return -E.ECONNREFUSED;
     }
-    if (this.#policy.full(l.listener.queue.length, l.listener.limit) || l.opaque) {
+    if (this.#policy.acceptQueueFull(l.listener.queue.length, l.listener.limit) || l.opaque) {
       s.opaque = true;
       this.statsUnknown = true;
       return UNKNOWN;
@@ -292,18 +283,23 @@ export class ModelKernel {
     ch.reuseaddr = l.reuseaddr;
     ch.ss = 'connected';
     ch.wasConnected = true;
+    if (this.#policy.acceptInheritsShutdown) { ch.rcvShut = l.rcvShut; ch.sndShut = l.sndShut; }
     ch.peer = s;
     s.peer = ch;
     s.state = 'ESTABLISHED';
     this.#all.add(ch);
     l.listener.queue.push(ch);
     this.stats.PassiveOpens++;
+    // tcp_rcv_state_process, TCP_SYN_RECV: "if (sk->sk_shutdown & SEND_SHUTDOWN)
+    // tcp_shutdown(sk, SEND_SHUTDOWN);": an inherited SEND_SHUTDOWN sends the FIN at once.
+    if (ch.sndShut) { ch.state = 'FIN_WAIT_2'; this.#fin(ch); }
     if (s.nonblock) { s.ss = 'connecting'; return -E.EINPROGRESS; }
     s.ss = 'connected';
     return 0;
   }
 
-  accept(fd, nonblock = false) {
+  /** accept() (`accept4` false) or accept4(flags), `nonblock` its SOCK_NONBLOCK. */
+  accept(fd, nonblock = false, accept4 = false) {
     const l = this.#lookup(fd);
     if (typeof l === 'number') return l;
     if (l.opaque) return UNKNOWN;
@@ -317,7 +313,7 @@ export class ModelKernel {
     q.shift();
     ch.fd = nfd;
     // L19 / F15: FreeBSD's accept() inherits O_NONBLOCK; accept4 sets it from its flags.
-    ch.nonblock = nonblock;
+    ch.nonblock = nonblock || (!accept4 && this.#policy.acceptInheritsNonblock && l.nonblock);
     return nfd;
   }
 
@@ -418,8 +414,8 @@ export class ModelKernel {
     if (how < 0 || how > 2) return -E.EINVAL;
     if (s.ss === 'connecting') s.ss = isClose(s.state) || s.state === 'SYN_SENT' ? 'disconnecting' : 'connected';   // inet_shutdown
     if (s.state === 'LISTEN') {
-      if (this.personality === 'freebsd') {
-        // F17: a listener is not connected (ENOTCONN); unless SHUT_WR, the next accept() says ECONNABORTED.
+      if (!this.#policy.shutdownStopsListener) {
+        // F17, §7 D1, D2: a listener is not connected (ENOTCONN); unless SHUT_WR, the next accept() says ECONNABORTED.
         if (how !== SHUT_WR) s.soError = E.ECONNABORTED;
         return -E.ENOTCONN;
       }
@@ -433,9 +429,11 @@ export class ModelKernel {
       return 0;
     }
     if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT' && s.state !== 'FIN_WAIT_2' && s.state !== 'TIME_WAIT') {
-      // L20: a socket in TCP_CLOSE answers ENOTCONN "but still ORs sk_shutdown".
-      if (how !== SHUT_WR) s.rcvShut = true;
-      if (how !== SHUT_RD) s.sndShut = true;
+      // L20: a socket in TCP_CLOSE answers ENOTCONN "but still ORs sk_shutdown" (not FreeBSD).
+      if (this.#policy.shutdownUnconnectedRecorded) {
+        if (how !== SHUT_WR) s.rcvShut = true;
+        if (how !== SHUT_RD) s.sndShut = true;
+      }
       return -E.ENOTCONN;
     }
     if (how !== SHUT_WR) s.rcvShut = true;
