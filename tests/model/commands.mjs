@@ -15,20 +15,12 @@ import fc from 'fast-check';
 import { createKernel, SocketError, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR, SO_LINGER, SO_ERROR } from 'socket-kernel';
 import { ModelKernel, UNKNOWN, POLLIN, POLLOUT, POLLRDHUP } from './kernel_model.mjs';
 
+/** Every personality; the model knows the rules of each (tests/model/policy.mjs). */
 export const PERSONALITIES = ['linux', 'freebsd', 'posix'];
-/**
- * The personalities the random run compares with the model. FreeBSD is left out: issue 16
- * gave the kernel FreeBSD's own connect, connect(AF_UNSPEC), send and bind rules
- * (docs/personalities.md §7 C1-C8, S1-S3, A2, R1-R9), which this model (Linux's rules
- * for every personality) does not know yet; those rules are checked by the conformance
- * scenarios (tests/conformance/scenarios/freebsd.json) until the model learns them.
- */
-export const MODELLED_PERSONALITIES = ['linux', 'posix'];
 const ADDRESSES = ['127.0.0.1', '127.0.0.2', '0.0.0.0'];
 const PEERS = ['127.0.0.1', '127.0.0.2'];
 /** Two ports to listen on and one nobody listens on. */
 const PORTS = [7000, 7001, 7002];
-const EPHEMERAL = [32768, 60999];   // Linux ip_local_port_range; FreeBSD's differs (L21)
 
 let debugModule;
 /** The kernel module with assertions on (tests/helpers.mjs loads the same file). */
@@ -73,14 +65,23 @@ function giveUp(m, fd) {
   m.model.statsUnknown = true;
 }
 
-/** Ephemeral ports: the number is a random draw; its parity and range are the rule (L21, L22). */
-function adoptPort(m, r, fd, parity) {
+/**
+ * Ephemeral ports: the number is a random draw, adopted from the kernel; what is checked
+ * is the rule that draws it. Linux and POSIX (L21, L22): the range, bind/listen odd,
+ * connect even. FreeBSD (§7 E1-E3): a random start and step 1 over 10000-65535, so the
+ * range, and that the port was free by in_pcb_lport_dest's lookup (the model's
+ * ephemeralPortTaken).
+ */
+function adoptPort(m, r, fd, byConnect) {
   const s = m.model.socketAt(fd);
   if (s === null || s.opaque || s.lport !== UNKNOWN) return;
   const { port } = r.k.getsockname(fd);
-  if (m.model.personality === 'linux') {
-    assert.ok(port >= EPHEMERAL[0] && port <= EPHEMERAL[1], `fd ${fd}: ephemeral port ${port} outside the range`);
-    assert.equal(port % 2, parity, `fd ${fd}: ephemeral port ${port} has the wrong parity (L21/L22)`);
+  const { ephemeralRange: [lo, hi], ephemeralRandomStepOne } = m.model.rules;
+  assert.ok(port >= lo && port <= hi, `fd ${fd}: ephemeral port ${port} outside ${lo}-${hi}`);
+  if (!ephemeralRandomStepOne) {
+    assert.equal(port % 2, byConnect ? 0 : 1, `fd ${fd}: ephemeral port ${port} has the wrong parity (L21/L22)`);
+  } else {
+    assert.notEqual(m.model.ephemeralPortTaken(fd, port, byConnect), true, `fd ${fd}: ephemeral port ${port} was taken (§7 E2/E3)`);
   }
   s.lport = port;
   if (s.peer) s.peer.pport = port;
@@ -174,13 +175,13 @@ export function commandArbitraries() {
       (md) => md.socket(nb), (k) => k.sys.socket(AF_INET, SOCK_STREAM | (nb ? SOCK_NONBLOCK : 0)))),
     fc.tuple(fdArb, fc.constantFrom(...ADDRESSES), fc.constantFrom(0, PORTS[0], PORTS[1])).map((args) => step('bind', args,
       (md, fd, address, port) => md.bind(fd, address, port), (k, fd, address, port) => k.sys.bind(fd, { address, port }),
-      (m, r, got, want, fd) => { if (got === 0) adoptPort(m, r, fd, 1); })),
+      (m, r, got, want, fd) => { if (got === 0) adoptPort(m, r, fd, false); })),
     fc.tuple(fdArb, fc.constantFrom(-1, 0, 1, 2, 5)).map((args) => step('listen', args,
       (md, fd, backlog) => md.listen(fd, backlog), (k, fd, backlog) => k.sys.listen(fd, backlog),
-      (m, r, got, want, fd) => { if (got === 0) adoptPort(m, r, fd, 1); })),
+      (m, r, got, want, fd) => { if (got === 0) adoptPort(m, r, fd, false); })),
     fc.tuple(fdArb, fc.constantFrom(...PEERS), fc.constantFrom(...PORTS)).map((args) => step('connect', args,
       (md, fd, address, port) => md.connect(fd, address, port), (k, fd, address, port) => k.sys.connect(fd, { address, port }),
-      (m, r, got, want, fd) => { if (got === 0 || got === -115) adoptPort(m, r, fd, 0); })),
+      (m, r, got, want, fd) => { if (got === 0 || got === -115) adoptPort(m, r, fd, true); })),
     fdArb.map((fd) => step('disconnect', [fd], (md, fd) => md.disconnect(fd), (k, fd) => k.disconnect(fd))),
     fc.tuple(fdArb, fc.boolean()).map(([fd, nb]) => step('accept', [fd, nb ? 'SOCK_NONBLOCK' : 0],
       (md, fd) => md.accept(fd, nb, nb),
@@ -221,11 +222,11 @@ export function commandArbitraries() {
 }
 
 /** The property: one kernel per personality and run, the commands against both. */
-export function modelProperty({ maxCommands = 40, onStep } = {}) {
+export function modelProperty({ maxCommands = 40, onStep, personalities = PERSONALITIES } = {}) {
   // Tunables the rules depend on: a small somaxconn (the clamp of L1/F1/P2) and
   // tcpAbortOnOverflow (what a full queue does, L13/F6).
   const tunables = fc.record({ somaxconn: fc.constantFrom(undefined, 3), tcpAbortOnOverflow: fc.constantFrom(0, 1) });
-  return fc.asyncProperty(fc.constantFrom(...MODELLED_PERSONALITIES), fc.integer({ min: 1, max: 0xffff }), tunables, fc.commands(commandArbitraries(), { maxCommands, size: 'max' }),
+  return fc.asyncProperty(fc.constantFrom(...personalities), fc.integer({ min: 1, max: 0xffff }), tunables, fc.commands(commandArbitraries(), { maxCommands, size: 'max' }),
     async (personality, seed, { somaxconn, tcpAbortOnOverflow }, cmds) => {
       const k = await createKernel({ personality, seed, tcpAbortOnOverflow, ...(somaxconn === undefined ? {} : { somaxconn }), wasm: await debugWasm() });
       fc.modelRun(() => ({ model: { model: new ModelKernel({ personality, somaxconn }) }, real: { k, onStep } }), cmds);

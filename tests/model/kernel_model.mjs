@@ -43,6 +43,9 @@ export const SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
 export const PREDICTED_STATS = ['ActiveOpens', 'PassiveOpens', 'ConnectRefused', 'AttemptFails', 'AcceptQueueResets', 'OutRsts',
   'TCPAbortOnClose', 'TCPAbortOnData', 'EstabResets'];
 
+/** #inetStreamConnectState: a nonblocking connect's completion, reported as 0 once. */
+const CONNECTED_NOW = Symbol('connected now');
+
 /** Linux TCP_CLOSE: the kernel's own UNBOUND and BOUND are CLOSE with and without a port. */
 const isClose = (state) => state === 'CLOSED' || state === 'UNBOUND' || state === 'BOUND';
 
@@ -136,6 +139,9 @@ export class ModelKernel {
     if (s.listener) s.listener.queue.length = Math.min(s.listener.queue.length, row.recvQ);
   }
 
+  /** The personality's rules (tests/model/policy.mjs). */
+  get rules() { return this.#policy; }
+
   socketAt(fd) { const s = this.#fds.get(fd); return s instanceof Sock ? s : null; }
   isEpoll(fd) { return this.#epolls.has(fd); }
   /** Every open descriptor, lowest first (stdio, sockets, epoll instances). */
@@ -163,19 +169,67 @@ export class ModelKernel {
 
   #overlaps(a, b) { return a === b || a === '0.0.0.0' || b === '0.0.0.0'; }
 
+  /** Whether o's hold on its port is beyond the model: opaque, or an orphan whose timer may have run out. */
+  #timerDecides(o) { return o.opaque || (o.fd < 0 && !o.listener && o.state !== 'ESTABLISHED' && o.state !== 'CLOSE_WAIT'); }
+
   /** inet_bind_conflict (L23) with one uid; UNKNOWN when an orphan's timer decides. */
   #bindConflict(s, addr, port, listening) {
+    if (this.#policy.bindFollowsInPcbbindSetup) return this.#pcbbindConflict(s, addr, port);
     let unknown = false;
     for (const o of this.#all) {
       if (o === s || o.lport !== port || !this.#overlaps(addr, o.laddr)) continue;
       if (o.state === 'CLOSED' && !o.listener && o.fd >= 0 && !o.userBound) continue;
       if (!listening && s.reuseaddr && o.reuseaddr && o.state !== 'LISTEN') continue;
       if (listening && s.reuseaddr && o.reuseaddr && o.state !== 'LISTEN' && !o.userBound) continue;
-      if (o.opaque || o.fd < 0 && !o.listener && o.state !== 'ESTABLISHED' && o.state !== 'CLOSE_WAIT') { unknown = true; continue; }
+      if (this.#timerDecides(o)) { unknown = true; continue; }
       return true;
     }
     return unknown ? UNKNOWN : false;
   }
+
+  /**
+   * FreeBSD in_pcbbind_setup (§7 R1-R5; the kernel's tables/ports.ts bsdBindConflict),
+   * one uid and no SO_REUSEPORT here: without SO_REUSEADDR "lookupflags =
+   * INPLOOKUP_WILDCARD" and any PCB on the port whose address overlaps conflicts,
+   * connected or not; with it in_pcblookup_local looks only for "an unconnected
+   * (wildcard foreign addr) PCB that matches the local address and port" exactly.
+   */
+  #pcbbindConflict(s, addr, port) {
+    let unknown = false;
+    for (const o of this.#all) {
+      if (o === s || o.lport !== port) continue;
+      const found = s.reuseaddr ? o.laddr === addr && this.#unconnectedPcb(o) : this.#overlaps(addr, o.laddr);
+      if (!found) continue;
+      if (this.#timerDecides(o)) { unknown = true; continue; }
+      return true;
+    }
+    return unknown ? UNKNOWN : false;
+  }
+
+  /**
+   * Whether the ephemeral `port` the kernel gave fd's socket was taken, by FreeBSD's
+   * in_pcb_lport_dest (§7 E2, E3): for bind()/listen() the lookup bind() makes; for
+   * connect() a PCB holding the same 4-tuple, or an unconnected one on the source
+   * address or the wildcard (in_pcblookup_hash_locked, INPLOOKUP_WILDCARD). UNKNOWN
+   * when only a socket beyond the model (an orphan's timer) would take it.
+   */
+  ephemeralPortTaken(fd, port, byConnect) {
+    const s = this.socketAt(fd);
+    if (!byConnect) return this.#pcbbindConflict(s, s.laddr, port);
+    let unknown = false;
+    for (const o of this.#all) {
+      if (o === s || o.lport !== port) continue;
+      const tuple = o.laddr === s.laddr && o.paddr === s.paddr && o.pport === s.pport;
+      const wildcard = this.#unconnectedPcb(o) && (o.laddr === s.laddr || o.laddr === '0.0.0.0');
+      if (!tuple && !wildcard) continue;
+      if (this.#timerDecides(o)) { unknown = true; continue; }
+      return true;
+    }
+    return unknown ? UNKNOWN : false;
+  }
+
+  /** A PCB with no foreign address (inp_faddr == INADDR_ANY): bound, listening, or one whose connection ended. */
+  #unconnectedPcb(o) { return o.state === 'BOUND' || o.state === 'LISTEN' || o.state === 'CLOSED'; }
 
   bind(fd, address, port) {
     const s = this.#lookup(fd);
@@ -207,7 +261,8 @@ export class ModelKernel {
     // inet_listen: "sock->state != SS_UNCONNECTED" or a TCP state other than CLOSE is EINVAL.
     if (s.ss !== 'unconnected' || (s.state !== 'UNBOUND' && s.state !== 'BOUND' && s.state !== 'CLOSED')) return -E.EINVAL;
     if (s.lport !== 0) {
-      const c = this.#bindConflict(s, s.laddr, s.lport, true);
+      // FreeBSD tcp_usr_listen binds only an unbound socket (§7 R9).
+      const c = this.#policy.listenRechecksPort ? this.#bindConflict(s, s.laddr, s.lport, true) : false;
       if (c === UNKNOWN) return UNKNOWN;
       if (c) return -E.EADDRINUSE;
     } else {
@@ -233,22 +288,13 @@ export class ModelKernel {
     const s = this.#lookup(fd);
     if (typeof s === 'number') return s;
     if (s.opaque) return UNKNOWN;
-    // __inet_stream_connect (L17), by struct socket state.
-    if (s.ss === 'connected') return -E.EISCONN;
-    if (s.ss === 'disconnecting') return -E.EINVAL;
-    if (s.ss === 'connecting') {
-      if (s.state === 'SYN_SENT') return -E.EALREADY;
-      if (isClose(s.state)) {
-        // sock_error: the pending error, or ECONNABORTED once it was read; then a fresh start.
-        const e = s.soError !== 0 ? s.soError : E.ECONNABORTED;
-        s.soError = 0;
-        s.ss = 'unconnected';
-        return -e;
-      }
-      s.ss = 'connected';
-      return 0;
+    if (this.#policy.connectCompletedIsEisconn) {
+      const e = this.#soconnectState(s, false);
+      if (e !== 0) return e;
+    } else {
+      const e = this.#inetStreamConnectState(s);
+      if (e !== 0) return e === CONNECTED_NOW ? 0 : e;
     }
-    if (s.state !== 'UNBOUND' && s.state !== 'BOUND' && s.state !== 'CLOSED') return -E.EISCONN;
     const l = this.#findListener(address, port);
     this.stats.ActiveOpens++;
     if (s.lport === 0) s.lport = UNKNOWN;   // connect()'s autobind: an even port (L22)
@@ -280,7 +326,7 @@ export class ModelKernel {
     ch.state = 'ESTABLISHED';
     ch.laddr = address; ch.lport = port; ch.userBound = true;
     ch.paddr = s.laddr; ch.pport = s.lport;
-    ch.reuseaddr = l.reuseaddr;
+    ch.reuseaddr = this.#policy.acceptInheritsReuse && l.reuseaddr;
     ch.ss = 'connected';
     ch.wasConnected = true;
     if (this.#policy.acceptInheritsShutdown) { ch.rcvShut = l.rcvShut; ch.sndShut = l.sndShut; }
@@ -295,6 +341,55 @@ export class ModelKernel {
     if (ch.sndShut) { ch.state = 'FIN_WAIT_2'; this.#fin(ch); }
     if (s.nonblock) { s.ss = 'connecting'; return -E.EINPROGRESS; }
     s.ss = 'connected';
+    return 0;
+  }
+
+  /**
+   * FreeBSD before a TCP connect() reaches the protocol (§7 C1, C3-C6, C8; the kernel's
+   * syscalls/connect.ts soconnectState): kern_connectat EALREADY while connecting;
+   * soconnectat EISCONN when connected (a completed nonblocking connect included) and
+   * "so->so_error = 0;"; tcp_usr_connect EAFNOSUPPORT for AF_UNSPEC, ECONNREFUSED once a
+   * connection ended (INP_DROPPED), EOPNOTSUPP on a listener. 0: go on connecting.
+   */
+  #soconnectState(s, unspec) {
+    if (s.state === 'SYN_SENT') return -E.EALREADY;
+    if (!isClose(s.state) && s.state !== 'LISTEN') {
+      if (s.ss === 'connecting') s.ss = 'connected';
+      return -E.EISCONN;
+    }
+    s.soError = 0;
+    if (s.ss === 'connecting') s.ss = 'unconnected';   // soisdisconnected
+    if (unspec) return -E.EAFNOSUPPORT;
+    if (this.#dropped(s) && this.#policy.connectAfterDropRefused) return -E.ECONNREFUSED;
+    if (s.state === 'LISTEN') return -this.#policy.connectOnListenerErrno;
+    return 0;
+  }
+
+  /** A TCP socket whose connection ended (refused, reset, closed): FreeBSD's INP_DROPPED. */
+  #dropped(s) { return s.state === 'CLOSED' && s.wasConnected; }
+
+  /**
+   * Linux __inet_stream_connect (L17), by struct socket state: an errno, CONNECTED_NOW
+   * (a nonblocking connect's completion, reported once) or 0 (go on connecting).
+   */
+  #inetStreamConnectState(s) {
+    if (s.ss === 'connected') return -E.EISCONN;
+    if (s.ss === 'disconnecting') return -E.EINVAL;
+    if (s.ss === 'connecting') {
+      if (s.state === 'SYN_SENT') return -E.EALREADY;
+      if (isClose(s.state)) {
+        // sock_error: the pending error, or ECONNABORTED once it was read; then a fresh start.
+        const e = s.soError !== 0 ? s.soError : E.ECONNABORTED;
+        s.soError = 0;
+        s.ss = 'unconnected';
+        return -e;
+      }
+      s.ss = 'connected';
+      return CONNECTED_NOW;
+    }
+    // "err = -EISCONN; if (sk->sk_state != TCP_CLOSE) goto out;"
+    if (s.state === 'LISTEN') return -this.#policy.connectOnListenerErrno;
+    if (!isClose(s.state)) return -E.EISCONN;
     return 0;
   }
 
@@ -478,6 +573,7 @@ export class ModelKernel {
     const s = this.#lookup(fd);
     if (typeof s === 'number') return s;
     if (s.opaque) return UNKNOWN;
+    if (!this.#policy.connectUnspecDisconnects) return this.#soconnectState(s, true);   // §7 C8
     s.ss = 'unconnected';
     if (s.state === 'LISTEN') {
       this.#stopListening(s);
@@ -528,7 +624,11 @@ export class ModelKernel {
     // tcp_sendmsg_locked: a pending error first, then EPIPE after SEND_SHUTDOWN.
     if (s.soError !== 0) { const e = s.soError; s.soError = 0; return -e; }
     if (s.sndShut) return -E.EPIPE;
-    if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT') return -E.EPIPE;   // sk_stream_wait_connect
+    if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT') {
+      // A connection that ended: EPIPE (FreeBSD: soisdisconnected set SBS_CANTSENDMORE);
+      // none yet: sk_stream_wait_connect EPIPE, FreeBSD sosend_generic ENOTCONN (§7 S2).
+      return this.#dropped(s) ? -E.EPIPE : -this.#policy.tcpSendNotConnectedErrno;
+    }
     if (bytes.length === 0) return 0;
     const p = s.peer;
     if (p === null || p.opaque) { this.statsUnknown = true; return UNKNOWN; }
@@ -567,7 +667,11 @@ export class ModelKernel {
     if (!(e instanceof Sock)) return 0;   // stdio and epoll descriptors: never ready here
     const s = e;
     if (s.opaque) return UNKNOWN;
-    if (s.state === 'LISTEN') return s.listener.queue.length > 0 ? POLLIN : 0;
+    if (s.state === 'LISTEN') {
+      if (s.listener.queue.length > 0) return POLLIN;
+      // §7 D3, sopoll_generic: a pending error (what shutdown left) with an empty queue.
+      return s.soError !== 0 && this.#policy.listenerPollsSoError ? POLLIN | POLLHUP : 0;
+    }
     let m = 0;
     const closed = s.state === 'CLOSED' || s.state === 'UNBOUND' || s.state === 'BOUND';
     if (closed || (s.rcvShut && s.sndShut)) m |= POLLHUP;
