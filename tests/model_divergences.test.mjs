@@ -62,3 +62,23 @@ for (const personality of PERSONALITIES) {
     assert.deepEqual([k.sys.send(a, Uint8Array.of(1)), m.send(a, [1])], [sent, sent]);
   });
 }
+
+// The model's FreeBSD rules (tests/model/policy.mjs droppedRefusesBindListen) against the
+// kernel, which had Linux's: once a connect() was refused, FreeBSD's inpcb is
+// INP_DROPPED for good, and tcp_usr_bind / tcp_usr_listen answer "if (inp->inp_flags &
+// INP_DROPPED)" EINVAL (docs/personalities.md F9, §7 L8); Linux binds and listens afresh.
+for (const personality of PERSONALITIES) {
+  test(`${personality}: bind() and listen() after a refused connect(), kernel and model alike`, async () => {
+    const want = personality === 'freebsd' ? -22 : 0;
+    for (const call of ['bind', 'listen']) {
+      const k = await createKernel({ personality, wasm: await debugWasm() });
+      const m = new ModelKernel({ personality });
+      const fd = k.sys.socket(AF_INET, SOCK_STREAM);
+      assert.equal(m.socket(false), fd);
+      assert.deepEqual([k.sys.connect(fd, { address: '127.0.0.1', port: 7000 }), m.connect(fd, '127.0.0.1', 7000)], [-111, -111]);
+      const got = call === 'bind' ? [k.sys.bind(fd, { address: '127.0.0.1', port: 7001 }), m.bind(fd, '127.0.0.1', 7001)]
+        : [k.sys.listen(fd, 1), m.listen(fd, 1)];
+      assert.deepEqual(got, [want, want], call);
+    }
+  });
+}

@@ -295,6 +295,16 @@ export function connectOnListenerErrno(unix: bool): i32 {
 }
 
 /**
+ * Whether bind() and listen() refuse, with EINVAL, a TCP socket whose connection ended
+ * (refused, reset or closed: state CLOSED after a connect()). FreeBSD tcp_usr_bind and
+ * tcp_usr_listen (13, 14, 15): "if (inp->inp_flags & INP_DROPPED) { ... EINVAL }" --
+ * tcp_close() marked the inpcb INP_DROPPED for good (docs/personalities.md F9, §7 C5,
+ * L8). Linux: the socket is TCP_CLOSE again and binds or listens as a new one. POSIX
+ * follows Linux.
+ */
+export function droppedRefusesBindListen(): bool { return personality == Personality.FreeBSD; }
+
+/**
  * Whether sendto() with an address on an unconnected TCP socket connects it and
  * queues the data (FreeBSD §7 S1: TCP has PR_IMPLOPCL, so sosend_generic lets the
  * address through and tcp_usr_send "if (nam != NULL && tp->t_state < TCPS_SYN_SENT)"

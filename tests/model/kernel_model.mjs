@@ -235,6 +235,7 @@ export class ModelKernel {
     const s = this.#lookup(fd);
     if (typeof s === 'number') return s;
     if (s.opaque) return UNKNOWN;
+    if (this.#dropped(s) && this.#policy.droppedRefusesBindListen) return -E.EINVAL;   // F9: INP_DROPPED
     // __inet_bind: "sk->sk_state != TCP_CLOSE || inet->inet_num" is EINVAL.
     if (s.lport !== 0 || (s.state !== 'UNBOUND' && s.state !== 'CLOSED')) return -E.EINVAL;
     if (port !== 0) {
@@ -258,6 +259,7 @@ export class ModelKernel {
     if (s.opaque) return UNKNOWN;
     const limit = this.#policy.backlogLimit(backlog, this.#somaxconn);
     if (s.state === 'LISTEN') { s.listener.limit = limit; return 0; }   // L9, F3
+    if (this.#dropped(s) && this.#policy.droppedRefusesBindListen) return -E.EINVAL;   // F9: INP_DROPPED
     // inet_listen: "sock->state != SS_UNCONNECTED" or a TCP state other than CLOSE is EINVAL.
     if (s.ss !== 'unconnected' || (s.state !== 'UNBOUND' && s.state !== 'BOUND' && s.state !== 'CLOSED')) return -E.EINVAL;
     if (s.lport !== 0) {

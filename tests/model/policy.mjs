@@ -92,6 +92,12 @@ export function rulesFor(personality) {
      */
     bindFollowsInPcbbindSetup: bsd,
 
+    /**
+     * droppedRefusesBindListen [F9, §7 L8]: FreeBSD tcp_usr_bind / tcp_usr_listen "if
+     * (inp->inp_flags & INP_DROPPED)" EINVAL once a connection ended; Linux starts afresh.
+     */
+    droppedRefusesBindListen: bsd,
+
     /** listenRechecksPort [§7 R9]: FreeBSD tcp_usr_listen binds only an unbound socket; Linux inet_csk_listen_start checks again. */
     listenRechecksPort: !bsd,
 
