@@ -4,7 +4,7 @@
 // where the model answers as the kernel does so the fuzzer can look further.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createKernel, AF_INET, SOCK_STREAM, POLLIN, POLLOUT, POLLHUP, POLLRDHUP } from 'socket-kernel';
+import { createKernel, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET, SO_ACCEPTFILTER, POLLIN, POLLOUT, POLLHUP, POLLRDHUP } from 'socket-kernel';
 import { debugWasm, PERSONALITIES } from './model/commands.mjs';
 import { ModelKernel, SHUT_WR } from './model/kernel_model.mjs';
 
@@ -82,3 +82,33 @@ for (const personality of PERSONALITIES) {
     }
   });
 }
+
+// The model's accept filters (§7 F4, from uipc_accf.c accept_filt_setopt) against the
+// kernel, which kept held connections waiting after the filter was removed: "Move from
+// incomplete queue to complete only those connections, that are blocked by us."
+// (tcp/accept_filter.ts filterRemove).
+test('freebsd: removing an accept filter moves the connections it held to the accept queue, kernel and model alike', async () => {
+  const k = await createKernel({ personality: 'freebsd', wasm: await debugWasm() });
+  const m = new ModelKernel({ personality: 'freebsd' });
+  const l = k.sys.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+  assert.equal(m.socket(true), l);
+  assert.deepEqual([k.sys.bind(l, { address: '127.0.0.1', port: 7000 }), m.bind(l, '127.0.0.1', 7000)], [0, 0]);
+  assert.deepEqual([k.sys.listen(l, 2), m.listen(l, 2)], [0, 0]);
+  assert.deepEqual([k.sys.setsockopt(l, SOL_SOCKET, SO_ACCEPTFILTER, { name: 'dataready' }), m.setsockopt(l, 'acceptfilter', 'dataready')], [0, 0]);
+  for (let i = 0; i < 2; i++) {
+    const c = k.sys.socket(AF_INET, SOCK_STREAM);
+    assert.equal(m.socket(false), c);
+    assert.deepEqual([k.sys.connect(c, { address: '127.0.0.1', port: 7000 }), m.connect(c, '127.0.0.1', 7000)], [0, 0]);
+  }
+  assert.deepEqual([k.sys.accept(l), m.accept(l)], [-11, -11], 'held by dataready');
+  assert.deepEqual([k.sys.setsockopt(l, SOL_SOCKET, SO_ACCEPTFILTER, null), m.setsockopt(l, 'acceptfilter', null)], [0, 0]);
+  assert.deepEqual(k.poll([{ fd: l, events: POLLIN }]), [POLLIN]);
+  assert.equal(m.pollMask(l), POLLIN);
+  assert.equal(k.sockets().find((x) => x.fd === l).recvQ, 2);
+  assert.equal(m.rows().get(l).recvQ, 2);
+  for (let i = 0; i < 2; i++) {
+    const a = k.sys.accept(l);
+    assert.ok(a >= 0, `accept ${i}: ${a}`);
+    assert.equal(m.accept(l), a);
+  }
+});

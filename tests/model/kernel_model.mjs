@@ -32,7 +32,7 @@ export const E = Object.freeze({
   EPERM: 1, ENOENT: 2, EBADF: 9, EAGAIN: 11, EFAULT: 14, EINVAL: 22, EMFILE: 24, EPIPE: 32,
   EDESTADDRREQ: 89, ENOTSOCK: 88, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, EADDRINUSE: 98, EADDRNOTAVAIL: 99,
   ECONNABORTED: 103, ECONNRESET: 104, EISCONN: 106, ENOTCONN: 107, ETIMEDOUT: 110, ECONNREFUSED: 111,
-  EALREADY: 114, EINPROGRESS: 115,
+  EALREADY: 114, EINPROGRESS: 115, ENOPROTOOPT: 92,
 });
 
 export const SOCK_NONBLOCK = 0o4000;
@@ -41,7 +41,7 @@ export const SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
 
 /** Counters the model predicts; every other counter must stay 0 in the modelled world. */
 export const PREDICTED_STATS = ['ActiveOpens', 'PassiveOpens', 'ConnectRefused', 'AttemptFails', 'AcceptQueueResets', 'OutRsts',
-  'TCPAbortOnClose', 'TCPAbortOnData', 'EstabResets'];
+  'TCPAbortOnClose', 'TCPAbortOnData', 'EstabResets', 'AcceptFilterDrops'];
 
 /** #inetStreamConnectState: a nonblocking connect's completion, reported as 0 once. */
 const CONNECTED_NOW = Symbol('connected now');
@@ -76,8 +76,10 @@ class Sock {
     /** shutdown(SHUT_WR) or close: no more sends. */
     this.sndShut = false;
     /** @type {Sock | null} */ this.peer = null;
-    /** LISTEN: { limit, queue: Sock[] }. */
+    /** LISTEN: { limit, queue: Sock[], held: Sock[] (waiting for an accept filter), filter: name | null }. */
     this.listener = null;
+    /** The listener whose accept filter holds this connection (sol_incomp), or null. */
+    this.heldBy = null;
     /** Beyond the model (see the header): only the descriptor is checked. */
     this.opaque = false;
   }
@@ -271,7 +273,7 @@ export class ModelKernel {
       s.lport = UNKNOWN;   // autobind (L8): an odd ephemeral port, not SOCK_BINDPORT_LOCK
     }
     s.state = 'LISTEN';
-    s.listener = { limit, queue: [] };
+    s.listener = { limit, queue: [], held: [], filter: null };
     return 0;
   }
 
@@ -336,7 +338,8 @@ export class ModelKernel {
     s.peer = ch;
     s.state = 'ESTABLISHED';
     this.#all.add(ch);
-    l.listener.queue.push(ch);
+    if (l.listener.filter !== null) this.#filterEnqueue(l, ch);
+    else l.listener.queue.push(ch);
     this.stats.PassiveOpens++;
     // tcp_rcv_state_process, TCP_SYN_RECV: "if (sk->sk_shutdown & SEND_SHUTDOWN)
     // tcp_shutdown(sk, SEND_SHUTDOWN);": an inherited SEND_SHUTDOWN sends the FIN at once.
@@ -414,9 +417,47 @@ export class ModelKernel {
     return nfd;
   }
 
+  /**
+   * An accept filter holds a new connection (§7 F13, solisten_enqueue): "while
+   * (head->sol_incqlen > head->sol_qlimit)" the oldest held one is aborted (its client
+   * reset, AcceptFilterDrops); then the filter looks at it.
+   */
+  #filterEnqueue(l, ch) {
+    const held = l.listener.held;
+    ch.heldBy = l;
+    held.push(ch);
+    while (held.length > l.listener.limit) {
+      const old = held.shift();
+      this.stats.AcceptFilterDrops++;
+      this.stats.OutRsts++;
+      this.#reset(old.peer);
+      this.#all.delete(old);
+    }
+    this.#filterCheck(ch);
+  }
+
+  /**
+   * dataready (§7 F11, F12; accf_data.c sohasdata "if (!soreadable(so)) return (SU_OK);"):
+   * a held connection passes once it has bytes or end of file, and joins the accept queue.
+   */
+  #filterCheck(ch) {
+    const l = ch.heldBy;
+    if (l === null || (ch.rx.length === 0 && !ch.rcvShut)) return;
+    l.listener.held.splice(l.listener.held.indexOf(ch), 1);
+    ch.heldBy = null;
+    l.listener.queue.push(ch);
+  }
+
   /** The peer learns of a reset: ECONNRESET, or EPIPE from CLOSE_WAIT (tcp_reset). */
   #reset(p) {
     if (p === null || p.opaque) return;
+    if (p.heldBy !== null) {
+      // A held connection reset by its client: what its listener's filter queue does
+      // then is not modelled; the listener is read back from the kernel.
+      p.heldBy.opaque = true;
+      this.statsUnknown = true;
+      return;
+    }
     if (p.state === 'ESTABLISHED' || p.state === 'CLOSE_WAIT') this.stats.EstabResets++;   // counted by the receiver (tcp.ts onRst)
     if (p.state === 'ESTABLISHED' || p.state === 'CLOSE_WAIT' || p.state === 'FIN_WAIT_1' || p.state === 'FIN_WAIT_2') {
       p.soError = p.state === 'CLOSE_WAIT' ? E.EPIPE : E.ECONNRESET;
@@ -438,6 +479,7 @@ export class ModelKernel {
     const p = s.peer;
     if (p === null || p.opaque) return;
     p.rcvShut = true;
+    this.#filterCheck(p);
     if (p.state === 'ESTABLISHED') p.state = 'CLOSE_WAIT';
     else if (p.state === 'FIN_WAIT_2' || p.state === 'FIN_WAIT_1') {
       // tcp_time_wait: the connection lives on as a TIME_WAIT mini-socket (holding the
@@ -472,7 +514,7 @@ export class ModelKernel {
 
   #destroy(s) {
     if (s.state === 'LISTEN') {
-      for (const ch of s.listener.queue) {
+      for (const ch of [...s.listener.held, ...s.listener.queue]) {
         this.stats.AcceptQueueResets++;
         this.stats.OutRsts++;
         this.#reset(ch.peer);
@@ -604,8 +646,34 @@ export class ModelKernel {
   setsockopt(fd, option, value) {
     const s = this.#lookup(fd);
     if (typeof s === 'number') return s;
+    if (option === 'acceptfilter') return this.#acceptFilter(s, value);
     if (option === 'reuseaddr') s.reuseaddr = value !== 0;
     else if (option === 'linger0') s.linger0 = true;
+    return 0;
+  }
+
+  /**
+   * setsockopt(SO_ACCEPTFILTER, { name } or null) (§7 F1-F4; uipc_accf.c
+   * accept_filt_setopt): removing needs a listener, is 0 without a filter, and moves every
+   * held connection to the accept queue; setting looks the name up first (ENOENT), then
+   * needs a listener without a filter (EINVAL). Elsewhere the option does not exist: the
+   * generic path answers EINVAL for a null value (optlen < sizeof(int)), else ENOPROTOOPT.
+   */
+  #acceptFilter(s, name) {
+    if (!this.#policy.acceptFiltersExist) return name === null ? -E.EINVAL : -E.ENOPROTOOPT;
+    if (s.opaque) return UNKNOWN;
+    const listening = s.state === 'LISTEN';
+    if (name === null) {
+      if (!listening) return -E.EINVAL;
+      const l = s.listener;
+      l.filter = null;
+      for (const ch of l.held) { ch.heldBy = null; l.queue.push(ch); }
+      l.held = [];
+      return 0;
+    }
+    if (name !== 'dataready' && name !== 'httpready') return -E.ENOENT;
+    if (!listening || s.listener.filter !== null) return -E.EINVAL;
+    s.listener.filter = name;
     return 0;
   }
 
@@ -644,6 +712,7 @@ export class ModelKernel {
     }
     if (p.rcvShut && p.fd >= 0 && p.state !== 'CLOSE_WAIT' && p.state !== 'ESTABLISHED') return UNKNOWN;
     p.rx.push(...bytes);
+    this.#filterCheck(p);
     return bytes.length;
   }
 

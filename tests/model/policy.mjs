@@ -65,6 +65,12 @@ export function rulesFor(personality) {
     shutdownStopsListener: !bsd,
 
     /**
+     * acceptFiltersExist [F8, §7 F1-F13]: FreeBSD SO_ACCEPTFILTER (accept_filter(9)); the
+     * other personalities have no such option (ENOPROTOOPT).
+     */
+    acceptFiltersExist: bsd,
+
+    /**
      * listenerPollsSoError [§7 D3]: FreeBSD sopoll_generic on a listener: the queue
      * gives POLLIN, else a pending error gives POLLIN|POLLHUP.
      */
