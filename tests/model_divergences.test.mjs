@@ -4,7 +4,7 @@
 // where the model answers as the kernel does so the fuzzer can look further.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createKernel, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET, SO_ACCEPTFILTER, POLLIN, POLLOUT, POLLHUP, POLLRDHUP } from 'socket-kernel';
+import { createKernel, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET, SO_ACCEPTFILTER, SO_ERROR, POLLIN, POLLOUT, POLLHUP, POLLRDHUP } from 'socket-kernel';
 import { debugWasm, PERSONALITIES } from './model/commands.mjs';
 import { ModelKernel, SHUT_WR } from './model/kernel_model.mjs';
 
@@ -112,3 +112,60 @@ test('freebsd: removing an accept filter moves the connections it held to the ac
     assert.equal(m.accept(l), a);
   }
 });
+
+/**
+ * Fixture: the kernel and the model side by side, a listener on 127.0.0.1:7000 and a
+ * client connected to it (nonblocking: its connect() said EINPROGRESS), each answer
+ * checked to agree.
+ */
+async function listenerAndClient(personality, nonblock) {
+  const k = await createKernel({ personality, wasm: await debugWasm() });
+  const m = new ModelKernel({ personality });
+  const l = k.sys.socket(AF_INET, SOCK_STREAM);
+  assert.equal(m.socket(false), l);
+  assert.deepEqual([k.sys.bind(l, { address: '127.0.0.1', port: 7000 }), m.bind(l, '127.0.0.1', 7000)], [0, 0]);
+  assert.deepEqual([k.sys.listen(l, 1), m.listen(l, 1)], [0, 0]);
+  const c = k.sys.socket(AF_INET, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0));
+  assert.equal(m.socket(nonblock), c);
+  const want = nonblock ? -115 : 0;
+  assert.deepEqual([k.sys.connect(c, { address: '127.0.0.1', port: 7000 }), m.connect(c, '127.0.0.1', 7000)], [want, want]);
+  return { k, m, l, c };
+}
+
+// Found by `npm run fuzz -- --personality linux --seed 801` (shrunk): connect, shutdown(SHUT_WR)
+// (FIN_WAIT_2), connect(AF_UNSPEC). Linux tcp_disconnect resets every tcp_need_reset state,
+// FIN_WAIT1/2 included: the socket is CLOSE with ECONNRESET pending, its peer reset
+// (checked on Linux 6.18); the kernel left it in FIN_WAIT_2.
+for (const personality of PERSONALITIES.filter((p) => p !== 'freebsd')) {
+  test(`${personality}: connect(AF_UNSPEC) after shutdown(SHUT_WR) resets the connection, kernel and model alike`, async () => {
+    const { k, m, c } = await listenerAndClient(personality, false);
+    assert.deepEqual([k.sys.shutdown(c, SHUT_WR), m.shutdown(c, SHUT_WR)], [0, 0]);
+    k.disconnect(c);
+    assert.equal(m.disconnect(c), 0);
+    const state = (fd) => k.sockets().find((x) => x.fd === fd).state;
+    assert.equal(state(c), 'UNBOUND');
+    assert.equal(m.rows().get(c).state, 'UNBOUND');
+    assert.equal(k.stats().OutRsts, 1);
+    assert.equal(m.stats.OutRsts, 1);
+    assert.deepEqual([k.getsockopt(c, SOL_SOCKET, SO_ERROR), m.soErrorRead(c)], [104, 104]);
+  });
+}
+
+// Found by `npm run fuzz -- --personality linux --seed 801` (shrunk): a connection whose
+// peer sent a FIN (SOCK_DONE), then connect(AF_UNSPEC). tcp_disconnect
+// "sock_reset_flag(sk, SOCK_DONE)": recv() reports the reset (ECONNRESET), then ENOTCONN
+// (checked on Linux 6.18); the kernel kept answering end of file.
+for (const personality of PERSONALITIES.filter((p) => p !== 'freebsd')) {
+  test(`${personality}: after connect(AF_UNSPEC) an earlier FIN no longer reads as end of file, kernel and model alike`, async () => {
+    const { k, m, l, c } = await listenerAndClient(personality, true);
+    const a = k.sys.accept(l);
+    assert.equal(m.accept(l), a);
+    assert.deepEqual([k.sys.shutdown(a, SHUT_WR), m.shutdown(a, SHUT_WR)], [0, 0]);
+    assert.deepEqual([[...k.recv(c, 4)], m.recv(c, 4)], [[], []], 'end of file');
+    k.disconnect(c);
+    assert.equal(m.disconnect(c), 0);
+    const recv = (fd) => { try { return k.recv(fd, 4).length; } catch (e) { return -Math.abs(e.errno); } };
+    assert.deepEqual([recv(c), m.recv(c, 4)], [-104, -104]);
+    assert.deepEqual([recv(c), m.recv(c, 4)], [-107, -107]);
+  });
+}

@@ -6,8 +6,10 @@
 //
 // The world it covers: IPv4 TCP on loopback (linkDelay 0) over a few addresses and
 // ports, every personality, the calls socket, bind, listen, connect, disconnect
-// (AF_UNSPEC), accept, close, shutdown, setsockopt (SO_REUSEADDR, SO_LINGER {1,0}),
-// send, recv, poll, epoll and advance.
+// (AF_UNSPEC), accept, close, shutdown, setsockopt (SO_REUSEADDR, SO_LINGER {1,0},
+// SO_ACCEPTFILTER), send, recv, poll, epoll and advance. Where the personalities
+// differ it asks tests/model/policy.mjs, whose entries are named as in
+// assembly/policy/personality.ts; no personality is compared here.
 //
 // Where it cannot be exact yet it says so and answers `UNKNOWN` (the test then takes
 // the kernel's answer, checks a weaker property and adopts the kernel's state):
@@ -73,6 +75,8 @@ class Sock {
     this.rx = [];
     /** A FIN arrived (end of file after rx) / shutdown(SHUT_RD). */
     this.rcvShut = false;
+    /** A FIN arrived (SOCK_DONE): end of file before any pending error. */
+    this.done = false;
     /** shutdown(SHUT_WR) or close: no more sends. */
     this.sndShut = false;
     /** @type {Sock | null} */ this.peer = null;
@@ -80,6 +84,8 @@ class Sock {
     this.listener = null;
     /** The listener whose accept filter holds this connection (sol_incomp), or null. */
     this.heldBy = null;
+    /** The listener whose accept queue holds this connection, or null. */
+    this.queuedAt = null;
     /** Beyond the model (see the header): only the descriptor is checked. */
     this.opaque = false;
   }
@@ -306,7 +312,8 @@ export class ModelKernel {
     s.paddr = address;
     s.pport = port;
     s.wasConnected = true;
-    s.rcvShut = s.sndShut = false;
+    s.rcvShut = s.sndShut = s.done = false;
+    s.soError = 0;   // tcp_connect_init: "sk->sk_err = 0; sock_reset_flag(sk, SOCK_DONE);"
     if (l === null) {
       s.rcvShut = s.sndShut = true;   // tcp_done: sk_shutdown = SHUTDOWN_MASK
       // tcp_v4_send_reset from the loopback: ECONNREFUSED at once.
@@ -321,14 +328,16 @@ export class ModelKernel {
       s.ss = 'unconnected';
       return -E.ECONNREFUSED;
     }
-    if (this.#policy.acceptQueueFull(l.listener.queue.length, l.listener.limit) || l.opaque) {
+    if (l.opaque || this.#policy.acceptQueueFull(l.listener.queue.length, l.listener.limit)) {   // an opaque listener has no modelled queue
       s.opaque = true;
       this.statsUnknown = true;
       return UNKNOWN;
     }
     const ch = new Sock(-1, false);
     ch.state = 'ESTABLISHED';
-    ch.laddr = address; ch.lport = port; ch.userBound = true;
+    // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK": a child's port goes
+    // back when its connection is over (tcp_set_state(TCP_CLOSE) -> inet_put_port).
+    ch.laddr = address; ch.lport = port; ch.userBound = false;
     ch.paddr = s.laddr; ch.pport = s.lport;
     ch.reuseaddr = this.#policy.acceptInheritsReuse && l.reuseaddr;
     ch.ss = 'connected';
@@ -339,7 +348,7 @@ export class ModelKernel {
     s.state = 'ESTABLISHED';
     this.#all.add(ch);
     if (l.listener.filter !== null) this.#filterEnqueue(l, ch);
-    else l.listener.queue.push(ch);
+    else this.#enqueue(l, ch);
     this.stats.PassiveOpens++;
     // tcp_rcv_state_process, TCP_SYN_RECV: "if (sk->sk_shutdown & SEND_SHUTDOWN)
     // tcp_shutdown(sk, SEND_SHUTDOWN);": an inherited SEND_SHUTDOWN sends the FIN at once.
@@ -411,6 +420,7 @@ export class ModelKernel {
     const nfd = this.#fds.alloc(ch, this.#maxFds);
     if (nfd < 0) return -E.EMFILE;
     q.shift();
+    ch.queuedAt = null;
     ch.fd = nfd;
     // L19 / F15: FreeBSD's accept() inherits O_NONBLOCK; accept4 sets it from its flags.
     ch.nonblock = nonblock || (!accept4 && this.#policy.acceptInheritsNonblock && l.nonblock);
@@ -445,6 +455,12 @@ export class ModelKernel {
     if (l === null || (ch.rx.length === 0 && !ch.rcvShut)) return;
     l.listener.held.splice(l.listener.held.indexOf(ch), 1);
     ch.heldBy = null;
+    this.#enqueue(l, ch);
+  }
+
+  /** A connection joins l's accept queue. */
+  #enqueue(l, ch) {
+    ch.queuedAt = l;
     l.listener.queue.push(ch);
   }
 
@@ -462,15 +478,14 @@ export class ModelKernel {
     if (p.state === 'ESTABLISHED' || p.state === 'CLOSE_WAIT' || p.state === 'FIN_WAIT_1' || p.state === 'FIN_WAIT_2') {
       p.soError = p.state === 'CLOSE_WAIT' ? E.EPIPE : E.ECONNRESET;
       p.state = 'CLOSED';
-      p.ss = 'unconnected';
+      // tcp_reset -> tcp_done changes sk_state only: struct socket stays SS_CONNECTED, so
+      // listen() says EINVAL and connect() EISCONN afterwards (checked on Linux 6.18).
       p.peer = null;
       p.rx = [];
       p.rcvShut = p.sndShut = true;
-      if (p.fd < 0) this.#all.delete(p);
-      else {
-        if (!p.userBound) p.lport = 0;
-        if (!p.addrLock) p.laddr = '0.0.0.0';
-      }
+      // A queued child stays queued (accept() still returns it) and keeps its port.
+      if (p.fd < 0 && p.queuedAt === null) this.#all.delete(p);
+      else if (!p.userBound) p.lport = 0;   // tcp_done: the port goes back, the address stays (tcp/teardown.ts connectionEnds)
     }
   }
 
@@ -479,20 +494,21 @@ export class ModelKernel {
     const p = s.peer;
     if (p === null || p.opaque) return;
     p.rcvShut = true;
+    p.done = true;
     this.#filterCheck(p);
     if (p.state === 'ESTABLISHED') p.state = 'CLOSE_WAIT';
     else if (p.state === 'FIN_WAIT_2' || p.state === 'FIN_WAIT_1') {
       // tcp_time_wait: the connection lives on as a TIME_WAIT mini-socket (holding the
-      // port and the 4-tuple); a socket that still has its descriptor is left CLOSE.
-      if (p.fd >= 0) {
+      // port and the 4-tuple); a socket that still has its descriptor, or will have one
+      // (queued for accept), is left CLOSE.
+      if (p.fd >= 0 || p.queuedAt !== null) {
         const tw = new Sock(-1, false);
         Object.assign(tw, { state: 'TIME_WAIT', laddr: p.laddr, lport: p.lport, reuseaddr: p.reuseaddr, orphan: true });
         this.#all.add(tw);
         p.state = 'CLOSED';
         p.sndShut = true;
         p.peer = null;
-        if (!p.userBound) p.lport = 0;
-        if (!p.addrLock) p.laddr = '0.0.0.0';
+        if (!p.userBound) p.lport = 0;   // tcp_done keeps the address (tcp/teardown.ts finish)
       } else p.state = 'TIME_WAIT';
     }
   }
@@ -514,12 +530,7 @@ export class ModelKernel {
 
   #destroy(s) {
     if (s.state === 'LISTEN') {
-      for (const ch of [...s.listener.held, ...s.listener.queue]) {
-        this.stats.AcceptQueueResets++;
-        this.stats.OutRsts++;
-        this.#reset(ch.peer);
-        this.#all.delete(ch);
-      }
+      this.#abortQueued(s);
       this.#all.delete(s);
       return;
     }
@@ -597,13 +608,23 @@ export class ModelKernel {
   #stopListening(s) {
     s.rcvShut = false;
     s.sndShut = false;
-    for (const ch of s.listener.queue) {
+    this.#abortQueued(s);
+    s.listener = null;
+  }
+
+  /**
+   * A listener stops (inet_csk_listen_stop; FreeBSD soclose/soabort): every connection
+   * it holds, accept filter's included, is forgotten, and its client is reset unless the
+   * connection already ended (inet_child_forget -> tcp_disconnect: "if
+   * (tcp_need_reset(old_state))"; a child reset by its client has no peer left).
+   */
+  #abortQueued(s) {
+    for (const ch of [...s.listener.held, ...s.listener.queue]) {
       this.stats.AcceptQueueResets++;
-      this.stats.OutRsts++;
+      if (ch.peer !== null) this.stats.OutRsts++;
       this.#reset(ch.peer);
       this.#all.delete(ch);
     }
-    s.listener = null;
   }
 
   /**
@@ -634,7 +655,7 @@ export class ModelKernel {
       s.peer = null;
     }
     s.rx = [];
-    s.rcvShut = s.sndShut = false;
+    s.rcvShut = s.sndShut = s.done = false;   // "sk->sk_shutdown = 0; sock_reset_flag(sk, SOCK_DONE);"
     s.wasConnected = false;
     s.paddr = null;
     if (!s.userBound) s.lport = 0;
@@ -667,13 +688,15 @@ export class ModelKernel {
       if (!listening) return -E.EINVAL;
       const l = s.listener;
       l.filter = null;
-      for (const ch of l.held) { ch.heldBy = null; l.queue.push(ch); }
+      for (const ch of l.held) { ch.heldBy = null; this.#enqueue(s, ch); }
       l.held = [];
       return 0;
     }
     if (name !== 'dataready' && name !== 'httpready') return -E.ENOENT;
     if (!listening || s.listener.filter !== null) return -E.EINVAL;
     s.listener.filter = name;
+    // httpready's parser (accf_http.c) is not modelled: its listener is read back.
+    if (name === 'httpready') { s.opaque = true; this.statsUnknown = true; }
     return 0;
   }
 
@@ -710,7 +733,22 @@ export class ModelKernel {
       this.#reset(s);
       return bytes.length;
     }
-    if (p.rcvShut && p.fd >= 0 && p.state !== 'CLOSE_WAIT' && p.state !== 'ESTABLISHED') return UNKNOWN;
+    if (p.rcvShut && (p.state === 'FIN_WAIT_1' || p.state === 'FIN_WAIT_2')) {
+      // tcp_rcv_state_process, FIN_WAIT1/2: "if (sk->sk_shutdown & RCV_SHUTDOWN) { ...
+      // NET_INC_STATS(..., LINUX_MIB_TCPABORTONDATA); tcp_reset(sk, skb); }": the receiver
+      // resets (a child that inherited SHUTDOWN_MASK, or shut down both ways) and
+      // answers with a reset.
+      this.stats.TCPAbortOnData++;
+      this.stats.OutRsts++;
+      p.soError = E.ECONNRESET;
+      p.state = 'CLOSED';
+      p.peer = null;
+      p.sndShut = true;
+      if (!p.userBound) p.lport = 0;
+      s.peer = null;
+      this.#reset(s);
+      return bytes.length;
+    }
     p.rx.push(...bytes);
     this.#filterCheck(p);
     return bytes.length;
@@ -723,7 +761,9 @@ export class ModelKernel {
     if (s.state === 'LISTEN') return -E.ENOTCONN;
     if (s.rx.length > 0 && size > 0) return s.rx.splice(0, size);
     if (s.rx.length > 0) return [];
-    // tcp_recvmsg_locked with nothing queued: error, end of file, ENOTCONN, EAGAIN.
+    // tcp_recvmsg_locked with nothing queued: "if (sock_flag(sk, SOCK_DONE)) break;" (a FIN
+    // came: end of file, a later reset's error waits), error, end of file, ENOTCONN, EAGAIN.
+    if (s.done) return [];
     if (s.soError !== 0) { const e = s.soError; s.soError = 0; return -e; }
     if (s.rcvShut) return [];
     if (!s.wasConnected || s.state === 'CLOSED' || s.state === 'UNBOUND' || s.state === 'BOUND') return -E.ENOTCONN;
