@@ -13,12 +13,12 @@ import { listenerId, resetPeer } from "./listener";
 /**
  * FreeBSD accept filter: a completed connection waits in the incomplete queue until its
  * data satisfies the filter. listen(2): "if the queue is full, the oldest entry is
- * dropped" (solisten_enqueue: "while (head->sol_incqlen > head->sol_qlimit)" soabort
- * of the first).
+ * dropped" -- solisten_enqueue trims before it inserts: "while (head->sol_incqlen >
+ * head->sol_qlimit)" soabort of the first, then "TAILQ_INSERT_TAIL(&head->sol_incomp,
+ * so, so_list); head->sol_incqlen++;", so qlimit + 1 connections wait (§7 F13).
  */
 export function filterEnqueue(id: u32, s: u32): void {
   setU8(s, Off.FLAGS2, getU8(s, Off.FLAGS2) | Flag2.FILTERED);
-  incqAppend(id, s);
   while (incqLen(id) > lrLimit(id)) {
     let old = incqFirst(id) - 1;
     bump(Stat.AcceptFilterDrops);
@@ -26,6 +26,7 @@ export function filterEnqueue(id: u32, s: u32): void {
     resetPeer(old);
     sockDestroy(old);           // off the filter's queue, freed
   }
+  incqAppend(id, s);
   filterCheck(s);
 }
 

@@ -428,14 +428,13 @@ export class ModelKernel {
   }
 
   /**
-   * An accept filter holds a new connection (§7 F13, solisten_enqueue): "while
+   * An accept filter holds a new connection (§7 F13, solisten_enqueue): first "while
    * (head->sol_incqlen > head->sol_qlimit)" the oldest held one is aborted (its client
-   * reset, AcceptFilterDrops); then the filter looks at it.
+   * reset, AcceptFilterDrops), then it is inserted (limit + 1 wait); then the filter
+   * looks at it.
    */
   #filterEnqueue(l, ch) {
     const held = l.listener.held;
-    ch.heldBy = l;
-    held.push(ch);
     while (held.length > l.listener.limit) {
       const old = held.shift();
       this.stats.AcceptFilterDrops++;
@@ -443,6 +442,8 @@ export class ModelKernel {
       this.#reset(old.peer);
       this.#all.delete(old);
     }
+    ch.heldBy = l;
+    held.push(ch);
     this.#filterCheck(ch);
   }
 
