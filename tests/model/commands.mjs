@@ -54,15 +54,28 @@ const fmt = (v) => (Array.isArray(v) || v instanceof Uint8Array ? `[${v.length} 
 /** The socket behind fd, if the model knows it, becomes opaque with whatever it is connected to. */
 function giveUp(m, fd) {
   const s = m.model.socketAt(fd);
-  if (s === null) return;
+  if (s !== null) markOpaque(m, s);
+}
+
+/** s becomes opaque with whatever it is connected to or holds (queued, held by a filter). */
+function markOpaque(m, s) {
   const mark = (x) => {
     if (x === null || x.opaque) return;
     x.opaque = true;
     mark(x.peer);
-    if (x.listener) for (const ch of x.listener.queue) mark(ch);
+    if (x.listener) for (const ch of [...x.listener.queue, ...x.listener.held]) mark(ch);
   };
   mark(s);
   m.model.statsUnknown = true;
+}
+
+/**
+ * A connect() the model could not answer (an opaque client) may have queued a connection
+ * at the listener it targets: that listener becomes opaque too (its queue read back).
+ */
+function giveUpListener(m, address, port) {
+  const l = m.model.listenerAt(address, port);
+  if (l !== null) markOpaque(m, l);
 }
 
 /**
@@ -207,7 +220,10 @@ export function commandArbitraries() {
       (m, r, got, want, fd) => { if (got === 0) adoptPort(m, r, fd, false); })),
     fc.tuple(fdArb, fc.constantFrom(...PEERS), portArb).map((args) => step('connect', args,
       (md, fd, address, port) => md.connect(fd, address, port), (k, fd, address, port) => k.sys.connect(fd, { address, port }),
-      (m, r, got, want, fd) => { if (got === 0 || got === -115) adoptPort(m, r, fd, true); })),
+      (m, r, got, want, fd, address, port) => {
+        if (got === 0 || got === -115) adoptPort(m, r, fd, true);
+        if (want === UNKNOWN) giveUpListener(m, address, port);
+      })),
     fdArb.map((fd) => step('disconnect', [fd], (md, fd) => md.disconnect(fd), (k, fd) => k.disconnect(fd))),
     fc.tuple(fdArb, fc.boolean()).map(([fd, nb]) => step('accept', [fd, nb ? 'SOCK_NONBLOCK' : 0],
       (md, fd) => md.accept(fd, nb, nb),

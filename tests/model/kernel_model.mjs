@@ -27,8 +27,16 @@ import { rulesFor } from './policy.mjs';
 
 export const UNKNOWN = Symbol('unknown');
 
-/** See ModelKernel.quirks. */
-export const KNOWN_DIVERGENCES = [];
+/**
+ * See ModelKernel.quirks. 'child-keeps-port': the kernel gives an accepted socket
+ * SOCK_BINDPORT_LOCK (tcp/listener.ts initServerSide), so after a reset or
+ * connect(AF_UNSPEC) it keeps its port (BOUND); Linux sk_clone_lock clears the lock
+ * ("newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK") and
+ * tcp_set_state(TCP_CLOSE) releases the port (checked on Linux 6.18: bind() succeeds
+ * after connect(AF_UNSPEC) on an accepted socket). Found by npm run fuzz -- --seed 9001;
+ * todo test in tests/model_divergences.test.mjs.
+ */
+export const KNOWN_DIVERGENCES = ['child-keeps-port'];
 
 export const E = Object.freeze({
   EPERM: 1, ENOENT: 2, EBADF: 9, EAGAIN: 11, EFAULT: 14, EINVAL: 22, EMFILE: 24, EPIPE: 32,
@@ -181,14 +189,15 @@ export class ModelKernel {
   #timerDecides(o) { return o.opaque || (o.fd < 0 && !o.listener && o.state !== 'ESTABLISHED' && o.state !== 'CLOSE_WAIT'); }
 
   /** inet_bind_conflict (L23) with one uid; UNKNOWN when an orphan's timer decides. */
-  #bindConflict(s, addr, port, listening) {
+  #bindConflict(s, addr, port) {
     if (this.#policy.bindFollowsInPcbbindSetup) return this.#pcbbindConflict(s, addr, port);
     let unknown = false;
     for (const o of this.#all) {
       if (o === s || o.lport !== port || !this.#overlaps(addr, o.laddr)) continue;
       if (o.state === 'CLOSED' && !o.listener && o.fd >= 0 && !o.userBound) continue;
-      if (!listening && s.reuseaddr && o.reuseaddr && o.state !== 'LISTEN') continue;
-      if (listening && s.reuseaddr && o.reuseaddr && o.state !== 'LISTEN' && !o.userBound) continue;
+      // SO_REUSEADDR on both shares until one listens, for bind() and listen() alike
+      // (checked on Linux 6.18: two bound to one address, then one listens).
+      if (s.reuseaddr && o.reuseaddr && o.state !== 'LISTEN') continue;
       if (this.#timerDecides(o)) { unknown = true; continue; }
       return true;
     }
@@ -247,7 +256,7 @@ export class ModelKernel {
     // __inet_bind: "sk->sk_state != TCP_CLOSE || inet->inet_num" is EINVAL.
     if (s.lport !== 0 || (s.state !== 'UNBOUND' && s.state !== 'CLOSED')) return -E.EINVAL;
     if (port !== 0) {
-      const c = this.#bindConflict(s, address, port, false);
+      const c = this.#bindConflict(s, address, port);
       if (c === UNKNOWN) return UNKNOWN;
       if (c) return -E.EADDRINUSE;
     }
@@ -272,7 +281,7 @@ export class ModelKernel {
     if (s.ss !== 'unconnected' || (s.state !== 'UNBOUND' && s.state !== 'BOUND' && s.state !== 'CLOSED')) return -E.EINVAL;
     if (s.lport !== 0) {
       // FreeBSD tcp_usr_listen binds only an unbound socket (§7 R9).
-      const c = this.#policy.listenRechecksPort ? this.#bindConflict(s, s.laddr, s.lport, true) : false;
+      const c = this.#policy.listenRechecksPort ? this.#bindConflict(s, s.laddr, s.lport) : false;
       if (c === UNKNOWN) return UNKNOWN;
       if (c) return -E.EADDRINUSE;
     } else {
@@ -282,6 +291,9 @@ export class ModelKernel {
     s.listener = { limit, queue: [], held: [], filter: null };
     return 0;
   }
+
+  /** The listener a connect() to (addr, port) would reach, or null. */
+  listenerAt(addr, port) { return this.#findListener(addr, port); }
 
   /** The listener a SYN to (addr, port) reaches: a specific address beats the wildcard. */
   #findListener(addr, port) {
@@ -337,7 +349,7 @@ export class ModelKernel {
     ch.state = 'ESTABLISHED';
     // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK": a child's port goes
     // back when its connection is over (tcp_set_state(TCP_CLOSE) -> inet_put_port).
-    ch.laddr = address; ch.lport = port; ch.userBound = false;
+    ch.laddr = address; ch.lport = port; ch.userBound = false; ch.child = true;
     ch.paddr = s.laddr; ch.pport = s.lport;
     ch.reuseaddr = this.#policy.acceptInheritsReuse && l.reuseaddr;
     ch.ss = 'connected';
@@ -378,6 +390,12 @@ export class ModelKernel {
     if (s.state === 'LISTEN') return -this.#policy.connectOnListenerErrno;
     return 0;
   }
+
+  /**
+   * Whether a connection's end leaves s its port: bind() chose it (SOCK_BINDPORT_LOCK),
+   * or s is an accepted socket while the 'child-keeps-port' quirk stands.
+   */
+  #keepsPort(s) { return s.userBound || (s.child === true && this.quirks.has('child-keeps-port')); }
 
   /** A TCP socket whose connection ended (refused, reset, closed): FreeBSD's INP_DROPPED. */
   #dropped(s) { return s.state === 'CLOSED' && s.wasConnected; }
@@ -486,7 +504,7 @@ export class ModelKernel {
       p.rcvShut = p.sndShut = true;
       // A queued child stays queued (accept() still returns it) and keeps its port.
       if (p.fd < 0 && p.queuedAt === null) this.#all.delete(p);
-      else if (!p.userBound) p.lport = 0;   // tcp_done: the port goes back, the address stays (tcp/teardown.ts connectionEnds)
+      else if (!this.#keepsPort(p)) p.lport = 0;   // tcp_done: the port goes back, the address stays (tcp/teardown.ts connectionEnds)
     }
   }
 
@@ -659,9 +677,9 @@ export class ModelKernel {
     s.rcvShut = s.sndShut = s.done = false;   // "sk->sk_shutdown = 0; sock_reset_flag(sk, SOCK_DONE);"
     s.wasConnected = false;
     s.paddr = null;
-    if (!s.userBound) s.lport = 0;
+    if (!this.#keepsPort(s)) s.lport = 0;
     if (!s.addrLock) s.laddr = '0.0.0.0';
-    s.state = s.userBound ? 'BOUND' : 'UNBOUND';
+    s.state = this.#keepsPort(s) ? 'BOUND' : 'UNBOUND';
     return 0;
   }
 
@@ -745,7 +763,7 @@ export class ModelKernel {
       p.state = 'CLOSED';
       p.peer = null;
       p.sndShut = true;
-      if (!p.userBound) p.lport = 0;
+      if (!this.#keepsPort(p)) p.lport = 0;
       s.peer = null;
       this.#reset(s);
       return bytes.length;
