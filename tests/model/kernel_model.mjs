@@ -352,6 +352,9 @@ export class ModelKernel {
     ch.laddr = address; ch.lport = port; ch.userBound = false; ch.child = true;
     ch.paddr = s.laddr; ch.pport = s.lport;
     ch.reuseaddr = this.#policy.acceptInheritsReuse && l.reuseaddr;
+    // SO_LINGER and its time, every personality (§7 A3): Linux sk_clone_lock copies the
+    // sock; FreeBSD solisten_clone "head->so_options & (... SO_LINGER ...)", so_linger.
+    ch.linger0 = l.linger0;
     ch.ss = 'connected';
     ch.wasConnected = true;
     if (this.#policy.acceptInheritsShutdown) { ch.rcvShut = l.rcvShut; ch.sndShut = l.sndShut; }
@@ -610,7 +613,8 @@ export class ModelKernel {
       s.sndShut = true;
       if (s.state === 'ESTABLISHED') { s.state = 'FIN_WAIT_2'; this.#fin(s); }
       else if (s.state === 'CLOSE_WAIT') {
-        s.state = 'CLOSED';   // LAST_ACK, acked at once
+        s.state = 'CLOSED';   // LAST_ACK, acked at once: tcp_done, the port goes back
+        if (!this.#keepsPort(s)) s.lport = 0;
         this.#fin(s);
         if (s.peer) s.peer.peer = null;
         s.peer = null;
