@@ -76,14 +76,18 @@ describe('freebsd: accept filters', () => {
     k.send(c, 'x');
     assert.equal(text(k.recv(k.accept(l.fd).fd)), 'x');
   });
-  test('the waiting queue keeps backlog entries: the oldest is dropped (and reset) when it overflows', async () => {
+  // solisten_enqueue trims before it inserts ("while (head->sol_incqlen >
+  // head->sol_qlimit)" then TAILQ_INSERT_TAIL): backlog + 1 connections wait.
+  test('the waiting queue keeps backlog + 1 entries: the oldest is dropped (and reset) when it overflows', async () => {
     const { k, l } = await filtered('dataready', 2);
     const cs = [0, 1, 2].map(() => connecting(k, l.port).fd);
+    assert.equal(k.stats().AcceptFilterDrops, 0, 'three wait');
+    cs.push(connecting(k, l.port).fd);
     assert.equal(k.stats().AcceptFilterDrops, 1);
     assert.equal(code(() => k.recv(cs[0])), 'ECONNRESET', 'the oldest was aborted');
-    k.send(cs[2], 'y');
+    k.send(cs[3], 'y');
     assert.equal(text(k.recv(k.accept(l.fd).fd)), 'y');
-    assert.equal(code(() => k.accept(l.fd)), 'EAGAIN', 'cs[1] still waits');
+    assert.equal(code(() => k.accept(l.fd)), 'EAGAIN', 'cs[1] and cs[2] still wait');
   });
   test('httpready: waits for the blank line that ends a GET request head; other data passes at once', async () => {
     const { k, l } = await filtered('httpready', 8);

@@ -1,7 +1,7 @@
 // policy/personality.ts, policy/tunables.ts: where Linux, FreeBSD and POSIX differ (listen() backlog, accept
 // queue length, error choices) and the tunables with their range checks.
 import { Errno } from "../core/errno";
-import { Personality, acceptDatagramErrno, acceptFiltersExist, acceptInheritsNonblock, acceptQueueCapacity, acceptQueueFull, backlogLimit, getPersonality, setDefaults, shutdownStopsListener, synackRetries, synChecksAcceptQueue, synQueueLimit, tcpDeferAcceptExists, unixAbstractNames, unixAutobinds, unixFullErrno, unixListenUnboundErrno } from "../policy/personality";
+import { Personality, acceptDatagramErrno, acceptFiltersExist, acceptInheritsNonblock, acceptQueueCapacity, acceptQueueFull, backlogLimit, getPersonality, setDefaults, acceptInheritsShutdown, shutdownStopsListener, shutdownUnconnectedRecorded, synackRetries, synChecksAcceptQueue, synQueueLimit, tcpDeferAcceptExists, unixAbstractNames, unixAutobinds, unixFullErrno, unixListenUnboundErrno } from "../policy/personality";
 import { Tunable, setTunable, tunable } from "../policy/tunables";
 
 const EINVAL: i32 = -22;
@@ -64,6 +64,8 @@ describe("Linux", () => {
     expect(unixFullErrno()).toBe(11);          // EAGAIN
     expect(unixListenUnboundErrno()).toBe(22); // EINVAL
     expect(shutdownStopsListener()).toBe(true);
+    expect(shutdownUnconnectedRecorded(false)).toBe(true);
+    expect(acceptInheritsShutdown()).toBe(true);
   });
 });
 
@@ -102,6 +104,9 @@ describe("FreeBSD", () => {
     expect(unixFullErrno()).toBe(111);         // ECONNREFUSED
     expect(unixListenUnboundErrno()).toBe(89); // EDESTADDRREQ
     expect(shutdownStopsListener()).toBe(false);
+    expect(shutdownUnconnectedRecorded(false)).toBe(false); // soshutdown: ENOTCONN first
+    expect(shutdownUnconnectedRecorded(true)).toBe(true);   // a datagram socket goes on
+    expect(acceptInheritsShutdown()).toBe(false);
     expect(tunable(Tunable.TcpAbortOnOverflow)).toBe(1);
   });
 });

@@ -137,6 +137,35 @@ export function synBacklogReservesProven(): bool { return personality != Persona
 export function shutdownStopsListener(): bool { return personality != Personality.FreeBSD; }
 
 /**
+ * Whether shutdown() of a socket that is not connected records the shutdown although
+ * it answers ENOTCONN. Linux inet_shutdown: "case TCP_CLOSE: err = -ENOTCONN;" ("Hack
+ * to wake up other listeners, who can poll for EPOLLHUP, even on eg. unconnected UDP
+ * sockets") "fallthrough; default: WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown |
+ * how);" for every type (probe fact shutdown_before_listen: a TCP socket shut down for
+ * writing, then listening, hands SEND_SHUTDOWN to its children; acceptInheritsShutdown).
+ * FreeBSD soshutdown (12/13, docs/personalities.md §5.4): "if ((so->so_state &
+ * (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) == 0) { if (so->so_type !=
+ * SOCK_DGRAM && !SOLISTENING(so)) return (ENOTCONN); soerror_enotconn = 1; }" -- a
+ * stream socket returns before sorflush/pr_shutdown, a datagram socket goes on. POSIX
+ * follows Linux.
+ */
+export function shutdownUnconnectedRecorded(datagram: bool): bool {
+  return personality != Personality.FreeBSD || datagram;
+}
+
+/**
+ * Whether an accepted socket inherits its listener's shutdown state. Linux
+ * sk_clone_lock copies the whole sock (sock_copy), sk_shutdown included, and neither
+ * inet_csk_listen_start nor inet_csk_clone_lock clears it; a child with SEND_SHUTDOWN
+ * sends its FIN once established (tcp/teardown.ts finOnEstablish). FreeBSD
+ * solisten_clone (main/15) starts from soalloc()'s zeroed socket and copies so_options
+ * (masked), so_linger, so_state, the buffer sizes, low-water marks, timeouts and
+ * SB_AUTOSIZE: not the buffers' SBS_CANTSENDMORE / SBS_CANTRCVMORE (solisten_proto had
+ * already replaced the buffers with the sol_* fields). POSIX follows Linux.
+ */
+export function acceptInheritsShutdown(): bool { return personality != Personality.FreeBSD; }
+
+/**
  * Error for accept() on a datagram socket. Linux sock_no_accept: EOPNOTSUPP. FreeBSD
  * kern_accept4 -> solisten-less socket: "if (!SOLISTENING(head)) error = EINVAL".
  * POSIX accept(3p) lists EOPNOTSUPP for "The socket type of the specified socket does
@@ -377,6 +406,16 @@ export function connectOnListenerErrno(unix: bool): i32 {
   if (personality == Personality.FreeBSD) return Errno.EOPNOTSUPP;
   return unix ? Errno.EINVAL : Errno.EISCONN;
 }
+
+/**
+ * Whether bind() and listen() refuse, with EINVAL, a TCP socket whose connection ended
+ * (refused, reset or closed: state CLOSED after a connect()). FreeBSD tcp_usr_bind and
+ * tcp_usr_listen (13, 14, 15): "if (inp->inp_flags & INP_DROPPED) { ... EINVAL }" --
+ * tcp_close() marked the inpcb INP_DROPPED for good (docs/personalities.md F9, §7 C5,
+ * L8). Linux: the socket is TCP_CLOSE again and binds or listens as a new one. POSIX
+ * follows Linux.
+ */
+export function droppedRefusesBindListen(): bool { return personality == Personality.FreeBSD; }
 
 /**
  * Whether sendto() with an address on an unconnected TCP socket connects it and

@@ -1,12 +1,12 @@
 // bind(2) for AF_INET/AF_INET6 (net/ipv4/af_inet.c __inet_bind, net/ipv6/af_inet6.c
 // __inet6_bind) and AF_UNIX (net/unix/af_unix.c unix_bind).
 
-import { AF_INET, AF_INET6 } from "../core/constants";
+import { AF_INET, AF_INET6, SOCK_STREAM } from "../core/constants";
 import { Errno } from "../core/errno";
 import { nextU32 } from "../core/prng";
 import { Flag, Off, getGen, getU16, getU32, getU8, hasFlag, setFlag, setU16, setU32 } from "../core/socket";
 import { SocketState, getState, setState } from "../core/state";
-import { unixAbstractNames, unixAutobinds } from "../policy/personality";
+import { droppedRefusesBindListen, unixAbstractNames, unixAutobinds } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { ANY4, NOT_LOCAL, addrDrop, addrHold, isLocalTo, isV4, isWildcard, parseInet, setAddr } from "../tables/addresses";
 import { currentHost } from "../core/hosts";
@@ -29,6 +29,9 @@ export function sysBind(s: u32, addr: usize, len: i32): i32 {
     parsed = parseInet(addr, len, domain);
   }
   if (parsed < 0) return <i32>parsed;
+  let st = getState(s);
+  // FreeBSD tcp_usr_bind: INP_DROPPED is EINVAL before in_pcbbind (policy/personality.ts).
+  if (st == SocketState.CLOSED && hasFlag(s, Flag.WASCONN) && getU8(s, Off.TYPE) == <u32>SOCK_STREAM && droppedRefusesBindListen()) return -Errno.EINVAL;
   let idx = <u32>(parsed >> 16), port = <u32>(parsed & 0xffff);
   // inet_addr_valid_or_nonlocal
   if (idx == NOT_LOCAL || !isLocalTo(idx, currentHost())) return -Errno.EADDRNOTAVAIL; // another host's address
@@ -36,7 +39,6 @@ export function sysBind(s: u32, addr: usize, len: i32): i32 {
   if (port != 0 && port < <u32>tunable(Tunable.IpUnprivilegedPortStart) && tunable(Tunable.Privileged) == 0)
     return -Errno.EACCES;
   // "if (sk->sk_state != TCP_CLOSE || inet->inet_num) goto out_release_sock;" -> EINVAL
-  let st = getState(s);
   if ((st != SocketState.UNBOUND && st != SocketState.CLOSED) || hasFlag(s, Flag.HASHED)) return -Errno.EINVAL;
   // __inet6_bind: a v4-mapped address on an IPV6_V6ONLY socket is EINVAL.
   if (domain == AF_INET6 && isV4(idx) && hasFlag(s, Flag.V6ONLY)) return -Errno.EINVAL;

@@ -6,12 +6,12 @@ import { AF_UNIX, SHUT_RD, SHUT_RDWR, SOCK_DGRAM } from "../core/constants";
 import { Errno } from "../core/errno";
 import { fdRelease } from "../core/fd_table";
 import { sockDestroy } from "../core/release";
-import { Flag, Off, clearFlag, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8 } from "../core/socket";
+import { Flag, Flag2, Off, clearFlag, getU32, getU8, hasFlag, isAlive, setFlag, setU32, setU8 } from "../core/socket";
 import { SockLayer, SocketState, getSockLayer, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { EPOLL_DOMAIN, unwatchAll, wake } from "../io/epoll";
 import { rxFree, rxLen } from "../io/rx_queue";
-import { shutdownStopsListener } from "../policy/personality";
+import { shutdownStopsListener, shutdownUnconnectedRecorded } from "../policy/personality";
 import { unhashBind, unhashListen } from "../tables/ports";
 import { resetPeer } from "../tcp/listener";
 import { abortConnection, armFinTimer, armOrphanTimer, connectionEnds, sendFin } from "../tcp/teardown";
@@ -151,7 +151,10 @@ export function disconnect(s: u32): void {
       unhashBind(s, 0);
       setState(s, SocketState.UNBOUND);
     } else setState(s, SocketState.BOUND);
-  } else if (st == SocketState.SYN_SENT || st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT) {
+  } else if (st == SocketState.SYN_SENT || st == SocketState.ESTABLISHED || st == SocketState.CLOSE_WAIT ||
+             st == SocketState.FIN_WAIT_1 || st == SocketState.FIN_WAIT_2) {
+    // tcp_need_reset: "TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+    // TCPF_SYN_RECV" (a socket shut down for writing is reset too; checked on Linux 6.18).
     if (st != SocketState.SYN_SENT) resetPeer(s);
     setU32(s, Off.AUX, 0);
     // tcp_disconnect: "if (tcp_need_reset(old_state) ...) { tcp_send_active_reset(...);
@@ -163,10 +166,13 @@ export function disconnect(s: u32): void {
   if (getU8(s, Off.TYPE) == <u32>SOCK_DGRAM) return;   // __udp_disconnect keeps both
   // tcp_disconnect leaves a socket that can bind, listen or connect afresh, whatever it
   // was: "__skb_queue_purge(&sk->sk_receive_queue);" (nothing of the old connection is
-  // read on the next) and "WRITE_ONCE(sk->sk_shutdown, 0);" (a listener forgets an
-  // earlier failed connect's shutdown too).
+  // read on the next), "WRITE_ONCE(sk->sk_shutdown, 0);" (a listener forgets an
+  // earlier failed connect's shutdown too) and "sock_reset_flag(sk, SOCK_DONE);" (an
+  // earlier FIN no longer means end of file: recv() reports the reset, checked on
+  // Linux 6.18).
   rxFree(s);
   clearFlag(s, Flag.RCV_SHUT | Flag.SEND_SHUT | Flag.WASCONN);
+  setU8(s, Off.FLAGS2, getU8(s, Off.FLAGS2) & ~Flag2.DONE);
 }
 
 export function sysShutdown(s: u32, how: i32): i32 {
@@ -215,8 +221,11 @@ export function sysShutdown(s: u32, how: i32): i32 {
     case SocketState.BOUND:
     case SocketState.CLOSED:
       // "case TCP_CLOSE: err = -ENOTCONN; fallthrough; default: sk->sk_shutdown |= how"
-      if (rd) setFlag(s, Flag.RCV_SHUT);
-      if (wr) setFlag(s, Flag.SEND_SHUT);
+      // (FreeBSD: not for a stream socket; policy: shutdownUnconnectedRecorded).
+      if (shutdownUnconnectedRecorded(getU8(s, Off.TYPE) == <u32>SOCK_DGRAM)) {
+        if (rd) setFlag(s, Flag.RCV_SHUT);
+        if (wr) setFlag(s, Flag.SEND_SHUT);
+      }
       return -Errno.ENOTCONN;
     default:
       if (rd) setFlag(s, Flag.RCV_SHUT);

@@ -6,7 +6,7 @@ import { AF_UNIX, SOCK_DGRAM } from "../core/constants";
 import { Errno } from "../core/errno";
 import { Flag, Off, getU16, getU32, getU8, hasFlag, setU32 } from "../core/socket";
 import { SockLayer, SocketState, getSockLayer, getState, setState } from "../core/state";
-import { backlogLimit, listenRechecksPort, unixListenChecksConnectedFirst, unixListenUnboundErrno } from "../policy/personality";
+import { backlogLimit, droppedRefusesBindListen, listenRechecksPort, unixListenChecksConnectedFirst, unixListenUnboundErrno } from "../policy/personality";
 import { autobind } from "./bind";
 import { peerWaitLeave, peerWakeAll } from "../io/peer_wait";
 import { bindConflict, hashListen, listenConflict } from "../tables/ports";
@@ -35,6 +35,8 @@ export function sysListen(s: u32, backlog: i32): i32 {
     setState(s, SocketState.LISTEN);
     return 0;
   }
+  // FreeBSD tcp_usr_listen: INP_DROPPED is EINVAL first (policy/personality.ts).
+  if (st == SocketState.CLOSED && hasFlag(s, Flag.WASCONN) && droppedRefusesBindListen()) return -Errno.EINVAL;
   // inet_listen: "if (sock->state != SS_UNCONNECTED || sock->type != SOCK_STREAM) goto out;"
   // "if (!((1 << old_state) & (TCPF_CLOSE | TCPF_LISTEN))) goto out;" -> EINVAL
   if (getSockLayer(s) != SockLayer.SS_UNCONNECTED) return -Errno.EINVAL;

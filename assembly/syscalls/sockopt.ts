@@ -11,6 +11,7 @@ import { rcvbufOf, setRcvbuf, setSndbuf, sndbufOf } from "../io/buffers";
 import { acceptFiltersExist, reuseportLbExists, tcpDeferAcceptExists, tcpUserTimeoutExists } from "../policy/personality";
 import { setUserTimeout, userTimeoutOf } from "../tcp/user_timeout";
 import { copyName, formatName, nameBuffer } from "../tables/sockaddr";
+import { filterRemove } from "../tcp/accept_filter";
 
 export function sysGetsockopt(s: u32, level: i32, name: i32, val: usize, lenPtr: usize): i32 {
   let len = load<i32>(lenPtr);
@@ -114,7 +115,7 @@ export function sysSetsockopt(s: u32, level: i32, name: i32, val: usize, len: i3
     let id = getU32(s, Off.AUX) - 1;
     if (val == 0 || len == 0) {
       if (!listening) return -Errno.EINVAL;
-      lrSetFilter(id, 0);
+      filterRemove(id, s);
       return 0;
     }
     if (len < 16) return -Errno.EINVAL;

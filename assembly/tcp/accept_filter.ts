@@ -1,7 +1,7 @@
 // FreeBSD accept filters (accf_data, accf_http): a completed connection waits in its
 // listener's incomplete queue (sol_incomp) until its data passes the filter.
 
-import { aqPush, incqAppend, incqFirst, incqLen, incqRemove, lrCountDrop, lrFilter, lrLimit } from "../core/accept_queue";
+import { aqPush, incqAppend, incqFirst, incqLen, incqRemove, lrCountDrop, lrFilter, lrLimit, lrSetFilter } from "../core/accept_queue";
 import { sockDestroy } from "../core/release";
 import { Flag2, Off, getU32, getU8, setU8 } from "../core/socket";
 import { rcvbufOf } from "../io/buffers";
@@ -13,12 +13,12 @@ import { listenerId, resetPeer } from "./listener";
 /**
  * FreeBSD accept filter: a completed connection waits in the incomplete queue until its
  * data satisfies the filter. listen(2): "if the queue is full, the oldest entry is
- * dropped" (solisten_enqueue: "while (head->sol_incqlen > head->sol_qlimit)" soabort
- * of the first).
+ * dropped" -- solisten_enqueue trims before it inserts: "while (head->sol_incqlen >
+ * head->sol_qlimit)" soabort of the first, then "TAILQ_INSERT_TAIL(&head->sol_incomp,
+ * so, so_list); head->sol_incqlen++;", so qlimit + 1 connections wait (§7 F13).
  */
 export function filterEnqueue(id: u32, s: u32): void {
   setU8(s, Off.FLAGS2, getU8(s, Off.FLAGS2) | Flag2.FILTERED);
-  incqAppend(id, s);
   while (incqLen(id) > lrLimit(id)) {
     let old = incqFirst(id) - 1;
     bump(Stat.AcceptFilterDrops);
@@ -26,7 +26,27 @@ export function filterEnqueue(id: u32, s: u32): void {
     resetPeer(old);
     sockDestroy(old);           // off the filter's queue, freed
   }
+  incqAppend(id, s);
   filterCheck(s);
+}
+
+/**
+ * The filter is removed (uipc_accf.c accept_filt_setopt with a NULL value): "Move from
+ * incomplete queue to complete only those connections, that are blocked by us." --
+ * every held connection joins the accept queue, oldest first, with no limit test, and
+ * the listener l is woken (solisten_wakeup) if any moved.
+ */
+export function filterRemove(id: u32, l: u32): void {
+  lrSetFilter(id, 0);
+  let moved = false;
+  for (let n = incqFirst(id); n != 0; n = incqFirst(id)) {
+    let s = n - 1;
+    setU8(s, Off.FLAGS2, getU8(s, Off.FLAGS2) & ~Flag2.FILTERED);
+    incqRemove(id, s);
+    aqPush(id, s);
+    moved = true;
+  }
+  if (moved) wake(l);
 }
 
 /**

@@ -11,7 +11,7 @@ import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFl
 import { SockLayer, SocketState, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
-import { COOKIE_MAX_AGE, acceptInheritsReuse, acceptQueueFull, cookieOverflowResets, overflowKeepsRequest, cookiePeriodUs, cookieRecentOverflow, cookieStamp, dupSynRateLimited, dupSynRestartsTimer, synackRetries, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
+import { COOKIE_MAX_AGE, acceptInheritsReuse, acceptInheritsShutdown, acceptQueueFull, cookieOverflowResets, overflowKeepsRequest, cookiePeriodUs, cookieRecentOverflow, cookieStamp, dupSynRateLimited, dupSynRestartsTimer, synackRetries, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { addrHold, isProven, markProven } from "../tables/addresses";
 import { findListener, hashBind } from "../tables/ports";
@@ -59,8 +59,9 @@ function initServerSide(s: u32, l: u32, c: u32): void {
   store<u32>(sp + Off.HOST, load<u32>(lp + Off.HOST));        // the listener's host
   // sk_clone_lock copies sk_reuse/sk_reuseport (a TIME_WAIT child keeps them for bind();
   // not on FreeBSD: policy/personality.ts acceptInheritsReuse) and sk_shutdown (a
-  // listener shut down before listen() passes it on).
-  let mask = Flag.RCV_SHUT | Flag.SEND_SHUT | Flag.LINGER0;
+  // listener shut down before listen() passes it on; not on FreeBSD: acceptInheritsShutdown).
+  let mask = Flag.LINGER0;
+  if (acceptInheritsShutdown()) mask |= Flag.RCV_SHUT | Flag.SEND_SHUT;
   if (acceptInheritsReuse()) mask |= Flag.REUSEADDR | Flag.REUSEPORT;
   let inherited = load<u16>(lp + Off.FLAGS) & <u16>mask;
   store<u16>(sp + Off.FLAGS, load<u16>(sp + Off.FLAGS) | <u16>(Flag.WASCONN | Flag.BINDLOCK) | inherited);

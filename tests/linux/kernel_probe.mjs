@@ -1123,6 +1123,45 @@ class KernelProbe {
     return v;
   }
 
+  /** probe.c shut_before_listen_case(): shutdown() while unconnected, then listen and a connection. */
+  shutBeforeListenCase(how) {
+    const k = this.k, v = {};
+    const l = this.tcpSock(AF_INET);
+    v.shutdown = this.rc(() => k.shutdown(l, how));
+    v.bind = this.doBind(l, AF_INET, null, 0);
+    v.listen = this.rc(() => k.listen(l, 4));
+    v.acceptconn = this.getInt(l, SOL_SOCKET, SO_ACCEPTCONN);
+    v.listener_revents = this.evNow(l);
+    const c = this.client(AF_INET, this.localPort(l)).fd;
+    v.client_connected = this.connectedWithin(c, CONNECT_WAIT);
+    this.sleep(5);
+    v.client_state = this.stateByFd(c);
+    v.client_revents = this.evNow(c);
+    v.listener_revents_queued = this.evNow(l);
+    v.listener_so_error = this.soError(l);
+    const { fd: a, rc: arc } = this.tryAcceptNb(l);
+    v.accept = arc;
+    v.accepted_state = this.stateByFd(a);
+    v.accepted_revents = this.evNow(a);
+    v.accepted_so_error = this.soError(a);
+    v.accepted_recv_empty = this.recvRc(a, 8);
+    v.accepted_send = this.sendRc(a, 'x');
+    v.client_send = this.sendRc(c, 'ab');
+    this.sleep(5);
+    v.accepted_revents_after_data = this.evNow(a);
+    v.accepted_recv = this.recvRc(a, 8);
+    v.client_recv = this.recvRc(c, 8);
+    v.client_state_at_end = this.stateByFd(c);
+    k.close(a);
+    k.close(c);
+    k.close(l);
+    return v;
+  }
+
+  shutdownBeforeListen() {
+    return { shut_wr: this.shutBeforeListenCase(SHUT_WR), shut_rd: this.shutBeforeListenCase(SHUT_RD) };
+  }
+
   /** probe.c reuse_case(): bind a to ip1:p (and listen), then b to ip2:p. */
   reuseCase(ip1, ip2, opt, listenFirst) {
     const k = this.k;
@@ -2893,6 +2932,7 @@ export async function probeKernel(options = {}) {
     ['accept_errors', () => p.acceptErrors()],
     ['listener_close', () => p.listenerClose()],
     ['listener_shutdown_rd', () => p.listenerShutdownRd()],
+    ['shutdown_before_listen', () => p.shutdownBeforeListen()],
     ['reuse_rules', () => p.reuseRules()],
     ['ephemeral_ports', () => p.ephemeralPorts()],
     ['sockopts', () => p.sockopts()],

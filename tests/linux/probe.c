@@ -1849,6 +1849,57 @@ static const char *state_by_fd(int fd)
     return tcp_state_name(ti.tcpi_state);
 }
 
+/*
+ * shutdown() on a TCP socket that is not connected yet, then bind, listen and a
+ * connection (found by npm run fuzz --seed 5152). inet_shutdown answers ENOTCONN
+ * for TCP_CLOSE "but still ORs sk_shutdown" ("Hack to wake up other listeners");
+ * inet_csk_listen_start does not clear it and sk_clone_lock (sock_copy) copies it
+ * into the child, which sends its FIN once established (tcp_rcv_state_process,
+ * TCP_SYN_RECV: "if (sk->sk_shutdown & SEND_SHUTDOWN) tcp_shutdown(...)").
+ */
+static void shut_before_listen_case(const char *key, int how)
+{
+    J_obj(key);
+    int l = tcp_sock(AF_INET);
+    J_rc("shutdown", R(shutdown(l, how)));
+    J_rc("bind", do_bind(l, AF_INET, NULL, 0));
+    J_rc("listen", R(listen(l, 4)));
+    J_int("acceptconn", get_int(l, SOL_SOCKET, SO_ACCEPTCONN));
+    J_str("listener_revents", ev_now(l));
+    int c = client(AF_INET, local_port(l), NULL);
+    J_bool("client_connected", connected_within(c, CONNECT_WAIT));
+    sleep_ms(5);
+    J_str("client_state", state_by_fd(c));
+    J_str("client_revents", ev_now(c));
+    J_str("listener_revents_queued", ev_now(l));
+    J_err("listener_so_error", so_error(l));
+    int a = accept_nb(l);
+    J_fdrc("accept", R(a));
+    J_str("accepted_state", state_by_fd(a));
+    J_str("accepted_revents", ev_now(a));
+    J_err("accepted_so_error", so_error(a));
+    J_rc("accepted_recv_empty", recv_rc(a, 8));
+    J_rc("accepted_send", send_rc(a, "x", 1));
+    J_rc("client_send", send_rc(c, "ab", 2));
+    sleep_ms(5);
+    J_str("accepted_revents_after_data", ev_now(a));
+    J_rc("accepted_recv", recv_rc(a, 8));
+    J_rc("client_recv", recv_rc(c, 8));
+    J_str("client_state_at_end", state_by_fd(c));
+    close(a);
+    close(c);
+    close(l);
+    J_end();
+}
+
+static void fact_shutdown_before_listen(void)
+{
+    fact_begin("shutdown_before_listen");
+    shut_before_listen_case("shut_wr", SHUT_WR);
+    shut_before_listen_case("shut_rd", SHUT_RD);
+    fact_end();
+}
+
 /* the state of the IPv4 connection lport -> rport, held or not (/proc/net/tcp) */
 static const char *state_by_ports(int lport, int rport)
 {
@@ -3330,6 +3381,7 @@ int main(void)
     fact_accept_errors();
     fact_listener_close();
     fact_listener_shutdown_rd();
+    fact_shutdown_before_listen();
     fact_reuse_rules();
     fact_ephemeral_ports();
     fact_sockopts();

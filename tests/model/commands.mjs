@@ -12,23 +12,15 @@
 import { readFile } from 'node:fs/promises';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createKernel, SocketError, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR, SO_LINGER, SO_ERROR } from 'socket-kernel';
+import { createKernel, SocketError, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR, SO_LINGER, SO_ERROR, SO_ACCEPTFILTER } from 'socket-kernel';
 import { ModelKernel, UNKNOWN, POLLIN, POLLOUT, POLLRDHUP } from './kernel_model.mjs';
 
+/** Every personality; the model knows the rules of each (tests/model/policy.mjs). */
 export const PERSONALITIES = ['linux', 'freebsd', 'posix'];
-/**
- * The personalities the random run compares with the model. FreeBSD is left out: issue 16
- * gave the kernel FreeBSD's own connect, connect(AF_UNSPEC), send and bind rules
- * (docs/personalities.md §7 C1-C8, S1-S3, A2, R1-R9), which this model (Linux's rules
- * for every personality) does not know yet; those rules are checked by the conformance
- * scenarios (tests/conformance/scenarios/freebsd.json) until the model learns them.
- */
-export const MODELLED_PERSONALITIES = ['linux', 'posix'];
 const ADDRESSES = ['127.0.0.1', '127.0.0.2', '0.0.0.0'];
 const PEERS = ['127.0.0.1', '127.0.0.2'];
 /** Two ports to listen on and one nobody listens on. */
 const PORTS = [7000, 7001, 7002];
-const EPHEMERAL = [32768, 60999];   // Linux ip_local_port_range; FreeBSD's differs (L21)
 
 let debugModule;
 /** The kernel module with assertions on (tests/helpers.mjs loads the same file). */
@@ -62,25 +54,47 @@ const fmt = (v) => (Array.isArray(v) || v instanceof Uint8Array ? `[${v.length} 
 /** The socket behind fd, if the model knows it, becomes opaque with whatever it is connected to. */
 function giveUp(m, fd) {
   const s = m.model.socketAt(fd);
-  if (s === null) return;
+  if (s !== null) markOpaque(m, s);
+}
+
+/** s becomes opaque with whatever it is connected to or holds (queued, held by a filter). */
+function markOpaque(m, s) {
   const mark = (x) => {
     if (x === null || x.opaque) return;
     x.opaque = true;
     mark(x.peer);
-    if (x.listener) for (const ch of x.listener.queue) mark(ch);
+    if (x.listener) for (const ch of [...x.listener.queue, ...x.listener.held]) mark(ch);
   };
   mark(s);
   m.model.statsUnknown = true;
 }
 
-/** Ephemeral ports: the number is a random draw; its parity and range are the rule (L21, L22). */
-function adoptPort(m, r, fd, parity) {
+/**
+ * A connect() the model could not answer (an opaque client) may have queued a connection
+ * at the listener it targets: that listener becomes opaque too (its queue read back).
+ */
+function giveUpListener(m, address, port) {
+  const l = m.model.listenerAt(address, port);
+  if (l !== null) markOpaque(m, l);
+}
+
+/**
+ * Ephemeral ports: the number is a random draw, adopted from the kernel; what is checked
+ * is the rule that draws it. Linux and POSIX (L21, L22): the range, bind/listen odd,
+ * connect even. FreeBSD (§7 E1-E3): a random start and step 1 over 10000-65535, so the
+ * range, and that the port was free by in_pcb_lport_dest's lookup (the model's
+ * ephemeralPortTaken).
+ */
+function adoptPort(m, r, fd, byConnect) {
   const s = m.model.socketAt(fd);
   if (s === null || s.opaque || s.lport !== UNKNOWN) return;
   const { port } = r.k.getsockname(fd);
-  if (m.model.personality === 'linux') {
-    assert.ok(port >= EPHEMERAL[0] && port <= EPHEMERAL[1], `fd ${fd}: ephemeral port ${port} outside the range`);
-    assert.equal(port % 2, parity, `fd ${fd}: ephemeral port ${port} has the wrong parity (L21/L22)`);
+  const { ephemeralRange: [lo, hi], ephemeralRandomStepOne } = m.model.rules;
+  assert.ok(port >= lo && port <= hi, `fd ${fd}: ephemeral port ${port} outside ${lo}-${hi}`);
+  if (!ephemeralRandomStepOne) {
+    assert.equal(port % 2, byConnect ? 0 : 1, `fd ${fd}: ephemeral port ${port} has the wrong parity (L21/L22)`);
+  } else {
+    assert.notEqual(m.model.ephemeralPortTaken(fd, port, byConnect), true, `fd ${fd}: ephemeral port ${port} was taken (§7 E2/E3)`);
   }
   s.lport = port;
   if (s.peer) s.peer.pport = port;
@@ -129,7 +143,8 @@ class Step {
   check() { return true; }
   run(m, r) {
     // Descriptor references become numbers against the model's table of this moment.
-    this.resolved = this.args.map((a) => (a instanceof FdRef ? a.resolve(m.model) : Array.isArray(a) ? a.map((x) => (x instanceof FdRef ? x.resolve(m.model) : x)) : a));
+    const resolve = (a) => (a instanceof FdRef || a instanceof PortRef ? a.resolve(m.model) : a);
+    this.resolved = this.args.map((a) => (Array.isArray(a) ? a.map(resolve) : resolve(a)));
     const cmd = this.toString();
     const want = this.model(m.model, ...this.resolved);
     const got = attempt(() => this.real(r.k, ...this.resolved));
@@ -148,14 +163,39 @@ class Step {
  * (EBADF, stdio, a descriptor about to be reused).
  */
 class FdRef {
-  constructor(slot) { this.slot = slot; }
+  /** `kind`: 'open' (any open descriptor, stdio and epoll included), 'socket', 'listener'. */
+  constructor(slot, kind) { this.slot = slot; this.kind = kind; }
   resolve(md) {
     const open = md.openFds();
-    return open.length === 0 ? -1 : open[this.slot % open.length];
+    // A socket or a listener when there is one, else any open descriptor.
+    const want = this.kind === 'open' ? [] : open.filter((fd) => {
+      const s = md.socketAt(fd);
+      return s !== null && (this.kind === 'socket' || s.state === 'LISTEN');
+    });
+    const from = want.length > 0 ? want : open;
+    return from.length === 0 ? -1 : from[this.slot % from.length];
   }
-  toJSON() { return `open[${this.slot}]`; }
+  toJSON() { return `${this.kind}[${this.slot}]`; }
 }
-const fdArb = fc.oneof({ weight: 5, arbitrary: fc.nat(15).map((n) => new FdRef(n)) }, { weight: 1, arbitrary: fc.integer({ min: -1, max: 9 }) });
+const ref = (kind) => fc.nat(15).map((n) => new FdRef(n, kind));
+const fdArb = fc.oneof({ weight: 4, arbitrary: ref('socket') }, { weight: 2, arbitrary: ref('open') }, { weight: 1, arbitrary: fc.integer({ min: -1, max: 9 }) });
+/**
+ * A port to connect to: mostly one of PORTS, sometimes the port of the n-th listener
+ * (resolved when the step runs), so that listeners that bound an ephemeral port
+ * (autobind) get connections too.
+ */
+class PortRef {
+  constructor(slot) { this.slot = slot; }
+  resolve(md) {
+    const ports = md.openFds().map((fd) => md.socketAt(fd)).filter((s) => s?.state === 'LISTEN' && typeof s.lport === 'number').map((s) => s.lport);
+    return ports.length === 0 ? PORTS[2] : ports[this.slot % ports.length];
+  }
+  toJSON() { return `listenerPort[${this.slot}]`; }
+}
+const portArb = fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...PORTS) }, { weight: 1, arbitrary: fc.nat(15).map((n) => new PortRef(n)) });
+
+/** Mostly a listener: setsockopt(SO_ACCEPTFILTER) (§7 F1-F4). */
+const listenerArb = fc.oneof({ weight: 3, arbitrary: ref('listener') }, { weight: 1, arbitrary: fdArb });
 
 /** An accepted or opened descriptor the model could not predict: it takes the same number. */
 function adoptFd(m, got, want) {
@@ -169,27 +209,34 @@ function adoptFd(m, got, want) {
 export function commandArbitraries() {
   const bytesFor = (fd, n) => Array.from({ length: n }, (_, i) => (fd * 31 + n * 7 + i) & 0xff);
   const step = (name, args, model, real, after) => new Step(name, args, model, real, after);
-  return [
+  const calls = [
     fc.boolean().map((nb) => step('socket', [nb ? 'nonblock' : 'block'],
       (md) => md.socket(nb), (k) => k.sys.socket(AF_INET, SOCK_STREAM | (nb ? SOCK_NONBLOCK : 0)))),
     fc.tuple(fdArb, fc.constantFrom(...ADDRESSES), fc.constantFrom(0, PORTS[0], PORTS[1])).map((args) => step('bind', args,
       (md, fd, address, port) => md.bind(fd, address, port), (k, fd, address, port) => k.sys.bind(fd, { address, port }),
-      (m, r, got, want, fd) => { if (got === 0) adoptPort(m, r, fd, 1); })),
+      (m, r, got, want, fd) => { if (got === 0) adoptPort(m, r, fd, false); })),
     fc.tuple(fdArb, fc.constantFrom(-1, 0, 1, 2, 5)).map((args) => step('listen', args,
       (md, fd, backlog) => md.listen(fd, backlog), (k, fd, backlog) => k.sys.listen(fd, backlog),
-      (m, r, got, want, fd) => { if (got === 0) adoptPort(m, r, fd, 1); })),
-    fc.tuple(fdArb, fc.constantFrom(...PEERS), fc.constantFrom(...PORTS)).map((args) => step('connect', args,
+      (m, r, got, want, fd) => { if (got === 0) adoptPort(m, r, fd, false); })),
+    fc.tuple(fdArb, fc.constantFrom(...PEERS), portArb).map((args) => step('connect', args,
       (md, fd, address, port) => md.connect(fd, address, port), (k, fd, address, port) => k.sys.connect(fd, { address, port }),
-      (m, r, got, want, fd) => { if (got === 0 || got === -115) adoptPort(m, r, fd, 0); })),
+      (m, r, got, want, fd, address, port) => {
+        if (got === 0 || got === -115) adoptPort(m, r, fd, true);
+        if (want === UNKNOWN) giveUpListener(m, address, port);
+      })),
     fdArb.map((fd) => step('disconnect', [fd], (md, fd) => md.disconnect(fd), (k, fd) => k.disconnect(fd))),
     fc.tuple(fdArb, fc.boolean()).map(([fd, nb]) => step('accept', [fd, nb ? 'SOCK_NONBLOCK' : 0],
-      (md, fd) => md.accept(fd, nb || (md.personality === 'freebsd' && md.socketAt(fd)?.nonblock === true)),
+      (md, fd) => md.accept(fd, nb, nb),
       (k, fd) => (nb ? k.sys.accept4(fd, SOCK_NONBLOCK) : k.sys.accept(fd)),
       (m, r, got, want) => adoptFd(m, got, want))),
     fdArb.map((fd) => step('close', [fd], (md, fd) => md.close(fd), (k, fd) => k.sys.close(fd))),
     fc.tuple(fdArb, fc.integer({ min: 0, max: 3 })).map((args) => step('shutdown', args, (md, fd, how) => md.shutdown(fd, how), (k, fd, how) => k.sys.shutdown(fd, how))),
     fc.tuple(fdArb, fc.constantFrom(0, 1)).map((args) => step('setsockopt SO_REUSEADDR', args,
       (md, fd, v) => md.setsockopt(fd, 'reuseaddr', v), (k, fd, v) => k.sys.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, v))),
+    // FreeBSD accept filters (§7 F1-F4, F11-F13; ENOPROTOOPT elsewhere): mostly dataready, an unknown name, removal.
+    fc.tuple(listenerArb, fc.constantFrom('dataready', 'dataready', 'nosuch', null)).map((args) => step('setsockopt SO_ACCEPTFILTER', args,
+      (md, fd, name) => md.setsockopt(fd, 'acceptfilter', name),
+      (k, fd, name) => k.sys.setsockopt(fd, SOL_SOCKET, SO_ACCEPTFILTER, name === null ? null : { name }))),
     fdArb.map((fd) => step('getsockopt SO_ERROR', [fd], (md, fd) => md.soErrorRead(fd), (k, fd) => k.getsockopt(fd, SOL_SOCKET, SO_ERROR))),
     fdArb.map((fd) => step('setsockopt SO_LINGER {1,0}', [fd],
       (md, fd) => md.setsockopt(fd, 'linger0', 1), (k, fd) => k.sys.setsockopt(fd, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 }))),
@@ -218,14 +265,18 @@ export function commandArbitraries() {
       (k, ep) => k.epollWait(ep, 64).map((e) => [e.data, e.events]).sort((a, b) => a[0] - b[0]))),
     fc.constantFrom(1, 1000, 3000, 61_000).map((ms) => step('advance', [ms], (md) => { md.advance(ms); return UNKNOWN; }, (k) => k.advance(ms))),
   ];
+  // fc.commands picks uniformly: the calls that make sockets, listeners and connections
+  // (socket, bind, listen, connect: the first four) count three times, so that runs reach
+  // connected states (and accept filters, accept, data) rather than mostly EBADF/ENOTSOCK.
+  return [...calls, ...calls.slice(0, 4), ...calls.slice(0, 4)];
 }
 
 /** The property: one kernel per personality and run, the commands against both. */
-export function modelProperty({ maxCommands = 40, onStep } = {}) {
+export function modelProperty({ maxCommands = 40, onStep, personalities = PERSONALITIES } = {}) {
   // Tunables the rules depend on: a small somaxconn (the clamp of L1/F1/P2) and
   // tcpAbortOnOverflow (what a full queue does, L13/F6).
   const tunables = fc.record({ somaxconn: fc.constantFrom(undefined, 3), tcpAbortOnOverflow: fc.constantFrom(0, 1) });
-  return fc.asyncProperty(fc.constantFrom(...MODELLED_PERSONALITIES), fc.integer({ min: 1, max: 0xffff }), tunables, fc.commands(commandArbitraries(), { maxCommands, size: 'max' }),
+  return fc.asyncProperty(fc.constantFrom(...personalities), fc.integer({ min: 1, max: 0xffff }), tunables, fc.commands(commandArbitraries(), { maxCommands, size: 'max' }),
     async (personality, seed, { somaxconn, tcpAbortOnOverflow }, cmds) => {
       const k = await createKernel({ personality, seed, tcpAbortOnOverflow, ...(somaxconn === undefined ? {} : { somaxconn }), wasm: await debugWasm() });
       fc.modelRun(() => ({ model: { model: new ModelKernel({ personality, somaxconn }) }, real: { k, onStep } }), cmds);
