@@ -170,12 +170,13 @@ for (const personality of PERSONALITIES.filter((p) => p !== 'freebsd')) {
   });
 }
 
-// Open (KNOWN_DIVERGENCES 'child-keeps-port', found by `npm run fuzz -- --seed 9001`): an
+// Was KNOWN_DIVERGENCES 'child-keeps-port' (found by `npm run fuzz -- --seed 9001`): an
 // accepted socket has no SOCK_BINDPORT_LOCK on Linux (sk_clone_lock: "newsk->sk_userlocks
 // = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK"), so connect(AF_UNSPEC) releases its port
-// and bind() works (checked on Linux 6.18); the kernel's child keeps the port (BOUND).
+// and bind() works (checked on Linux 6.18); the kernel's child kept the port (BOUND)
+// until policy/personality.ts acceptedKeepsPort.
 for (const personality of PERSONALITIES.filter((p) => p !== 'freebsd')) {
-  test(`${personality}: an accepted socket disconnected with connect(AF_UNSPEC) gives its port back`, { todo: 'tcp/listener.ts initServerSide sets BINDLOCK on children' }, async () => {
+  test(`${personality}: an accepted socket disconnected with connect(AF_UNSPEC) gives its port back`, async () => {
     const { k, l } = await listenerAndClient(personality, false);
     const a = k.sys.accept(l);
     k.disconnect(a);

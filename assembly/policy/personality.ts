@@ -441,6 +441,16 @@ export function tcpSendNotConnectedErrno(connecting: bool): i32 {
 }
 
 /**
+ * Whether an accepted socket holds its port as if bound by bind() (SOCK_BINDPORT_LOCK), so
+ * that a reset or connect(AF_UNSPEC) leaves it bound. Linux sk_clone_lock: "newsk->
+ * sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK;" -- the child's port goes back
+ * at tcp_set_state(TCP_CLOSE) (inet_put_port) and bind() works again (checked on Linux
+ * 6.18, found by npm run fuzz --seed 9001). FreeBSD keeps the kernel's earlier answer:
+ * its child's port stays with the inpcb until close (not read in its source here).
+ */
+export function acceptedKeepsPort(): bool { return personality == Personality.FreeBSD; }
+
+/**
  * Whether an accepted socket inherits SO_REUSEADDR / SO_REUSEPORT. Linux
  * sk_clone_lock copies sk_reuse and sk_reuseport. FreeBSD (§7 A2) solisten_clone:
  * "so->so_options = head->so_options & (SO_KEEPALIVE | SO_DONTROUTE | SO_LINGER |

@@ -11,7 +11,7 @@ import { Flag, Flag2, NONE, Off, clearFlag, getGen, getU16, getU32, getU8, hasFl
 import { SockLayer, SocketState, getState, setSockLayer, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
 import { wake } from "../io/epoll";
-import { COOKIE_MAX_AGE, acceptInheritsReuse, acceptInheritsShutdown, acceptQueueFull, cookieOverflowResets, overflowKeepsRequest, cookiePeriodUs, cookieRecentOverflow, cookieStamp, dupSynRateLimited, dupSynRestartsTimer, synackRetries, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
+import { COOKIE_MAX_AGE, acceptInheritsReuse, acceptedKeepsPort, acceptInheritsShutdown, acceptQueueFull, cookieOverflowResets, overflowKeepsRequest, cookiePeriodUs, cookieRecentOverflow, cookieStamp, dupSynRateLimited, dupSynRestartsTimer, synackRetries, synBacklogReservesProven, synChecksAcceptQueue, synQueueLimit } from "../policy/personality";
 import { Tunable, tunable } from "../policy/tunables";
 import { addrHold, isProven, markProven } from "../tables/addresses";
 import { findListener, hashBind } from "../tables/ports";
@@ -64,7 +64,8 @@ function initServerSide(s: u32, l: u32, c: u32): void {
   if (acceptInheritsShutdown()) mask |= Flag.RCV_SHUT | Flag.SEND_SHUT;
   if (acceptInheritsReuse()) mask |= Flag.REUSEADDR | Flag.REUSEPORT;
   let inherited = load<u16>(lp + Off.FLAGS) & <u16>mask;
-  store<u16>(sp + Off.FLAGS, load<u16>(sp + Off.FLAGS) | <u16>(Flag.WASCONN | Flag.BINDLOCK) | inherited);
+  let lock = acceptedKeepsPort() ? Flag.BINDLOCK : 0;
+  store<u16>(sp + Off.FLAGS, load<u16>(sp + Off.FLAGS) | <u16>(Flag.WASCONN | lock) | inherited);
   // SO_LINGER and its time, in every personality: Linux sk_clone_lock copies the whole
   // sock (SOCK_LINGER, sk_lingertime; the real kernel's accepted socket reports it);
   // FreeBSD solisten_clone "head->so_options & (... SO_LINGER ...)" and "so->so_linger

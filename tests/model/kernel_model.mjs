@@ -28,15 +28,11 @@ import { rulesFor } from './policy.mjs';
 export const UNKNOWN = Symbol('unknown');
 
 /**
- * See ModelKernel.quirks. 'child-keeps-port': the kernel gives an accepted socket
- * SOCK_BINDPORT_LOCK (tcp/listener.ts initServerSide), so after a reset or
- * connect(AF_UNSPEC) it keeps its port (BOUND); Linux sk_clone_lock clears the lock
- * ("newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK") and
- * tcp_set_state(TCP_CLOSE) releases the port (checked on Linux 6.18: bind() succeeds
- * after connect(AF_UNSPEC) on an accepted socket). Found by npm run fuzz -- --seed 9001;
- * todo test in tests/model_divergences.test.mjs.
+ * See ModelKernel.quirks: divergences the kernel still has, each with its todo test in
+ * tests/model_divergences.test.mjs. None open ('child-keeps-port' was fixed:
+ * policy/personality.ts acceptedKeepsPort).
  */
-export const KNOWN_DIVERGENCES = ['child-keeps-port'];
+export const KNOWN_DIVERGENCES = [];
 
 export const E = Object.freeze({
   EPERM: 1, ENOENT: 2, EBADF: 9, EAGAIN: 11, EFAULT: 14, EINVAL: 22, EMFILE: 24, EPIPE: 32,
@@ -398,9 +394,9 @@ export class ModelKernel {
 
   /**
    * Whether a connection's end leaves s its port: bind() chose it (SOCK_BINDPORT_LOCK),
-   * or s is an accepted socket while the 'child-keeps-port' quirk stands.
+   * or s is an accepted socket of a personality whose children keep theirs.
    */
-  #keepsPort(s) { return s.userBound || (s.child === true && this.quirks.has('child-keeps-port')); }
+  #keepsPort(s) { return s.userBound || (s.child === true && this.#policy.acceptedKeepsPort); }
 
   /** A TCP socket whose connection ended (refused, reset, closed): FreeBSD's INP_DROPPED. */
   #dropped(s) { return s.state === 'CLOSED' && s.wasConnected; }

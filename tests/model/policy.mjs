@@ -42,6 +42,8 @@ export function rulesFor(personality) {
 
     /** acceptInheritsReuse [§7 A2]: FreeBSD solisten_clone masks so_options; Linux sk_clone_lock copies sk_reuse. */
     acceptInheritsReuse: !bsd,
+    /** acceptedKeepsPort: Linux sk_clone_lock clears SOCK_BINDPORT_LOCK on the child (its port goes back at TCP_CLOSE); FreeBSD keeps it. */
+    acceptedKeepsPort: bsd,
 
     /**
      * acceptInheritsShutdown: Linux sk_clone_lock copies sk_shutdown (a child of a
