@@ -48,9 +48,15 @@ export function sockDestroy(s: u32): void {
       connRemove(tupleOf(s));
     }
     unhashBind(s, protoIndex(getU8(s, Off.TYPE))); // the port
-    if (getU8(s, Off.DOMAIN) == AF_UNIX) peerWaitRelease(s); // the queue it waits on, its waiters
-    let name = getU32(s, Off.UNAME);               // an AF_UNIX name it owns
-    if (name != 0 && unixOwner(name - 1) == s + 1) unixRelease(name - 1);
+    if (getU8(s, Off.DOMAIN) == AF_UNIX) {
+      peerWaitRelease(s);                          // the queue it waits on, its waiters
+      // An AF_UNIX name it owns. Only AF_UNIX: an inet socket's same word is its host
+      // (Off.HOST), which read as a name id reached past the name table and, when the
+      // word there happened to equal s + 1, released memory that was not a name (found
+      // by node bench/network.mjs: 1 000 hosts, an address entry zeroed).
+      let name = getU32(s, Off.UNAME);
+      if (name != 0 && unixOwner(name - 1) == s + 1) unixRelease(name - 1);
+    }
     if (getU8(s, Off.TYPE) == SOCK_DGRAM && getU8(s, Off.DOMAIN) != AF_UNIX) {
       // queued datagrams hold their sources (syscalls/data.ts udpSend)
       for (let from = rxDropRecord(s); from >= 0; from = rxDropRecord(s)) addrDrop(<u32>(from >> 16));
