@@ -445,8 +445,10 @@ export function tcpSendNotConnectedErrno(connecting: bool): i32 {
  * that a reset or connect(AF_UNSPEC) leaves it bound. Linux sk_clone_lock: "newsk->
  * sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK;" -- the child's port goes back
  * at tcp_set_state(TCP_CLOSE) (inet_put_port) and bind() works again (checked on Linux
- * 6.18, found by npm run fuzz --seed 9001). FreeBSD keeps the kernel's earlier answer:
- * its child's port stays with the inpcb until close (not read in its source here).
+ * 6.18, found by npm run fuzz --seed 9001). FreeBSD keeps the kernel's earlier answer,
+ * which its source contradicts for a dropped connection: in_pcbdrop "removes an inpcb
+ * from hashed lists, releasing its address and port reservation" (a RST, a shutdown-
+ * initiated close); bind() and listen() on such a socket are EINVAL there anyway (§7 L8).
  */
 export function acceptedKeepsPort(): bool { return personality == Personality.FreeBSD; }
 
