@@ -39,7 +39,7 @@ import { EV_LINK, onLinkChange, wireInit } from "./tcp/wire";
 import { LinkOp, linkCheck, linkCounter, linkInit, linkStage, networkBytes, uplinkCounter } from "./net/index";
 import { addressOwner } from "./tables/addresses";
 import { hostPortsBytes, hostPortsInit } from "./tables/ports";
-import { resetTimeWaitCount, timeWaitSockets } from "./tcp/teardown";
+import { timeWaitSockets } from "./tcp/teardown";
 import { twIndexBytes, twIndexInit } from "./tcp/time_wait";
 import { userTimeoutBytes, userTimeoutInit } from "./tcp/user_timeout";
 
@@ -59,7 +59,7 @@ export function sk_init(personality: i32, seedValue: i64): i32 {
   if (scratch == 0) scratch = heap.alloc(SCRATCH_SIZE);
   socketsInit(); fdInit(); addressesInit(); portsInit(); connInit(); unixInit();
   listenersInit(); timersInit(); epollInit(); hostPortsInit(); linkInit(<u64>seedValue); wireInit();
-  selectHost(0); resetTimeWaitCount(); twIndexInit(); userTimeoutInit(); rxResetAccounting(); sqResetAccounting();
+  selectHost(0); twIndexInit(); userTimeoutInit(); rxResetAccounting(); sqResetAccounting();
   return 0;
 }
 

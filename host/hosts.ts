@@ -88,6 +88,12 @@ function ms(name: string, v: unknown, max = MAX_MS): bigint {
   return BigInt(Math.round(v * 1000));
 }
 
+/**
+ * The largest queue, in bytes, that drains at `rateBps` within the link model's bound
+ * (net/links.ts MAX_DRAIN_US, 2^38 µs: a delivery stays inside the event heap's horizon).
+ */
+export function maxQueueBytes(rateBps: number): number { return Math.floor(2 ** 38 * rateBps / 8e6); }
+
 /** `rate` (bit/s, 0 or 1000..1e15) and `limit` (bytes) as the kernel takes them (sk_link_change ops RATE and UPLINK). */
 function rateLimit(o: { rate?: number; limit?: number }): [bigint, bigint] {
   const rate = o.rate ?? 0;
@@ -95,9 +101,8 @@ function rateLimit(o: { rate?: number; limit?: number }): [bigint, bigint] {
     throw new ArgumentError(typeof rate === 'number' ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE', `"rate" must be 0 or an integer number of bit/s from 1000 to 1e15. Received ${String(rate)}`);
   }
   const limit = checkInt('limit', o.limit ?? 1_500_000, 1, 2 ** 32);
-  // The kernel's bound (net/links.ts MAX_DRAIN_US): a full queue drains in at most 2^38 µs.
-  if (rate !== 0 && limit * 8e6 / rate > 2 ** 38) {
-    throw new ArgumentError('ERR_OUT_OF_RANGE', `"limit" must drain in at most 2^38 µs (about 3.2 days) at "rate": at most ${Math.floor(2 ** 38 * rate / 8e6)} bytes at ${rate} bit/s. Received ${limit}`);
+  if (rate !== 0 && limit > maxQueueBytes(rate)) {
+    throw new ArgumentError('ERR_OUT_OF_RANGE', `"limit" must drain in at most 2^38 µs (about 3.2 days) at "rate": at most ${maxQueueBytes(rate)} bytes at ${rate} bit/s. Received ${limit}`);
   }
   return [BigInt(rate), BigInt(limit)];
 }

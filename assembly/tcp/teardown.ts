@@ -4,7 +4,7 @@
 
 import { Errno } from "../core/errno";
 import { sockDestroy } from "../core/release";
-import { hostTimeWait, hostTimeWaitAdd } from "../core/hosts";
+import { hostCount, hostTimeWait, hostTimeWaitAdd } from "../core/hosts";
 import { Flag, Flag2, NONE, Off, SOCK_SIZE, clearFlag, getGen, getU16, getU32, getU8, hasFlag, isAlive, setFlag, setU16, setU32, setU8, sockAlloc, sockPtr } from "../core/socket";
 import { SocketState, getState, setState } from "../core/state";
 import { Stat, bump } from "../core/stats";
@@ -30,11 +30,14 @@ const ORPHAN_RETRIES: u32 = 8;
 
 /** TCP_TIMEWAIT_LEN (include/net/tcp.h): 60 s. */
 const TIMEWAIT_US: i64 = 60000000;
-let timeWaitCount: u32 = 0;
-export function timeWaitSockets(): u32 { return timeWaitCount; }
-export function resetTimeWaitCount(): void { timeWaitCount = 0; }
+/** Sockets in TIME_WAIT on every host (O(hosts): for reports and sk_check, not a hot path). */
+export function timeWaitSockets(): u32 {
+  let n: u32 = 0;
+  for (let h: u32 = 0; h < hostCount(); h++) n += hostTimeWait(h);
+  return n;
+}
 /** A TIME_WAIT socket is freed (core/release.ts sockDestroy). */
-export function timeWaitLeaves(s: u32): void { timeWaitCount--; hostTimeWaitAdd(getU32(s, Off.HOST), -1); }
+export function timeWaitLeaves(s: u32): void { hostTimeWaitAdd(getU32(s, Off.HOST), -1); }
 
 /** Port-table index of the socket's protocol (UDP sockets come here through disconnect). */
 export function proto(s: u32): u32 { return protoIndex(getU8(s, Off.TYPE)); }
@@ -158,7 +161,7 @@ function enterTimeWait(s: u32): void {
     finish(s);
     s = tw;
   }
-  timeWaitCount++; hostTimeWaitAdd(getU32(s, Off.HOST), 1);
+  hostTimeWaitAdd(getU32(s, Off.HOST), 1);
   setState(s, SocketState.TIME_WAIT);
   twEnter(s);                        // connect() may recycle it (tcp/time_wait.ts)
   armTimer(s, EV_CLOSE_TIMER, TIMEWAIT_US);

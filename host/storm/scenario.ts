@@ -5,6 +5,8 @@
 //
 // Platform-neutral (no node: imports): the browser page validates with it too.
 
+import { maxQueueBytes } from '../hosts.js';
+
 export type PersonalityName = 'linux' | 'freebsd' | 'posix';
 
 export interface ServerSpec {
@@ -316,10 +318,12 @@ export function normalizeScenario(input: unknown): Scenario {
   const n = s.network;
   if (n.rateMbps > 0 && n.rateMbps < 0.001) throw new ScenarioError('network.rateMbps', '0 (no limit) or at least 0.001 (1 kbit/s, the link model\'s floor)', n.rateMbps);
   if (n.serverRateMbps > 0 && n.serverRateMbps < 0.001) throw new ScenarioError('network.serverRateMbps', '0 (no limit) or at least 0.001 (1 kbit/s, the link model\'s floor)', n.serverRateMbps);
-  // The link model's drain bound (net/links.ts MAX_DRAIN_US): a full queue empties in at most 2^38 µs.
-  const drains = (limitBytes: number, mbps: number) => mbps === 0 || limitBytes * 8 / mbps <= 2 ** 38;
-  if (!drains(n.limitBytes, n.rateMbps)) throw new ScenarioError('network.limitBytes', `a queue that drains in at most 2^38 µs at --rate-mbps ${n.rateMbps} (at most ${Math.floor(2 ** 38 * n.rateMbps / 8)} bytes)`, n.limitBytes);
-  if (!drains(n.serverLimitBytes, n.serverRateMbps)) throw new ScenarioError('network.serverLimitBytes', `a queue that drains in at most 2^38 µs at --server-rate-mbps ${n.serverRateMbps} (at most ${Math.floor(2 ** 38 * n.serverRateMbps / 8)} bytes)`, n.serverLimitBytes);
+  // The link model's drain bound (host/hosts.ts maxQueueBytes): a full queue empties in at most 2^38 µs.
+  const queues: [string, number, string, number][] = [['limitBytes', n.limitBytes, 'rate-mbps', n.rateMbps], ['serverLimitBytes', n.serverLimitBytes, 'server-rate-mbps', n.serverRateMbps]];
+  for (const [field, bytes, flag, mbps] of queues) {
+    const most = maxQueueBytes(mbps * 1e6);
+    if (mbps !== 0 && bytes > most) throw new ScenarioError(`network.${field}`, `a queue that drains in at most 2^38 µs at --${flag} ${mbps} (at most ${most} bytes)`, bytes);
+  }
   if (n.lossModel === 'gemodel' && n.lossPercent > 0) throw new ScenarioError('network.lossPercent', '0 with lossModel gemodel (its loss comes from the ge-* fields)', n.lossPercent);
   if (n.mode === 'loopback') {
     // One host has no links: refuse what only a link can do, rather than ignore it.
